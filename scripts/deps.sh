@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs whatever is missing from scripts/packages/*.txt (Debian 12, apt) and the npm packages
+# of tests/e2e. Idempotent and quiet when everything is already there.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+lists=("$root"/scripts/packages/*.txt)
+if [ "${1:-}" = "--runtime-only" ]; then lists=("$root/scripts/packages/build.txt" "$root/scripts/packages/runtime.txt"); fi
+mapfile -t wanted < <(cat "${lists[@]}" | sed 's/#.*//' | awk 'NF{print $1}' | sort -u)
+missing=()
+for p in "${wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing ${#missing[@]} Debian packages: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/tmp/deskstream-apt.log 2>&1 \
+    || { tail -30 /tmp/deskstream-apt.log; exit 1; }
+fi
+if [ "${1:-}" != "--runtime-only" ] && ! command -v npm >/dev/null; then
+  echo "deps: installing Debian's nodejs and npm"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nodejs npm >/tmp/deskstream-apt.log 2>&1
+fi
+if [ "${1:-}" != "--runtime-only" ] && [ -f "$root/tests/e2e/package.json" ]; then
+  if [ ! -d "$root/tests/e2e/node_modules/playwright-core" ]; then
+    echo "deps: npm ci in tests/e2e"
+    (cd "$root/tests/e2e" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+fi
