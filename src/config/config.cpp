@@ -1,0 +1,106 @@
+#include "config/config.hpp"
+
+#include <CLI/CLI.hpp>
+#include <map>
+#include <sstream>
+
+#include "config/options.hpp"
+#include "core/strings.hpp"
+
+namespace ds::config {
+namespace {
+
+// Defaults that depend on the environment, as Selkies computes them.
+std::string effectiveDefault(const Option& o, const GetEnv& getenv) {
+  if (o.default_text == "$USER") return getenv("USER").value_or("");
+  if (o.default_text == "selkies-$HOSTNAME") {
+    std::string host = getenv("HOSTNAME").value_or("localhost");
+    for (char& ch : host) {
+      if (ch == ':') ch = '-';
+    }
+    return "selkies-" + host;
+  }
+  return o.default_text;
+}
+
+}  // namespace
+
+std::string_view toString(ClipboardMode mode) {
+  switch (mode) {
+    case ClipboardMode::kOff: return "false";
+    case ClipboardMode::kIn: return "in";
+    case ClipboardMode::kOut: return "out";
+    case ClipboardMode::kBoth: return "true";
+  }
+  return "?";
+}
+
+Result<Loaded> load(int argc, const char* const* argv, const GetEnv& getenv,
+                    std::string* help_out) {
+  const auto& table = options();
+  CLI::App app{"deskstream: stream a Linux desktop to a browser over WebRTC (Selkies-compatible)",
+               "deskstream"};
+  app.set_help_flag("-h,--help", "Print this help and exit");
+  app.get_formatter()->column_width(40);
+  std::map<std::string, std::string> cli_values;
+  std::map<std::string, CLI::Option*> cli_options;
+  for (const auto& o : table) {
+    std::string help = o.help + " [env " + o.env + ", default \"" + o.default_text + "\"]";
+    if (!o.supported) help += " (not yet supported)";
+    cli_options[o.flag] = app.add_option("--" + o.flag, cli_values[o.flag], help);
+  }
+  bool debug = false;
+  app.add_flag("--debug", debug, "Debug logging");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    if (help_out != nullptr) *help_out = app.help();
+    return fail("help");
+  } catch (const CLI::ParseError& e) {
+    return fail(std::string("command line: ") + e.what() + " (see --help)");
+  }
+
+  Loaded loaded;
+  loaded.config.debug = debug;
+  for (const auto& o : table) {
+    std::string text;
+    bool from_default = false;
+    std::string source;
+    if (cli_options[o.flag]->count() > 0) {
+      text = cli_values[o.flag];
+      source = "--" + o.flag;
+    } else if (auto env = getenv(o.env)) {
+      text = *env;
+      source = o.env;
+    } else {
+      text = effectiveDefault(o, getenv);
+      from_default = true;
+      source = o.env;
+    }
+    if (!o.apply(loaded.config, text)) {
+      return fail(source + "=\"" + (o.secret ? std::string("***") : text) +
+                  "\" is not valid: expected " + o.accepted);
+    }
+    loaded.settings.push_back(Setting{o.flag, o.env, o.secret && !text.empty() ? "***" : text,
+                                      from_default, o.supported});
+  }
+  if (auto st = validateCombination(loaded.config); !st) return Unexpected<Error>{st.error()};
+  return loaded;
+}
+
+Status validateCombination(const Config& c) {
+  if (c.enable_basic_auth && c.basic_auth_password.empty()) {
+    return fail(
+        "SELKIES_BASIC_AUTH_PASSWORD is empty while SELKIES_ENABLE_BASIC_AUTH=true: set a "
+        "password or disable basic auth");
+  }
+  if (!c.turn_username.empty() && c.turn_password.empty()) {
+    return fail("SELKIES_TURN_PASSWORD is empty while SELKIES_TURN_USERNAME is set");
+  }
+  if (c.force_relay && c.turn_host.empty()) {
+    return fail("DESKSTREAM_FORCE_RELAY=true needs a TURN server: SELKIES_TURN_HOST is empty");
+  }
+  return {};
+}
+
+}  // namespace ds::config

@@ -1,0 +1,109 @@
+// Typed configuration of deskstream. Every field has a Selkies-compatible SELKIES_* environment
+// variable and --flag with the same default and units (see options.cpp for the table, which is
+// the single source of truth for names, defaults, help and validation).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace ds::config {
+
+enum class ClipboardMode { kOff, kIn, kOut, kBoth };
+
+struct Config {
+  // Files and server.
+  std::string json_config = "/tmp/selkies_config.json";
+  std::string addr = "0.0.0.0";
+  int port = 8080;
+  std::string web_root = "/opt/gst-web";
+  bool enable_https = false;
+  std::string https_cert = "/etc/ssl/certs/ssl-cert-snakeoil.pem";
+  std::string https_key = "/etc/ssl/private/ssl-cert-snakeoil.key";
+  bool enable_basic_auth = true;
+  std::string basic_auth_user;
+  std::string basic_auth_password = "mypasswd";
+  // ICE servers.
+  std::string rtc_config_json = "/tmp/rtc.json";
+  std::string turn_rest_uri;
+  std::string turn_rest_username;
+  std::string turn_rest_username_auth_header = "x-auth-user";
+  std::string turn_rest_protocol_header = "x-turn-protocol";
+  std::string turn_rest_tls_header = "x-turn-tls";
+  std::string turn_host = "staticauth.openrelay.metered.ca";
+  int turn_port = 443;
+  std::string turn_protocol = "udp";
+  bool turn_tls = false;
+  std::string turn_shared_secret = "openrelayprojectsecret";
+  std::string turn_username;
+  std::string turn_password;
+  std::string stun_host = "stun.l.google.com";
+  int stun_port = 19302;
+  bool enable_cloudflare_turn = false;
+  std::string cloudflare_turn_token_id;
+  std::string cloudflare_turn_api_token;
+  // App readiness and sockets.
+  bool app_wait_ready = false;
+  std::string app_ready_file = "/tmp/selkies-appready";
+  std::string uinput_mouse_socket;
+  std::string js_socket_path = "/tmp";
+  // Video.
+  std::string encoder = "x264enc";
+  int gpu_id = 0;
+  int framerate = 60;
+  int video_bitrate_kbps = 8000;
+  int keyframe_distance_s = -1;
+  bool congestion_control = false;
+  int video_packetloss_percent = 0;
+  // Audio.
+  int audio_bitrate_bps = 128000;
+  int audio_channels = 2;
+  int audio_packetloss_percent = 0;
+  // Desktop.
+  ClipboardMode clipboard = ClipboardMode::kBoth;
+  bool enable_resize = false;
+  bool enable_cursors = true;
+  bool debug_cursors = false;
+  int cursor_size = -1;
+  // Statistics and metrics.
+  bool enable_webrtc_statistics = false;
+  std::string webrtc_statistics_dir = "/tmp";
+  bool enable_metrics_http = false;
+  int metrics_http_port = 8000;
+  bool debug = false;
+  // deskstream's own settings (DESKSTREAM_*).
+  std::string display;  // DISPLAY
+  bool force_relay = false;
+};
+
+// Where a value came from, for the startup log.
+struct Setting {
+  std::string flag;   // "port"
+  std::string env;    // "SELKIES_PORT"
+  std::string value;  // the effective value as text (secrets masked)
+  bool from_default;
+  bool supported;  // false: parsed and validated but the feature is not implemented yet
+};
+
+struct Loaded {
+  Config config;
+  std::vector<Setting> settings;
+};
+
+using GetEnv = std::function<std::optional<std::string>(std::string_view)>;
+
+// Parses argv (CLI flags win over env vars, env vars over defaults) and validates every value.
+// Returns an error naming the variable and the accepted values. `--help` output goes to
+// `help_out` and returns an error with message "help".
+Result<Loaded> load(int argc, const char* const* argv, const GetEnv& getenv, std::string* help_out);
+
+// Rejects combinations that are individually valid but unusable together.
+Status validateCombination(const Config& config);
+
+std::string_view toString(ClipboardMode mode);
+
+}  // namespace ds::config

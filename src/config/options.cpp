@@ -1,0 +1,256 @@
+#include "config/options.hpp"
+
+#include <utility>
+
+#include "core/strings.hpp"
+
+namespace ds::config {
+namespace {
+
+using Apply = std::function<bool(Config&, std::string_view)>;
+
+Apply str(std::string Config::*field) {
+  return [field](Config& c, std::string_view v) {
+    c.*field = std::string(v);
+    return true;
+  };
+}
+
+Apply boolean(bool Config::*field) {
+  return [field](Config& c, std::string_view v) {
+    const std::string s = toLower(trim(v));
+    if (s == "true" || s == "1" || s == "yes") {
+      c.*field = true;
+    } else if (s == "false" || s == "0" || s == "no") {
+      c.*field = false;
+    } else {
+      return false;
+    }
+    return true;
+  };
+}
+
+Apply integer(int Config::*field, int64_t min, int64_t max) {
+  return [field, min, max](Config& c, std::string_view v) {
+    const auto n = parseInt(trim(v));
+    if (!n || *n < min || *n > max) return false;
+    c.*field = static_cast<int>(*n);
+    return true;
+  };
+}
+
+Apply oneOf(std::string Config::*field, std::vector<std::string> allowed) {
+  return [field, allowed = std::move(allowed)](Config& c, std::string_view v) {
+    const std::string s = toLower(trim(v));
+    for (const auto& a : allowed) {
+      if (s == a) {
+        c.*field = s;
+        return true;
+      }
+    }
+    return false;
+  };
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+Option opt(std::string flag, std::string env, std::string def, std::string help, std::string accepted,
+           Apply apply, bool supported = true, bool secret = false) {
+  return Option{std::move(flag), std::move(env),     std::move(def), std::move(help),
+                std::move(accepted), supported, secret, std::move(apply)};
+}
+
+constexpr const char* kBool = "true or false";
+constexpr const char* kAnyText = "any text";
+constexpr const char* kPort = "an integer 1..65535";
+
+std::vector<Option> build() {
+  const std::vector<std::string> encoders = {
+      "nvh264enc", "nvh265enc", "nvav1enc",    "vah264enc", "vah265enc", "vavp9enc",
+      "vaav1enc",  "x264enc",   "openh264enc", "x265enc",   "vp8enc",    "vp9enc",
+      "svtav1enc", "av1enc",    "rav1enc"};
+  std::vector<Option> o;
+  o.push_back(opt("json_config", "SELKIES_JSON_CONFIG", "/tmp/selkies_config.json",
+                  "JSON file with runtime overrides (framerate, video_bitrate, audio_bitrate, "
+                  "enable_resize, encoder); client changes are written back to it",
+                  kAnyText, str(&Config::json_config), false));
+  o.push_back(opt("addr", "SELKIES_ADDR", "0.0.0.0", "Listen address for HTTP and WebSocket",
+                  "an IP address", str(&Config::addr)));
+  o.push_back(opt("port", "SELKIES_PORT", "8080", "Listen port for HTTP and WebSocket", kPort,
+                  integer(&Config::port, 1, 65535)));
+  o.push_back(opt("web_root", "SELKIES_WEB_ROOT", "/opt/gst-web",
+                  "Directory of the web client; falls back to the installed client when it does "
+                  "not exist",
+                  kAnyText, str(&Config::web_root)));
+  o.push_back(opt("enable_https", "SELKIES_ENABLE_HTTPS", "false", "Serve HTTPS and WSS", kBool,
+                  boolean(&Config::enable_https)));
+  o.push_back(opt("https_cert", "SELKIES_HTTPS_CERT", "/etc/ssl/certs/ssl-cert-snakeoil.pem",
+                  "TLS certificate (PEM)", kAnyText, str(&Config::https_cert)));
+  o.push_back(opt("https_key", "SELKIES_HTTPS_KEY", "/etc/ssl/private/ssl-cert-snakeoil.key",
+                  "TLS private key (PEM); empty if the key is inside the certificate file",
+                  kAnyText, str(&Config::https_key)));
+  o.push_back(opt("enable_basic_auth", "SELKIES_ENABLE_BASIC_AUTH", "true",
+                  "HTTP Basic auth on the page, /turn and the WebSocket (never on /health)", kBool,
+                  boolean(&Config::enable_basic_auth)));
+  o.push_back(opt("basic_auth_user", "SELKIES_BASIC_AUTH_USER", "$USER",
+                  "Basic auth user name (default: $USER, else empty)", kAnyText,
+                  str(&Config::basic_auth_user)));
+  o.push_back(opt("basic_auth_password", "SELKIES_BASIC_AUTH_PASSWORD", "mypasswd",
+                  "Basic auth password; must not be empty when basic auth is on", kAnyText,
+                  str(&Config::basic_auth_password), true, true));
+  o.push_back(opt("rtc_config_json", "SELKIES_RTC_CONFIG_JSON", "/tmp/rtc.json",
+                  "If this file exists, its RTC configuration replaces all STUN/TURN settings",
+                  kAnyText, str(&Config::rtc_config_json)));
+  o.push_back(opt("turn_rest_uri", "SELKIES_TURN_REST_URI", "", "TURN REST endpoint", kAnyText,
+                  str(&Config::turn_rest_uri), false));
+  o.push_back(opt("turn_rest_username", "SELKIES_TURN_REST_USERNAME", "selkies-$HOSTNAME",
+                  "User name sent to the TURN REST endpoint", kAnyText,
+                  str(&Config::turn_rest_username), false));
+  o.push_back(opt("turn_rest_username_auth_header", "SELKIES_TURN_REST_USERNAME_AUTH_HEADER",
+                  "x-auth-user",
+                  "Header carrying the user name (to the REST endpoint, and read by /turn in "
+                  "shared-secret mode)",
+                  kAnyText, str(&Config::turn_rest_username_auth_header)));
+  o.push_back(opt("turn_rest_protocol_header", "SELKIES_TURN_REST_PROTOCOL_HEADER",
+                  "x-turn-protocol", "Header carrying udp/tcp to the REST endpoint", kAnyText,
+                  str(&Config::turn_rest_protocol_header), false));
+  o.push_back(opt("turn_rest_tls_header", "SELKIES_TURN_REST_TLS_HEADER", "x-turn-tls",
+                  "Header carrying true/false to the REST endpoint", kAnyText,
+                  str(&Config::turn_rest_tls_header), false));
+  o.push_back(opt("turn_host", "SELKIES_TURN_HOST", "staticauth.openrelay.metered.ca",
+                  "TURN host (IPv6 in [ ]); empty disables TURN", kAnyText,
+                  str(&Config::turn_host)));
+  o.push_back(opt("turn_port", "SELKIES_TURN_PORT", "443", "TURN port", kPort,
+                  integer(&Config::turn_port, 1, 65535)));
+  o.push_back(opt("turn_protocol", "SELKIES_TURN_PROTOCOL", "udp", "TURN transport", "udp or tcp",
+                  oneOf(&Config::turn_protocol, {"udp", "tcp"})));
+  o.push_back(opt("turn_tls", "SELKIES_TURN_TLS", "false", "Use turns: (TLS) URIs", kBool,
+                  boolean(&Config::turn_tls)));
+  o.push_back(opt("turn_shared_secret", "SELKIES_TURN_SHARED_SECRET", "openrelayprojectsecret",
+                  "TURN REST shared secret (HMAC-SHA1 credentials); used when no TURN user is set",
+                  kAnyText, str(&Config::turn_shared_secret), true, true));
+  o.push_back(opt("turn_username", "SELKIES_TURN_USERNAME", "",
+                  "Long-term TURN user name (wins over the shared secret)", kAnyText,
+                  str(&Config::turn_username)));
+  o.push_back(opt("turn_password", "SELKIES_TURN_PASSWORD", "", "Long-term TURN password",
+                  kAnyText, str(&Config::turn_password), true, true));
+  o.push_back(opt("stun_host", "SELKIES_STUN_HOST", "stun.l.google.com",
+                  "STUN host; empty disables STUN", kAnyText, str(&Config::stun_host)));
+  o.push_back(opt("stun_port", "SELKIES_STUN_PORT", "19302", "STUN port", kPort,
+                  integer(&Config::stun_port, 1, 65535)));
+  o.push_back(opt("enable_cloudflare_turn", "SELKIES_ENABLE_CLOUDFLARE_TURN", "false",
+                  "Fetch TURN credentials from the Cloudflare Calls API", kBool,
+                  boolean(&Config::enable_cloudflare_turn), false));
+  o.push_back(opt("cloudflare_turn_token_id", "SELKIES_CLOUDFLARE_TURN_TOKEN_ID", "",
+                  "Cloudflare TURN token id", kAnyText, str(&Config::cloudflare_turn_token_id),
+                  false));
+  o.push_back(opt("cloudflare_turn_api_token", "SELKIES_CLOUDFLARE_TURN_API_TOKEN", "",
+                  "Cloudflare TURN API token", kAnyText, str(&Config::cloudflare_turn_api_token),
+                  false, true));
+  o.push_back(opt("app_wait_ready", "SELKIES_APP_WAIT_READY", "false",
+                  "Wait for the ready file before starting", kBool,
+                  boolean(&Config::app_wait_ready)));
+  o.push_back(opt("app_ready_file", "SELKIES_APP_READY_FILE", "/tmp/selkies-appready",
+                  "Ready file waited for when app_wait_ready is true", kAnyText,
+                  str(&Config::app_ready_file)));
+  o.push_back(opt("uinput_mouse_socket", "SELKIES_UINPUT_MOUSE_SOCKET", "",
+                  "Unix socket for relative mouse through uinput (XTest is used when empty)",
+                  kAnyText, str(&Config::uinput_mouse_socket), false));
+  o.push_back(opt("js_socket_path", "SELKIES_JS_SOCKET_PATH", "/tmp",
+                  "Directory for the gamepad sockets selkies_js{0..3}.sock", kAnyText,
+                  str(&Config::js_socket_path), false));
+  o.push_back(opt("encoder", "SELKIES_ENCODER", "x264enc",
+                  "Video encoder; falls back to x264enc when it is not available", join(encoders),
+                  oneOf(&Config::encoder, encoders)));
+  o.push_back(opt("gpu_id", "SELKIES_GPU_ID", "0", "GPU index for nv* and va* encoders",
+                  "an integer 0..63", integer(&Config::gpu_id, 0, 63)));
+  o.push_back(opt("framerate", "SELKIES_FRAMERATE", "60", "Capture and encode frame rate (fps)",
+                  "an integer 1..240", integer(&Config::framerate, 1, 240)));
+  o.push_back(opt("video_bitrate", "SELKIES_VIDEO_BITRATE", "8000", "Video bitrate in kbit/s",
+                  "an integer 100..500000", integer(&Config::video_bitrate_kbps, 100, 500000)));
+  o.push_back(opt("keyframe_distance", "SELKIES_KEYFRAME_DISTANCE", "-1",
+                  "Seconds between keyframes; -1 = only on request (PLI/FIR)",
+                  "-1 or an integer 1..3600", [](Config& c, std::string_view v) {
+                    const auto n = parseInt(trim(v));
+                    if (!n || (*n != -1 && (*n < 1 || *n > 3600))) return false;
+                    c.keyframe_distance_s = static_cast<int>(*n);
+                    return true;
+                  }));
+  o.push_back(opt("congestion_control", "SELKIES_CONGESTION_CONTROL", "false",
+                  "Congestion control (TWCC + GCC) driving the encoder bitrate", kBool,
+                  boolean(&Config::congestion_control), false));
+  o.push_back(opt("video_packetloss_percent", "SELKIES_VIDEO_PACKETLOSS_PERCENT", "0",
+                  "Expected video loss; >0 enables ULPFEC/RED at that percentage",
+                  "an integer 0..100", integer(&Config::video_packetloss_percent, 0, 100), false));
+  o.push_back(opt("audio_bitrate", "SELKIES_AUDIO_BITRATE", "128000", "Opus bitrate in bit/s",
+                  "an integer 6000..510000", integer(&Config::audio_bitrate_bps, 6000, 510000),
+                  false));
+  o.push_back(opt("audio_channels", "SELKIES_AUDIO_CHANNELS", "2", "Audio channels",
+                  "an integer 1..8", integer(&Config::audio_channels, 1, 8), false));
+  o.push_back(opt("audio_packetloss_percent", "SELKIES_AUDIO_PACKETLOSS_PERCENT", "0",
+                  "Expected audio loss; >0 enables Opus in-band FEC", "an integer 0..100",
+                  integer(&Config::audio_packetloss_percent, 0, 100), false));
+  o.push_back(opt("enable_clipboard", "SELKIES_ENABLE_CLIPBOARD", "true",
+                  "Clipboard sync: true (both ways), false, in (browser to desktop), out "
+                  "(desktop to browser)",
+                  "true, false, in or out", [](Config& c, std::string_view v) {
+                    const std::string s = toLower(trim(v));
+                    if (s == "true") c.clipboard = ClipboardMode::kBoth;
+                    else if (s == "false") c.clipboard = ClipboardMode::kOff;
+                    else if (s == "in") c.clipboard = ClipboardMode::kIn;
+                    else if (s == "out") c.clipboard = ClipboardMode::kOut;
+                    else return false;
+                    return true;
+                  }, false));
+  o.push_back(opt("enable_resize", "SELKIES_ENABLE_RESIZE", "false",
+                  "Resize the X screen to the browser window", kBool,
+                  boolean(&Config::enable_resize), false));
+  o.push_back(opt("enable_cursors", "SELKIES_ENABLE_CURSORS", "true",
+                  "Send the remote cursor image to the browser", kBool,
+                  boolean(&Config::enable_cursors), false));
+  o.push_back(opt("debug_cursors", "SELKIES_DEBUG_CURSORS", "false", "Log cursor changes", kBool,
+                  boolean(&Config::debug_cursors), false));
+  o.push_back(opt("cursor_size", "SELKIES_CURSOR_SIZE", "-1",
+                  "Cursor image size in pixels; -1 = native (XCURSOR_SIZE is used when unset)",
+                  "-1 or an integer 1..512", [](Config& c, std::string_view v) {
+                    const auto n = parseInt(trim(v));
+                    if (!n || (*n != -1 && (*n < 1 || *n > 512))) return false;
+                    c.cursor_size = static_cast<int>(*n);
+                    return true;
+                  }, false));
+  o.push_back(opt("enable_webrtc_statistics", "SELKIES_ENABLE_WEBRTC_STATISTICS", "false",
+                  "Write client WebRTC statistics as CSV", kBool,
+                  boolean(&Config::enable_webrtc_statistics), false));
+  o.push_back(opt("webrtc_statistics_dir", "SELKIES_WEBRTC_STATISTICS_DIR", "/tmp",
+                  "Directory for the statistics CSV files", kAnyText,
+                  str(&Config::webrtc_statistics_dir), false));
+  o.push_back(opt("enable_metrics_http", "SELKIES_ENABLE_METRICS_HTTP", "false",
+                  "Serve Prometheus metrics", kBool, boolean(&Config::enable_metrics_http),
+                  false));
+  o.push_back(opt("metrics_http_port", "SELKIES_METRICS_HTTP_PORT", "8000",
+                  "Port of the Prometheus exporter", kPort,
+                  integer(&Config::metrics_http_port, 1, 65535), false));
+  o.push_back(opt("display", "DISPLAY", ":0", "X display to stream", "an X display name, e.g. :0",
+                  [](Config& c, std::string_view v) {
+                    if (trim(v).empty()) return false;
+                    c.display = std::string(trim(v));
+                    return true;
+                  }));
+  o.push_back(opt("force_relay", "DESKSTREAM_FORCE_RELAY", "false",
+                  "Tell browsers to use TURN relays only (iceTransportPolicy=relay)", kBool,
+                  boolean(&Config::force_relay)));
+  return o;
+}
+
+}  // namespace
+
+const std::vector<Option>& options() {
+  static const std::vector<Option> table = build();
+  return table;
+}
+
+}  // namespace ds::config

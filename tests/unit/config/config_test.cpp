@@ -1,0 +1,130 @@
+#include "config/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+#include "config/options.hpp"
+
+namespace ds::config {
+namespace {
+
+struct Env {
+  std::map<std::string, std::string> vars;
+  GetEnv fn() const {
+    return [this](std::string_view k) -> std::optional<std::string> {
+      auto it = vars.find(std::string(k));
+      if (it == vars.end()) return std::nullopt;
+      return it->second;
+    };
+  }
+};
+
+Result<Loaded> run(const Env& env, std::vector<const char*> args = {}) {
+  args.insert(args.begin(), "deskstream");
+  return load(static_cast<int>(args.size()), args.data(), env.fn(), nullptr);
+}
+
+TEST(Config, DefaultsMatchSelkies) {
+  Env env;
+  env.vars["USER"] = "alice";
+  auto r = run(env);
+  ASSERT_TRUE(r) << r.error().message;
+  const Config& c = r->config;
+  EXPECT_EQ(c.port, 8080);
+  EXPECT_EQ(c.addr, "0.0.0.0");
+  EXPECT_EQ(c.encoder, "x264enc");
+  EXPECT_EQ(c.framerate, 60);
+  EXPECT_EQ(c.video_bitrate_kbps, 8000);
+  EXPECT_EQ(c.audio_bitrate_bps, 128000);
+  EXPECT_EQ(c.keyframe_distance_s, -1);
+  EXPECT_TRUE(c.enable_basic_auth);
+  EXPECT_EQ(c.basic_auth_user, "alice");
+  EXPECT_EQ(c.basic_auth_password, "mypasswd");
+  EXPECT_EQ(c.clipboard, ClipboardMode::kBoth);
+  EXPECT_FALSE(c.enable_resize);
+  EXPECT_EQ(c.stun_port, 19302);
+  EXPECT_EQ(c.turn_rest_username_auth_header, "x-auth-user");
+  EXPECT_EQ(c.display, ":0");
+}
+
+TEST(Config, EveryOptionHasEnvHelpAndAcceptsItsDefault) {
+  std::set<std::string> envs;
+  for (const auto& o : options()) {
+    EXPECT_FALSE(o.help.empty()) << o.flag;
+    EXPECT_TRUE(envs.insert(o.env).second) << "duplicate env " << o.env;
+    Config c;
+    if (o.default_text.find('$') == std::string::npos) {
+      EXPECT_TRUE(o.apply(c, o.default_text)) << o.flag << " rejects its own default";
+    }
+  }
+}
+
+TEST(Config, EnvOverridesDefaultAndFlagOverridesEnv) {
+  Env env;
+  env.vars["SELKIES_PORT"] = "9000";
+  env.vars["SELKIES_FRAMERATE"] = "30";
+  auto r = run(env, {"--port", "9100"});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->config.port, 9100);
+  EXPECT_EQ(r->config.framerate, 30);
+}
+
+TEST(Config, BadValuesNameTheVariableAndAcceptedValues) {
+  struct Case {
+    const char* env;
+    const char* value;
+    const char* expect;
+  };
+  for (const Case& k : {Case{"SELKIES_PORT", "abc", "1..65535"}, Case{"SELKIES_PORT", "0", "1..65535"},
+                        Case{"SELKIES_ENCODER", "foo", "x264enc"},
+                        Case{"SELKIES_FRAMERATE", "0", "1..240"},
+                        Case{"SELKIES_ENABLE_RESIZE", "maybe", "true or false"},
+                        Case{"SELKIES_ENABLE_CLIPBOARD", "sideways", "in or out"},
+                        Case{"SELKIES_KEYFRAME_DISTANCE", "-5", "-1"},
+                        Case{"SELKIES_VIDEO_BITRATE", "12kbps", "integer"}}) {
+    Env env;
+    env.vars[k.env] = k.value;
+    auto r = run(env);
+    ASSERT_FALSE(r) << k.env;
+    EXPECT_NE(r.error().message.find(k.env), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find(k.expect), std::string::npos) << r.error().message;
+  }
+}
+
+TEST(Config, EmptyPasswordWithAuthRefused) {
+  Env env;
+  env.vars["SELKIES_BASIC_AUTH_PASSWORD"] = "";
+  auto r = run(env);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("SELKIES_BASIC_AUTH_PASSWORD"), std::string::npos);
+  env.vars["SELKIES_ENABLE_BASIC_AUTH"] = "false";
+  EXPECT_TRUE(run(env));
+}
+
+TEST(Config, SecretsAreMaskedInSettings) {
+  Env env;
+  env.vars["SELKIES_BASIC_AUTH_PASSWORD"] = "hunter2";
+  auto r = run(env);
+  ASSERT_TRUE(r);
+  for (const auto& s : r->settings) EXPECT_NE(s.value, "hunter2") << s.env;
+}
+
+TEST(Config, UnknownFlagIsAnError) {
+  Env env;
+  auto r = run(env, {"--no-such-flag"});
+  ASSERT_FALSE(r);
+}
+
+TEST(Config, HelpListsEveryOption) {
+  Env env;
+  std::string help;
+  const char* args[] = {"deskstream", "--help"};
+  auto r = load(2, args, env.fn(), &help);
+  ASSERT_FALSE(r);
+  for (const auto& o : options()) EXPECT_NE(help.find("--" + o.flag), std::string::npos) << o.flag;
+}
+
+}  // namespace
+}  // namespace ds::config
