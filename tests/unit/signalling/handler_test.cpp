@@ -1,0 +1,108 @@
+#include "signalling/handler.hpp"
+
+#include <gtest/gtest.h>
+
+namespace ds::signalling {
+namespace {
+
+template <typename T>
+const T* find(const Actions& actions) {
+  for (const auto& a : actions) {
+    if (const auto* p = std::get_if<T>(&a)) return p;
+  }
+  return nullptr;
+}
+
+bool sentError(const Actions& actions) {
+  const auto* s = find<SendText>(actions);
+  return s != nullptr && s->text.rfind("ERROR", 0) == 0;
+}
+
+constexpr const char* kAnswer = R"({"sdp":{"type":"answer","sdp":"v=0\r\n"}})";
+constexpr const char* kIce = R"({"ice":{"candidate":"candidate:1 1 udp 1 1.2.3.4 1 typ host","sdpMLineIndex":0}})";
+
+TEST(Handler, HappyPath) {
+  UidRegistry reg;
+  Handler h(reg);
+  auto a = h.onText("HELLO 1");
+  ASSERT_NE(find<SendText>(a), nullptr);
+  EXPECT_EQ(find<SendText>(a)->text, "HELLO");
+  ASSERT_NE(find<StartPeer>(a), nullptr);
+  EXPECT_EQ(find<StartPeer>(a)->kind, PeerKind::kVideo);
+  a = h.onOfferCreated("v=0\r\n");
+  ASSERT_NE(find<SendText>(a), nullptr);
+  EXPECT_NE(find<SendText>(a)->text.find("\"offer\""), std::string::npos);
+  EXPECT_TRUE(h.onLocalCandidate("candidate:x", 0).size() == 1);
+  a = h.onText(kAnswer);
+  ASSERT_NE(find<ApplyAnswer>(a), nullptr);
+  a = h.onText(kIce);
+  ASSERT_NE(find<AddRemoteIce>(a), nullptr);
+  EXPECT_EQ(h.state(), Handler::State::kAnswered);
+}
+
+TEST(Handler, AnswerBeforeOfferIsAnError) {
+  UidRegistry reg;
+  Handler h(reg);
+  h.onText("HELLO 1");
+  auto a = h.onText(kAnswer);
+  EXPECT_TRUE(sentError(a));
+  EXPECT_EQ(find<ApplyAnswer>(a), nullptr);
+  EXPECT_TRUE(sentError(h.onText(kIce)));
+}
+
+TEST(Handler, MessagesBeforeHelloAreErrors) {
+  UidRegistry reg;
+  Handler h(reg);
+  EXPECT_TRUE(sentError(h.onText(kAnswer)));
+  EXPECT_TRUE(sentError(h.onText(kIce)));
+  EXPECT_TRUE(sentError(h.onText("garbage")));
+  EXPECT_EQ(h.state(), Handler::State::kAwaitHello);
+}
+
+TEST(Handler, OfferFromBrowserRejected) {
+  UidRegistry reg;
+  Handler h(reg);
+  h.onText("HELLO 1");
+  h.onOfferCreated("v=0\r\n");
+  EXPECT_TRUE(sentError(h.onText(R"({"sdp":{"type":"offer","sdp":"v=0\r\n"}})")));
+  EXPECT_TRUE(sentError(h.onText(R"({"sdp":{"type":"answer","sdp":"garbage"}})")));
+  // The peer is still usable after errors.
+  EXPECT_NE(find<ApplyAnswer>(h.onText(kAnswer)), nullptr);
+}
+
+TEST(Handler, DuplicateUidIsBusyAndReleasedOnClose) {
+  UidRegistry reg;
+  Handler first(reg);
+  first.onText("HELLO 1");
+  {
+    Handler second(reg);
+    auto a = second.onText("HELLO 1");
+    EXPECT_TRUE(sentError(a));
+    EXPECT_NE(find<CloseConnection>(a), nullptr);
+  }
+  EXPECT_TRUE(reg.held("1"));  // the refused duplicate must not release the holder's uid
+  first.onClosed();
+  EXPECT_FALSE(reg.held("1"));
+  Handler third(reg);
+  EXPECT_NE(find<StartPeer>(third.onText("HELLO 1")), nullptr);
+}
+
+TEST(Handler, UnknownUidAndSecondHello) {
+  UidRegistry reg;
+  Handler h(reg);
+  EXPECT_TRUE(sentError(h.onText("HELLO 7")));
+  EXPECT_NE(find<StartPeer>(h.onText("HELLO 3")), nullptr);
+  EXPECT_TRUE(sentError(h.onText("HELLO 3")));
+}
+
+TEST(Handler, TooManyErrorsCloses) {
+  UidRegistry reg;
+  Handler h(reg);
+  Actions last;
+  for (int i = 0; i < Handler::kMaxErrors; ++i) last = h.onText("junk");
+  EXPECT_NE(find<CloseConnection>(last), nullptr);
+  EXPECT_TRUE(h.onText("HELLO 1").empty());
+}
+
+}  // namespace
+}  // namespace ds::signalling
