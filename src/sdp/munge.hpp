@@ -1,0 +1,38 @@
+// SDP rewriting done on the server's offer before it is sent (Selkies reference §3.7), plus the
+// playout-delay header extension declaration. Pure text processing.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+
+namespace ds::sdp {
+
+inline constexpr std::string_view kPlayoutDelayUri =
+    "http://www.webrtc.org/experiments/rtp-hdrext/playout-delay";
+
+struct OfferOptions {
+  bool add_playout_delay = true;  // declare the extension on video m-lines
+  int rtx_time_ms = 125;
+  int opus_ptime_ms = 10;
+};
+
+struct MungedOffer {
+  std::string sdp;
+  int playout_delay_id = 0;  // one-byte header extension id used, 0 if none
+};
+
+// Rewrites an offer: rtx-time after every apt=, H.264 profile-level-id=42e01f and
+// level-asymmetry-allowed=1, sps-pps-idr-in-keyframe=1 for H.264/H.265, a=ptime for Opus, and an
+// a=extmap for playout-delay with the lowest free id (1..14). Fails on text that is not an SDP.
+Result<MungedOffer> mungeOffer(std::string_view sdp, const OfferOptions& options);
+
+// Returns the extmap id that `sdp` (an answer) gives the URI in the first video section, 0 if
+// the answer does not accept it.
+int extmapId(std::string_view sdp, std::string_view uri);
+
+// Sets key=value inside a fmtp parameter list ("a=b;c=d"), replacing an existing key.
+std::string setFmtpParam(std::string_view params, std::string_view key, std::string_view value);
+
+}  // namespace ds::sdp
