@@ -1,0 +1,103 @@
+#include "turn/rtc_config.hpp"
+
+#include <gnutls/crypto.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/strings.hpp"
+
+namespace ds::turn {
+namespace {
+
+using nlohmann::json;
+
+std::string uriEscape(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string turnUrl(const IceSettings& s) {
+  return std::string(s.turn_tls ? "turns:" : "turn:") + s.turn_host + ":" +
+         std::to_string(s.turn_port) + "?transport=" + s.turn_protocol;
+}
+
+TurnCredentials credentialsFor(const IceSettings& s, std::string_view user,
+                               std::chrono::system_clock::time_point now) {
+  if (!s.turn_username.empty()) return {s.turn_username, s.turn_password};
+  return restCredentials(s.turn_shared_secret, user, now + s.credential_lifetime);
+}
+
+bool hasTurn(const IceSettings& s) {
+  return !s.turn_host.empty() && (!s.turn_username.empty() || !s.turn_shared_secret.empty());
+}
+
+}  // namespace
+
+TurnCredentials restCredentials(std::string_view secret, std::string_view user,
+                                std::chrono::system_clock::time_point expiry) {
+  std::string clean(user.empty() ? "username" : user);
+  for (char& c : clean) {
+    if (c == ':') c = '-';
+  }
+  const auto seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(expiry.time_since_epoch()).count();
+  TurnCredentials out;
+  out.username = std::to_string(seconds) + ":" + clean;
+  unsigned char digest[20];
+  gnutls_hmac_fast(GNUTLS_MAC_SHA1, secret.data(), secret.size(), out.username.data(),
+                   out.username.size(), digest);
+  out.password = base64Encode(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
+  return out;
+}
+
+Result<std::string> buildRtcConfig(const IceSettings& s, std::string_view user,
+                                   std::chrono::system_clock::time_point now,
+                                   const std::optional<std::string>& override_json) {
+  if (override_json) {
+    const json j = json::parse(*override_json, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("iceServers")) {
+      return fail("SELKIES_RTC_CONFIG_JSON file is not an RTC configuration (needs iceServers)");
+    }
+    return j.dump();
+  }
+  json servers = json::array();
+  if (!s.stun_host.empty()) {
+    servers.push_back({{"urls", json::array({"stun:" + s.stun_host + ":" + std::to_string(s.stun_port)})}});
+  }
+  if (hasTurn(s)) {
+    const auto creds = credentialsFor(s, user, now);
+    servers.push_back({{"urls", json::array({turnUrl(s)})},
+                       {"username", creds.username},
+                       {"credential", creds.password}});
+  }
+  const json out = {{"lifetimeDuration", std::to_string(s.credential_lifetime.count()) + "s"},
+                    {"iceServers", servers},
+                    {"blockStatus", "NOT_BLOCKED"},
+                    {"iceTransportPolicy", s.force_relay ? "relay" : "all"}};
+  return out.dump();
+}
+
+ServerUris serverUris(const IceSettings& s, std::string_view user,
+                      std::chrono::system_clock::time_point now) {
+  ServerUris out;
+  if (!s.stun_host.empty()) out.stun = "stun://" + s.stun_host + ":" + std::to_string(s.stun_port);
+  if (hasTurn(s)) {
+    const auto creds = credentialsFor(s, user, now);
+    out.turn.push_back(std::string(s.turn_tls ? "turns://" : "turn://") + uriEscape(creds.username) +
+                       ":" + uriEscape(creds.password) + "@" + s.turn_host + ":" +
+                       std::to_string(s.turn_port) + "?transport=" + s.turn_protocol);
+  }
+  return out;
+}
+
+}  // namespace ds::turn

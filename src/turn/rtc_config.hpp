@@ -1,0 +1,52 @@
+// The RTCConfiguration JSON that /turn returns (Selkies reference §4.5), built from the ICE
+// settings. Pure apart from the HMAC; the caller supplies the clock and any override file text.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace ds::turn {
+
+struct IceSettings {
+  std::string stun_host;
+  int stun_port = 19302;
+  std::string turn_host;
+  int turn_port = 443;
+  std::string turn_protocol = "udp";
+  bool turn_tls = false;
+  std::string turn_username;  // long-term credentials win over the shared secret
+  std::string turn_password;
+  std::string turn_shared_secret;
+  std::chrono::seconds credential_lifetime{24 * 3600};
+  bool force_relay = false;
+};
+
+struct TurnCredentials {
+  std::string username;
+  std::string password;
+};
+
+// TURN REST API (coturn use-auth-secret): username "<expiry unix seconds>:<user>",
+// password base64(HMAC-SHA1(secret, username)). ':' in user is replaced by '-'.
+TurnCredentials restCredentials(std::string_view secret, std::string_view user,
+                                std::chrono::system_clock::time_point expiry);
+
+// Builds the /turn JSON. `user` names the TURN REST user (a header value or a token subject).
+// `override_json` is the content of SELKIES_RTC_CONFIG_JSON when that file exists.
+Result<std::string> buildRtcConfig(const IceSettings& settings, std::string_view user,
+                                   std::chrono::system_clock::time_point now,
+                                   const std::optional<std::string>& override_json);
+
+// The ICE server URIs for webrtcbin (stun://host:port, turn(s)://user:pass@host:port?transport=).
+struct ServerUris {
+  std::string stun;
+  std::vector<std::string> turn;
+};
+ServerUris serverUris(const IceSettings& settings, std::string_view user,
+                      std::chrono::system_clock::time_point now);
+
+}  // namespace ds::turn
