@@ -1,0 +1,25 @@
+// Startup probe: is an encoder usable here? Builds a tiny pipeline with the encoder's profile,
+// feeds it one frame and waits for an encoded buffer (reference kubernetes.md §1.5: never infer
+// NVENC from "CUDA works"; open a session).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "media/encoder_profile.hpp"
+
+namespace ds::media {
+
+// Ok when one frame went through `encoder`; otherwise why not.
+Status probeEncoder(const std::string& encoder, const EncodeParams& params);
+
+struct EncoderChoice {
+  std::string encoder;                // the one to use
+  std::vector<std::string> warnings;  // one line per encoder that was skipped, and why
+};
+
+// Walks fallbackChain(requested) and returns the first encoder that passes the probe.
+Result<EncoderChoice> chooseEncoder(const std::string& requested, const EncodeParams& params);
+
+}  // namespace ds::media

@@ -1,0 +1,58 @@
+// Encoder profiles: for each supported encoder, the element chain and property values of the
+// Selkies reference §3.2-3.4, computed from the stream parameters. Pure (no GStreamer), so the
+// derived values (VBV, GOP, bitrate units) are unit-tested.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ds::media {
+
+struct EncodeParams {
+  int framerate = 60;
+  int bitrate_kbps = 8000;
+  int keyframe_distance_s = -1;  // -1 = infinite GOP, keyframes on PLI/FIR only
+  int packetloss_percent = 0;
+  int cores = 2;
+  int gpu_id = 0;
+};
+
+using Properties = std::vector<std::pair<std::string, std::string>>;
+
+struct ElementSpec {
+  std::string factory;
+  std::string name;
+  Properties properties;
+};
+
+struct EncoderProfile {
+  std::string encoder;  // the SELKIES_ENCODER name, e.g. "x264enc"
+  std::string codec;    // "H264", "H265", "VP8", "VP9", "AV1"
+  // Elements between the capture caps and the encoder (converters, uploaders), in order.
+  std::vector<ElementSpec> pre;
+  std::string pre_caps;  // caps after `pre` ("video/x-raw,format=NV12")
+  ElementSpec encoder_element;
+  std::string post_caps;  // caps after the encoder
+  ElementSpec payloader;
+  int payload_type = 96;
+  std::string rtp_caps;  // caps after the payloader (with rtcp-fb flags)
+  // Property that carries the bitrate and its unit multiplier from kbit/s.
+  std::string bitrate_property;
+  int bitrate_multiplier = 1;
+};
+
+// The encoders deskstream knows. Returns false for a name without a profile.
+bool hasProfile(const std::string& encoder);
+EncoderProfile profileFor(const std::string& encoder, const EncodeParams& params);
+
+// Derived values (reference §3.2).
+int fecAdjustedKbps(const EncodeParams& params);
+int softwareVbvMs(const EncodeParams& params);
+int hardwareVbvKbit(const EncodeParams& params);
+int softwareThreads(int cores);  // min(4, cores-1), at least 1
+
+// The fallback order when `encoder` cannot be used: NVENC -> VA -> x264.
+std::vector<std::string> fallbackChain(const std::string& encoder);
+
+}  // namespace ds::media

@@ -1,0 +1,254 @@
+#include "media/video_pipeline.hpp"
+
+#include <gst/rtp/rtp.h>
+#include <gst/video/video.h>
+
+#include <utility>
+
+#include "core/log.hpp"
+#include "media/main_thread.hpp"
+
+namespace ds::media {
+namespace {
+
+constexpr const char* kLog = "media";
+
+// Writes playout-delay min=0,max=0 (3 bytes of zeros: 12-bit min, 12-bit max) into an RTP buffer.
+void addPlayoutDelay(GstBuffer* buffer) {
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  if (!gst_rtp_buffer_map(buffer, GST_MAP_READWRITE, &rtp)) return;
+  const guint8 zero[3] = {0, 0, 0};
+  gst_rtp_buffer_add_extension_onebyte_header(&rtp, VideoPipeline::kPlayoutDelayExtId, zero,
+                                              sizeof zero);
+  gst_rtp_buffer_unmap(&rtp);
+}
+
+GstPadProbeReturn playoutDelayProbe(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer /*data*/) {
+  if ((info->type & GST_PAD_PROBE_TYPE_BUFFER) != 0) {
+    GstBuffer* buffer = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
+    addPlayoutDelay(buffer);
+    GST_PAD_PROBE_INFO_DATA(info) = buffer;
+  } else if ((info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) != 0) {
+    GstBufferList* list = gst_buffer_list_make_writable(GST_PAD_PROBE_INFO_BUFFER_LIST(info));
+    const guint n = gst_buffer_list_length(list);
+    for (guint i = 0; i < n; ++i) addPlayoutDelay(gst_buffer_list_get_writable(list, i));
+    GST_PAD_PROBE_INFO_DATA(info) = list;
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+GstPadProbeReturn countFrames(GstPad* /*pad*/, GstPadProbeInfo* /*info*/, gpointer counter) {
+  static_cast<std::atomic<uint64_t>*>(counter)->fetch_add(1);
+  return GST_PAD_PROBE_OK;
+}
+
+Result<GstElement*> makeCaps(const std::string& caps_text, const char* name) {
+  GstCaps* caps = gst_caps_from_string(caps_text.c_str());
+  if (caps == nullptr) return fail("invalid caps: " + caps_text);
+  GstElement* f = gst_element_factory_make("capsfilter", name);
+  g_object_set(f, "caps", caps, nullptr);
+  gst_caps_unref(caps);
+  return f;
+}
+
+}  // namespace
+
+Result<GstElement*> makeElement(const ElementSpec& spec) {
+  GstElement* e = gst_element_factory_make(spec.factory.c_str(),
+                                           spec.name.empty() ? nullptr : spec.name.c_str());
+  if (e == nullptr) return fail("GStreamer element '" + spec.factory + "' is not available");
+  for (const auto& [key, value] : spec.properties) {
+    if (g_object_class_find_property(G_OBJECT_GET_CLASS(e), key.c_str()) == nullptr) {
+      log::debug(kLog, spec.factory + " has no property " + key + "; skipped");
+      continue;
+    }
+    gst_util_set_object_arg(G_OBJECT(e), key.c_str(), value.c_str());
+  }
+  return e;
+}
+
+VideoPipeline::VideoPipeline(VideoOptions options, EncoderProfile profile, ErrorCallback on_error)
+    : options_(std::move(options)), profile_(std::move(profile)), on_error_(std::move(on_error)) {}
+
+VideoPipeline::~VideoPipeline() {
+  if (bus_watch_ != 0) g_source_remove(bus_watch_);
+  if (pipeline_ != nullptr) {
+    gst_element_set_state(pipeline_, GST_STATE_NULL);
+    gst_object_unref(pipeline_);
+  }
+}
+
+Result<std::unique_ptr<VideoPipeline>> VideoPipeline::start(const VideoOptions& options,
+                                                            ErrorCallback on_error) {
+  std::unique_ptr<VideoPipeline> p(new VideoPipeline(
+      options, profileFor(options.encoder, options.params), std::move(on_error)));
+  if (auto st = p->build(); !st) return Unexpected<Error>{st.error()};
+  if (gst_element_set_state(p->pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    return fail("video pipeline failed to start (is DISPLAY " + options.display + " reachable?)");
+  }
+  return p;
+}
+
+Status VideoPipeline::build() {
+  pipeline_ = gst_pipeline_new("video");
+  std::vector<GstElement*> chain;
+  auto add = [&](Result<GstElement*> r) -> Status {
+    if (!r) return Unexpected<Error>{r.error()};
+    gst_bin_add(GST_BIN(pipeline_), *r);
+    chain.push_back(*r);
+    return {};
+  };
+  ElementSpec src_spec;
+  if (options_.display.empty()) {
+    src_spec = {"videotestsrc", "capture-src", {{"is-live", "true"}, {"pattern", "ball"}}};
+  } else {
+    // show-pointer off: the browser draws the cursor locally. use-damage off: XDamage makes
+    // H.264 drop out until the next IDR (reference §3.1). remote: we talk to X over a socket.
+    src_spec = {"ximagesrc",
+                "capture-src",
+                {{"display-name", options_.display},
+                 {"show-pointer", options_.show_pointer ? "true" : "false"},
+                 {"use-damage", "false"},
+                 {"remote", "true"},
+                 {"blocksize", "16384"}}};
+  }
+  if (auto st = add(makeElement(src_spec)); !st) return st;
+  source_ = chain.back();
+  std::string src_caps = "video/x-raw,framerate=" + std::to_string(options_.params.framerate) + "/1";
+  if (options_.display.empty()) src_caps += ",width=640,height=360";
+  if (auto st = add(makeCaps(src_caps, "capture-caps")); !st) return st;
+  source_caps_ = chain.back();
+  // A slow encoder must never pile up old frames: keep only the newest one.
+  if (auto st = add(makeElement({"queue",
+                                 "capture-queue",
+                                 {{"leaky", "downstream"},
+                                  {"max-size-buffers", "1"},
+                                  {"max-size-bytes", "0"},
+                                  {"max-size-time", "0"}}}));
+      !st) {
+    return st;
+  }
+  for (const auto& spec : profile_.pre) {
+    if (auto st = add(makeElement(spec)); !st) return st;
+  }
+  if (auto st = add(makeCaps(profile_.pre_caps, "encoder-caps")); !st) return st;
+  if (auto st = add(makeElement(profile_.encoder_element)); !st) return st;
+  encoder_ = chain.back();
+  if (auto st = add(makeCaps(profile_.post_caps, "encoded-caps")); !st) return st;
+  if (auto st = add(makeElement(profile_.payloader)); !st) return st;
+  GstElement* payloader = chain.back();
+  if (auto st = add(makeCaps(profile_.rtp_caps, "rtp-caps")); !st) return st;
+  if (auto st = add(makeElement({"tee", "fanout-tee", {{"allow-not-linked", "true"}}})); !st) {
+    return st;
+  }
+  tee_ = chain.back();
+  for (size_t i = 0; i + 1 < chain.size(); ++i) {
+    if (!gst_element_link(chain[i], chain[i + 1])) {
+      return fail(std::string("cannot link ") + GST_ELEMENT_NAME(chain[i]) + " to " +
+                  GST_ELEMENT_NAME(chain[i + 1]));
+    }
+  }
+  GstPad* pay_src = gst_element_get_static_pad(payloader, "src");
+  gst_pad_add_probe(pay_src,
+                    static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER |
+                                                 GST_PAD_PROBE_TYPE_BUFFER_LIST),
+                    playoutDelayProbe, nullptr, nullptr);
+  gst_object_unref(pay_src);
+  GstPad* enc_src = gst_element_get_static_pad(encoder_, "src");
+  gst_pad_add_probe(enc_src, GST_PAD_PROBE_TYPE_BUFFER, countFrames, &encoded_frames_, nullptr);
+  gst_object_unref(enc_src);
+
+  GstBus* bus = gst_pipeline_get_bus(GST_PIPELINE(pipeline_));
+  bus_watch_ = gst_bus_add_watch(bus, &VideoPipeline::onBusMessage, this);
+  gst_object_unref(bus);
+  return {};
+}
+
+gboolean VideoPipeline::onBusMessage(GstBus* /*bus*/, GstMessage* msg, gpointer data) {
+  auto* self = static_cast<VideoPipeline*>(data);
+  switch (GST_MESSAGE_TYPE(msg)) {
+    case GST_MESSAGE_ERROR: {
+      GError* err = nullptr;
+      gchar* dbg = nullptr;
+      gst_message_parse_error(msg, &err, &dbg);
+      std::string text = std::string(GST_OBJECT_NAME(GST_MESSAGE_SRC(msg))) + ": " +
+                         (err != nullptr ? err->message : "unknown error");
+      log::error(kLog, text + (dbg != nullptr ? std::string(" (") + dbg + ")" : ""));
+      g_clear_error(&err);
+      g_free(dbg);
+      if (self->on_error_) {
+        // Run outside the bus callback: the handler may destroy this pipeline.
+        postToMain([cb = self->on_error_, text] { cb(text); });
+      }
+      break;
+    }
+    case GST_MESSAGE_WARNING: {
+      GError* err = nullptr;
+      gst_message_parse_warning(msg, &err, nullptr);
+      log::warn(kLog, std::string(GST_OBJECT_NAME(GST_MESSAGE_SRC(msg))) + ": " +
+                          (err != nullptr ? err->message : "warning"));
+      g_clear_error(&err);
+      break;
+    }
+    case GST_MESSAGE_LATENCY:
+      gst_bin_recalculate_latency(GST_BIN(self->pipeline_));
+      break;
+    default:
+      break;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+void VideoPipeline::requestKeyframe() {
+  GstPad* src = gst_element_get_static_pad(encoder_, "src");
+  gst_pad_send_event(src, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+  gst_object_unref(src);
+}
+
+void VideoPipeline::setBitrate(int kbps) {
+  options_.params.bitrate_kbps = kbps;
+  const int value = fecAdjustedKbps(options_.params) * profile_.bitrate_multiplier;
+  gst_util_set_object_arg(G_OBJECT(encoder_), profile_.bitrate_property.c_str(),
+                          std::to_string(value).c_str());
+  log::info(kLog, "video bitrate set to " + std::to_string(kbps) + " kbit/s");
+}
+
+void VideoPipeline::setFramerate(int fps) {
+  options_.params.framerate = fps;
+  std::string caps_text = "video/x-raw,framerate=" + std::to_string(fps) + "/1";
+  if (options_.display.empty()) caps_text += ",width=640,height=360";
+  GstCaps* caps = gst_caps_from_string(caps_text.c_str());
+  g_object_set(source_caps_, "caps", caps, nullptr);
+  gst_caps_unref(caps);
+  // Keep the VBV at ~1.5 frames for the new frame time (x264 and vpx take it in ms).
+  const auto vbv = std::to_string(softwareVbvMs(options_.params));
+  if (g_object_class_find_property(G_OBJECT_GET_CLASS(encoder_), "vbv-buf-capacity") != nullptr) {
+    gst_util_set_object_arg(G_OBJECT(encoder_), "vbv-buf-capacity", vbv.c_str());
+  }
+  log::info(kLog, "framerate set to " + std::to_string(fps) + " fps");
+}
+
+void VideoPipeline::setPointerVisible(bool visible) {
+  options_.show_pointer = visible;
+  if (g_object_class_find_property(G_OBJECT_GET_CLASS(source_), "show-pointer") != nullptr) {
+    g_object_set(source_, "show-pointer", visible ? TRUE : FALSE, nullptr);
+  }
+}
+
+void postToMain(std::function<void()> task) {
+  auto* heap = new std::function<void()>(std::move(task));
+  g_main_context_invoke_full(
+      nullptr, G_PRIORITY_DEFAULT,
+      [](gpointer data) -> gboolean {
+        auto* fn = static_cast<std::function<void()>*>(data);
+        try {
+          (*fn)();
+        } catch (const std::exception& e) {
+          log::error("main", std::string("task failed: ") + e.what());
+        }
+        return G_SOURCE_REMOVE;
+      },
+      heap, [](gpointer data) { delete static_cast<std::function<void()>*>(data); });
+}
+
+}  // namespace ds::media

@@ -1,0 +1,73 @@
+// The shared video graph: X capture -> convert -> encode -> payload -> tee. One encode serves
+// every viewer; each viewer's webrtc branch links to the tee (webrtc/peer_branch.hpp).
+// Main-loop thread only, except where noted.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/result.hpp"
+#include "media/encoder_profile.hpp"
+
+namespace ds::media {
+
+struct VideoOptions {
+  std::string display;  // X display name; "" = use a test pattern (videotestsrc), for tests only
+  std::string encoder = "x264enc";
+  EncodeParams params;
+  bool show_pointer = false;
+};
+
+class VideoPipeline {
+ public:
+  using ErrorCallback = std::function<void(std::string message)>;
+
+  // Builds and starts the pipeline (PLAYING). `on_error` runs on the main loop after a bus error.
+  static Result<std::unique_ptr<VideoPipeline>> start(const VideoOptions& options,
+                                                      ErrorCallback on_error);
+  ~VideoPipeline();
+  VideoPipeline(const VideoPipeline&) = delete;
+  VideoPipeline& operator=(const VideoPipeline&) = delete;
+
+  GstElement* pipeline() const { return pipeline_; }
+  GstElement* tee() const { return tee_; }
+  const EncoderProfile& profile() const { return profile_; }
+  const VideoOptions& options() const { return options_; }
+
+  // Asks the encoder for an IDR (new viewer, PLI without webrtcbin's help).
+  void requestKeyframe();
+  void setBitrate(int kbps);
+  void setFramerate(int fps);
+  void setPointerVisible(bool visible);
+
+  // One-byte RTP header extension id that carries playout-delay min=max=0 on every packet.
+  static constexpr int kPlayoutDelayExtId = 6;
+  // Frames that left the encoder since start (for stats and tests).
+  uint64_t encodedFrames() const { return encoded_frames_.load(); }
+
+ private:
+  VideoPipeline(VideoOptions options, EncoderProfile profile, ErrorCallback on_error);
+  Status build();
+  static gboolean onBusMessage(GstBus* bus, GstMessage* msg, gpointer self);
+
+  VideoOptions options_;
+  EncoderProfile profile_;
+  ErrorCallback on_error_;
+  GstElement* pipeline_ = nullptr;
+  GstElement* source_caps_ = nullptr;
+  GstElement* source_ = nullptr;
+  GstElement* encoder_ = nullptr;
+  GstElement* tee_ = nullptr;
+  guint bus_watch_ = 0;
+  std::atomic<uint64_t> encoded_frames_{0};
+};
+
+// Creates an element from a spec, setting each property from text (enums by nick). Fails with
+// the factory or property that does not exist.
+Result<GstElement*> makeElement(const ElementSpec& spec);
+
+}  // namespace ds::media

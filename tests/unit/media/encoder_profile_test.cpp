@@ -1,0 +1,68 @@
+#include "media/encoder_profile.hpp"
+
+#include <gtest/gtest.h>
+
+namespace ds::media {
+namespace {
+
+std::string prop(const ElementSpec& e, const std::string& key) {
+  for (const auto& [k, v] : e.properties) {
+    if (k == key) return v;
+  }
+  return "<unset>";
+}
+
+TEST(Profiles, DerivedValuesMatchReference) {
+  EncodeParams p;  // defaults: 60 fps, 8000 kbps, infinite GOP
+  EXPECT_EQ(softwareVbvMs(p), 25);       // ceil(1000/60)=17 * 1.5
+  EXPECT_EQ(hardwareVbvKbit(p), 201);    // ceil(8000/60)=134 * 1.5
+  p.packetloss_percent = 25;
+  EXPECT_EQ(fecAdjustedKbps(p), 6400);
+  p = {};
+  p.keyframe_distance_s = 2;
+  EXPECT_EQ(softwareVbvMs(p), 51);  // periodic keyframes: x3
+  EXPECT_EQ(softwareThreads(2), 1);
+  EXPECT_EQ(softwareThreads(16), 4);
+  EXPECT_EQ(softwareThreads(1), 1);
+}
+
+TEST(Profiles, X264LowLatencySettings) {
+  EncodeParams p;
+  p.framerate = 30;
+  p.bitrate_kbps = 4000;
+  const auto e = profileFor("x264enc", p);
+  EXPECT_EQ(e.payload_type, 97);
+  EXPECT_EQ(prop(e.encoder_element, "speed-preset"), "ultrafast");
+  EXPECT_EQ(prop(e.encoder_element, "tune"), "zerolatency");
+  EXPECT_EQ(prop(e.encoder_element, "bframes"), "0");
+  EXPECT_EQ(prop(e.encoder_element, "rc-lookahead"), "0");
+  EXPECT_EQ(prop(e.encoder_element, "key-int-max"), "2147483647");
+  EXPECT_EQ(prop(e.encoder_element, "vbv-buf-capacity"), "51");
+  EXPECT_EQ(prop(e.encoder_element, "bitrate"), "4000");
+  EXPECT_EQ(prop(e.encoder_element, "sliced-threads"), "true");
+  EXPECT_EQ(prop(e.payloader, "config-interval"), "-1");
+  EXPECT_NE(e.rtp_caps.find("rtcp-fb-nack-pli"), std::string::npos);
+}
+
+TEST(Profiles, PayloadTypesAndUnits) {
+  EncodeParams p;
+  EXPECT_EQ(profileFor("vp8enc", p).payload_type, 96);
+  EXPECT_EQ(profileFor("vp9enc", p).payload_type, 98);
+  EXPECT_EQ(profileFor("nvh265enc", p).payload_type, 100);
+  EXPECT_EQ(prop(profileFor("vp8enc", p).encoder_element, "target-bitrate"), "8000000");
+  EXPECT_EQ(prop(profileFor("nvh264enc", p).encoder_element, "gop-size"), "-1");
+  EXPECT_EQ(profileFor("nvh264enc", p).encoder_element.factory, "nvcudah264enc");
+  p.gpu_id = 1;
+  EXPECT_EQ(profileFor("nvh264enc", p).encoder_element.factory, "nvcudah264device1enc");
+}
+
+TEST(Profiles, FallbackChain) {
+  EXPECT_EQ(fallbackChain("nvh264enc"), (std::vector<std::string>{"nvh264enc", "vah264enc", "x264enc"}));
+  EXPECT_EQ(fallbackChain("x264enc"), (std::vector<std::string>{"x264enc"}));
+  EXPECT_EQ(fallbackChain("vp8enc"), (std::vector<std::string>{"vp8enc", "x264enc"}));
+  EXPECT_TRUE(hasProfile("vp9enc"));
+  EXPECT_FALSE(hasProfile("rav1enc"));
+}
+
+}  // namespace
+}  // namespace ds::media
