@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# 1. Every shell script of deploy/image and tests/image parses (bash -n; shellcheck when present).
+# 2. deploy/image/entrypoint.sh supervision, without a container: fake Xvfb/pulseaudio/openbox/
+#    deskstream on PATH. Asserts start order, SIGTERM -> exit 0 with every child gone, and a
+#    dying child -> the others stopped and a non-zero exit.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+fail=0
+scripts=()
+for f in "$root"/deploy/image/*.sh "$root"/tests/image/*.sh; do [ -f "$f" ] && scripts+=("$f"); done
+for f in "${scripts[@]}"; do
+  if bash -n "$f"; then echo "[ok] bash -n ${f#$root/}"; else echo "[FAIL] bash -n ${f#$root/}"; fail=1; fi
+done
+if command -v shellcheck >/dev/null; then
+  if shellcheck -S error "${scripts[@]}"; then echo "[ok] shellcheck -S error"; else echo "[FAIL] shellcheck"; fail=1; fi
+fi
+
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/bin" "$tmp/run"
+for b in Xvfb pulseaudio openbox xterm; do
+  printf '#!/bin/sh\necho "$(basename "$0") $$" >> "%s/order"\nexec sleep 1000\n' "$tmp" >"$tmp/bin/$b"
+done
+printf '#!/bin/sh\nexit 0\n' >"$tmp/bin/xdpyinfo"; printf '#!/bin/sh\nexit 0\n' >"$tmp/bin/pactl"
+printf '#!/bin/sh\ngrep -q openbox "%s/order" && echo "_NET_SUPPORTING_WM_CHECK(WINDOW): window id # 0x1"\n' "$tmp" >"$tmp/bin/xprop"
+cat >"$tmp/bin/fake-deskstream" <<'EOS'
+#!/bin/sh
+echo "deskstream $$" >> "$FAKE_DIR/order"
+if [ -n "${FAKE_EXIT_AFTER:-}" ]; then sleep "$FAKE_EXIT_AFTER"; exit "${FAKE_EXIT_CODE:-0}"; fi
+exec sleep 1000
+EOS
+chmod +x "$tmp"/bin/*
+run_ep() {  # run_ep <extra env...>; leaves $ep_pid
+  : >"$tmp/order"
+  env PATH="$tmp/bin:$PATH" FAKE_DIR="$tmp" DESKSTREAM_CMD=fake-deskstream DESKTOP_APP= \
+    XDG_RUNTIME_DIR="$tmp/run/xdg" PULSE_SERVER="$tmp/run/pulse/native" HOME="$tmp" DS_STOP_TIMEOUT=3 \
+    "$@" bash "$root/deploy/image/entrypoint.sh" >"$tmp/log" 2>&1 &
+  ep_pid=$!
+}
+wait_lines() { for _ in $(seq 50); do [ "$(wc -l <"$tmp/order")" -ge "$1" ] && return 0; sleep 0.1; done; return 1; }
+leftovers() { ps -o pid= -p "$(cut -d' ' -f2 "$tmp/order" | paste -sd, -)" 2>/dev/null | wc -l; }
+
+# a) start order and SIGTERM
+run_ep
+wait_lines 4 || { echo "[FAIL] entrypoint did not start 4 children"; cat "$tmp/log"; exit 1; }
+order=$(cut -d' ' -f1 "$tmp/order" | paste -sd' ' -)
+[ "$order" = "Xvfb pulseaudio openbox deskstream" ] && echo "[ok] start order: $order" || { echo "[FAIL] start order: $order"; fail=1; }
+t0=$(date +%s%N); kill -TERM $ep_pid; wait $ep_pid; rc=$?; ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ $rc = 0 ] && echo "[ok] SIGTERM -> exit 0 in ${ms} ms" || { echo "[FAIL] SIGTERM -> exit $rc"; fail=1; }
+[ "$(leftovers)" = 0 ] && echo "[ok] no child left after SIGTERM" || { echo "[FAIL] children left after SIGTERM"; fail=1; }
+grep -q "stopping deskstream" "$tmp/log" && [ "$(grep -o 'stopping [A-Za-z]*' "$tmp/log" | head -1)" = "stopping deskstream" ] \
+  && echo "[ok] stop order begins with deskstream" || { echo "[FAIL] stop order"; cat "$tmp/log"; fail=1; }
+
+# b) deskstream dies with status 3 -> entrypoint exits 3, the rest stopped
+run_ep FAKE_EXIT_AFTER=1 FAKE_EXIT_CODE=3
+wait $ep_pid; rc=$?
+[ $rc = 3 ] && echo "[ok] deskstream exit 3 -> entrypoint exit 3" || { echo "[FAIL] deskstream exit 3 -> entrypoint exit $rc"; cat "$tmp/log"; fail=1; }
+[ "$(leftovers)" = 0 ] && echo "[ok] no child left after a child died" || { echo "[FAIL] children left"; fail=1; }
+
+# c) deskstream exits 0 on its own -> still non-zero (a session container must not look "done")
+run_ep FAKE_EXIT_AFTER=1 FAKE_EXIT_CODE=0
+wait $ep_pid; rc=$?
+[ $rc != 0 ] && echo "[ok] deskstream exit 0 -> entrypoint exit $rc (non-zero)" || { echo "[FAIL] entrypoint exit 0 after a child ended"; fail=1; }
+
+# d) X server dies -> non-zero exit
+run_ep
+wait_lines 4
+kill -KILL "$(awk '$1=="Xvfb"{print $2}' "$tmp/order")"
+wait $ep_pid; rc=$?
+[ $rc != 0 ] && echo "[ok] X killed -> entrypoint exit $rc" || { echo "[FAIL] X killed -> exit 0"; fail=1; }
+exit $fail
