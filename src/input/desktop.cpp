@@ -1,0 +1,226 @@
+#include "input/desktop.hpp"
+
+#include <glib-unix.h>
+#include <glib.h>
+
+#include <algorithm>
+
+#include "core/log.hpp"
+#include "core/strings.hpp"
+#include "input/detail/clipboard.hpp"
+#include "input/detail/cursor.hpp"
+#include "input/detail/keyboard.hpp"
+#include "input/detail/x_error.hpp"
+#include "input/detail/xlib.hpp"
+
+namespace ds::input {
+namespace {
+
+constexpr int kMaxButton = 7;
+
+gboolean onXReadable(gint /*fd*/, GIOCondition /*condition*/, gpointer self) {
+  static_cast<Desktop*>(self)->processEvents();
+  return G_SOURCE_CONTINUE;
+}
+
+}  // namespace
+
+Desktop::Desktop(const Options& options)
+    : options_(options), resize_enabled_(options.resize_enabled), button_holds_(kMaxButton + 1) {}
+
+Result<std::unique_ptr<Desktop>> Desktop::open(const Options& options) {
+  std::unique_ptr<Desktop> desktop(new Desktop(options));
+  if (auto status = desktop->init(); !status) return fail(status.error().message);
+  return desktop;
+}
+
+Status Desktop::init() {
+  detail::installErrorHandler();
+  dpy_ = XOpenDisplay(options_.display.empty() ? nullptr : options_.display.c_str());
+  if (dpy_ == nullptr) return fail("cannot open X display '" + options_.display + "'");
+  int event_base = 0;
+  int error_base = 0;
+  int major = 0;
+  int minor = 0;
+  if (!XTestQueryExtension(dpy_, &event_base, &error_base, &major, &minor)) {
+    return fail("X server has no XTEST extension");
+  }
+  if (!XFixesQueryExtension(dpy_, &xfixes_event_base_, &error_base)) {
+    return fail("X server has no XFIXES extension");
+  }
+  major = 5;
+  minor = 0;
+  XFixesQueryVersion(dpy_, &major, &minor);
+  if (!XRRQueryExtension(dpy_, &randr_event_base_, &error_base)) {
+    return fail("X server has no RANDR extension");
+  }
+  XTestGrabControl(dpy_, True);  // keep injecting while another client grabs the server
+  root_ = DefaultRootWindow(dpy_);
+  screen_ = {DisplayWidth(dpy_, DefaultScreen(dpy_)), DisplayHeight(dpy_, DefaultScreen(dpy_))};
+  XRRSelectInput(dpy_, root_, RRScreenChangeNotifyMask);
+  XkbSelectEvents(dpy_, XkbUseCoreKbd, XkbMapNotifyMask, XkbMapNotifyMask);
+  keyboard_ = std::make_unique<detail::Keyboard>(dpy_);
+  if (options_.clipboard != ClipboardMode::kOff) {
+    clipboard_ =
+        std::make_unique<detail::Clipboard>(dpy_, root_, [this](std::optional<std::string> text) {
+          if (text) {
+            onClipboardContent(std::move(*text), true);
+          } else {
+            clipboard_readers_.clear();
+          }
+        });
+  }
+  if (options_.cursors_enabled) {
+    cursor_ = std::make_unique<detail::CursorWatcher>(dpy_, root_, options_.cursor_size);
+  }
+  XFlush(dpy_);
+  fd_source_ = g_unix_fd_add(ConnectionNumber(dpy_), G_IO_IN, &onXReadable, this);
+  log::info("input", "X display " + std::string(DisplayString(dpy_)) + " " +
+                         std::to_string(screen_.width) + "x" + std::to_string(screen_.height) +
+                         ", " + std::to_string(keyboard_->spareCount()) + " spare keycodes");
+  return {};
+}
+
+Desktop::~Desktop() {
+  if (fd_source_ != 0) g_source_remove(fd_source_);
+  if (dpy_ == nullptr) return;
+  for (int b = 1; b <= kMaxButton; ++b) {
+    if (button_holds_[b] > 0) XTestFakeButtonEvent(dpy_, static_cast<unsigned>(b), False, 0);
+  }
+  clipboard_.reset();
+  cursor_.reset();
+  keyboard_.reset();  // releases held keys and restores spare keycodes
+  XCloseDisplay(dpy_);
+}
+
+void Desktop::processEvents() {
+  // XPending flushes the output buffer and reads whatever the socket holds.
+  while (XPending(dpy_) > 0) {
+    XEvent event;
+    XNextEvent(dpy_, &event);
+    dispatch(event);
+  }
+}
+
+void Desktop::dispatch(XEvent& event) {
+  if (event.type == xfixes_event_base_ + XFixesDisplayCursorNotify) {
+    const auto& e = reinterpret_cast<const XFixesCursorNotifyEvent&>(event);
+    if (!cursor_) return;
+    if (auto json = cursor_->onCursorNotify(e.cursor_serial)) {
+      const auto listeners = listeners_;
+      for (Listener* l : listeners) l->onHostCursor(*json);
+    }
+    return;
+  }
+  if (event.type == randr_event_base_ + RRScreenChangeNotify) {
+    XRRUpdateConfiguration(&event);
+    const auto& e = reinterpret_cast<const XRRScreenChangeNotifyEvent&>(event);
+    const bool rotated = (e.rotation & (RR_Rotate_90 | RR_Rotate_270)) != 0;
+    screen_ = rotated ? Size{e.height, e.width} : Size{e.width, e.height};
+    return;
+  }
+  if (event.type == MappingNotify) {
+    XRefreshKeyboardMapping(&event.xmapping);
+    if (event.xmapping.request == MappingKeyboard) keyboard_->reload();
+    return;
+  }
+  if (clipboard_ && clipboard_->handle(event, xfixes_event_base_)) return;
+}
+
+Result<unsigned> Desktop::pressKey(uint32_t keysym) { return keyboard_->press(keysym); }
+void Desktop::repeatKey(unsigned keycode) { keyboard_->repeat(keycode); }
+void Desktop::releaseKey(unsigned keycode) { keyboard_->release(keycode); }
+void Desktop::releaseStrayModifiers() { keyboard_->releaseStrayModifiers(); }
+
+Status Desktop::movePointer(int x, int y) {
+  if (x < 0 || y < 0 || x >= screen_.width || y >= screen_.height) {
+    return fail("pointer position " + std::to_string(x) + "," + std::to_string(y) +
+                " outside the " + std::to_string(screen_.width) + "x" +
+                std::to_string(screen_.height) + " screen");
+  }
+  XTestFakeMotionEvent(dpy_, DefaultScreen(dpy_), x, y, 0);
+  return {};
+}
+
+void Desktop::movePointerBy(int dx, int dy) { XTestFakeRelativeMotionEvent(dpy_, dx, dy, 0); }
+
+void Desktop::button(int x_button, bool pressed) {
+  if (x_button < 1 || x_button > kMaxButton) return;
+  int& holds = button_holds_[x_button];
+  const bool wheel = x_button >= 4;
+  if (pressed) {
+    if (wheel || holds++ == 0) XTestFakeButtonEvent(dpy_, x_button, True, 0);
+  } else if (wheel || (holds > 0 && --holds == 0)) {
+    XTestFakeButtonEvent(dpy_, x_button, False, 0);
+  }
+}
+
+Status Desktop::setDpi(int dpi) {
+  Atom resource_manager = XInternAtom(dpy_, "RESOURCE_MANAGER", False);
+  Atom type = None;
+  int format = 0;
+  unsigned long count = 0;
+  unsigned long remaining = 0;
+  unsigned char* data = nullptr;
+  XGetWindowProperty(dpy_, root_, resource_manager, 0, 1 << 20, False, XA_STRING, &type, &format,
+                     &count, &remaining, &data);
+  std::string current;
+  if (data != nullptr && format == 8) current.assign(reinterpret_cast<char*>(data), count);
+  if (data != nullptr) XFree(data);
+  std::string updated;
+  for (auto line : split(current, '\n')) {
+    if (line.empty() || line.substr(0, 8) == "Xft.dpi:") continue;
+    updated.append(line).push_back('\n');
+  }
+  updated += "Xft.dpi:\t" + std::to_string(dpi) + "\n";
+  detail::ErrorTrap trap(dpy_);
+  XChangeProperty(dpy_, root_, resource_manager, XA_STRING, 8, PropModeReplace,
+                  reinterpret_cast<const unsigned char*>(updated.data()),
+                  static_cast<int>(updated.size()));
+  if (trap.check() != 0) return fail("cannot write RESOURCE_MANAGER");
+  return {};
+}
+
+void Desktop::setClipboard(std::string utf8_text) {
+  if (!clipboard_) return;
+  last_host_clipboard_ = utf8_text;  // do not echo it back to the browsers
+  if (!clipboard_->set(std::move(utf8_text))) log::warn("input", "could not own CLIPBOARD");
+  XFlush(dpy_);
+}
+
+void Desktop::requestClipboard(Listener* reader) {
+  if (!clipboard_) return;
+  if (clipboard_->owned()) {
+    reader->onHostClipboard(*clipboard_->owned());
+    return;
+  }
+  if (std::find(clipboard_readers_.begin(), clipboard_readers_.end(), reader) ==
+      clipboard_readers_.end()) {
+    clipboard_readers_.push_back(reader);
+  }
+  clipboard_->request();
+}
+
+void Desktop::onClipboardContent(std::string text, bool /*changed*/) {
+  auto readers = std::move(clipboard_readers_);
+  clipboard_readers_.clear();
+  if (text != last_host_clipboard_) {  // a host-side change: everyone gets it
+    last_host_clipboard_ = text;
+    readers = listeners_;
+  }
+  for (Listener* l : readers) l->onHostClipboard(text);
+}
+
+std::optional<std::string> Desktop::currentCursorMessage() {
+  if (!cursor_) return std::nullopt;
+  return cursor_->current();
+}
+
+void Desktop::addListener(Listener* listener) { listeners_.push_back(listener); }
+
+void Desktop::removeListener(Listener* listener) {
+  std::erase(listeners_, listener);
+  std::erase(clipboard_readers_, listener);
+}
+
+}  // namespace ds::input

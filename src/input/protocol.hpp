@@ -1,0 +1,125 @@
+// The `input` data-channel grammar (selkies-compat.md §5): a pure parser from the client's
+// comma-separated text to typed messages, the JSON builders for server → client messages, and the
+// button-mask diffing. No X, no GLib: everything here is unit-tested on its own.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace ds::input {
+
+// Client → server.
+struct KeyDown {
+  uint32_t keysym;
+};
+struct KeyUp {
+  uint32_t keysym;
+};
+struct KeyReset {};
+// `m,x,y,mask[,mag]` (absolute, remote pixels) or `m2,dx,dy,mask[,mag]` (relative).
+struct Mouse {
+  bool relative;
+  int x;
+  int y;
+  uint32_t mask;      // bit0 left, bit1 middle, bit2 right, bit3 wheel up, bit4 wheel down,
+                      // bit5 wheel left, bit6 wheel right (bits 5/6 are a deskstream extension)
+  int magnitude = 1;  // wheel repeat count, clamped to 1..10
+};
+struct PointerVisible {
+  bool visible;
+};
+struct VideoBitrate {
+  int kbps;
+};
+struct AudioBitrate {
+  int bps;
+};
+struct Framerate {
+  int fps;
+};
+struct Size {
+  int width;
+  int height;
+  bool operator==(const Size&) const = default;
+};
+struct ResizeToggle {
+  bool enabled;
+  std::optional<Size> size;  // absent when the WxH field is malformed (the toggle still applies)
+};
+struct Resize {
+  Size size;  // already rounded up to even
+};
+struct Scale {
+  double scale;  // 0.75..2.5
+};
+struct ClipboardRead {};
+struct ClipboardWrite {
+  std::string text;  // decoded, valid UTF-8
+};
+struct Gamepad {
+  std::string_view command;  // c, d, b or a; gamepads are parsed but not implemented
+};
+struct Pong {
+  double client_time;
+};
+struct ClientFps {
+  int fps;
+};
+struct ClientLatency {
+  int ms;
+};
+struct ClientStats {
+  bool audio;
+  std::string_view json;  // the raw JSON array (not re-parsed here)
+};
+
+using Message = std::variant<KeyDown, KeyUp, KeyReset, Mouse, PointerVisible, VideoBitrate,
+                             AudioBitrate, Framerate, ResizeToggle, Resize, Scale, ClipboardRead,
+                             ClipboardWrite, Gamepad, Pong, ClientFps, ClientLatency, ClientStats>;
+
+// Limits applied by the parser.
+inline constexpr int kMaxCoordinate = 32767;       // |x|,|y| for m and m2
+inline constexpr int kMaxResizeDimension = 16384;  // per side for r and _arg_resize
+inline constexpr int kMinResizeDimension = 64;
+inline constexpr size_t kMaxClipboardWriteBytes = 16 * 1024 * 1024;
+
+// Parses one data-channel message. Unknown types, wrong field counts, non-numbers and out-of-range
+// values are errors with a short reason. ClientStats and Gamepad point into `text`.
+Result<Message> parseMessage(std::string_view text);
+
+// True for messages a view-only peer may still send (pong and client statistics).
+bool allowedForViewer(const Message& message);
+
+// Parses `WxH` (1-7 digits per side), rounding each side up to even. Range is checked apart, by
+// validateSize, so that the peer can be told why a syntactically valid size was refused.
+Result<Size> parseSize(std::string_view text);
+Status validateSize(Size size);
+
+// Server → client JSON messages.
+std::string systemMessage(std::string_view action);  // {"type":"system","data":{"action":...}}
+std::string pipelineMessage(std::string_view status);
+std::string clipboardMessage(std::string_view utf8_text);  // base64-encodes the text
+std::string pingMessage(double epoch_seconds);
+std::string latencyMessage(double latency_ms);
+std::string cursorMessage(std::string_view png, uint64_t serial, bool transparent, int hot_x,
+                          int hot_y);
+
+// One button transition derived from two masks. Button numbers are X buttons (1..7).
+struct ButtonEvent {
+  int button;
+  bool pressed;
+  bool operator==(const ButtonEvent&) const = default;
+};
+// Presses/releases for bits that changed between `previous` and `current`. A wheel bit that turns
+// on yields `magnitude` press+release pairs (the wheel is never left "held").
+std::vector<ButtonEvent> diffButtons(uint32_t previous, uint32_t current, int magnitude);
+
+bool isValidUtf8(std::string_view text);
+
+}  // namespace ds::input

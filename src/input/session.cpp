@@ -1,0 +1,258 @@
+#include "input/session.hpp"
+
+#include <glib.h>
+
+#include <cmath>
+#include <exception>
+
+#include "core/log.hpp"
+
+namespace ds::input {
+namespace {
+
+constexpr int kLogBurst = 5;
+constexpr auto kLogWindow = std::chrono::seconds(10);
+constexpr int kButtonBits = 0x7;  // left, middle, right: the bits that stay "held"
+
+double epochSeconds() { return static_cast<double>(g_get_real_time()) / 1e6; }
+
+gboolean onPingTimer(gpointer self) {
+  try {
+    static_cast<InputSession*>(self)->sendPing();
+  } catch (const std::exception& e) {
+    log::error("input", std::string("ping failed: ") + e.what());
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+std::string printable(std::string_view text) {
+  std::string out;
+  for (char c : text.substr(0, 48)) out.push_back(c >= 0x20 && c < 0x7f ? c : '?');
+  if (text.size() > 48) out += "...";
+  return out;
+}
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+}  // namespace
+
+InputSession::InputSession(Desktop& desktop, Controls& controls, Send send, bool can_control)
+    : desktop_(desktop), controls_(controls), send_(std::move(send)), can_control_(can_control) {
+  desktop_.addListener(this);
+}
+
+InputSession::~InputSession() {
+  if (ping_timer_ != 0) g_source_remove(ping_timer_);
+  desktop_.removeListener(this);
+  try {
+    releaseAll();
+    desktop_.processEvents();
+  } catch (...) {  // NOLINT(bugprone-empty-catch): nothing may escape a destructor
+  }
+}
+
+void InputSession::releaseAll() {
+  for (const auto& [keysym, keycode] : held_keys_) desktop_.releaseKey(keycode);
+  held_keys_.clear();
+  for (int bit = 0; bit < 3; ++bit) {
+    if ((button_mask_ & (1u << bit)) != 0) desktop_.button(bit + 1, false);
+  }
+  button_mask_ = 0;
+}
+
+void InputSession::onOpen(const SystemInfo& info) {
+  open_ = true;
+  send_(systemMessage("framerate," + std::to_string(info.framerate)));
+  send_(systemMessage("video_bitrate," + std::to_string(info.video_bitrate_kbps)));
+  send_(systemMessage("audio_bitrate," + std::to_string(info.audio_bitrate_bps)));
+  send_(systemMessage(desktop_.resizeEnabled() ? "resize,True" : "resize,False"));
+  send_(systemMessage("encoder," + info.encoder));
+  if (auto cursor = desktop_.currentCursorMessage()) send_(*cursor);
+  if (ping_timer_ == 0) ping_timer_ = g_timeout_add_seconds(1, &onPingTimer, this);
+}
+
+void InputSession::sendPing() {
+  last_ping_ = epochSeconds();
+  send_(pingMessage(last_ping_));
+}
+
+void InputSession::onMessage(std::string_view text) {
+  try {
+    auto message = parseMessage(text);
+    if (!message) {
+      reject(text, message.error().message);
+      return;
+    }
+    if (!can_control_ && !allowedForViewer(*message)) {
+      reject(text, "view-only peer");
+      return;
+    }
+    handle(*message);
+    desktop_.processEvents();
+  } catch (const std::exception& e) {
+    reject(text, std::string("internal error: ") + e.what());
+  }
+}
+
+void InputSession::handle(const Message& message) {
+  std::visit(Overloaded{
+                 [&](const KeyDown& m) {
+                   if (auto held = held_keys_.find(m.keysym); held != held_keys_.end()) {
+                     desktop_.repeatKey(held->second);
+                     return;
+                   }
+                   auto keycode = desktop_.pressKey(m.keysym);
+                   if (!keycode) {
+                     reject("kd," + std::to_string(m.keysym), keycode.error().message);
+                     return;
+                   }
+                   held_keys_[m.keysym] = *keycode;
+                 },
+                 [&](const KeyUp& m) {
+                   auto held = held_keys_.find(m.keysym);
+                   if (held == held_keys_.end()) return;  // never pressed (or already released)
+                   desktop_.releaseKey(held->second);
+                   held_keys_.erase(held);
+                 },
+                 [&](const KeyReset&) {
+                   for (const auto& [keysym, keycode] : held_keys_) desktop_.releaseKey(keycode);
+                   held_keys_.clear();
+                   desktop_.releaseStrayModifiers();
+                 },
+                 [&](const Mouse& m) { handleMouse(m); },
+                 [&](const PointerVisible& m) { controls_.setPointerVisible(m.visible); },
+                 [&](const VideoBitrate& m) { controls_.setVideoBitrate(m.kbps); },
+                 [&](const AudioBitrate& m) { controls_.setAudioBitrate(m.bps); },
+                 [&](const Framerate& m) { controls_.setFramerate(m.fps); },
+                 [&](const ResizeToggle& m) {
+                   desktop_.setResizeEnabled(m.enabled);
+                   controls_.onResizeEnabled(m.enabled);
+                   if (m.enabled && m.size) handleResize(*m.size);
+                 },
+                 [&](const Resize& m) {
+                   if (!desktop_.resizeEnabled()) {
+                     reject("r", "resize is disabled");
+                     return;
+                   }
+                   handleResize(m.size);
+                 },
+                 [&](const Scale& m) {
+                   if (auto s = desktop_.setDpi(static_cast<int>(std::lround(96.0 * m.scale)));
+                       !s) {
+                     reject("s", s.error().message);
+                   }
+                 },
+                 [&](const ClipboardRead&) {
+                   if (!clipboardOut(desktop_.options().clipboard)) {
+                     reject("cr", "host-to-browser clipboard is disabled");
+                     return;
+                   }
+                   desktop_.requestClipboard(this);
+                 },
+                 [&](const ClipboardWrite& m) {
+                   if (!clipboardIn(desktop_.options().clipboard)) {
+                     reject("cw", "browser-to-host clipboard is disabled");
+                     return;
+                   }
+                   desktop_.setClipboard(m.text);
+                 },
+                 [&](const Gamepad&) { reject("js", "gamepads are not supported"); },
+                 [&](const Pong&) {
+                   if (last_ping_ == 0) return;
+                   const double latency_ms = (epochSeconds() - last_ping_) / 2.0 * 1000.0;
+                   send_(latencyMessage(latency_ms));
+                   controls_.onPingLatency(latency_ms);
+                 },
+                 [&](const ClientFps& m) { controls_.onClientFps(m.fps); },
+                 [&](const ClientLatency& m) { controls_.onClientLatency(m.ms); },
+                 [&](const ClientStats& m) { controls_.onClientStats(m.audio, m.json); },
+             },
+             message);
+}
+
+void InputSession::handleMouse(const Mouse& m) {
+  if (m.relative) {
+    if (m.x != 0 || m.y != 0) desktop_.movePointerBy(m.x, m.y);
+  } else if (auto moved = desktop_.movePointer(m.x, m.y); !moved) {
+    reject("m", moved.error().message);
+    return;
+  }
+  for (const ButtonEvent& e : diffButtons(button_mask_, m.mask, m.magnitude)) {
+    desktop_.button(e.button, e.pressed);
+  }
+  // Wheel bits are one-shot: a later message with the bit set scrolls again.
+  button_mask_ = m.mask & kButtonBits;
+}
+
+void InputSession::handleResize(Size size) {
+  if (auto valid = validateSize(size); !valid) {
+    log::warn("input", "resize refused: " + valid.error().message);
+    send_(pipelineMessage("Error: resize refused: " + valid.error().message));
+    return;
+  }
+  auto resized = desktop_.resize(size);
+  if (!resized) {
+    log::warn("input", "resize refused: " + resized.error().message);
+    send_(pipelineMessage("Error: resize refused: " + resized.error().message));
+    return;
+  }
+  controls_.onScreenResized(resized->width, resized->height);
+  send_(systemMessage("resolution," + std::to_string(resized->width) + "x" +
+                      std::to_string(resized->height)));
+}
+
+void InputSession::onHostClipboard(const std::string& utf8_text) {
+  try {
+    sendClipboard(utf8_text);
+  } catch (const std::exception& e) {
+    log::error("input", std::string("clipboard send failed: ") + e.what());
+  }
+}
+
+void InputSession::sendClipboard(const std::string& utf8_text) {
+  if (!open_ || !can_control_ || !clipboardOut(desktop_.options().clipboard)) return;
+  if (utf8_text.empty()) return;
+  const size_t base64_size = (utf8_text.size() + 2) / 3 * 4;
+  const size_t limit = desktop_.options().clipboard_max_base64;
+  if (base64_size > limit) {
+    const std::string why = "Clipboard not sent: the host clipboard holds " +
+                            std::to_string(utf8_text.size()) + " bytes, over the " +
+                            std::to_string(limit / 4 * 3) + "-byte limit of one message";
+    log::warn("input", why);
+    send_(pipelineMessage(why));
+    return;
+  }
+  send_(clipboardMessage(utf8_text));
+}
+
+void InputSession::onHostCursor(const std::string& cursor_json) {
+  try {
+    if (open_) send_(cursor_json);
+  } catch (const std::exception& e) {
+    log::error("input", std::string("cursor send failed: ") + e.what());
+  }
+}
+
+void InputSession::reject(std::string_view text, std::string_view reason) {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - log_window_start_ > kLogWindow) {
+    if (log_suppressed_ > 0) {
+      log::warn("input", std::to_string(log_suppressed_) + " more ignored messages not logged");
+    }
+    log_window_start_ = now;
+    log_count_ = 0;
+    log_suppressed_ = 0;
+  }
+  if (++log_count_ > kLogBurst) {
+    ++log_suppressed_;
+    return;
+  }
+  log::warn("input", "ignored '" + printable(text) + "': " + std::string(reason));
+}
+
+}  // namespace ds::input

@@ -1,0 +1,89 @@
+// InputSession: one per peer `input` data channel. Parses and validates every message, injects
+// input through the Desktop, and sends the server → client JSON messages of selkies-compat §5.2.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "input/desktop.hpp"
+#include "input/protocol.hpp"
+
+namespace ds::input {
+
+// What the input module asks of the rest of the server (implemented in app/).
+class Controls {
+ public:
+  virtual ~Controls() = default;
+  virtual void setVideoBitrate(int kbps) = 0;               // vb
+  virtual void setAudioBitrate(int bps) = 0;                // ab
+  virtual void setFramerate(int fps) = 0;                   // _arg_fps
+  virtual void setPointerVisible(bool visible) = 0;         // p
+  virtual void onScreenResized(int width, int height) = 0;  // after a successful XRandR resize
+  // Optional hooks (metrics, JSON config persistence); no-ops by default.
+  virtual void onResizeEnabled(bool /*enabled*/) {}                         // _arg_resize
+  virtual void onClientFps(int /*fps*/) {}                                  // _f
+  virtual void onClientLatency(int /*ms*/) {}                               // _l
+  virtual void onClientStats(bool /*audio*/, std::string_view /*json*/) {}  // _stats_*
+  virtual void onPingLatency(double /*ms*/) {}                              // pong
+};
+
+// Values sent in the `system` messages on channel open.
+struct SystemInfo {
+  int framerate = 60;
+  int video_bitrate_kbps = 8000;
+  int audio_bitrate_bps = 128000;
+  std::string encoder;
+};
+
+class InputSession : private Desktop::Listener {
+ public:
+  using Send = std::function<void(std::string text)>;
+  // can_control=false (a viewer): input, clipboard, resize, scale, bitrate/framerate and
+  // pointer-visibility messages are dropped; pong and client statistics are still accepted, and
+  // cursor images are still sent. The host clipboard is never sent to viewers.
+  InputSession(Desktop& desktop, Controls& controls, Send send, bool can_control);
+  ~InputSession() override;  // releases every key and button this peer holds
+  InputSession(const InputSession&) = delete;
+  InputSession& operator=(const InputSession&) = delete;
+
+  // Sends framerate, video_bitrate, audio_bitrate, resize, encoder `system` messages, then the
+  // current cursor, and starts the 1 Hz ping timer on the default GMainContext.
+  void onOpen(const SystemInfo& info);
+  // Never throws; invalid messages are ignored with a rate-limited log line.
+  void onMessage(std::string_view text);
+  // Sends a `ping` now (the timer started by onOpen calls this every second).
+  void sendPing();
+
+  int heldKeyCount() const { return static_cast<int>(held_keys_.size()); }
+  uint32_t buttonMask() const { return button_mask_; }
+
+ private:
+  void onHostClipboard(const std::string& utf8_text) override;
+  void onHostCursor(const std::string& cursor_json) override;
+  void handle(const Message& message);
+  void handleMouse(const Mouse& mouse);
+  void handleResize(Size size);
+  void sendClipboard(const std::string& utf8_text);
+  void releaseAll();
+  void reject(std::string_view text, std::string_view reason);
+
+  Desktop& desktop_;
+  Controls& controls_;
+  Send send_;
+  bool can_control_;
+  bool open_ = false;
+  std::map<uint32_t, unsigned> held_keys_;  // keysym -> keycode pressed for it
+  uint32_t button_mask_ = 0;
+  double last_ping_ = 0;
+  unsigned ping_timer_ = 0;
+  // Rate limit for the "ignored message" log line: kLogBurst lines per kLogWindow.
+  std::chrono::steady_clock::time_point log_window_start_{};
+  int log_count_ = 0;
+  int log_suppressed_ = 0;
+};
+
+}  // namespace ds::input

@@ -1,0 +1,174 @@
+#include "input/protocol.hpp"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/strings.hpp"
+
+namespace ds::input {
+namespace {
+
+template <typename T>
+T parsed(std::string_view text) {
+  auto m = parseMessage(text);
+  EXPECT_TRUE(m.has_value()) << text << ": " << (m ? "" : m.error().message);
+  if (!m || !std::holds_alternative<T>(*m)) {
+    ADD_FAILURE() << "wrong type for " << text;
+    return T{};
+  }
+  return std::get<T>(*m);
+}
+
+void expectBad(std::string_view text) {
+  auto m = parseMessage(text);
+  EXPECT_FALSE(m.has_value()) << "accepted: " << text;
+  if (!m) EXPECT_FALSE(m.error().message.empty());
+}
+
+TEST(InputProtocol, Keys) {
+  EXPECT_EQ(parsed<KeyDown>("kd,65").keysym, 65u);
+  EXPECT_EQ(parsed<KeyUp>("ku,65507").keysym, 65507u);
+  EXPECT_EQ(parsed<KeyDown>("kd,16777451").keysym, 0x10000ebu);
+  parsed<KeyReset>("kr");
+  for (auto bad : {"kd", "kd,", "kd,abc", "kd,-1", "kd,0", "kd,1,2", "kd,99999999999", "kd, 65",
+                   "kr,1", "ku,0x41"}) {
+    expectBad(bad);
+  }
+}
+
+TEST(InputProtocol, Mouse) {
+  auto m = parsed<Mouse>("m,100,200,1,0");
+  EXPECT_FALSE(m.relative);
+  EXPECT_EQ(m.x, 100);
+  EXPECT_EQ(m.y, 200);
+  EXPECT_EQ(m.mask, 1u);
+  EXPECT_EQ(m.magnitude, 1);  // 0 clamps to 1
+  auto legacy = parsed<Mouse>("m,5,6,0");
+  EXPECT_EQ(legacy.magnitude, 1);
+  auto rel = parsed<Mouse>("m2,-10,7,4,3");
+  EXPECT_TRUE(rel.relative);
+  EXPECT_EQ(rel.x, -10);
+  EXPECT_EQ(rel.magnitude, 3);
+  EXPECT_EQ(parsed<Mouse>("m,1,1,8,50").magnitude, 10);
+  EXPECT_EQ(parsed<Mouse>("m,1,1,16,-4").magnitude, 4);
+  for (auto bad :
+       {"m", "m,1,2", "m,1,2,3,4,5", "m,-1,5,0,0", "m,5,-1,0,0", "m,40000,1,0,0", "m2,-40000,1,0,0",
+        "m,a,b,c,d", "m,1.5,2,0,0", "m,1,2,128,0", "m,1,2,-1,0", "m,1,2,0,x"}) {
+    expectBad(bad);
+  }
+}
+
+TEST(InputProtocol, SettingsAndMisc) {
+  EXPECT_TRUE(parsed<PointerVisible>("p,1").visible);
+  EXPECT_FALSE(parsed<PointerVisible>("p,0").visible);
+  EXPECT_EQ(parsed<VideoBitrate>("vb,8000").kbps, 8000);
+  EXPECT_EQ(parsed<AudioBitrate>("ab,128000").bps, 128000);
+  EXPECT_EQ(parsed<Framerate>("_arg_fps,60").fps, 60);
+  EXPECT_EQ(parsed<ClientFps>("_f,59").fps, 59);
+  EXPECT_EQ(parsed<ClientLatency>("_l,12").ms, 12);
+  EXPECT_DOUBLE_EQ(parsed<Pong>("pong,1700000000.123").client_time, 1700000000.123);
+  auto stats = parsed<ClientStats>("_stats_video,[{\"a\":1},{\"b\":2}]");
+  EXPECT_FALSE(stats.audio);
+  EXPECT_EQ(stats.json, "[{\"a\":1},{\"b\":2}]");
+  EXPECT_TRUE(parsed<ClientStats>("_stats_audio,[]").audio);
+  EXPECT_EQ(parsed<Gamepad>("js,c,0,WGJveA==,4,11").command, "c");
+  for (auto bad :
+       {"p,2", "p", "vb,0", "vb,abc", "vb,2000000", "ab,10", "_arg_fps,0", "_arg_fps,500", "_f,x",
+        "pong", "pong,abc", "_stats_video", "js,x,0", "js", "zz,1", "", ",", "hello world"}) {
+    expectBad(bad);
+  }
+}
+
+TEST(InputProtocol, Resize) {
+  EXPECT_EQ(parsed<Resize>("r,1024x640").size, (Size{1024, 640}));
+  EXPECT_EQ(parsed<Resize>("r,1023x641").size, (Size{1024, 642}));  // rounded up to even
+  auto toggle = parsed<ResizeToggle>("_arg_resize,true,1920x1080");
+  EXPECT_TRUE(toggle.enabled);
+  EXPECT_EQ(toggle.size, (Size{1920, 1080}));
+  auto off = parsed<ResizeToggle>("_arg_resize,False,garbage");
+  EXPECT_FALSE(off.enabled);
+  EXPECT_FALSE(off.size.has_value());
+  EXPECT_EQ(parsed<Resize>("r,99999x10").size, (Size{100000, 10}));  // syntax ok...
+  EXPECT_FALSE(validateSize({100000, 10}));                          // ...range refused
+  EXPECT_FALSE(validateSize({10, 480}));
+  EXPECT_TRUE(validateSize({1024, 640}));
+  for (auto bad : {"r", "r,1024", "r,1024x", "r,x640", "r,-1x5", "r,10x10x10", "r,1e3x5",
+                   "r,12345678x5", "r, 1024x640", "_arg_resize,maybe,10x10", "_arg_resize,true"}) {
+    expectBad(bad);
+  }
+  EXPECT_DOUBLE_EQ(parsed<Scale>("s,1.5").scale, 1.5);
+  for (auto bad : {"s,0.5", "s,3", "s,abc", "s,nan", "s,inf", "s"}) expectBad(bad);
+}
+
+TEST(InputProtocol, Clipboard) {
+  parsed<ClipboardRead>("cr");
+  const std::string text = "héllo wörld ß € 日本 😀";
+  EXPECT_EQ(parsed<ClipboardWrite>("cw," + base64Encode(text)).text, text);
+  expectBad("cw,!!!notbase64");
+  expectBad("cw," + base64Encode("\xff\xfe bad utf8"));
+  expectBad("cw," + base64Encode("\xed\xa0\x80"));  // a UTF-16 surrogate
+  expectBad("cw");
+  expectBad("cr,1");
+}
+
+TEST(InputProtocol, ViewerFilter) {
+  EXPECT_TRUE(allowedForViewer(*parseMessage("pong,1.0")));
+  EXPECT_TRUE(allowedForViewer(*parseMessage("_f,30")));
+  EXPECT_FALSE(allowedForViewer(*parseMessage("kd,65")));
+  EXPECT_FALSE(allowedForViewer(*parseMessage("m,1,1,0,0")));
+  EXPECT_FALSE(allowedForViewer(*parseMessage("cw,YQ==")));
+  EXPECT_FALSE(allowedForViewer(*parseMessage("r,800x600")));
+  EXPECT_FALSE(allowedForViewer(*parseMessage("vb,100")));
+}
+
+TEST(InputProtocol, MaskDiff) {
+  using E = ButtonEvent;
+  EXPECT_EQ(diffButtons(0, 1, 1), (std::vector<E>{{1, true}}));
+  EXPECT_EQ(diffButtons(1, 0, 1), (std::vector<E>{{1, false}}));
+  EXPECT_EQ(diffButtons(1, 4, 1), (std::vector<E>{{1, false}, {3, true}}));
+  EXPECT_EQ(diffButtons(0, 2, 1), (std::vector<E>{{2, true}}));
+  EXPECT_TRUE(diffButtons(5, 5, 1).empty());
+  // Wheel up with magnitude 3: three clicks of button 4; turning the bit off does nothing.
+  EXPECT_EQ(diffButtons(0, 8, 3),
+            (std::vector<E>{{4, true}, {4, false}, {4, true}, {4, false}, {4, true}, {4, false}}));
+  EXPECT_TRUE(diffButtons(8, 0, 3).empty());
+  EXPECT_EQ(diffButtons(1, 1 | 16, 1), (std::vector<E>{{5, true}, {5, false}}));
+  EXPECT_EQ(diffButtons(0, 32, 1), (std::vector<E>{{6, true}, {6, false}}));
+  EXPECT_EQ(diffButtons(0, 64, 1), (std::vector<E>{{7, true}, {7, false}}));
+  EXPECT_EQ(diffButtons(0, 8, 99).size(), 20u);  // magnitude capped at 10
+}
+
+TEST(InputProtocol, ServerMessages) {
+  auto sys = nlohmann::json::parse(systemMessage("resize,True"));
+  EXPECT_EQ(sys["type"], "system");
+  EXPECT_EQ(sys["data"]["action"], "resize,True");
+  auto clip = nlohmann::json::parse(clipboardMessage("é"));
+  EXPECT_EQ(clip["type"], "clipboard");
+  EXPECT_EQ(*base64Decode(clip["data"]["content"].get<std::string>()), "é");
+  auto ping = nlohmann::json::parse(pingMessage(1700000000.12345));
+  EXPECT_DOUBLE_EQ(ping["data"]["start_time"].get<double>(), 1700000000.123);
+  auto lat = nlohmann::json::parse(latencyMessage(12.5));
+  EXPECT_EQ(lat["type"], "latency_measurement");
+  EXPECT_DOUBLE_EQ(lat["data"]["latency_ms"].get<double>(), 12.5);
+  auto cur = nlohmann::json::parse(cursorMessage("PNG", 42, false, 3, 4));
+  EXPECT_EQ(cur["data"]["handle"], 42);
+  EXPECT_TRUE(cur["data"]["override"].is_null());
+  EXPECT_EQ(cur["data"]["hotspot"]["x"], 3);
+  EXPECT_EQ(nlohmann::json::parse(cursorMessage("", 1, true, 0, 0))["data"]["override"], "none");
+  auto pipe = nlohmann::json::parse(pipelineMessage("Error: \"quoted\"\n"));
+  EXPECT_EQ(pipe["data"]["status"], "Error: \"quoted\"\n");
+}
+
+TEST(InputProtocol, Utf8Validation) {
+  EXPECT_TRUE(isValidUtf8(""));
+  EXPECT_TRUE(isValidUtf8("plain"));
+  EXPECT_TRUE(isValidUtf8("é€😀"));
+  EXPECT_FALSE(isValidUtf8("\xc3"));
+  EXPECT_FALSE(isValidUtf8("\xc0\xaf"));          // overlong
+  EXPECT_FALSE(isValidUtf8("\xf4\x90\x80\x80"));  // beyond U+10FFFF
+  EXPECT_FALSE(isValidUtf8("a\x80"));
+}
+
+}  // namespace
+}  // namespace ds::input
