@@ -1,0 +1,87 @@
+#include <gtest/gtest.h>
+
+#include "auth/session_store.hpp"
+#include "auth/turn_credentials.hpp"
+
+namespace ds::auth {
+namespace {
+
+using std::chrono::seconds;
+using std::chrono::system_clock;
+
+TEST(TurnCredentials, KnownVector) {
+  // Computed independently with:
+  //   echo -n "1700000000:alice" | openssl dgst -sha1 -hmac "deskstream-test-secret" -binary |
+  //   base64
+  // and cross-checked with python3 hmac.new(secret, username, hashlib.sha1).
+  const auto expiry = system_clock::time_point(seconds(1700000000));
+  const auto c = makeTurnCredentials("deskstream-test-secret", "alice", expiry);
+  EXPECT_EQ(c.username, "1700000000:alice");
+  EXPECT_EQ(c.password, "8h/GlhbEXJkM14Y8LMFz7+bjTWc=");
+  EXPECT_EQ(c.expires_at, expiry);
+}
+
+TEST(TurnCredentials, ColonInUserIsReplaced) {
+  const auto c = makeTurnCredentials("s", "tenant:alice", system_clock::time_point(seconds(5)));
+  EXPECT_EQ(c.username, "5:tenant-alice");
+}
+
+TEST(TurnCredentials, ExpiryIsBoundedByTheToken) {
+  const auto now = system_clock::time_point(seconds(1000));
+  EXPECT_EQ(turnExpiry(now, seconds(3600), now + seconds(300)), now + seconds(300));
+  EXPECT_EQ(turnExpiry(now, seconds(60), now + seconds(300)), now + seconds(60));
+}
+
+Principal principal(int64_t exp) {
+  return {"alice", Role::kView, system_clock::time_point(seconds(exp)), "j"};
+}
+
+TEST(SessionStore, CreateLookupExpire) {
+  SessionStore store;
+  const auto far = std::chrono::duration_cast<seconds>(
+                       (system_clock::now() + std::chrono::hours(1)).time_since_epoch())
+                       .count();
+  const std::string id = store.create(principal(far));
+  EXPECT_EQ(id.size(), 43u);
+  EXPECT_NE(store.create(principal(far)), id);
+  const auto now = system_clock::now();
+  auto p = store.lookup(id, now);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->subject, "alice");
+  EXPECT_FALSE(store.lookup("nope", now));
+  EXPECT_FALSE(store.lookup(id, system_clock::time_point(seconds(far))));  // expired...
+  EXPECT_FALSE(store.lookup(id, now));                                     // ...and erased
+  store.remove(store.create(principal(far)));
+  EXPECT_EQ(store.size(), 1u);
+}
+
+TEST(SessionStore, IsBounded) {
+  SessionStore store(3);
+  const auto base = std::chrono::duration_cast<seconds>(
+                        (system_clock::now() + std::chrono::hours(1)).time_since_epoch())
+                        .count();
+  const std::string soonest = store.create(principal(base + 1));
+  const std::string a = store.create(principal(base + 50));
+  const std::string b = store.create(principal(base + 60));
+  const std::string c = store.create(principal(base + 70));
+  EXPECT_EQ(store.size(), 3u);
+  const auto now = system_clock::now();
+  EXPECT_FALSE(store.lookup(soonest, now));
+  EXPECT_TRUE(store.lookup(a, now));
+  EXPECT_TRUE(store.lookup(b, now));
+  EXPECT_TRUE(store.lookup(c, now));
+}
+
+TEST(ReplayCache, TokenIdsAreSingleUse) {
+  ReplayCache cache(2);
+  const auto now = system_clock::time_point(seconds(100));
+  EXPECT_TRUE(cache.firstUse("a", now + seconds(60), now));
+  EXPECT_FALSE(cache.firstUse("a", now + seconds(60), now));
+  EXPECT_FALSE(cache.firstUse("", now + seconds(60), now));
+  EXPECT_TRUE(cache.firstUse("b", now + seconds(10), now));
+  EXPECT_FALSE(cache.firstUse("c", now + seconds(60), now));               // full: fail closed
+  EXPECT_TRUE(cache.firstUse("c", now + seconds(60), now + seconds(20)));  // b expired
+}
+
+}  // namespace
+}  // namespace ds::auth
