@@ -31,7 +31,7 @@ std::string errorOf(const json& claims, const JwtConfig& config = baseConfig()) 
   return r ? "" : r.error().message;
 }
 
-TEST(ClaimsPolicy, AcceptsGoodClaims) {
+TEST(AuthClaimsPolicy, AcceptsGoodClaims) {
   auto r = checkClaims(goodClaims(), baseConfig(), fixedNow());
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->subject, "alice");
@@ -40,7 +40,7 @@ TEST(ClaimsPolicy, AcceptsGoodClaims) {
   EXPECT_EQ(r->expires_at, fixedNow() + std::chrono::seconds(300));
 }
 
-TEST(ClaimsPolicy, ExpIsRequiredNumericAndEnforcedWithLeeway) {
+TEST(AuthClaimsPolicy, ExpIsRequiredNumericAndEnforcedWithLeeway) {
   auto c = goodClaims();
   c.erase("exp");
   EXPECT_EQ(errorOf(c), "jwt exp: missing (tokens must expire)");
@@ -62,7 +62,7 @@ TEST(ClaimsPolicy, ExpIsRequiredNumericAndEnforcedWithLeeway) {
   EXPECT_EQ(errorOf(c, strict), "jwt exp: token expired");
 }
 
-TEST(ClaimsPolicy, NbfAndIat) {
+TEST(AuthClaimsPolicy, NbfAndIat) {
   auto c = goodClaims();
   c["nbf"] = kNow + 31;
   EXPECT_EQ(errorOf(c), "jwt nbf: token not yet valid");
@@ -75,7 +75,7 @@ TEST(ClaimsPolicy, NbfAndIat) {
   EXPECT_EQ(errorOf(c), "jwt iat: issued in the future");
 }
 
-TEST(ClaimsPolicy, Issuer) {
+TEST(AuthClaimsPolicy, Issuer) {
   auto c = goodClaims();
   c["iss"] = "https://evil.example";
   EXPECT_EQ(errorOf(c), "jwt iss: issuer not accepted");
@@ -89,7 +89,7 @@ TEST(ClaimsPolicy, Issuer) {
   EXPECT_EQ(errorOf(c, two), "");
 }
 
-TEST(ClaimsPolicy, Audience) {
+TEST(AuthClaimsPolicy, Audience) {
   auto c = goodClaims();
   c["aud"] = "other";
   EXPECT_EQ(errorOf(c), "jwt aud: audience does not match");
@@ -101,7 +101,7 @@ TEST(ClaimsPolicy, Audience) {
   EXPECT_EQ(errorOf(c), "jwt aud: missing");
 }
 
-TEST(ClaimsPolicy, SessionClaim) {
+TEST(AuthClaimsPolicy, SessionClaim) {
   auto c = goodClaims();
   c["sid"] = "s-999";
   EXPECT_EQ(errorOf(c), "jwt session: claim 'sid' is not this session");
@@ -113,7 +113,7 @@ TEST(ClaimsPolicy, SessionClaim) {
   EXPECT_EQ(errorOf(c, custom), "");
 }
 
-TEST(ClaimsPolicy, Subject) {
+TEST(AuthClaimsPolicy, Subject) {
   auto c = goodClaims();
   c["sub"] = "";
   EXPECT_EQ(errorOf(c), "jwt sub: missing");
@@ -121,7 +121,7 @@ TEST(ClaimsPolicy, Subject) {
   EXPECT_EQ(errorOf(c), "jwt sub: longer than 256 bytes");
 }
 
-TEST(ClaimsPolicy, Roles) {
+TEST(AuthClaimsPolicy, Roles) {
   auto c = goodClaims();
   c["scope"] = "desktop:control";
   auto r = checkClaims(c, baseConfig(), fixedNow());
@@ -142,7 +142,7 @@ TEST(ClaimsPolicy, Roles) {
   EXPECT_EQ(r->role, Role::kControl);
 }
 
-TEST(ClaimsPolicy, RoleFromClaim) {
+TEST(AuthClaimsPolicy, RoleFromClaim) {
   EXPECT_EQ(roleFromClaim("desktop:view"), Role::kView);
   EXPECT_EQ(roleFromClaim("a  desktop:view desktop:control"), Role::kControl);
   EXPECT_EQ(roleFromClaim(json::array({"desktop:view"})), Role::kView);
@@ -151,7 +151,7 @@ TEST(ClaimsPolicy, RoleFromClaim) {
   EXPECT_EQ(roleFromClaim(json::object()), std::nullopt);
 }
 
-TEST(ClaimsPolicy, NotAnObject) {
+TEST(AuthClaimsPolicy, NotAnObject) {
   EXPECT_EQ(errorOf(json::array()), "jwt format: payload is not a JSON object");
 }
 
@@ -162,7 +162,7 @@ ParsedToken headerOnly(json header) {
   return t;
 }
 
-TEST(HeaderPolicy, AlgNoneAndAllowList) {
+TEST(AuthHeaderPolicy, AlgNoneAndAllowList) {
   const std::vector<std::string> allowed = {"RS256", "EdDSA"};
   EXPECT_TRUE(checkHeader(headerOnly({{"alg", "RS256"}}), allowed, ""));
   for (const char* none : {"none", "None", "NONE"}) {
@@ -177,7 +177,7 @@ TEST(HeaderPolicy, AlgNoneAndAllowList) {
   EXPECT_FALSE(r);
 }
 
-TEST(HeaderPolicy, KeyCarryingHeadersAreRejected) {
+TEST(AuthHeaderPolicy, KeyCarryingHeadersAreRejected) {
   const std::vector<std::string> allowed = {"RS256"};
   for (const char* h : {"jku", "x5u", "jwk", "x5c"}) {
     auto r =
@@ -193,7 +193,7 @@ TEST(HeaderPolicy, KeyCarryingHeadersAreRejected) {
   }
 }
 
-TEST(HeaderPolicy, Typ) {
+TEST(AuthHeaderPolicy, Typ) {
   const std::vector<std::string> allowed = {"RS256"};
   EXPECT_TRUE(checkHeader(headerOnly({{"alg", "RS256"}, {"typ", "JWT"}}), allowed, ""));
   EXPECT_TRUE(checkHeader(headerOnly({{"alg", "RS256"}, {"typ", "Desk-Connect+JWT"}}), allowed,

@@ -7,7 +7,7 @@ namespace {
 
 using std::chrono::seconds;
 
-TEST(CacheControl, MaxAge) {
+TEST(AuthCacheControl, MaxAge) {
   EXPECT_EQ(parseCacheControlMaxAge("public, max-age=600"), seconds(600));
   EXPECT_EQ(parseCacheControlMaxAge("Max-Age=\"30\""), seconds(30));
   EXPECT_EQ(parseCacheControlMaxAge("max-age=600, no-cache"), seconds(0));

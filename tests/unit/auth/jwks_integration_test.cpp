@@ -91,7 +91,7 @@ class JwksServer {
   int requests_ = 0;
 };
 
-class JwksTest : public ::testing::Test {
+class AuthJwksTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     old_ = new TestKey(generateKey(KeyType::kEcP256));
@@ -129,10 +129,10 @@ class JwksTest : public ::testing::Test {
   static TestKey* new_;
 };
 
-TestKey* JwksTest::old_ = nullptr;
-TestKey* JwksTest::new_ = nullptr;
+TestKey* AuthJwksTest::old_ = nullptr;
+TestKey* AuthJwksTest::new_ = nullptr;
 
-TEST_F(JwksTest, JwksFileIsReReadOnUnknownKid) {
+TEST_F(AuthJwksTest, JwksFileIsReReadOnUnknownKid) {
   auto c = baseConfig();
   c.jwks_file = dir_.write("jwks.json", jwks({publicJwk(*old_, "k1")}));
   auto v = Verifier::create(c, options());
@@ -145,7 +145,7 @@ TEST_F(JwksTest, JwksFileIsReReadOnUnknownKid) {
   EXPECT_EQ(verifyAsync(**v, token(*old_, "ES256", "k1")), "");
 }
 
-TEST_F(JwksTest, UrlKeyRotation) {
+TEST_F(AuthJwksTest, UrlKeyRotation) {
   JwksServer server(dir_);
   server.publish(jwks({publicJwk(*old_, "k1")}));
   auto c = baseConfig();
@@ -191,7 +191,7 @@ TEST_F(JwksTest, UrlKeyRotation) {
   EXPECT_EQ(verifyAsync(v, old_token), "jwt kid: unknown key id (JWKS re-fetch rate-limited)");
 }
 
-TEST_F(JwksTest, UrlFirstVerificationFetches) {
+TEST_F(AuthJwksTest, UrlFirstVerificationFetches) {
   JwksServer server(dir_);
   server.publish(jwks({publicJwk(*old_, "k1")}));
   auto c = baseConfig();
@@ -206,7 +206,7 @@ TEST_F(JwksTest, UrlFirstVerificationFetches) {
   EXPECT_EQ(server.requests(), 1);
 }
 
-TEST_F(JwksTest, UrlCertificateIsVerified) {
+TEST_F(AuthJwksTest, UrlCertificateIsVerified) {
   JwksServer server(dir_);
   server.publish(jwks({publicJwk(*old_, "k1")}));
   auto c = baseConfig();
@@ -222,7 +222,7 @@ TEST_F(JwksTest, UrlCertificateIsVerified) {
             "jwt kid: no verification keys loaded (JWKS re-fetch rate-limited)");
 }
 
-TEST_F(JwksTest, DestroyingTheVerifierDropsPendingCallbacks) {
+TEST_F(AuthJwksTest, DestroyingTheVerifierDropsPendingCallbacks) {
   JwksServer server(dir_);
   server.publish(jwks({publicJwk(*old_, "k1")}));
   auto c = baseConfig();

@@ -22,26 +22,26 @@ JwtConfig withKey() {
   return c;
 }
 
-TEST(JwtConfig, DisabledWhenNothingIsSet) {
+TEST(AuthJwtConfig, DisabledWhenNothingIsSet) {
   JwtConfig c;
   EXPECT_FALSE(c.enabled());
   EXPECT_EQ(errorOf(c), "");
 }
 
-TEST(JwtConfig, SettingsWithoutKeySourceNameTheVariable) {
+TEST(AuthJwtConfig, SettingsWithoutKeySourceNameTheVariable) {
   JwtConfig c;
   c.audience = "x";
   EXPECT_NE(errorOf(c).find("DESKSTREAM_JWT_AUDIENCE is set but no JWT key source"),
             std::string::npos);
 }
 
-TEST(JwtConfig, ValidPublicKeyConfig) {
+TEST(AuthJwtConfig, ValidPublicKeyConfig) {
   EXPECT_EQ(errorOf(withKey()), "");
   EXPECT_EQ(withKey().effectiveAlgorithms(),
             (std::vector<std::string>{"EdDSA", "ES256", "RS256", "PS256"}));
 }
 
-TEST(JwtConfig, EachErrorNamesItsVariable) {
+TEST(AuthJwtConfig, EachErrorNamesItsVariable) {
   auto c = withKey();
   c.jwks_file = "/x";
   EXPECT_NE(errorOf(c).find("set exactly one of"), std::string::npos);
@@ -72,7 +72,7 @@ TEST(JwtConfig, EachErrorNamesItsVariable) {
   EXPECT_NE(errorOf(c).find("DESKSTREAM_JWT_JWKS_CA_FILE"), std::string::npos);
 }
 
-TEST(JwtConfig, HmacAndPublicKeyAlgorithmsNeverMix) {
+TEST(AuthJwtConfig, HmacAndPublicKeyAlgorithmsNeverMix) {
   auto c = withKey();
   c.algorithms = {"RS256", "HS256"};  // the algorithm-confusion configuration
   EXPECT_NE(errorOf(c).find("HS256 needs DESKSTREAM_JWT_HMAC_SECRET_FILE"), std::string::npos);
@@ -85,7 +85,7 @@ TEST(JwtConfig, HmacAndPublicKeyAlgorithmsNeverMix) {
             std::string::npos);
 }
 
-TEST(JwtConfig, FromEnv) {
+TEST(AuthJwtConfig, FromEnv) {
   const std::map<std::string, std::string> env = {
       {"DESKSTREAM_JWT_ISSUER", " https://a.example, https://b.example "},
       {"DESKSTREAM_JWT_AUDIENCE", "desk"},
@@ -121,7 +121,7 @@ TEST(JwtConfig, FromEnv) {
   EXPECT_NE(bad.error().message.find("DESKSTREAM_JWT_LEEWAY"), std::string::npos);
 }
 
-TEST(JwtConfig, HelpListsEveryVariable) {
+TEST(AuthJwtConfig, HelpListsEveryVariable) {
   std::vector<std::string> names;
   for (const auto& o : jwtEnvOptions()) names.emplace_back(o.name);
   for (const char* n :

@@ -25,7 +25,7 @@ MintOptions options() {
   return o;
 }
 
-TEST(Mint, PicksTheAlgorithmFromTheKeyAndVerifies) {
+TEST(AuthMint, PicksTheAlgorithmFromTheKeyAndVerifies) {
   TempDir dir;
   for (KeyType type : {KeyType::kRsa, KeyType::kEcP256, KeyType::kEd25519}) {
     const TestKey key = generateKey(type);
@@ -53,7 +53,7 @@ TEST(Mint, PicksTheAlgorithmFromTheKeyAndVerifies) {
   }
 }
 
-TEST(Mint, HmacSecretFile) {
+TEST(AuthMint, HmacSecretFile) {
   TempDir dir;
   auto o = options();
   o.key_file = dir.write("secret", std::string(kHmacSecret) + "\n");
@@ -70,7 +70,7 @@ TEST(Mint, HmacSecretFile) {
   EXPECT_FALSE(mint(o));
 }
 
-TEST(Mint, RequiresSubjectSessionAndKey) {
+TEST(AuthMint, RequiresSubjectSessionAndKey) {
   auto o = options();
   EXPECT_FALSE(mint(o));  // no key file
   EXPECT_FALSE(mintWithKey(kHmacSecret, [&] {
@@ -111,7 +111,7 @@ int run(std::vector<std::string> args, std::string& out, std::string& err,
   return rc;
 }
 
-TEST(TokenCommand, PrintsAVerifiableToken) {
+TEST(AuthTokenCommand, PrintsAVerifiableToken) {
   TempDir dir;
   const TestKey key = generateKey(KeyType::kEd25519);
   const std::string key_file = dir.write("k.pem", key.private_pem);
@@ -134,7 +134,7 @@ TEST(TokenCommand, PrintsAVerifiableToken) {
   EXPECT_EQ(p->role, Role::kView);
 }
 
-TEST(TokenCommand, RejectsBadArguments) {
+TEST(AuthTokenCommand, RejectsBadArguments) {
   std::string out, err;
   EXPECT_NE(run({"token", "--sub", "bob"}, out, err), 0);  // --key missing
   EXPECT_NE(run({"token", "--key", "/nonexistent", "--sub", "b", "--session", "s"}, out, err), 0);

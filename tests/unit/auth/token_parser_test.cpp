@@ -12,7 +12,7 @@ std::string errorOf(std::string_view token) {
   return r ? "" : r.error().message;
 }
 
-TEST(TokenParser, ParsesCompactJws) {
+TEST(AuthTokenParser, ParsesCompactJws) {
   const std::string t =
       b64(R"({"alg":"ES256","kid":"k1"})") + "." + b64(R"({"sub":"a"})") + ".c2ln";
   auto r = parseToken(t);
@@ -22,7 +22,7 @@ TEST(TokenParser, ParsesCompactJws) {
   EXPECT_EQ(r->claims["sub"], "a");
 }
 
-TEST(TokenParser, RejectsMalformed) {
+TEST(AuthTokenParser, RejectsMalformed) {
   const std::string h = b64(R"({"alg":"ES256"})");
   const std::string p = b64(R"({"sub":"a"})");
   EXPECT_EQ(errorOf(""), "jwt format: empty token");
@@ -46,7 +46,7 @@ TEST(TokenParser, RejectsMalformed) {
   EXPECT_EQ(errorOf(std::string(kMaxTokenSize + 1, 'a')), "jwt format: token longer than 8 KiB");
 }
 
-TEST(TokenParser, Base64Url) {
+TEST(AuthTokenParser, Base64Url) {
   EXPECT_EQ(decodeBase64Url("aGk"), "hi");
   EXPECT_EQ(decodeBase64Url("_-8"), std::string("\xff\xef", 2));
   EXPECT_EQ(decodeBase64Url("aGk="), std::nullopt);

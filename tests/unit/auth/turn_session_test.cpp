@@ -9,7 +9,7 @@ namespace {
 using std::chrono::seconds;
 using std::chrono::system_clock;
 
-TEST(TurnCredentials, KnownVector) {
+TEST(AuthTurnCredentials, KnownVector) {
   // Computed independently with:
   //   echo -n "1700000000:alice" | openssl dgst -sha1 -hmac "deskstream-test-secret" -binary |
   //   base64
@@ -21,12 +21,12 @@ TEST(TurnCredentials, KnownVector) {
   EXPECT_EQ(c.expires_at, expiry);
 }
 
-TEST(TurnCredentials, ColonInUserIsReplaced) {
+TEST(AuthTurnCredentials, ColonInUserIsReplaced) {
   const auto c = makeTurnCredentials("s", "tenant:alice", system_clock::time_point(seconds(5)));
   EXPECT_EQ(c.username, "5:tenant-alice");
 }
 
-TEST(TurnCredentials, ExpiryIsBoundedByTheToken) {
+TEST(AuthTurnCredentials, ExpiryIsBoundedByTheToken) {
   const auto now = system_clock::time_point(seconds(1000));
   EXPECT_EQ(turnExpiry(now, seconds(3600), now + seconds(300)), now + seconds(300));
   EXPECT_EQ(turnExpiry(now, seconds(60), now + seconds(300)), now + seconds(60));
@@ -36,7 +36,7 @@ Principal principal(int64_t exp) {
   return {"alice", Role::kView, system_clock::time_point(seconds(exp)), "j"};
 }
 
-TEST(SessionStore, CreateLookupExpire) {
+TEST(AuthSessionStore, CreateLookupExpire) {
   SessionStore store;
   const auto far = std::chrono::duration_cast<seconds>(
                        (system_clock::now() + std::chrono::hours(1)).time_since_epoch())
@@ -55,7 +55,7 @@ TEST(SessionStore, CreateLookupExpire) {
   EXPECT_EQ(store.size(), 1u);
 }
 
-TEST(SessionStore, IsBounded) {
+TEST(AuthSessionStore, IsBounded) {
   SessionStore store(3);
   const auto base = std::chrono::duration_cast<seconds>(
                         (system_clock::now() + std::chrono::hours(1)).time_since_epoch())
@@ -72,7 +72,7 @@ TEST(SessionStore, IsBounded) {
   EXPECT_TRUE(store.lookup(c, now));
 }
 
-TEST(ReplayCache, TokenIdsAreSingleUse) {
+TEST(AuthReplayCache, TokenIdsAreSingleUse) {
   ReplayCache cache(2);
   const auto now = system_clock::time_point(seconds(100));
   EXPECT_TRUE(cache.firstUse("a", now + seconds(60), now));

@@ -18,7 +18,7 @@ using namespace ds::auth::testing;
 
 constexpr int64_t kNow = 1800000000;
 
-class VerifierTest : public ::testing::Test {
+class AuthVerifierTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     rsa_ = new TestKey(generateKey(KeyType::kRsa));
@@ -84,12 +84,12 @@ class VerifierTest : public ::testing::Test {
   static TestKey* other_ec_;
 };
 
-TestKey* VerifierTest::rsa_ = nullptr;
-TestKey* VerifierTest::ec_ = nullptr;
-TestKey* VerifierTest::ed_ = nullptr;
-TestKey* VerifierTest::other_ec_ = nullptr;
+TestKey* AuthVerifierTest::rsa_ = nullptr;
+TestKey* AuthVerifierTest::ec_ = nullptr;
+TestKey* AuthVerifierTest::ed_ = nullptr;
+TestKey* AuthVerifierTest::other_ec_ = nullptr;
 
-TEST_F(VerifierTest, AcceptsEveryConfiguredAlgorithm) {
+TEST_F(AuthVerifierTest, AcceptsEveryConfiguredAlgorithm) {
   struct Case {
     const TestKey* key;
     const char* alg;
@@ -110,13 +110,13 @@ TEST_F(VerifierTest, AcceptsEveryConfiguredAlgorithm) {
   ASSERT_TRUE(r) << r.error().message;
 }
 
-TEST_F(VerifierTest, AlgorithmAllowListIsEnforced) {
+TEST_F(AuthVerifierTest, AlgorithmAllowListIsEnforced) {
   auto v = withPublicKey(*rsa_, {"RS256"});
   EXPECT_EQ(rejection(*v, sign(rsa_->private_pem, "PS256", claims())),
             "jwt alg: 'PS256' is not an allowed algorithm");
 }
 
-TEST_F(VerifierTest, RejectsAlgNone) {
+TEST_F(AuthVerifierTest, RejectsAlgNone) {
   auto v = withPublicKey(*rsa_);
   const std::string body = encodeBase64Url(claims().dump());
   for (const char* alg : {"none", "None", "NONE"}) {
@@ -127,7 +127,7 @@ TEST_F(VerifierTest, RejectsAlgNone) {
   }
 }
 
-TEST_F(VerifierTest, RejectsAlgorithmConfusion) {
+TEST_F(AuthVerifierTest, RejectsAlgorithmConfusion) {
   // HS256 "signed" with the RSA public key PEM as the HMAC secret: what a naive verifier that
   // takes alg from the token would accept.
   const std::string forged = sign(rsa_->public_pem, "HS256", claims());
@@ -154,7 +154,7 @@ TEST_F(VerifierTest, RejectsAlgorithmConfusion) {
   EXPECT_EQ(rejection(*v, ec_token), "jwt alg: ES256 cannot be verified with this key (not EC)");
 }
 
-TEST_F(VerifierTest, RejectsUnknownAndMissingKid) {
+TEST_F(AuthVerifierTest, RejectsUnknownAndMissingKid) {
   auto v = withJwks(jwks({publicJwk(*ec_, "k1"), publicJwk(*ed_, "k2")}));
   EXPECT_TRUE(v->verify(sign(ec_->private_pem, "ES256", claims(), {{"kid", "k1"}}), fixedNow()));
   EXPECT_TRUE(v->verify(sign(ed_->private_pem, "EdDSA", claims(), {{"kid", "k2"}}), fixedNow()));
@@ -169,7 +169,7 @@ TEST_F(VerifierTest, RejectsUnknownAndMissingKid) {
             "jwt alg: ES256 cannot be verified with this key (not EC)");
 }
 
-TEST_F(VerifierTest, RejectsKeysInTheHeader) {
+TEST_F(AuthVerifierTest, RejectsKeysInTheHeader) {
   auto v = withPublicKey(*ec_);
   for (const char* h : {"jku", "x5u", "x5c"}) {
     auto t = sign(ec_->private_pem, "ES256", claims(), {{h, "https://evil.example/keys"}});
@@ -185,7 +185,7 @@ TEST_F(VerifierTest, RejectsKeysInTheHeader) {
             "jwt header: 'jwk' is not accepted (keys come from configuration only)");
 }
 
-TEST_F(VerifierTest, RejectsBadSignatures) {
+TEST_F(AuthVerifierTest, RejectsBadSignatures) {
   auto v = withPublicKey(*ec_);
   auto good = sign(ec_->private_pem, "ES256", claims());
   ASSERT_TRUE(v->verify(good, fixedNow()));
@@ -217,7 +217,7 @@ TEST_F(VerifierTest, RejectsBadSignatures) {
             "jwt signature: invalid");
 }
 
-TEST_F(VerifierTest, RejectsClaimFailuresAfterTheSignature) {
+TEST_F(AuthVerifierTest, RejectsClaimFailuresAfterTheSignature) {
   auto v = withPublicKey(*ed_);
   auto with = [&](const char* name, json value) {
     auto c = claims();
@@ -240,7 +240,7 @@ TEST_F(VerifierTest, RejectsClaimFailuresAfterTheSignature) {
   EXPECT_EQ(with("scope", "desktop:view"), "");
 }
 
-TEST_F(VerifierTest, RequiredTyp) {
+TEST_F(AuthVerifierTest, RequiredTyp) {
   auto c = baseConfig();
   c.public_key_file = dir_.write("ed.pub", ed_->public_pem);
   c.typ = "desk-connect+jwt";
@@ -251,7 +251,7 @@ TEST_F(VerifierTest, RequiredTyp) {
             "");
 }
 
-TEST_F(VerifierTest, CreateReportsKeyProblems) {
+TEST_F(AuthVerifierTest, CreateReportsKeyProblems) {
   auto c = baseConfig();
   c.public_key_file = dir_.path() + "/missing.pem";
   auto r = Verifier::create(c);
@@ -271,7 +271,7 @@ TEST_F(VerifierTest, CreateReportsKeyProblems) {
   EXPECT_NE(r.error().message.find("no usable"), std::string::npos);
 }
 
-TEST_F(VerifierTest, VerifyAsyncWithStaticKeysAnswersImmediately) {
+TEST_F(AuthVerifierTest, VerifyAsyncWithStaticKeysAnswersImmediately) {
   auto c = baseConfig();
   c.public_key_file = dir_.write("ec.pub", ec_->public_pem);
   VerifierOptions options;
