@@ -72,12 +72,14 @@ mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
 mkdir -p "$(dirname "$PULSE_SERVER")" 2>/dev/null || true
 dnum=${DISPLAY#*:}; dnum=${dnum%%.*}
 
-# 1. X server. The socket goes to /tmp/.X11-unix (an emptyDir in Kubernetes).
+# 1. X server. The socket goes to /tmp/.X11-unix (an emptyDir in Kubernetes); a non-root X
+# server cannot create that folder itself.
 rm -f "/tmp/.X${dnum}-lock" "/tmp/.X11-unix/X${dnum}"
+mkdir -p /tmp/.X11-unix 2>/dev/null && chmod 1777 /tmp/.X11-unix 2>/dev/null
 case "$X_SERVER" in
   xvfb)
     start X Xvfb "$DISPLAY" -screen 0 "${DISPLAY_SIZEW}x${DISPLAY_SIZEH}x${DISPLAY_CDEPTH}" \
-      -dpi "$DISPLAY_DPI" -nolisten tcp -nolisten local +extension RANDR +extension XTEST -noreset ;;
+      -dpi "$DISPLAY_DPI" -nolisten tcp +extension RANDR +extension XTEST -noreset ;;
   xorg)
     command -v Xorg >/dev/null || fail_start "X_SERVER=xorg but Xorg is not in this image (build with WITH_XORG=true)"
     start X Xorg "$DISPLAY" -config /etc/deskstream/xorg-dummy.conf -noreset -nolisten tcp \
@@ -88,8 +90,10 @@ wait_for X 30 xdpyinfo -display "$DISPLAY"
 
 # 2. PulseAudio in user mode, socket at $PULSE_SERVER, a null sink whose monitor is captured.
 pulse_sock=${PULSE_SERVER#unix:}
+# No D-Bus in the container: no session bus autolaunch, no rtkit (realtime) requests.
+export DBUS_SESSION_BUS_ADDRESS=${DBUS_SESSION_BUS_ADDRESS:-disabled:}
 start PulseAudio pulseaudio --daemonize=no --exit-idle-time=-1 --disallow-exit --disable-shm=false \
-  --system=false -n --log-target=stderr \
+  --system=false --realtime=false --high-priority=false --use-pid-file=false -n --log-target=stderr \
   --load="module-native-protocol-unix socket=$pulse_sock auth-anonymous=1" \
   --load="module-null-sink sink_name=desk sink_properties=device.description=deskstream" \
   --load="module-always-sink"

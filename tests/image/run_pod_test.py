@@ -1,0 +1,229 @@
+#!/usr/bin/env python3
+"""Run the deskstream image the way Kubernetes would run the session pod, and check it.
+
+  run_pod_test.py test  [target ...]   default targets: cpu example cpu-nvenc
+  run_pod_test.py start <target> <port> [--no-wait]   (tests/image/start_pod.sh)
+  run_pod_test.py stop  <target> <port>               (tests/image/stop_pod.sh)
+
+Targets: cpu (overlay), nvidia (overlay), example (examples/selkies-style-pod.yaml),
+cpu-nvenc (cpu overlay with SELKIES_ENCODER=nvh264enc: no NVIDIA here, must fall back).
+The pod spec is rendered from deploy/kubernetes and translated by podspec.py (env, user,
+read-only root fs, tmpfs /dev/shm with its sizeLimit, emptyDirs, PVC, secrets, memory limit).
+Per target the test asserts: the startup probe path answers 2xx/3xx within the startup
+budget (period x failureThreshold); readiness and liveness paths answer; /health answers 200;
+the process runs as the pod's user on a read-only root; /dev/shm has the pod's size; with
+nvh264enc the log mentions the fallback to x264enc; SIGTERM stops the container, with exit
+status 0, within terminationGracePeriodSeconds.
+Needs root, podman (deploy/image/podman-env.sh settings) and the image (DS_IMAGE, default
+localhost/deskstream:dev) built by deploy/image/build.sh. Exit 77 (skip) when podman is absent.
+"""
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, HERE)
+import podspec  # noqa: E402
+
+VARIANTS = {
+    "cpu": ("cpu", {}),
+    "nvidia": ("nvidia", {}),
+    "example": ("example", {}),
+    "cpu-nvenc": ("cpu", {"SELKIES_ENCODER": "nvh264enc"}),
+}
+FALLBACK_RE = re.compile(r"fall(ing|s)?[ -]?back.*x264enc|x264enc.*fall(ing|s)?[ -]?back", re.I)
+
+
+def podman_env():
+    out = subprocess.run(["bash", "-c", f". '{REPO}/deploy/image/podman-env.sh' && env -0"],
+                         check=True, capture_output=True).stdout.decode()
+    return dict(kv.split("=", 1) for kv in out.split("\0") if "=" in kv)
+
+
+ENV = None
+
+
+def podman(*args, check=True, timeout=120):
+    return subprocess.run(["podman", *args], env=ENV, capture_output=True, text=True, check=check, timeout=timeout)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_status(port, path, timeout):
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+    except (urllib.error.URLError, OSError):
+        return None
+
+
+def workdir_for(variant, port):
+    return os.path.join(ENV["DS_CONTAINER_DIR"], "pods", f"{variant}-{port}")
+
+
+def start(variant, port, wait=True):
+    target, extra = VARIANTS[variant]
+    wd = workdir_for(variant, port)
+    shutil.rmtree(wd, ignore_errors=True)
+    spec = podspec.build(target, port, wd, ENV.get("DS_IMAGE", "localhost/deskstream:dev"), extra)
+    spec["name"] = f"ds-pod-{variant}-{port}"
+    spec["args"][spec["args"].index("--name") + 1] = spec["name"]
+    with open(os.path.join(wd, "pod.json"), "w", encoding="utf-8") as f:
+        json.dump(spec, f, indent=1)
+    podman("rm", "-f", spec["name"], check=False)
+    r = podman(*spec["args"], check=False)
+    if r.returncode != 0:
+        raise RuntimeError(f"podman run failed: {r.stderr.strip()}")
+    spec["started"] = time.monotonic()
+    if wait:
+        ok, msg = wait_startup(spec, port)
+        if not ok:
+            raise RuntimeError(msg)
+    return spec
+
+
+def running(name):
+    r = podman("inspect", "-f", "{{.State.Running}}", name, check=False)
+    return r.stdout.strip() == "true"
+
+
+def wait_startup(spec, port):
+    sp = spec["probes"].get("startupProbe") or spec["probes"].get("readinessProbe")
+    budget = sp["initialDelay"] + sp["period"] * sp["failureThreshold"]
+    deadline = spec["started"] + budget
+    last = None
+    while time.monotonic() < deadline:
+        last = http_status(port, sp["path"], sp["timeout"])
+        if last is not None and 200 <= last < 400:
+            return True, f"startup probe {sp['path']} -> {last} after {time.monotonic() - spec['started']:.1f} s"
+        if not running(spec["name"]):
+            return False, f"container exited during start-up (last {sp['path']} status {last})"
+        time.sleep(min(sp["period"], 1))
+    return False, f"startup probe {sp['path']} not successful within {budget} s (last status {last})"
+
+
+def stop(name, grace):
+    """SIGTERM (what the kubelet sends), wait up to grace; returns (seconds, exit code, killed)."""
+    t0 = time.monotonic()
+    podman("kill", "--signal", "TERM", name, check=False)
+    try:
+        r = podman("wait", name, check=False, timeout=grace + 5)
+        code = int(r.stdout.strip() or -1)
+    except subprocess.TimeoutExpired:
+        code = None
+    took = time.monotonic() - t0
+    killed = code is None or took > grace
+    if killed:
+        podman("kill", "--signal", "KILL", name, check=False)
+    return took, code, killed
+
+
+def cleanup(name, variant, port):
+    podman("rm", "-f", name, check=False)
+    shutil.rmtree(workdir_for(variant, port), ignore_errors=True)
+
+
+def test_variant(variant):
+    port = free_port()
+    fails = []
+
+    def check(ok, msg):
+        print(f"  [{'ok' if ok else 'FAIL'}] {variant}: {msg}", flush=True)
+        if not ok:
+            fails.append(msg)
+
+    t0 = time.monotonic()
+    try:
+        spec = start(variant, port, wait=False)
+    except RuntimeError as e:
+        check(False, str(e))
+        return fails
+    name = spec["name"]
+    try:
+        ok, msg = wait_startup(spec, port)
+        check(ok, msg)
+        if ok:
+            for kind in ("readinessProbe", "livenessProbe"):
+                pr = spec["probes"].get(kind)
+                check(pr is not None, f"{kind} defined in the pod spec")
+                if pr:
+                    st = http_status(port, pr["path"], pr["timeout"])
+                    check(st is not None and 200 <= st < 400, f"{kind} {pr['path']} -> {st}")
+            st = http_status(port, "/health", 5)
+            check(st == 200, f"/health (Selkies compatible, no auth) -> {st}")
+            r = podman("exec", name, "sh", "-c",
+                       "id -u; touch /usr/.rw-test 2>/dev/null && echo rw || echo ro; "
+                       "df -B1 --output=size /dev/shm | tail -1", check=False)
+            lines = r.stdout.split()
+            check(len(lines) == 3 and lines[0] == str(spec["uid"]), f"runs as uid {spec['uid']} (got {lines[:1]})")
+            check(len(lines) == 3 and lines[1] == "ro", "root filesystem is read-only")
+            if len(lines) == 3:
+                check(int(lines[2]) == 1 << 30, f"/dev/shm is a 1Gi tmpfs (size {lines[2]})")
+            if spec["env"].get("SELKIES_ENCODER") == "nvh264enc":
+                logs = podman("logs", name, check=False)
+                text = logs.stdout + logs.stderr
+                m = [ln for ln in text.splitlines() if FALLBACK_RE.search(ln)]
+                check(bool(m), "nvh264enc without NVIDIA falls back to x264enc: "
+                      + (m[0].strip()[:160] if m else "no fallback line in the log"))
+        took, code, killed = stop(name, spec["grace"])
+        check(not killed and code == 0,
+              f"SIGTERM -> stopped in {took:.1f} s (grace {spec['grace']} s), exit status {code}")
+    finally:
+        if fails:
+            logs = podman("logs", "--tail", "40", name, check=False)
+            print(f"  --- last log lines of {name} ---\n{logs.stdout}{logs.stderr}  ---", flush=True)
+        cleanup(name, variant, port)
+    print(f"  {variant}: {time.monotonic() - t0:.1f} s", flush=True)
+    return fails
+
+
+def main(argv):
+    global ENV
+    if shutil.which("podman") is None:
+        print("SKIP: podman not installed (scripts/packages/k8s.txt)")
+        return 77
+    ENV = podman_env()
+    image = ENV.get("DS_IMAGE", "localhost/deskstream:dev")
+    cmd = argv[1] if len(argv) > 1 else "test"
+    if cmd == "start":
+        variant, port = argv[2], int(argv[3])
+        spec = start(variant, port, wait="--no-wait" not in argv)
+        print(f"http://127.0.0.1:{port}/")
+        print(f"container {spec['name']} (stop: tests/image/stop_pod.sh {variant} {port})", file=sys.stderr)
+        return 0
+    if cmd == "stop":
+        variant, port = argv[2], int(argv[3])
+        name = f"ds-pod-{variant}-{port}"
+        took, code, killed = stop(name, 30)
+        print(f"stopped {name} in {took:.1f} s, exit status {code}" + (" (killed)" if killed else ""), file=sys.stderr)
+        cleanup(name, variant, port)
+        return 0
+    if podman("image", "exists", image, check=False).returncode != 0:
+        print(f"FAIL: image {image} not found; build it first: deploy/image/build.sh (ctest test image_build)")
+        return 1
+    created = podman("image", "inspect", "-f", "{{.Created}}", image, check=False).stdout.strip()
+    print(f"image {image} (created {created})")
+    variants = argv[2:] or ["cpu", "example", "cpu-nvenc"]
+    fails = []
+    for v in variants:
+        fails += test_variant(v)
+    print("pod test: all checks pass" if not fails else f"pod test: {len(fails)} failures")
+    return 1 if fails else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
