@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "auth/refresh.hpp"
 #include "auth/session_store.hpp"
 #include "auth/turn_credentials.hpp"
 
@@ -81,6 +82,33 @@ TEST(AuthReplayCache, TokenIdsAreSingleUse) {
   EXPECT_TRUE(cache.firstUse("b", now + seconds(10), now));
   EXPECT_FALSE(cache.firstUse("c", now + seconds(60), now));               // full: fail closed
   EXPECT_TRUE(cache.firstUse("c", now + seconds(60), now + seconds(20)));  // b expired
+}
+
+}  // namespace
+}  // namespace ds::auth
+
+namespace ds::auth {
+namespace {
+
+TEST(AuthRefresh, PlanAndAccept) {
+  const auto now = system_clock::time_point(seconds(1000));
+  const Principal p{"alice", Role::kControl, now + seconds(300), "j1"};
+  const auto plan = planExpiry(p, now);
+  EXPECT_EQ(plan.warn_at, now + seconds(240));
+  EXPECT_EQ(plan.disconnect_at, now + seconds(330));
+  const auto late = planExpiry(p, now + seconds(280), {seconds(60), seconds(10)});
+  EXPECT_EQ(late.warn_at, now + seconds(280));  // never in the past
+  EXPECT_EQ(late.disconnect_at, now + seconds(310));
+
+  Principal fresh{"alice", Role::kView, now + seconds(900), "j2"};
+  auto r = acceptRefresh(p, fresh);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->role, Role::kView);
+  fresh.subject = "mallory";
+  EXPECT_EQ(acceptRefresh(p, fresh).error().message, "jwt refresh: token is for another subject");
+  fresh.subject = "alice";
+  fresh.expires_at = p.expires_at;
+  EXPECT_FALSE(acceptRefresh(p, fresh));
 }
 
 }  // namespace
