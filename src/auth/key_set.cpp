@@ -1,5 +1,8 @@
 #include "auth/key_set.hpp"
 
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
@@ -12,7 +15,8 @@ struct KeySet::Key {
   std::string kid;
   std::string kty;  // RSA, EC, OKP, oct
   std::string crv;
-  std::string alg;  // the JWK's own "alg", may be empty
+  std::string alg;     // the JWK's own "alg", may be empty
+  std::string secret;  // kty oct only: verified here, not by rhonabwy
   detail::JwkPtr jwk;
 };
 
@@ -36,6 +40,27 @@ jwa_alg jwaFromName(const std::string& alg) {
 namespace {
 
 constexpr size_t kMaxJwksKeys = 64;
+
+// rhonabwy compares HMAC signatures with strcmp on their base64url text, which leaks timing.
+// HS* is therefore verified here: GnuTLS HMAC over the signing input, constant-time compare.
+Status verifyHmac(std::string_view token, const std::string& alg, const std::string& secret) {
+  const gnutls_mac_algorithm_t mac = alg == "HS256"   ? GNUTLS_MAC_SHA256
+                                     : alg == "HS384" ? GNUTLS_MAC_SHA384
+                                                      : GNUTLS_MAC_SHA512;
+  const size_t dot = token.rfind('.');
+  const auto signature = decodeBase64Url(token.substr(dot + 1));
+  const size_t len = gnutls_hmac_get_len(mac);
+  if (!signature || signature->size() != len) return fail("jwt signature: invalid");
+  unsigned char expected[64] = {};
+  if (gnutls_hmac_fast(mac, secret.data(), secret.size(), token.data(), dot, expected) != 0) {
+    return fail("jwt signature: HMAC failed");
+  }
+  unsigned char diff = 0;
+  for (size_t i = 0; i < len; ++i) {
+    diff |= static_cast<unsigned char>(static_cast<unsigned char>((*signature)[i]) ^ expected[i]);
+  }
+  return diff == 0 ? Status{} : fail("jwt signature: invalid");
+}
 
 // Which key types may verify which algorithm. This is where algorithm confusion stops: an
 // HS* token never reaches an RSA/EC/OKP key, whatever the header says.
@@ -112,6 +137,7 @@ Result<KeySet> KeySet::fromHmacSecret(std::string_view secret) {
   }
   auto key = std::make_shared<Key>();
   key->kty = "oct";
+  key->secret = std::string(secret);
   key->jwk = std::move(jwk);
   KeySet out;
   out.keys_.push_back(std::move(key));
@@ -215,7 +241,11 @@ Status KeySet::verifySignature(std::string_view token, const ParsedToken& parsed
     }
     if (key == nullptr) return fail("jwt kid: unknown key id");
   }
+  for (const char* banned : {"jku", "x5u", "jwk", "x5c"}) {
+    if (parsed.header.contains(banned)) return fail("jwt header: key-carrying header present");
+  }
   if (auto ok = keyAccepts(*key, parsed.alg); !ok) return ok;
+  if (key->kty == "oct") return verifyHmac(token, parsed.alg, key->secret);
   const jwa_alg alg = detail::jwaFromName(parsed.alg);
   if (alg == R_JWA_ALG_UNKNOWN) return fail("jwt alg: unsupported");
 

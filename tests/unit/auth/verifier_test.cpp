@@ -217,6 +217,24 @@ TEST_F(AuthVerifierTest, RejectsBadSignatures) {
             "jwt signature: invalid");
 }
 
+TEST_F(AuthVerifierTest, HmacVariantsAndTruncation) {
+  auto c = baseConfig();
+  c.hmac_secret_file = dir_.write("secret", kHmacSecret);
+  c.algorithms = {"HS256", "HS384", "HS512"};
+  auto v = verifierFor(c);
+  for (const char* alg : {"HS256", "HS384", "HS512"}) {
+    const std::string t = sign(kHmacSecret, alg, claims());
+    EXPECT_EQ(rejection(*v, t), "") << alg;
+    // A truncated MAC (a prefix of the right one) must not pass.
+    EXPECT_EQ(rejection(*v, t.substr(0, t.size() - 4)), "jwt signature: invalid") << alg;
+  }
+  // HS256 header over an HS512 MAC.
+  const std::string t512 = sign(kHmacSecret, "HS512", claims());
+  const std::string t256 = sign(kHmacSecret, "HS256", claims());
+  EXPECT_EQ(rejection(*v, t256.substr(0, t256.rfind('.')) + t512.substr(t512.rfind('.'))),
+            "jwt signature: invalid");
+}
+
 TEST_F(AuthVerifierTest, RejectsClaimFailuresAfterTheSignature) {
   auto v = withPublicKey(*ed_);
   auto with = [&](const char* name, json value) {
