@@ -1,6 +1,7 @@
 #include "auth/claims_policy.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
 #include "core/strings.hpp"
@@ -68,7 +69,11 @@ Status checkHeader(const ParsedToken& token, const std::vector<std::string>& all
                    std::string_view required_typ) {
   if (toLower(token.alg) == "none") return fail("jwt alg: 'none' is never accepted");
   if (!contains(allowed_algs, token.alg)) {
-    std::string shown = token.alg.substr(0, 16);
+    // The value is attacker-controlled: show at most 16 plain characters (no log injection).
+    std::string shown;
+    for (char c : token.alg.substr(0, 16)) {
+      shown += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '+' ? c : '?';
+    }
     return fail("jwt alg: '" + shown + "' is not an allowed algorithm");
   }
   for (const char* banned : {"jku", "x5u", "jwk", "x5c"}) {

@@ -175,6 +175,9 @@ TEST(AuthHeaderPolicy, AlgNoneAndAllowList) {
   EXPECT_EQ(r.error().message, "jwt alg: 'HS256' is not an allowed algorithm");
   r = checkHeader(headerOnly({{"alg", "rs256"}}), allowed, "");  // case-sensitive
   EXPECT_FALSE(r);
+  r = checkHeader(headerOnly({{"alg", "X\nINFO fake log line"}}), allowed, "");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message, "jwt alg: 'X?INFO?fake?log?' is not an allowed algorithm");
 }
 
 TEST(AuthHeaderPolicy, KeyCarryingHeadersAreRejected) {
