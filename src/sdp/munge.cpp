@@ -79,7 +79,9 @@ Result<MungedOffer> mungeOffer(std::string_view text, const OfferOptions& option
     }
   }
   int playout_id = 0;
-  if (options.add_playout_delay) {
+  if (options.add_playout_delay && options.playout_delay_id != 0) {
+    playout_id = used_ids.count(options.playout_delay_id) ? 0 : options.playout_delay_id;
+  } else if (options.add_playout_delay) {
     for (int id = 1; id <= 14; ++id) {
       if (!used_ids.count(id)) {
         playout_id = id;

@@ -41,6 +41,19 @@ TEST(Munge, H264ParamsRtxAndPlayoutDelay) {
   EXPECT_EQ(extmapId(s, kPlayoutDelayUri), 2);
 }
 
+TEST(Munge, FixedPlayoutDelayIdUnlessTaken) {
+  OfferOptions o;
+  o.playout_delay_id = 6;
+  auto r = mungeOffer(kOffer, o);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->playout_delay_id, 6);
+  o.playout_delay_id = 1;  // taken by sdes:mid in kOffer
+  r = mungeOffer(kOffer, o);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->playout_delay_id, 0);
+  EXPECT_EQ(r->sdp.find("playout-delay"), std::string::npos);
+}
+
 TEST(Munge, ExistingRtxTimeIsReplaced) {
   EXPECT_EQ(setFmtpParam("apt=97;rtx-time=3000", "rtx-time", "125"), "apt=97;rtx-time=125");
 }

@@ -1,0 +1,202 @@
+#include "app/app.hpp"
+
+#include <glib-unix.h>
+#include <gst/gst.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "app/startup.hpp"
+#include "config/config.hpp"
+#include "core/log.hpp"
+#include "http/server.hpp"
+#include "media/encoder_probe.hpp"
+#include "session/manager.hpp"
+#include "turn/rtc_config.hpp"
+
+namespace ds::app {
+namespace {
+
+constexpr const char* kLog = "app";
+
+turn::IceSettings iceSettings(const config::Config& c) {
+  turn::IceSettings s;
+  s.stun_host = c.stun_host;
+  s.stun_port = c.stun_port;
+  s.turn_host = c.turn_host;
+  s.turn_port = c.turn_port;
+  s.turn_protocol = c.turn_protocol;
+  s.turn_tls = c.turn_tls;
+  s.turn_username = c.turn_username;
+  s.turn_password = c.turn_password;
+  s.turn_shared_secret = c.turn_shared_secret;
+  s.force_relay = c.force_relay;
+  return s;
+}
+
+std::optional<std::string> readIfExists(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+http::Response text(int status, std::string body) {
+  return http::Response{status, "text/plain; charset=utf-8", std::move(body), {}};
+}
+
+// Everything that lives for the whole run, in construction order.
+class App {
+ public:
+  explicit App(config::Config config) : config_(std::move(config)) {}
+
+  Status start() {
+    if (auto st = waitForDisplay(config_.display, std::chrono::seconds(10)); !st) return st;
+    media::EncodeParams params;
+    params.framerate = config_.framerate;
+    params.bitrate_kbps = config_.video_bitrate_kbps;
+    params.keyframe_distance_s = config_.keyframe_distance_s;
+    params.packetloss_percent = config_.video_packetloss_percent;
+    params.gpu_id = config_.gpu_id;
+    params.cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    auto choice = media::chooseEncoder(config_.encoder, params);
+    if (!choice) return Unexpected<Error>{choice.error()};
+    for (const auto& w : choice->warnings) {
+      log::warn(kLog, "encoder unavailable: " + w + "; falling back to " + choice->encoder);
+    }
+    encoder_ = choice->encoder;
+    log::info(kLog, "video encoder: " + encoder_);
+
+    session::ManagerOptions mo;
+    mo.video.display = config_.display;
+    mo.video.encoder = encoder_;
+    mo.video.params = params;
+    mo.ice_servers = [this] {
+      const auto uris = turn::serverUris(iceSettings(config_), "deskstream", std::chrono::system_clock::now());
+      return webrtc::IceServers{uris.stun, uris.turn};
+    };
+    sessions_ = std::make_unique<session::Manager>(std::move(mo));
+
+    http::ServerOptions so;
+    so.addr = config_.addr;
+    so.port = config_.port;
+    so.web_root = resolveWebRoot(config_.web_root);
+    so.https = config_.enable_https;
+    so.cert_file = config_.https_cert;
+    so.key_file = config_.https_key;
+    log::info(kLog, "web client from " + so.web_root);
+    auto server = http::Server::start(so, handlers());
+    if (!server) return Unexpected<Error>{server.error()};
+    server_ = std::move(*server);
+    return {};
+  }
+
+  int port() const { return server_->port(); }
+
+  void stop() {
+    if (sessions_) sessions_->closeAll("server shutting down");
+  }
+
+ private:
+  http::Handlers handlers() {
+    http::Handlers h;
+    h.authorize = [this](const http::Request& req, http::Route) -> std::optional<http::Response> {
+      if (!config_.enable_basic_auth) return std::nullopt;
+      const auto header = req.header("Authorization");
+      if (header) {
+        const auto creds = http::parseBasic(*header);
+        if (creds && http::credentialsMatch(*creds, config_.basic_auth_user, config_.basic_auth_password)) {
+          return std::nullopt;
+        }
+        log::info("auth", "basic auth failed from " + req.remoteAddress());
+      }
+      auto r = text(401, "authentication required\n");
+      r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"deskstream\", charset=\"UTF-8\"");
+      return r;
+    };
+    h.probe = [this](const http::Request&, http::Route route) {
+      switch (route) {
+        case http::Route::kHealthz:
+          return text(200, "ok\n");
+        case http::Route::kHealth:
+        case http::Route::kReadyz:
+          if (!displayReachable(config_.display)) return text(503, "X display unreachable\n");
+          return text(200, route == http::Route::kHealth ? "OK\n" : "ready\n");
+        default:
+          return text(404, "not found\n");
+      }
+    };
+    h.turn = [this](const http::Request& req) {
+      const std::string user =
+          req.header(config_.turn_rest_username_auth_header.c_str()).value_or("username");
+      auto json = turn::buildRtcConfig(iceSettings(config_), user, std::chrono::system_clock::now(),
+                                       readIfExists(config_.rtc_config_json));
+      if (!json) return text(500, json.error().message + "\n");
+      return http::Response{200, "application/json", *json, {}};
+    };
+    h.websocket = [this](std::shared_ptr<http::WebSocket> ws, const http::Request& req) {
+      sessions_->accept(std::move(ws), req.remoteAddress(), true);
+    };
+    return h;
+  }
+
+  config::Config config_;
+  std::string encoder_;
+  std::unique_ptr<session::Manager> sessions_;
+  std::unique_ptr<http::Server> server_;
+};
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  std::string help;
+  auto loaded = config::load(argc, argv, [](std::string_view name) -> std::optional<std::string> {
+    const char* v = std::getenv(std::string(name).c_str());
+    if (v == nullptr) return std::nullopt;
+    return std::string(v);
+  }, &help);
+  if (!loaded) {
+    if (loaded.error().message == "help") {
+      std::fputs(help.c_str(), stdout);
+      return 0;
+    }
+    std::fprintf(stderr, "deskstream: %s\n", loaded.error().message.c_str());
+    return 2;
+  }
+  if (loaded->config.debug) log::setLevel(log::Level::kDebug);
+  gst_init(nullptr, nullptr);
+  logSettings(*loaded);
+  waitForReadyFile(loaded->config);
+
+  App app(loaded->config);
+  if (auto st = app.start(); !st) {
+    std::fprintf(stderr, "deskstream: %s\n", st.error().message.c_str());
+    return 1;
+  }
+  GMainLoop* loop = g_main_loop_new(nullptr, FALSE);
+  auto quit = +[](gpointer l) -> gboolean {
+    g_main_loop_quit(static_cast<GMainLoop*>(l));
+    return G_SOURCE_REMOVE;
+  };
+  g_unix_signal_add(SIGINT, quit, loop);
+  g_unix_signal_add(SIGTERM, quit, loop);
+  const std::string scheme = loaded->config.enable_https ? "https" : "http";
+  const std::string host = loaded->config.addr == "0.0.0.0" ? "127.0.0.1" : loaded->config.addr;
+  log::info(kLog, "deskstream " DS_VERSION " streaming " + loaded->config.display + " at " + scheme +
+                      "://" + host + ":" + std::to_string(app.port()) + "/");
+  g_main_loop_run(loop);
+  log::info(kLog, "shutting down");
+  app.stop();
+  // Let the close frames and branch teardown run.
+  for (int i = 0; i < 50 && g_main_context_iteration(nullptr, FALSE); ++i) {
+  }
+  g_main_loop_unref(loop);
+  return 0;
+}
+
+}  // namespace ds::app

@@ -1,0 +1,24 @@
+// Startup checks that fail fast with one clear line.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "config/config.hpp"
+#include "core/result.hpp"
+
+namespace ds::app {
+
+// Waits up to `timeout` for the X display to accept a connection.
+Status waitForDisplay(const std::string& display, std::chrono::milliseconds timeout);
+// True when the X display accepts a connection now.
+bool displayReachable(const std::string& display);
+// Waits for SELKIES_APP_READY_FILE when SELKIES_APP_WAIT_READY is true.
+void waitForReadyFile(const config::Config& config);
+// The web client directory: SELKIES_WEB_ROOT if it has index.html, else the installed client
+// next to the binary, else the source tree's web/.
+std::string resolveWebRoot(const std::string& configured);
+// Logs every setting, and warns about set options whose feature is not supported yet.
+void logSettings(const config::Loaded& loaded);
+
+}  // namespace ds::app

@@ -1,0 +1,37 @@
+// One signalling connection: WebSocket <-> signalling::Handler <-> webrtc::PeerBranch.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "session/manager.hpp"
+
+namespace ds::session {
+
+class Connection {
+ public:
+  Connection(Manager& manager, std::shared_ptr<http::WebSocket> ws, PeerInfo info);
+  ~Connection();
+
+  void onText(std::string_view text);
+  void close(int code, const std::string& reason);
+  // The video pipeline is going away: drop the branch and tell the browser to reconnect.
+  void dropVideo(const std::string& reason);
+  const PeerInfo& info() const { return info_; }
+
+ private:
+  friend class Manager;
+  void run(const signalling::Actions& actions);
+  void startPeer(const signalling::StartPeer& start);
+  void fail(const std::string& reason);
+
+  Manager& manager_;
+  std::shared_ptr<http::WebSocket> ws_;
+  PeerInfo info_;
+  signalling::Handler handler_;
+  std::shared_ptr<webrtc::PeerBranch> branch_;
+  std::unique_ptr<ChannelHandler> channel_;
+  bool video_peer_ = false;
+};
+
+}  // namespace ds::session

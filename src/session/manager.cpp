@@ -1,0 +1,124 @@
+#include "session/manager.hpp"
+
+#include <vector>
+
+#include "core/log.hpp"
+#include "media/main_thread.hpp"
+#include "session/connection.hpp"
+
+namespace ds::session {
+namespace {
+constexpr const char* kLog = "session";
+}
+
+Manager::Manager(ManagerOptions options) : options_(std::move(options)) {}
+
+Manager::~Manager() {
+  connections_.clear();
+  video_.reset();
+}
+
+void Manager::accept(std::shared_ptr<http::WebSocket> ws, const std::string& remote, bool can_control) {
+  const int id = next_id_++;
+  PeerInfo info{id, remote, can_control, {}};
+  auto conn = std::make_unique<Connection>(*this, ws, info);
+  Connection* raw = conn.get();
+  connections_[id] = std::move(conn);
+  ws->on_text = [this, id](std::string_view text) {
+    auto it = connections_.find(id);
+    if (it != connections_.end()) it->second->onText(text);
+  };
+  ws->on_closed = [this, id] { remove(id); };
+  (void)raw;
+  log::info(kLog, "connection " + std::to_string(id) + " from " + remote);
+}
+
+void Manager::remove(int id) {
+  // Destroy later: we may be inside a callback of the connection's own WebSocket or branch.
+  media::postToMain([this, id] {
+    auto it = connections_.find(id);
+    if (it == connections_.end()) return;
+    auto conn = std::move(it->second);
+    connections_.erase(it);
+    conn.reset();
+    log::info(kLog, "connection " + std::to_string(id) + " closed; " +
+                        std::to_string(connections_.size()) + " left");
+  });
+}
+
+Result<std::shared_ptr<webrtc::PeerBranch>> Manager::addVideoPeer(Connection& conn) {
+  ++video_peers_;
+  if (!video_) {
+    auto started = media::VideoPipeline::start(options_.video, [this](std::string message) {
+      restartVideo("video pipeline error: " + message);
+    });
+    if (!started) return Unexpected<Error>{started.error()};
+    video_ = std::move(*started);
+    ++pipelines_started_;
+    log::info(kLog, "video pipeline started (" + options_.video.encoder + ")");
+  }
+  const int id = conn.info().id;
+  webrtc::PeerCallbacks cb;
+  auto* manager = this;
+  auto with = [manager, id](auto fn) {
+    return [manager, id, fn](auto&&... args) {
+      auto it = manager->connections_.find(id);
+      if (it != manager->connections_.end()) fn(*it->second, args...);
+    };
+  };
+  cb.on_offer = with([](Connection& c, std::string sdp) { c.run(c.handler_.onOfferCreated(sdp)); });
+  cb.on_candidate = with([](Connection& c, std::string cand, int mline) {
+    c.run(c.handler_.onLocalCandidate(cand, mline));
+  });
+  cb.on_failed = with([](Connection& c, std::string reason) { c.fail(reason); });
+  cb.on_connected = with([manager](Connection& c) {
+    log::info(kLog, "peer " + std::to_string(c.info().id) + ": media connected");
+    if (manager->video_) manager->video_->requestKeyframe();
+  });
+  cb.on_channel_open = with([manager](Connection& c) {
+    if (!c.channel_ && manager->options_.channel_handler) {
+      auto weak_branch = std::weak_ptr<webrtc::PeerBranch>(c.branch_);
+      c.channel_ = manager->options_.channel_handler(c.info(), [weak_branch](std::string text) {
+        if (auto b = weak_branch.lock()) b->sendChannelText(text);
+      });
+    }
+    if (c.channel_) c.channel_->onOpen();
+  });
+  cb.on_channel_message = with([](Connection& c, std::string text) {
+    if (c.channel_) c.channel_->onMessage(text);
+  });
+  webrtc::IceServers ice = options_.ice_servers ? options_.ice_servers() : webrtc::IceServers{};
+  return webrtc::PeerBranch::create(video_->pipeline(), video_->tee(), std::to_string(id), ice,
+                                    std::move(cb));
+}
+
+void Manager::removeVideoPeer() {
+  if (video_peers_ > 0) --video_peers_;
+  if (video_peers_ == 0 && video_) {
+    video_.reset();
+    log::info(kLog, "last viewer left; video pipeline stopped");
+  }
+}
+
+void Manager::closeAll(const std::string& reason) {
+  std::vector<int> ids;
+  for (const auto& [id, conn] : connections_) ids.push_back(id);
+  for (int id : ids) {
+    auto it = connections_.find(id);
+    if (it != connections_.end()) it->second->close(1001, reason);
+  }
+}
+
+void Manager::restartVideo(const std::string& reason) {
+  log::warn(kLog, reason + "; restarting the stream for every viewer");
+  std::vector<int> ids;
+  for (const auto& [id, conn] : connections_) ids.push_back(id);
+  for (int id : ids) {
+    auto it = connections_.find(id);
+    if (it != connections_.end()) it->second->dropVideo(reason);
+  }
+  video_.reset();
+  video_peers_ = 0;
+}
+
+}  // namespace ds::session

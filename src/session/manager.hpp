@@ -1,0 +1,81 @@
+// Sessions: binds each signalling WebSocket to its state machine and, for video peers, to a
+// webrtc branch on the shared video pipeline. Starts the pipeline with the first viewer and
+// stops it with the last. Main-loop thread only.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "core/result.hpp"
+#include "http/websocket.hpp"
+#include "media/video_pipeline.hpp"
+#include "signalling/handler.hpp"
+#include "webrtc/peer_branch.hpp"
+
+namespace ds::session {
+
+// Handles the `input` data channel of one video peer (implemented by the input module, wired in
+// app/). `send` queues a text message to that peer's channel.
+class ChannelHandler {
+ public:
+  virtual ~ChannelHandler() = default;
+  virtual void onOpen() = 0;
+  virtual void onMessage(std::string_view text) = 0;
+};
+
+struct PeerInfo {
+  int id;                   // connection id, unique per process
+  std::string remote;       // remote address
+  bool can_control = true;  // false: view-only
+  signalling::ClientMeta meta;
+};
+
+struct ManagerOptions {
+  media::VideoOptions video;
+  std::function<webrtc::IceServers()> ice_servers;
+  // Creates the channel handler of a new video peer; may return nullptr (no input).
+  std::function<std::unique_ptr<ChannelHandler>(const PeerInfo&, std::function<void(std::string)> send)>
+      channel_handler;
+  // Called when a video peer sends HELLO, before the pipeline starts (e.g. to resize X).
+  std::function<void(const PeerInfo&)> on_video_hello;
+};
+
+class Connection;
+
+class Manager {
+ public:
+  explicit Manager(ManagerOptions options);
+  ~Manager();
+
+  void accept(std::shared_ptr<http::WebSocket> ws, const std::string& remote, bool can_control);
+
+  // The running pipeline, or nullptr when nobody watches.
+  media::VideoPipeline* video() { return video_.get(); }
+  int connections() const { return static_cast<int>(connections_.size()); }
+  int videoPeers() const { return video_peers_; }
+  uint64_t pipelinesStarted() const { return pipelines_started_; }
+
+  // Closes every connection (shutdown or a fatal pipeline error).
+  void closeAll(const std::string& reason);
+
+  // Restarts the video pipeline for every peer (e.g. after the X screen was resized).
+  void restartVideo(const std::string& reason);
+
+ private:
+  friend class Connection;
+  Result<std::shared_ptr<webrtc::PeerBranch>> addVideoPeer(Connection& conn);
+  void removeVideoPeer();
+  void remove(int id);
+
+  ManagerOptions options_;
+  signalling::UidRegistry uids_;
+  std::map<int, std::unique_ptr<Connection>> connections_;
+  std::unique_ptr<media::VideoPipeline> video_;
+  int video_peers_ = 0;
+  int next_id_ = 1;
+  uint64_t pipelines_started_ = 0;
+};
+
+}  // namespace ds::session

@@ -1,0 +1,76 @@
+// One viewer's WebRTC branch on the shared video pipeline: tee -> queue -> webrtcbin, with the
+// `input` data channel. The server is the offerer. webrtcbin calls back on its own threads;
+// every callback is hopped to the main loop through a weak reference, so a branch can be
+// destroyed at any time without a callback touching freed memory.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace ds::webrtc {
+
+struct IceServers {
+  std::string stun;               // stun://host:port, or empty
+  std::vector<std::string> turn;  // turn(s)://user:pass@host:port?transport=
+};
+
+struct PeerCallbacks {
+  std::function<void(std::string sdp)> on_offer;  // munged offer, already set as local
+  std::function<void(std::string candidate, int mline)> on_candidate;
+  std::function<void(std::string reason)> on_failed;  // ICE failed or negotiation error
+  std::function<void()> on_connected;
+  std::function<void()> on_channel_open;
+  std::function<void(std::string text)> on_channel_message;
+};
+
+class PeerBranch {
+ public:
+  // Adds the branch to `pipeline` after `tee` and starts negotiation (create-offer).
+  static Result<std::shared_ptr<PeerBranch>> create(GstElement* pipeline, GstElement* tee,
+                                                    const std::string& name,
+                                                    const IceServers& ice, PeerCallbacks cb);
+  ~PeerBranch();
+  PeerBranch(const PeerBranch&) = delete;
+  PeerBranch& operator=(const PeerBranch&) = delete;
+
+  // Applies the browser's answer; the error says why it was refused.
+  Status setAnswer(const std::string& sdp);
+  void addCandidate(int mline, const std::string& candidate);
+  void sendChannelText(const std::string& text);
+  // Removes the branch from a running pipeline (unlinks at the tee when idle).
+  void detach();
+
+  const std::string& name() const { return name_; }
+
+ // Internal: the part of the branch that webrtcbin's callbacks reach through a weak_ptr.
+  struct Shared;
+
+ private:
+  PeerBranch(std::string name, PeerCallbacks cb);
+  Status build(GstElement* pipeline, GstElement* tee, const IceServers& ice);
+  void createOffer();
+  void onOfferCreated(GstPromise* promise);
+
+  std::string name_;
+  PeerCallbacks cb_;
+  std::shared_ptr<Shared> shared_;  // what webrtcbin callbacks see, through weak_ptr
+  GstElement* pipeline_ = nullptr;
+  GstElement* tee_ = nullptr;
+  GstElement* queue_ = nullptr;
+  GstElement* webrtc_ = nullptr;
+  GstPad* tee_pad_ = nullptr;
+  GObject* channel_ = nullptr;
+  bool detached_ = false;
+};
+
+// Adds 127.0.0.1 and every interface address to webrtcbin's libnice agent (libnice gathers no
+// loopback candidate otherwise, and adding one address turns off its own discovery).
+void addLocalAddresses(GstElement* webrtcbin);
+
+}  // namespace ds::webrtc

@@ -1,0 +1,191 @@
+// Shared end-to-end harness: a real Xvfb, the real deskstream binary, Debian's Chromium through
+// playwright-core. Every process started here is killed by stopAll().
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const repoRoot = path.resolve(here, '../../..');
+export const deskstreamBin = process.env.DESKSTREAM_BIN || path.join(repoRoot, 'build/apps/deskstream/deskstream');
+
+const started = [];
+
+export function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+function freeDisplay() {
+  for (let n = 60 + Math.floor(Math.random() * 200); n < 1000; n++) {
+    if (!existsSync(`/tmp/.X11-unix/X${n}`) && !existsSync(`/tmp/.X${n}-lock`)) return n;
+  }
+  throw new Error('no free X display number');
+}
+
+export async function waitFor(predicate, timeoutMs, what) {
+  const end = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < end) {
+    try {
+      last = await predicate();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    await sleep(50);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${last})`);
+}
+
+function track(proc, name) {
+  const entry = { proc, name, log: '' };
+  const append = (d) => {
+    entry.log += d.toString();
+    if (entry.log.length > 200000) entry.log = entry.log.slice(-100000);
+  };
+  proc.stdout?.on('data', append);
+  proc.stderr?.on('data', append);
+  started.push(entry);
+  return entry;
+}
+
+export async function startXvfb(width = 1280, height = 720) {
+  const n = freeDisplay();
+  const display = `:${n}`;
+  const proc = spawn('Xvfb', [display, '-screen', '0', `${width}x${height}x24`, '-nolisten', 'tcp', '-noreset'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const entry = track(proc, `Xvfb ${display}`);
+  await waitFor(() => existsSync(`/tmp/.X11-unix/X${n}`), 10000, `Xvfb ${display}`);
+  return { display, proc, entry };
+}
+
+export function xsetroot(display, color) {
+  execFileSync('xsetroot', ['-solid', color], { env: { ...process.env, DISPLAY: display } });
+}
+
+export async function startDeskstream(display, env = {}, args = []) {
+  const port = await freePort();
+  const proc = spawn(deskstreamBin, args, {
+    env: {
+      ...process.env,
+      DISPLAY: display,
+      SELKIES_PORT: String(port),
+      SELKIES_ADDR: '127.0.0.1',
+      SELKIES_ENABLE_BASIC_AUTH: 'false',
+      SELKIES_STUN_HOST: '',
+      SELKIES_TURN_HOST: '',
+      SELKIES_FRAMERATE: '30',
+      SELKIES_VIDEO_BITRATE: '4000',
+      SELKIES_WEB_ROOT: path.join(repoRoot, 'web'),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const entry = track(proc, 'deskstream');
+  const startedAt = Date.now();
+  await waitFor(() => {
+    if (proc.exitCode !== null) throw new Error(`deskstream exited ${proc.exitCode}: ${entry.log}`);
+    return entry.log.includes('streaming');
+  }, 30000, 'deskstream to listen');
+  return { port, proc, entry, url: `http://127.0.0.1:${port}/`, startupMs: Date.now() - startedAt };
+}
+
+export async function launchBrowser(extraArgs = []) {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--allow-loopback-in-peer-connection',
+      '--disable-features=WebRtcHideLocalIpsWithMdns',
+      '--autoplay-policy=no-user-gesture-required',
+      ...extraArgs,
+    ],
+  });
+}
+
+// Resolves when the page's video has decoded at least `min` frames; returns framesDecoded.
+export async function waitFramesDecoded(page, min, timeoutMs = 15000) {
+  return waitFor(async () => {
+    const n = await framesDecoded(page);
+    return n >= min ? n : false;
+  }, timeoutMs, `${min} decoded frames`);
+}
+
+export async function framesDecoded(page) {
+  return page.evaluate(async () => {
+    const pc = window.deskstream?.video?.pc;
+    if (!pc) return 0;
+    const stats = await pc.getStats();
+    let n = 0;
+    stats.forEach((s) => {
+      if (s.type === 'inbound-rtp' && s.kind === 'video') n = s.framesDecoded || 0;
+    });
+    return n;
+  });
+}
+
+// Average RGB of a square at the centre of the current video frame.
+export async function centerColor(page) {
+  return page.evaluate(() => {
+    const v = document.getElementById('stream');
+    if (!v.videoWidth) return null;
+    const c = document.createElement('canvas');
+    c.width = v.videoWidth;
+    c.height = v.videoHeight;
+    const ctx = c.getContext('2d', { willReadFrequently: true });
+    ctx.drawImage(v, 0, 0);
+    const s = 16;
+    const d = ctx.getImageData(Math.floor(c.width / 2) - s / 2, Math.floor(c.height / 2) - s / 2, s, s).data;
+    let r = 0, g = 0, b = 0;
+    for (let i = 0; i < d.length; i += 4) { r += d[i]; g += d[i + 1]; b += d[i + 2]; }
+    const n = d.length / 4;
+    return [Math.round(r / n), Math.round(g / n), Math.round(b / n)];
+  });
+}
+
+export function near(rgb, target, tol = 40) {
+  return rgb && rgb.every((v, i) => Math.abs(v - target[i]) <= tol);
+}
+
+export function processStats(pid) {
+  const fds = execFileSync('ls', [`/proc/${pid}/fd`]).toString().trim().split('\n').length;
+  const status = execFileSync('cat', [`/proc/${pid}/status`]).toString();
+  const threads = Number(/Threads:\s+(\d+)/.exec(status)[1]);
+  return { fds, threads };
+}
+
+export function logsOf(name) {
+  return started.filter((e) => e.name.startsWith(name)).map((e) => e.log).join('\n');
+}
+
+export async function stopAll() {
+  for (const e of started.reverse()) {
+    if (e.proc.exitCode === null && e.proc.signalCode === null) {
+      e.proc.kill('SIGTERM');
+      await Promise.race([new Promise((r) => e.proc.once('exit', r)), sleep(3000)]);
+      if (e.proc.exitCode === null && e.proc.signalCode === null) e.proc.kill('SIGKILL');
+    }
+  }
+  started.length = 0;
+}

@@ -1,0 +1,77 @@
+// deskstream web client: fetches ./turn, connects the video stream (peer 1) and shows a status
+// line. Plain ES modules, no build step.
+import { Stream } from './stream.js';
+
+const video = document.getElementById('stream');
+const statusEl = document.getElementById('status');
+const playButton = document.getElementById('play');
+
+const state = { phase: 'connecting', detail: '', fps: 0, width: 0, height: 0 };
+
+function windowResolution() {
+  const ratio = window.devicePixelRatio || 1;
+  const even = (v) => Math.max(2, Math.floor((v * ratio) / 2) * 2);
+  return [even(document.body.offsetWidth || window.innerWidth), even(document.body.offsetHeight || window.innerHeight)];
+}
+
+function render() {
+  let text = state.phase;
+  if (state.phase === 'live' && state.width) text += ` · ${state.width}×${state.height} · ${state.fps} fps`;
+  if (state.detail && state.phase !== 'live') text += ` · ${state.detail}`;
+  statusEl.textContent = text;
+  statusEl.className = state.phase === 'live' ? 'live' : state.phase === 'error' ? 'error' : '';
+}
+
+function setState(phase, detail = '') {
+  if (phase === 'blocked') {
+    playButton.hidden = false;
+    return;
+  }
+  if (phase === 'error' && state.phase === 'live') return;  // keep showing live video
+  state.phase = phase;
+  state.detail = detail;
+  render();
+}
+
+playButton.addEventListener('click', () => {
+  playButton.hidden = true;
+  video.play().catch(() => {});
+});
+
+async function rtcConfig() {
+  const response = await fetch('turn', { credentials: 'same-origin', cache: 'no-store' });
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  return response.json();
+}
+
+const videoStream = new Stream({
+  uid: '1',
+  element: video,
+  rtcConfig,
+  meta: () => {
+    const [w, h] = windowResolution();
+    return { res: `${w}x${h}`, scale: window.devicePixelRatio || 1 };
+  },
+  onState: setState,
+  onChannel: (channel) => {
+    window.dispatchEvent(new CustomEvent('deskstream-channel', { detail: channel }));
+  },
+});
+
+// Frame counter for the status line, from the decoder's own clock.
+let frames = 0;
+function countFrame() {
+  frames += 1;
+  video.requestVideoFrameCallback(countFrame);
+}
+if ('requestVideoFrameCallback' in HTMLVideoElement.prototype) video.requestVideoFrameCallback(countFrame);
+setInterval(() => {
+  state.fps = frames;
+  frames = 0;
+  state.width = video.videoWidth;
+  state.height = video.videoHeight;
+  render();
+}, 1000);
+
+window.deskstream = { video: videoStream, state };
+videoStream.start();

@@ -1,0 +1,130 @@
+// One WebRTC receive connection (video + the `input` data channel, or audio), with
+// reconnection. The server is the offerer.
+import { Signalling, signallingUrl } from './signalling.js';
+import { mungeAnswer } from './sdp.js';
+
+export class Stream {
+  /**
+   * @param {{uid: string, element: HTMLMediaElement, rtcConfig: () => Promise<RTCConfiguration>,
+   *          meta: () => object, onState: Function, onChannel?: Function, onChannelMessage?: Function}} o
+   */
+  constructor(o) {
+    this.o = o;
+    this.pc = null;
+    this.sig = null;
+    this.channel = null;
+    this.retryMs = 300;
+    this.closed = false;
+    this.lowLatencyTimer = null;
+  }
+
+  async start() {
+    this.cleanup();
+    if (this.closed) return;
+    this.o.onState('connecting');
+    let config;
+    try {
+      config = await this.o.rtcConfig();
+    } catch (e) {
+      this.o.onState('error', `cannot load /turn: ${e.message}`);
+      this.retry();
+      return;
+    }
+    const pc = new RTCPeerConnection(config);
+    this.pc = pc;
+    pc.ontrack = (event) => {
+      const stream = event.streams[0] || new MediaStream([event.track]);
+      if (this.o.element.srcObject !== stream) this.o.element.srcObject = stream;
+      const played = this.o.element.play();
+      if (played && played.catch) played.catch((e) => this.o.onState('blocked', e.message));
+    };
+    pc.ondatachannel = (event) => {
+      this.channel = event.channel;
+      if (this.o.onChannel) this.o.onChannel(this.channel);
+    };
+    pc.onicecandidate = (event) => {
+      if (event.candidate) this.sig.send({ ice: event.candidate.toJSON() });
+    };
+    pc.onconnectionstatechange = () => {
+      if (pc !== this.pc) return;
+      if (pc.connectionState === 'connected') {
+        this.retryMs = 300;
+        this.o.onState('live');
+        this.keepLowLatency();
+      } else if (pc.connectionState === 'failed' || pc.connectionState === 'closed') {
+        this.o.onState('reconnecting', `connection ${pc.connectionState}`);
+        this.retry();
+      }
+    };
+    this.sig = new Signalling(signallingUrl(window.location), this.o.uid, {
+      meta: this.o.meta,
+      onSdp: (sdp) => this.onSdp(pc, sdp),
+      onIce: (ice) => {
+        if (pc === this.pc) pc.addIceCandidate(ice).catch(() => {});
+      },
+      onError: (text) => this.o.onState('error', text),
+      onClose: () => {
+        if (pc !== this.pc) return;
+        this.o.onState('reconnecting', 'signalling closed');
+        this.retry();
+      },
+    });
+    this.sig.connect();
+  }
+
+  async onSdp(pc, sdp) {
+    if (pc !== this.pc || sdp.type !== 'offer') return;
+    await pc.setRemoteDescription(sdp);
+    const answer = await pc.createAnswer();
+    answer.sdp = mungeAnswer(answer.sdp);
+    await pc.setLocalDescription(answer);
+    this.sig.send({ sdp: { type: 'answer', sdp: answer.sdp } });
+  }
+
+  // Ask the browser to render as soon as frames arrive (the server also sends playout-delay 0).
+  keepLowLatency() {
+    clearInterval(this.lowLatencyTimer);
+    const apply = () => {
+      if (!this.pc) return;
+      for (const r of this.pc.getReceivers()) {
+        if (r.track && r.track.kind !== 'video') continue;
+        try {
+          if ('jitterBufferTarget' in r) r.jitterBufferTarget = 0;
+          r.playoutDelayHint = 0;
+        } catch (e) { /* not supported here */ }
+      }
+    };
+    apply();
+    this.lowLatencyTimer = setInterval(apply, 1000);
+  }
+
+  retry() {
+    if (this.closed || this.retryTimer) return;
+    this.cleanup();
+    const delay = this.retryMs;
+    this.retryMs = Math.min(this.retryMs * 2, 3000);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.start();
+    }, delay);
+  }
+
+  cleanup() {
+    clearInterval(this.lowLatencyTimer);
+    if (this.sig) this.sig.close();
+    this.sig = null;
+    if (this.channel) this.channel.close();
+    this.channel = null;
+    if (this.pc) {
+      const pc = this.pc;
+      this.pc = null;
+      pc.close();
+    }
+  }
+
+  stop() {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    this.cleanup();
+  }
+}
