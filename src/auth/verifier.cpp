@@ -121,6 +121,31 @@ void Verifier::verifyAsync(std::string token, Callback done) {
   if (!fetching_) startFetch();
 }
 
+Result<Principal> Verifier::verifyNow(std::string_view token) {
+  const auto t = now();
+  if (!fetcher_ && config_.jwks_file.empty()) return verify(token, t);
+  auto parsed = parseToken(token);
+  if (!parsed) return fail(parsed.error().message);
+  if (auto ok = checkHeader(*parsed, algorithms_, config_.typ); !ok) {
+    return fail(ok.error().message);
+  }
+  const bool known = keys_.resolves(parsed->kid);
+  if (!fetcher_) {
+    if (!known && mayFetch(t)) rereadJwksFile();
+    return verify(token, t);
+  }
+  const bool stale = !attempted_ || t >= cache_expires_;
+  const bool fetch = (stale || !known) && mayFetch(t);
+  if (fetch) startFetch();
+  auto result = verify(token, t);
+  if (!result && !known) {
+    const bool pending = fetch || fetching_;
+    return fail(result.error().message +
+                (pending ? " (JWKS refresh started, retry)" : " (JWKS re-fetch rate-limited)"));
+  }
+  return result;
+}
+
 void Verifier::refreshKeys(std::function<void(Status)> done) {
   if (!fetcher_) {
     invokeSafely(done, Status{});

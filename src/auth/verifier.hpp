@@ -59,6 +59,12 @@ class Verifier {
 
   Result<Principal> verify(std::string_view token, std::chrono::system_clock::time_point now) const;
   void verifyAsync(std::string token, Callback done);
+  // For synchronous call sites (an authorize hook that must answer now): verifies with the keys
+  // loaded right now, at the options' clock, and when the kid is unknown or the cache stale,
+  // starts the same rate-limited refresh as verifyAsync without waiting for it; a retry by the
+  // client (Selkies' reconnects after 3 s) then succeeds. An unknown-kid error that started a
+  // refresh ends with "(JWKS refresh started, retry)".
+  Result<Principal> verifyNow(std::string_view token);
 
   // JWKS URL: starts a fetch now (unless one is in flight) and calls `done` when it ends.
   // Other key sources: calls `done` with success immediately.

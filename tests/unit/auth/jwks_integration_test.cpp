@@ -206,6 +206,25 @@ TEST_F(AuthJwksTest, UrlFirstVerificationFetches) {
   EXPECT_EQ(server.requests(), 1);
 }
 
+TEST_F(AuthJwksTest, VerifyNowStartsARefreshForARetry) {
+  JwksServer server(dir_);
+  server.publish(jwks({publicJwk(*old_, "k1")}));
+  auto c = baseConfig();
+  c.jwks_url = server.url();
+  c.jwks_ca_file = server.caFile();
+  auto v = Verifier::create(c, options());
+  ASSERT_TRUE(v);
+  const std::string t = token(*old_, "ES256", "k1");
+  auto first = (*v)->verifyNow(t);
+  ASSERT_FALSE(first);
+  EXPECT_EQ(first.error().message,
+            "jwt kid: no verification keys loaded (JWKS refresh started, retry)");
+  ASSERT_TRUE(runUntil([&] { return (*v)->hasKeys(); }));
+  auto retry = (*v)->verifyNow(t);
+  EXPECT_TRUE(retry) << retry.error().message;
+  EXPECT_EQ(server.requests(), 1);
+}
+
 TEST_F(AuthJwksTest, UrlCertificateIsVerified) {
   JwksServer server(dir_);
   server.publish(jwks({publicJwk(*old_, "k1")}));
