@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the deskstream image (default localhost/deskstream:dev) with podman --pull=never.
-#   deploy/image/build.sh [--no-base] [--xorg] [--tag IMAGE]
+#   deploy/image/build.sh [--no-base] [--xorg] [--no-cache] [--tag IMAGE]
+#   (--no-base: do not build the base even if missing; --no-cache: cold app build, for timing)
 # 1. localhost/base:bookworm via build-base.sh unless already present (cached across CI runs:
 #    storage lives in $DS_CONTAINER_DIR, default /var/tmp/deskstream-containers).
 # 2. A clean build context (tracked + untracked-not-ignored files, so no build dirs or
@@ -10,13 +11,14 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/podman-env.sh"
 root=$ds_root
-base=1 xorg=false
+base=1 xorg=false nocache=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-base) base=0 ;;
     --xorg) xorg=true ;;
+    --no-cache) nocache=--no-cache ;;
     --tag) DS_IMAGE=$2; shift ;;
-    *) echo "usage: $0 [--no-base] [--xorg] [--tag IMAGE]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--no-base] [--xorg] [--no-cache] [--tag IMAGE]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -29,12 +31,12 @@ rm -rf "$ctx" && mkdir -p "$ctx"
 (cd "$root" && git ls-files -z -co --exclude-standard | tar --null -T - -cf - 2>/dev/null) | tar -C "$ctx" -xf -
 echo "build: context $(du -sh "$ctx" | cut -f1), building $DS_IMAGE (WITH_XORG=$xorg)"
 log="$root/build-image/podman-build.log"
-if ! podman build --pull=never --layers -f "$ctx/deploy/image/Dockerfile" \
+if ! podman build --pull=never --layers $nocache -f "$ctx/deploy/image/Dockerfile" \
     --build-arg BASE_IMAGE="$DS_BASE_IMAGE" --build-arg WITH_XORG=$xorg \
     --build-arg BUILD_JOBS="$(nproc)" -t "$DS_IMAGE" "$ctx" >"$log" 2>&1; then
   tail -40 "$log"; echo "build: FAILED (full log: $log)" >&2; exit 1
 fi
 t2=$(date +%s)
-grep -A40 '^runtime libs:' "$log" | sed -n '1,/^STEP\|^-->/p' | grep -v '^STEP\|^-->' | tr '\n' ' ' | sed 's/^/build: /'; echo
+sed -n '/^runtime libs:/,/^\(STEP\|-->\|\[\)/p' "$log" | grep -v '^\(STEP\|-->\|\[\)' | tr '\n' ' ' | sed 's/^/build: /'; echo
 size=$(podman image inspect "$DS_IMAGE" --format '{{.Size}}')
 echo "build: $DS_IMAGE built; base step $((t1 - t0)) s, app step $((t2 - t1)) s, total $((t2 - t0)) s, image $((size / 1000000)) MB"
