@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The real binary: --help, bad values stop startup with one line naming the variable, a missing
+# X display is a clear error. Prints "N passed, M failed".
+set -u
+bin=$1
+pass=0; fail=0
+check() {  # name, expected exit code, expected text, command...
+  local name=$1 code=$2 text=$3; shift 3
+  local out rc
+  out=$("$@" 2>&1); rc=$?
+  if [ "$rc" = "$code" ] && grep -qF -- "$text" <<<"$out"; then pass=$((pass + 1)); echo "ok   $name"
+  else fail=$((fail + 1)); echo "FAIL $name: exit $rc, output: $(head -c 400 <<<"$out")"; fi
+}
+check "help lists options" 0 "--enable_basic_auth" "$bin" --help
+check "help names env vars" 0 "SELKIES_VIDEO_BITRATE" "$bin" --help
+check "bad port" 2 "SELKIES_PORT=\"abc\" is not valid: expected an integer 1..65535" env SELKIES_PORT=abc "$bin"
+check "bad encoder" 2 "SELKIES_ENCODER=\"foo\" is not valid: expected nvh264enc" env SELKIES_ENCODER=foo "$bin"
+check "zero framerate" 2 "SELKIES_FRAMERATE=\"0\"" env SELKIES_FRAMERATE=0 "$bin"
+check "bad bool" 2 "SELKIES_ENABLE_HTTPS=\"yes please\"" env SELKIES_ENABLE_HTTPS="yes please" "$bin"
+check "flag beats env" 2 "--port=\"70000\"" env SELKIES_PORT=8080 "$bin" --port 70000
+check "unknown flag" 2 "command line" "$bin" --frobnicate
+check "empty password" 2 "SELKIES_BASIC_AUTH_PASSWORD is empty" env SELKIES_BASIC_AUTH_PASSWORD= "$bin"
+check "one line only" 2 "" bash -c "[ \$(env SELKIES_PORT=abc '$bin' 2>&1 | wc -l) -eq 1 ] || exit 9; exit 2"
+check "no X display" 1 "DISPLAY=:987: cannot connect to the X server" env DISPLAY=:987 SELKIES_ENABLE_BASIC_AUTH=false timeout 30 "$bin"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
