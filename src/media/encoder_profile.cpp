@@ -122,6 +122,7 @@ EncoderProfile vpx(const EncodeParams& p, bool vp9) {
                         {"lag-in-frames", "0"},
                         {"max-intra-bitrate", "250"},
                         {"multipass-mode", "first-pass"},
+                        {"multipass-cache-file", "/dev/null"},
                         {"overshoot", "10"},
                         {"undershoot", "25"},
                         {"static-threshold", "0"},
