@@ -20,7 +20,9 @@ mkdir -p "$tmp/bin" "$tmp/run"
 for b in Xvfb pulseaudio openbox xterm; do
   printf '#!/bin/sh\necho "$(basename "$0") $$" >> "%s/order"\nexec sleep 1000\n' "$tmp" >"$tmp/bin/$b"
 done
-printf '#!/bin/sh\nexit 0\n' >"$tmp/bin/xdpyinfo"; printf '#!/bin/sh\nexit 0\n' >"$tmp/bin/pactl"
+# Readiness checks succeed only once the fake process has really started (as the real ones do).
+printf '#!/bin/sh\ngrep -q Xvfb "%s/order"\n' "$tmp" >"$tmp/bin/xdpyinfo"
+printf '#!/bin/sh\ngrep -q pulseaudio "%s/order"\n' "$tmp" >"$tmp/bin/pactl"
 printf '#!/bin/sh\ngrep -q openbox "%s/order" && echo "_NET_SUPPORTING_WM_CHECK(WINDOW): window id # 0x1"\n' "$tmp" >"$tmp/bin/xprop"
 cat >"$tmp/bin/fake-deskstream" <<'EOS'
 #!/bin/sh
