@@ -86,7 +86,10 @@ def build(target, port, workdir, image, extra_env):
     env = {}
     for e in c.get("env") or []:
         if "value" in e:
-            env[e["name"]] = str(e["value"])
+            # Kubernetes expands $(VAR) from variables defined earlier in the list; $$ escapes.
+            env[e["name"]] = re.sub(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)",
+                                    lambda m: "$" if m.group(0) == "$$" else env.get(m.group(1), m.group(0)),
+                                    str(e["value"]))
             continue
         vf = e.get("valueFrom") or {}
         if "secretKeyRef" in vf:
