@@ -14,13 +14,13 @@ sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 if [ ${#missing[@]} -gt 0 ]; then
   echo "deps: installing ${#missing[@]} Debian packages: ${missing[*]}"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/tmp/deskstream-apt.log 2>&1 \
+  $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/tmp/deskstream-apt.log 2>&1 \
     || { tail -30 /tmp/deskstream-apt.log; exit 1; }
 fi
 if [ "${1:-}" != "--runtime-only" ] && ! command -v npm >/dev/null; then
   echo "deps: installing Debian's nodejs and npm"
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nodejs npm >/tmp/deskstream-apt.log 2>&1
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends nodejs npm >/tmp/deskstream-apt.log 2>&1
 fi
 if [ "${1:-}" != "--runtime-only" ] && [ -f "$root/tests/e2e/package.json" ]; then
   if [ ! -d "$root/tests/e2e/node_modules/playwright-core" ]; then
