@@ -103,7 +103,7 @@ void Desktop::processEvents() {
 }
 
 void Desktop::dispatch(XEvent& event) {
-  if (event.type == xfixes_event_base_ + XFixesDisplayCursorNotify) {
+  if (event.type == xfixes_event_base_ + XFixesCursorNotify) {
     const auto& e = reinterpret_cast<const XFixesCursorNotifyEvent&>(event);
     if (!cursor_) return;
     if (auto json = cursor_->onCursorNotify(e.cursor_serial)) {

@@ -14,6 +14,13 @@ constexpr int kLogBurst = 5;
 constexpr auto kLogWindow = std::chrono::seconds(10);
 constexpr int kButtonBits = 0x7;  // left, middle, right: the bits that stay "held"
 
+// AltGr-style level shifts are not injected: the browser has already applied them to the
+// keysyms it sends, and holding them on the server would move those keysyms to level 3 or 5.
+bool isLevelShift(uint32_t keysym) {
+  return keysym == 0xfe03 /* ISO_Level3_Shift */ || keysym == 0xff7e /* Mode_switch */ ||
+         keysym == 0xfe11 /* ISO_Level5_Shift */;
+}
+
 double epochSeconds() { return static_cast<double>(g_get_real_time()) / 1e6; }
 
 gboolean onPingTimer(gpointer self) {
@@ -102,6 +109,7 @@ void InputSession::onMessage(std::string_view text) {
 void InputSession::handle(const Message& message) {
   std::visit(Overloaded{
                  [&](const KeyDown& m) {
+                   if (isLevelShift(m.keysym)) return;
                    if (auto held = held_keys_.find(m.keysym); held != held_keys_.end()) {
                      desktop_.repeatKey(held->second);
                      return;

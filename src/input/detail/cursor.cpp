@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/log.hpp"
 #include "input/detail/xlib.hpp"
 #include "input/protocol.hpp"
 
@@ -132,7 +133,11 @@ std::optional<std::string> CursorWatcher::fetch(std::optional<uint64_t> expected
     if (auto hit = lookup(*expected_serial)) return hit;
   }
   XFixesCursorImage* raw = XFixesGetCursorImage(dpy_);
-  if (raw == nullptr) return std::nullopt;
+  if (raw == nullptr) {
+    // Debian 12's X servers answer BadAccess for a cursor whose owning client has exited.
+    log::debug("input", "XFixesGetCursorImage failed");
+    return std::nullopt;
+  }
   CursorImage image;
   image.width = raw->width;
   image.height = raw->height;
@@ -146,7 +151,11 @@ std::optional<std::string> CursorWatcher::fetch(std::optional<uint64_t> expected
   XFree(raw);
   if (auto hit = lookup(image.serial)) return hit;
   auto json = cursorJson(image, cursor_size_);
-  if (!json) return std::nullopt;
+  if (!json) {
+    log::debug("input", "cursor " + std::to_string(image.serial) +
+                            " not converted: " + json.error().message);
+    return std::nullopt;
+  }
   cache_.emplace_front(image.serial, std::move(*json));
   if (cache_.size() > kCacheSize) cache_.pop_back();
   return cache_.front().second;

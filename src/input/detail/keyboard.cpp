@@ -26,10 +26,7 @@ Keyboard::~Keyboard() {
   for (size_t kc = 0; kc < holds_.size(); ++kc) {
     if (holds_[kc] > 0) XTestFakeKeyEvent(dpy_, static_cast<unsigned>(kc), False, CurrentTime);
   }
-  for (const auto& [keycode, binding] : bindings_) {
-    KeySym none = NoSymbol;
-    XChangeKeyboardMapping(dpy_, static_cast<int>(keycode), 1, &none, 1);
-  }
+  for (const auto& [keycode, binding] : bindings_) setKeySym(keycode, NoSymbol);
   XFlush(dpy_);
 }
 
@@ -80,6 +77,27 @@ bool Keyboard::levelOk(KeySym keysym, const Candidate& c, unsigned mods) const {
   return want_level1 == shifted;
 }
 
+// Through XKB (as TigerVNC does) rather than XChangeKeyboardMapping: one ONE_LEVEL group, so the
+// key gives its keysym whatever the modifiers, and Xlib clients reliably pick the change up.
+bool Keyboard::setKeySym(unsigned keycode, KeySym keysym) {
+  XkbDescPtr xkb = XkbGetMap(dpy_, XkbKeyTypesMask | XkbKeySymsMask, XkbUseCoreKbd);
+  if (xkb == nullptr) return false;
+  XkbMapChangesRec changes{};
+  int types[XkbNumKbdGroups] = {XkbOneLevelIndex};
+  const int groups = keysym == NoSymbol ? 0 : 1;
+  bool ok = XkbChangeTypesOfKey(xkb, static_cast<int>(keycode), groups, XkbGroup1Mask, types,
+                                &changes) == Success;
+  if (ok && groups == 1) XkbKeySymsPtr(xkb, keycode)[0] = keysym;
+  if (ok) {
+    changes.changed |= XkbKeySymsMask;
+    changes.first_key_sym = static_cast<KeyCode>(keycode);
+    changes.num_key_syms = 1;
+    ok = XkbChangeMap(dpy_, xkb, &changes) == True;
+  }
+  XkbFreeKeyboard(xkb, 0, True);
+  return ok;
+}
+
 Result<unsigned> Keyboard::bindSpare(KeySym keysym) {
   for (auto& [keycode, binding] : bindings_) {
     if (binding.keysym == keysym) {
@@ -102,8 +120,7 @@ Result<unsigned> Keyboard::bindSpare(KeySym keysym) {
     if (age == 0) break;
   }
   if (chosen == 0) return fail("no spare keycode left for keysym " + std::to_string(keysym));
-  KeySym pair[2] = {keysym, keysym};
-  XChangeKeyboardMapping(dpy_, static_cast<int>(chosen), 2, pair, 1);
+  if (!setKeySym(chosen, keysym)) return fail("XKB refused to bind a spare keycode");
   bindings_[chosen] = Binding{keysym, ++clock_};
   reload();
   if (bindings_.count(chosen) == 0) return fail("keymap change for spare keycode did not apply");

@@ -45,6 +45,7 @@ class Keyboard {
     uint64_t last_use = 0;
   };
   Result<unsigned> bindSpare(KeySym keysym);
+  bool setKeySym(unsigned keycode, KeySym keysym);
   bool levelOk(KeySym keysym, const Candidate& c, unsigned mods) const;
 
   Display* dpy_;

@@ -23,7 +23,9 @@ T parsed(std::string_view text) {
 void expectBad(std::string_view text) {
   auto m = parseMessage(text);
   EXPECT_FALSE(m.has_value()) << "accepted: " << text;
-  if (!m) EXPECT_FALSE(m.error().message.empty());
+  if (!m) {
+    EXPECT_FALSE(m.error().message.empty());
+  }
 }
 
 TEST(InputProtocol, Keys) {

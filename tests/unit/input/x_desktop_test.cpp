@@ -1,0 +1,252 @@
+// Pointer, resize, DPI, clipboard, cursor and the channel-open sequence against a real Xvfb.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "core/strings.hpp"
+#include "unit/input/png_reader.hpp"
+#include "unit/input/x_fixture.hpp"
+
+namespace ds::input::test {
+namespace {
+
+std::string action(const std::string& text) {
+  return nlohmann::json::parse(text)["data"]["action"].get<std::string>();
+}
+
+std::string pointer(Xvfb& x) {
+  auto out = x.run("xdotool getmouselocation");
+  return out.substr(0, out.find(" screen"));
+}
+
+// Multi-kilobyte UTF-8 with 2-, 3- and 4-byte sequences.
+std::string bigText(size_t approx_bytes, const std::string& seed) {
+  std::string text;
+  for (int i = 0; text.size() < approx_bytes; ++i) {
+    text += seed + " ligne " + std::to_string(i) + ": àéîõü ß € 日本語 😀\n";
+  }
+  return text;
+}
+
+TEST_F(InputX, OpenSendsSystemMessagesInOrderThenCursor) {
+  session_->onOpen({60, 8000, 128000, "x264enc"});
+  ASSERT_GE(sent_.size(), 6u);
+  EXPECT_EQ(action(sent_[0]), "framerate,60");
+  EXPECT_EQ(action(sent_[1]), "video_bitrate,8000");
+  EXPECT_EQ(action(sent_[2]), "audio_bitrate,128000");
+  EXPECT_EQ(action(sent_[3]), "resize,True");
+  EXPECT_EQ(action(sent_[4]), "encoder,x264enc");
+  EXPECT_EQ(nlohmann::json::parse(sent_[5])["type"], "cursor");
+}
+
+TEST_F(InputX, PingPongAndControls) {
+  session_->sendPing();
+  ASSERT_EQ(sentOfType("ping").size(), 1u);
+  send("pong,1700000000.5");
+  auto latency = sentOfType("latency_measurement");
+  ASSERT_EQ(latency.size(), 1u);
+  EXPECT_GE(nlohmann::json::parse(latency[0])["data"]["latency_ms"].get<double>(), 0.0);
+  send("vb,4000");
+  send("ab,64000");
+  send("_arg_fps,30");
+  send("p,1");
+  EXPECT_EQ(controls_.calls,
+            (std::vector<std::string>{"vb 4000", "ab 64000", "fps 30", "pointer 1"}));
+}
+
+TEST_F(InputX, PointerMovesClicksAndScrolls) {
+  send("m,100,200,0,0");
+  EXPECT_EQ(pointer(*xvfb_), "x:100 y:200");
+  send("m2,10,-5,0,0");
+  EXPECT_EQ(pointer(*xvfb_), "x:110 y:195");
+  send("m,5000,10,0,0");  // outside the screen: ignored
+  send("m,abc");          // malformed: ignored
+  EXPECT_EQ(pointer(*xvfb_), "x:110 y:195");
+
+  // Clicks and wheel reach a real client.
+  const std::string keys = writeTempFile("k.txt", "");
+  const std::string buttons = writeTempFile("b.txt", "");
+  std::filesystem::remove(keys + ".ready");
+  xvfb_->spawn({DS_KEY_LOGGER, keys, buttons});
+  ASSERT_TRUE(pumpUntil([&] { return std::filesystem::exists(keys + ".ready"); }));
+  send("m,50,50,1,0");
+  send("m,50,50,0,0");
+  send("m,50,50,4,0");
+  send("m,50,50,0,0");
+  send("m,50,50,8,3");  // wheel up x3
+  send("m,50,50,0,0");
+  send("m,50,50,16,1");  // wheel down
+  send("m,50,50,0,0");
+  send("m,50,50,32,1");  // wheel left (deskstream extension)
+  send("m,50,50,0,0");
+  const std::string expected = "B1\nB3\nB4\nB4\nB4\nB5\nB6\n";
+  EXPECT_TRUE(pumpUntil([&] { return readFile(buttons).size() >= expected.size(); }));
+  EXPECT_EQ(readFile(buttons), expected);
+}
+
+TEST_F(InputX, ResizesXvfbWithXrandr) {
+  session_->onOpen({60, 8000, 128000, "x264enc"});
+  sent_.clear();
+  send("r,1024x640");
+  EXPECT_NE(xvfb_->run("xdpyinfo").find("dimensions:    1024x640 pixels"), std::string::npos);
+  ASSERT_EQ(sentOfType("system").size(), 1u);
+  EXPECT_EQ(action(sentOfType("system")[0]), "resolution,1024x640");
+  EXPECT_EQ(controls_.calls, (std::vector<std::string>{"resized 1024x640"}));
+  EXPECT_EQ(desktop_->screenSize(), (Size{1024, 640}));
+
+  send("r,801x601");  // rounded up to even
+  EXPECT_NE(xvfb_->run("xdpyinfo").find("dimensions:    802x602 pixels"), std::string::npos);
+
+  // Absurd or impossible sizes are refused with a message on the channel.
+  sent_.clear();
+  send("r,20000x20000");
+  send("r,2000x2000");  // beyond the size Xvfb was started with
+  auto errors = sentOfType("pipeline");
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_NE(errors[0].find("refused"), std::string::npos);
+  EXPECT_NE(xvfb_->run("xdpyinfo").find("802x602 pixels"), std::string::npos);
+
+  // Disabled: ignored. Re-enabled with a size: applied.
+  send("_arg_resize,false,1280x720");
+  send("r,1280x720");
+  EXPECT_NE(xvfb_->run("xdpyinfo").find("802x602 pixels"), std::string::npos);
+  send("_arg_resize,true,1280x720");
+  EXPECT_NE(xvfb_->run("xdpyinfo").find("1280x720 pixels"), std::string::npos);
+}
+
+TEST_F(InputX, ScaleSetsXftDpi) {
+  send("s,1.5");
+  EXPECT_NE(xvfb_->run("xprop -root RESOURCE_MANAGER").find("Xft.dpi:\\t144"), std::string::npos);
+  send("s,1");
+  const auto out = xvfb_->run("xprop -root RESOURCE_MANAGER");
+  EXPECT_NE(out.find("Xft.dpi:\\t96"), std::string::npos) << out;
+  EXPECT_EQ(out.find("144"), std::string::npos);
+}
+
+TEST_F(InputX, ClipboardBrowserToHost) {
+  const std::string text = bigText(20000, "browser");
+  send("cw," + base64Encode(text));
+  const std::string file = writeTempFile("clip_out.txt", "");
+  // xclip blocks while we serve the request: serve from the main loop meanwhile.
+  xvfb_->spawn({"sh", "-c",
+                "xclip -selection clipboard -o > " + file + ".tmp && mv " + file + ".tmp " + file +
+                    ".done"});
+  ASSERT_TRUE(pumpUntil([&] { return std::filesystem::exists(file + ".done"); }));
+  EXPECT_EQ(readFile(file + ".done"), text);
+  EXPECT_TRUE(sentOfType("clipboard").empty());  // not echoed back
+}
+
+TEST_F(InputX, ClipboardBrowserToHostLargeUsesIncr) {
+  const std::string text = bigText(700000, "incr");
+  send("cw," + base64Encode(text));
+  const std::string file = writeTempFile("clip_incr.txt", "");
+  xvfb_->spawn({"sh", "-c",
+                "xclip -selection clipboard -o > " + file + ".tmp && mv " + file + ".tmp " + file +
+                    ".done"});
+  ASSERT_TRUE(pumpUntil([&] { return std::filesystem::exists(file + ".done"); }, 10000));
+  EXPECT_EQ(readFile(file + ".done"), text);
+}
+
+TEST_F(InputX, ClipboardHostToBrowser) {
+  session_->onOpen({60, 8000, 128000, "x264enc"});
+  const std::string text = bigText(30000, "host");
+  const std::string file = writeTempFile("clip_in.txt", text);
+  // A host-side change arrives by XFixes notification, without any request.
+  xvfb_->spawn({"xclip", "-selection", "clipboard", "-i", file});
+  ASSERT_TRUE(pumpUntil([&] { return !sentOfType("clipboard").empty(); }));
+  auto msg = nlohmann::json::parse(sentOfType("clipboard")[0]);
+  EXPECT_EQ(*base64Decode(msg["data"]["content"].get<std::string>()), text);
+  // An explicit read answers again.
+  send("cr");
+  ASSERT_TRUE(pumpUntil([&] { return sentOfType("clipboard").size() == 2; }));
+  // Too large for one message: refused with an explanation, never truncated.
+  const std::string huge = bigText(80000, "huge");
+  xvfb_->spawn({"xclip", "-selection", "clipboard", "-i", writeTempFile("huge.txt", huge)});
+  ASSERT_TRUE(pumpUntil([&] { return !sentOfType("pipeline").empty(); }));
+  EXPECT_NE(sentOfType("pipeline")[0].find("Clipboard not sent"), std::string::npos);
+  EXPECT_EQ(sentOfType("clipboard").size(), 2u);
+}
+
+TEST_F(InputX, ClipboardModeIsEnforced) {
+  session_.reset();
+  desktop_.reset();
+  options_.clipboard = ClipboardMode::kOut;
+  desktop_ = Desktop::open(options_).value();
+  session_ = makeSession(true);
+  session_->onOpen({60, 8000, 128000, "x264enc"});
+  send("cw," + base64Encode("should not arrive"));
+  EXPECT_EQ(xvfb_->run("xclip -selection clipboard -o 2>/dev/null").find("should not arrive"),
+            std::string::npos);
+}
+
+// Starts a client whose window (0,0 640x400) has a 16x16 black cursor with hotspot (3,5).
+void startCursorClient(Xvfb& xvfb, const std::function<bool(const std::function<bool()>&)>& pump) {
+  const std::string keys = writeTempFile("ck.txt", "");
+  std::filesystem::remove(keys + ".ready");
+  xvfb.spawn({DS_KEY_LOGGER, keys, writeTempFile("cb.txt", ""), "cursor"});
+  pump([&] { return std::filesystem::exists(keys + ".ready"); });
+}
+
+TEST_F(InputX, CursorChangeSendsPng) {
+  send("m,900,600,0,0");
+  session_->onOpen({60, 8000, 128000, "x264enc"});
+  startCursorClient(*xvfb_, [&](const std::function<bool()>& f) { return pumpUntil(f); });
+  const size_t before = sentOfType("cursor").size();
+  send("m,100,100,0,0");  // onto the client's window: the displayed cursor changes
+  ASSERT_TRUE(pumpUntil([&] { return sentOfType("cursor").size() > before; }));
+  auto msg = nlohmann::json::parse(sentOfType("cursor").back());
+  EXPECT_GT(msg["data"]["handle"].get<uint64_t>(), 0u);
+  EXPECT_TRUE(msg["data"]["override"].is_null());
+  EXPECT_EQ(msg["data"]["hotspot"]["x"], 3);
+  EXPECT_EQ(msg["data"]["hotspot"]["y"], 5);
+  auto png = decodePng(*base64Decode(msg["data"]["curdata"].get<std::string>()));
+  ASSERT_TRUE(png.has_value());
+  EXPECT_EQ(png->width, 16);
+  EXPECT_EQ(png->height, 16);
+  EXPECT_EQ(png->rgba[3], 0xff);  // opaque black
+  EXPECT_EQ(png->rgba[0], 0x00);
+  // Back to the root cursor and onto the window again: the second time comes from the cache.
+  const size_t count = sentOfType("cursor").size();
+  send("m,900,600,0,0");
+  send("m,100,100,0,0");
+  ASSERT_TRUE(pumpUntil([&] { return sentOfType("cursor").size() >= count + 2; }));
+  EXPECT_EQ(sentOfType("cursor").back(), sentOfType("cursor")[count - 1]);
+}
+
+TEST_F(InputX, CursorSizeScalesImages) {
+  session_.reset();
+  desktop_.reset();
+  options_.cursor_size = 48;
+  desktop_ = Desktop::open(options_).value();
+  session_ = makeSession(true);
+  send("m,900,600,0,0");
+  session_->onOpen({60, 8000, 128000, "x264enc"});
+  startCursorClient(*xvfb_, [&](const std::function<bool()>& f) { return pumpUntil(f); });
+  const size_t before = sentOfType("cursor").size();
+  send("m,100,100,0,0");
+  ASSERT_TRUE(pumpUntil([&] { return sentOfType("cursor").size() > before; }));
+  auto msg = nlohmann::json::parse(sentOfType("cursor").back());
+  EXPECT_EQ(msg["data"]["hotspot"]["x"], 9);
+  EXPECT_EQ(msg["data"]["hotspot"]["y"], 15);
+  auto png = decodePng(*base64Decode(msg["data"]["curdata"].get<std::string>()));
+  ASSERT_TRUE(png.has_value());
+  EXPECT_EQ(png->width, 48);
+  EXPECT_EQ(png->height, 48);
+}
+
+TEST_F(InputX, CursorsDisabledSendNothing) {
+  session_.reset();
+  desktop_.reset();
+  options_.cursors_enabled = false;
+  desktop_ = Desktop::open(options_).value();
+  session_ = makeSession(true);
+  session_->onOpen({60, 8000, 128000, "x264enc"});
+  startCursorClient(*xvfb_, [&](const std::function<bool()>& f) { return pumpUntil(f); });
+  send("m,100,100,0,0");
+  pump(200);
+  EXPECT_TRUE(sentOfType("cursor").empty());
+}
+
+}  // namespace
+}  // namespace ds::input::test
