@@ -50,6 +50,8 @@ TEST(AuthClaimsPolicy, ExpIsRequiredNumericAndEnforcedWithLeeway) {
   EXPECT_EQ(errorOf(c), "jwt exp: token expired");
   c["exp"] = kNow - 29;  // within the leeway
   EXPECT_EQ(errorOf(c), "");
+  c["exp"] = 180000000000;  // would overflow system_clock's nanoseconds (fuzzer finding)
+  EXPECT_EQ(errorOf(c), "jwt exp: out of range");
   c["exp"] = 1e300;
   EXPECT_EQ(errorOf(c), "jwt exp: out of range");
   c["exp"] = -5;
