@@ -4,6 +4,7 @@
 #include <glib.h>
 
 #include <algorithm>
+#include <exception>
 
 #include "core/log.hpp"
 #include "core/strings.hpp"
@@ -19,7 +20,11 @@ namespace {
 constexpr int kMaxButton = 7;
 
 gboolean onXReadable(gint /*fd*/, GIOCondition /*condition*/, gpointer self) {
-  static_cast<Desktop*>(self)->processEvents();
+  try {
+    static_cast<Desktop*>(self)->processEvents();
+  } catch (const std::exception& e) {  // nothing may unwind into GLib
+    log::error("input", std::string("X event handling failed: ") + e.what());
+  }
   return G_SOURCE_CONTINUE;
 }
 

@@ -148,6 +148,24 @@ TEST_F(InputX, ClipboardBrowserToHostLargeUsesIncr) {
   EXPECT_EQ(readFile(file + ".done"), text);
 }
 
+TEST_F(InputX, ClipboardIncrBetweenTwoDesktops) {
+  // Our owner side serves 700 kB with INCR; a second Desktop reads it back with INCR.
+  Options reader_options = options_;
+  reader_options.clipboard_max_base64 = 4 * 1024 * 1024;
+  auto reader = Desktop::open(reader_options).value();
+  std::vector<std::string> received;
+  InputSession reader_session(
+      *reader, controls_, [&](std::string text) { received.push_back(std::move(text)); }, true);
+  reader_session.onOpen({60, 8000, 128000, "x264enc"});
+  received.clear();
+  const std::string text = bigText(700000, "both");
+  send("cw," + base64Encode(text));
+  ASSERT_TRUE(pumpUntil([&] { return !received.empty(); }, 10000));  // XFixes change notice
+  auto msg = nlohmann::json::parse(received.back());
+  ASSERT_EQ(msg["type"], "clipboard");
+  EXPECT_EQ(*base64Decode(msg["data"]["content"].get<std::string>()), text);
+}
+
 TEST_F(InputX, ClipboardHostToBrowser) {
   session_->onOpen({60, 8000, 128000, "x264enc"});
   const std::string text = bigText(30000, "host");

@@ -1,0 +1,85 @@
+// node --test: the pure parts of web/src/keysyms.js and web/src/input.js.
+import assert from 'node:assert/strict';
+import test from 'node:test';
+
+import { keysymFromChar, keysymFromEvent } from '../../../web/src/keysyms.js';
+import {
+  base64ToUtf8, evenResolution, mapToRemote, utf8ToBase64, WheelSmoother,
+} from '../../../web/src/input.js';
+
+const ev = (key, extra = {}) => ({ key, location: 0, ...extra });
+
+test('printable keys: Latin-1 code points, Unicode keysyms beyond', () => {
+  assert.equal(keysymFromEvent(ev('a')), 0x61);
+  assert.equal(keysymFromEvent(ev('A')), 0x41);
+  assert.equal(keysymFromEvent(ev(' ')), 0x20);
+  assert.equal(keysymFromEvent(ev('é')), 0xe9);  // French AZERTY: direct key
+  assert.equal(keysymFromEvent(ev('ß')), 0xdf);  // German QWERTZ
+  assert.equal(keysymFromEvent(ev('@')), 0x40);  // German AltGr+Q: resolved by the browser
+  assert.equal(keysymFromEvent(ev('€')), 0x10020ac);
+  assert.equal(keysymFromEvent(ev('日')), 0x10065e5);
+  assert.equal(keysymFromEvent(ev('😀')), 0x101f600);
+  assert.equal(keysymFromChar('ab'), null);
+  assert.equal(keysymFromChar('\u0007'), null);
+});
+
+test('named keys, sides and keypad', () => {
+  assert.equal(keysymFromEvent(ev('Enter')), 0xff0d);
+  assert.equal(keysymFromEvent(ev('Enter', { location: 3 })), 0xff8d);
+  assert.equal(keysymFromEvent(ev('7', { location: 3 })), 0xffb7);
+  assert.equal(keysymFromEvent(ev('Shift', { location: 1 })), 0xffe1);
+  assert.equal(keysymFromEvent(ev('Shift', { location: 2 })), 0xffe2);
+  assert.equal(keysymFromEvent(ev('Control', { location: 2 })), 0xffe4);
+  assert.equal(keysymFromEvent(ev('Meta', { location: 1 })), 0xffeb);
+  assert.equal(keysymFromEvent(ev('F1')), 0xffbe);
+  assert.equal(keysymFromEvent(ev('F12')), 0xffc9);
+  assert.equal(keysymFromEvent(ev('ArrowLeft')), 0xff51);
+  assert.equal(keysymFromEvent(ev('AudioVolumeUp')), 0x1008ff13);
+});
+
+test('dead keys and IME wait for the composed character', () => {
+  assert.equal(keysymFromEvent(ev('Dead')), null);
+  assert.equal(keysymFromEvent(ev('Process')), null);
+  assert.equal(keysymFromEvent(ev('Unidentified')), null);
+  assert.equal(keysymFromEvent(ev('a', { isComposing: true })), null);
+  assert.equal(keysymFromEvent(ev('^')), 0x5e);  // dead key then space: the spacing accent
+  assert.equal(keysymFromEvent(ev('ê')), 0xea);  // dead ^ then e
+});
+
+test('letterbox-aware mapping to remote pixels', () => {
+  // 1000x500 element showing 1920x1080: height-limited? no, width-limited... scale = 0.4629
+  const rect = { left: 10, top: 20, width: 1000, height: 1000 };
+  // 1920x1080 in 1000x1000: scale 1000/1920, drawn height 562.5, top bar 218.75
+  assert.deepEqual(mapToRemote(rect, 1920, 1080, 10, 20 + 218.75), [0, 0]);
+  assert.deepEqual(mapToRemote(rect, 1920, 1080, 10 + 500, 20 + 500), [960, 540]);
+  assert.deepEqual(mapToRemote(rect, 1920, 1080, 10 + 999.9, 20 + 999), [1919, 1079]);  // clamped
+  assert.deepEqual(mapToRemote(rect, 1920, 1080, 0, 0), [0, 0]);
+  assert.equal(mapToRemote(rect, 0, 0, 5, 5), null);
+  // pillarbox: 800x600 remote in 1600x600 element
+  assert.deepEqual(mapToRemote({ left: 0, top: 0, width: 1600, height: 600 }, 800, 600, 400, 300),
+    [0, 300]);
+});
+
+test('resolution is device pixels rounded down to even', () => {
+  assert.deepEqual(evenResolution(1001, 701, 1), [1000, 700]);
+  assert.deepEqual(evenResolution(800, 600, 1.25), [1000, 750]);
+  assert.deepEqual(evenResolution(801, 601, 1.5), [1200, 900]);
+});
+
+test('UTF-8 base64 round trip', () => {
+  const text = 'héllo wörld ß € 日本 😀'.repeat(5000);
+  assert.equal(base64ToUtf8(utf8ToBase64(text)), text);
+  assert.equal(utf8ToBase64('é'), 'w6k=');
+});
+
+test('wheel: mouse clicks pass through, trackpad deltas are throttled and capped', () => {
+  const w = new WheelSmoother();
+  assert.deepEqual(w.steps({ deltaMode: 1, deltaX: 0, deltaY: 3 }, 0), [[16, 1]]);
+  assert.deepEqual(w.steps({ deltaMode: 0, deltaX: 0, deltaY: -100 }, 0), [[8, 1]]);
+  const t = new WheelSmoother();
+  assert.deepEqual(t.steps({ deltaMode: 0, deltaX: 0, deltaY: 4.5 }, 1000), []);  // < 10 px
+  assert.deepEqual(t.steps({ deltaMode: 0, deltaX: 0, deltaY: 30.5 }, 1010), [[16, 1]]);
+  assert.deepEqual(t.steps({ deltaMode: 0, deltaX: 0, deltaY: 30.5 }, 1050), []);  // throttled
+  assert.deepEqual(t.steps({ deltaMode: 0, deltaX: -20.5, deltaY: 2000.5 }, 1200),
+    [[16, 10], [32, 1]]);
+});
