@@ -288,6 +288,68 @@ def check_docs(docs, gpu_overlay=False):
     return out
 
 
+def check_infra(coturn_docs, sharing_docs):
+    """coturn and time-slicing expectations: {check: [messages]}."""
+    v = {}
+
+    def bad(check, msg):
+        v.setdefault(check, []).append(msg)
+
+    conf = ""
+    ds = None
+    for d in coturn_docs:
+        if d["kind"] == "ConfigMap":
+            conf = (d.get("data") or {}).get("turnserver.conf", "")
+        if d["kind"] == "DaemonSet":
+            ds = d
+    lines = [ln.strip() for ln in conf.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+    opts = {}
+    for ln in lines:
+        k, _, val = ln.partition("=")
+        opts.setdefault(k, []).append(val)
+    if "use-auth-secret" not in opts:
+        bad("coturn-auth-secret", "use-auth-secret missing")
+    if "static-auth-secret" in opts:
+        bad("coturn-auth-secret", "static-auth-secret must come from the Secret, not the ConfigMap")
+    try:
+        lo, hi = int(opts["min-port"][0]), int(opts["max-port"][0])
+        if not (1024 < lo < hi and hi - lo <= 16384):
+            bad("coturn-relay-range", f"relay range {lo}-{hi} not bounded")
+    except (KeyError, ValueError):
+        bad("coturn-relay-range", "min-port/max-port missing")
+    if opts.get("tls-listening-port") != ["443"]:
+        bad("coturn-tls-443", f"tls-listening-port is {opts.get('tls-listening-port')}")
+    denied = opts.get("denied-peer-ip", [])
+    for must in ("10.0.0.0-", "172.16.0.0-", "192.168.0.0-", "169.254.0.0-", "100.64.0.0-", "127.0.0.0-", "fc00::-", "fe80::-"):
+        if not any(x.startswith(must) for x in denied):
+            bad("coturn-denied-peers", f"no denied-peer-ip starting {must}")
+    if "allow-loopback-peers" in opts:
+        bad("coturn-denied-peers", "allow-loopback-peers is development-only")
+    if ds is None:
+        bad("coturn-daemonset", "no coturn DaemonSet")
+    else:
+        spec = ds["spec"]["template"]["spec"]
+        if not spec.get("hostNetwork"):
+            bad("coturn-daemonset", "coturn is expected on hostNetwork")
+        if ds["metadata"].get("namespace") in (None, "deskstream-sessions", "default"):
+            bad("coturn-daemonset", "coturn must live in its own namespace")
+    cm = next((d for d in sharing_docs if d["kind"] == "ConfigMap"), None)
+    profiles = [yaml.safe_load(val) for val in ((cm or {}).get("data") or {}).values()]
+    if not profiles:
+        bad("time-slicing", "no time-slicing profile")
+    for prof in profiles:
+        ts = ((prof or {}).get("sharing") or {}).get("timeSlicing") or {}
+        if ts.get("failRequestsGreaterThanOne") is not True:
+            bad("time-slicing", "failRequestsGreaterThanOne must be true")
+        if not ts.get("resources"):
+            bad("time-slicing", "no resources in a profile")
+    return v
+
+
+INFRA_CHECKS = ["coturn-auth-secret", "coturn-relay-range", "coturn-tls-443", "coturn-denied-peers",
+                "coturn-daemonset", "time-slicing"]
+
+
 ALL_CHECKS = [
     "run-as-non-root", "no-privilege-escalation", "drop-all-capabilities", "seccomp-runtime-default",
     "no-hostpath", "not-privileged", "requests-set", "probes-set", "no-nvidia-visible-devices",
@@ -358,6 +420,11 @@ def cmd_policy(_):
         ok = {"compute", "video"} <= set(caps.split(","))
         failed += not ok
         print(f"  [{'ok' if ok else 'FAIL'}] {t}: NVIDIA_DRIVER_CAPABILITIES={caps!r} includes compute,video")
+    infra = check_infra(render("coturn"), render("gpu-sharing"))
+    for check in INFRA_CHECKS:
+        msgs = infra.get(check, [])
+        failed += len(msgs)
+        print(f"  [{'ok' if not msgs else 'FAIL'}] infra: {check}" + "".join(f"\n      {m}" for m in msgs))
     cpu_req = [c["resources"]["requests"]["cpu"] for d in render("cpu") for _, s in pod_specs(d) for c in s["containers"]]
     ok = cpu_req == ["1500m"]
     failed += not ok
@@ -453,6 +520,39 @@ def cmd_negative(_):
     if missing:
         failed += 1
         print(f"  [FAIL] required checks without a passing negative test: {sorted(missing)}")
+    # 1b. Infrastructure: coturn and time-slicing mutations.
+    cot, shr = render("coturn"), render("gpu-sharing")
+    if check_infra(cot, shr):
+        print(f"FAIL: unmodified coturn/gpu-sharing do not pass: {check_infra(cot, shr)}")
+        return 1
+
+    def conf_edit(fn):
+        def mutate(c_docs, s_docs):
+            cm = next(d for d in c_docs if d["kind"] == "ConfigMap")
+            cm["data"]["turnserver.conf"] = fn(cm["data"]["turnserver.conf"])
+        return mutate
+
+    def ts_edit(c_docs, s_docs):
+        cm = next(d for d in s_docs if d["kind"] == "ConfigMap")
+        k = sorted(cm["data"])[0]
+        cm["data"][k] = cm["data"][k].replace("failRequestsGreaterThanOne: true", "failRequestsGreaterThanOne: false")
+
+    infra_cases = [
+        ("coturn-denied-peers", "metadata range not denied", conf_edit(lambda t: t.replace("denied-peer-ip=169.254.0.0-169.254.255.255\n", ""))),
+        ("coturn-denied-peers", "allow-loopback-peers", conf_edit(lambda t: t + "allow-loopback-peers\n")),
+        ("coturn-relay-range", "relay range unbounded", conf_edit(lambda t: t.replace("max-port=50151", "max-port=65535").replace("min-port=49152", "min-port=1025"))),
+        ("coturn-auth-secret", "no use-auth-secret", conf_edit(lambda t: t.replace("use-auth-secret\n", ""))),
+        ("coturn-auth-secret", "secret in the ConfigMap", conf_edit(lambda t: t + "static-auth-secret=hunter2\n")),
+        ("coturn-tls-443", "TLS on 5349", conf_edit(lambda t: t.replace("tls-listening-port=443", "tls-listening-port=5349"))),
+        ("time-slicing", "failRequestsGreaterThanOne false", ts_edit),
+    ]
+    for check, desc, mutate in infra_cases:
+        c_docs, s_docs = copy.deepcopy(cot), copy.deepcopy(shr)
+        mutate(c_docs, s_docs)
+        res = check_infra(c_docs, s_docs)
+        ok = check in res
+        failed += not ok
+        print(f"  [{'ok' if ok else 'FAIL'}] infra check catches {desc!r} via {check}" + ("" if ok else f" (got {sorted(res)})"))
     # 2. The seed Selkies template (fixture, as shipped in the issue) must fail the policy.
     with open(os.path.join(HERE, "fixtures", "seed-selkies-pod.yaml"), encoding="utf-8") as f:
         seed = [d for d in yaml.safe_load_all(f) if d]
