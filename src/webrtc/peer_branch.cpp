@@ -51,8 +51,11 @@ std::string promiseError(GstPromise* promise) {
 
 }  // namespace
 
-PeerBranch::PeerBranch(std::string name, PeerCallbacks cb)
-    : name_(std::move(name)), cb_(std::move(cb)), shared_(std::make_shared<Shared>(Shared{this})) {}
+PeerBranch::PeerBranch(std::string name, PeerCallbacks cb, BranchOptions options)
+    : name_(std::move(name)),
+      cb_(std::move(cb)),
+      options_(options),
+      shared_(std::make_shared<Shared>(Shared{this})) {}
 
 PeerBranch::~PeerBranch() {
   shared_.reset();  // late webrtcbin callbacks now find nothing
@@ -61,8 +64,9 @@ PeerBranch::~PeerBranch() {
 
 Result<std::shared_ptr<PeerBranch>> PeerBranch::create(GstElement* pipeline, GstElement* tee,
                                                        const std::string& name,
-                                                       const IceServers& ice, PeerCallbacks cb) {
-  std::shared_ptr<PeerBranch> branch(new PeerBranch(name, std::move(cb)));
+                                                       const IceServers& ice, PeerCallbacks cb,
+                                                       BranchOptions options) {
+  std::shared_ptr<PeerBranch> branch(new PeerBranch(name, std::move(cb), options));
   if (auto st = branch->build(pipeline, tee, ice); !st) return Unexpected<Error>{st.error()};
   branch->createOffer();
   return branch;
@@ -78,7 +82,7 @@ Status PeerBranch::build(GstElement* pipeline, GstElement* tee, const IceServers
   gst_object_ref_sink(webrtc_);
   // A slow viewer drops its own packets instead of blocking the tee for everyone.
   g_object_set(queue_, "leaky", 2 /* downstream */, "max-size-buffers", 0u, "max-size-bytes", 0u,
-               "max-size-time", static_cast<guint64>(200 * GST_MSECOND), nullptr);
+               "max-size-time", static_cast<guint64>(options_.queue_ms) * GST_MSECOND, nullptr);
   gst_util_set_object_arg(G_OBJECT(webrtc_), "bundle-policy", "max-bundle");
   g_object_set(webrtc_, "latency", 0u, nullptr);
   if (!ice.stun.empty()) g_object_set(webrtc_, "stun-server", ice.stun.c_str(), nullptr);
@@ -135,6 +139,7 @@ Status PeerBranch::build(GstElement* pipeline, GstElement* tee, const IceServers
   gst_object_unref(queue_sink);
   if (!linked) return fail("cannot link the viewer branch to the tee");
 
+  if (!options_.data_channel) return {};
   // Reliable and ordered: a lost key-up would leave a key stuck (upstream uses max-retransmits=0).
   GstStructure* opts = gst_structure_new("options", "ordered", G_TYPE_BOOLEAN, TRUE, nullptr);
   GstWebRTCDataChannel* channel = nullptr;
@@ -185,6 +190,7 @@ void PeerBranch::onOfferCreated(GstPromise* promise) {
   gchar* text = gst_sdp_message_as_text(offer->sdp);
   gst_webrtc_session_description_free(offer);
   sdp::OfferOptions options;
+  options.add_playout_delay = options_.playout_delay;
   options.playout_delay_id = media::VideoPipeline::kPlayoutDelayExtId;
   auto munged = sdp::mungeOffer(text, options);
   g_free(text);
@@ -192,7 +198,7 @@ void PeerBranch::onOfferCreated(GstPromise* promise) {
     if (cb_.on_failed) cb_.on_failed("offer munging failed: " + munged.error().message);
     return;
   }
-  if (munged->playout_delay_id == 0) {
+  if (options_.playout_delay && munged->playout_delay_id == 0) {
     log::warn(kLog, "playout-delay extension id is taken in the offer; not declared");
   }
   GstSDPMessage* sdp = nullptr;

@@ -29,12 +29,23 @@ struct PeerCallbacks {
   std::function<void(std::string text)> on_channel_message;
 };
 
+// What differs between a video branch (the defaults) and an audio branch (audioBranch()).
+struct BranchOptions {
+  bool data_channel = true;   // create the `input` data channel
+  bool playout_delay = true;  // declare the playout-delay extension in the offer
+  int queue_ms = 200;         // leaky queue between the tee and webrtcbin
+};
+
+// Audio peers (browser uid 3): no data channel, no playout-delay, a 16 ms queue (reference §3.6).
+inline BranchOptions audioBranch() { return BranchOptions{false, false, 16}; }
+
 class PeerBranch {
  public:
   // Adds the branch to `pipeline` after `tee` and starts negotiation (create-offer).
   static Result<std::shared_ptr<PeerBranch>> create(GstElement* pipeline, GstElement* tee,
                                                     const std::string& name,
-                                                    const IceServers& ice, PeerCallbacks cb);
+                                                    const IceServers& ice, PeerCallbacks cb,
+                                                    BranchOptions options = {});
   ~PeerBranch();
   PeerBranch(const PeerBranch&) = delete;
   PeerBranch& operator=(const PeerBranch&) = delete;
@@ -52,13 +63,14 @@ class PeerBranch {
   struct Shared;
 
  private:
-  PeerBranch(std::string name, PeerCallbacks cb);
+  PeerBranch(std::string name, PeerCallbacks cb, BranchOptions options);
   Status build(GstElement* pipeline, GstElement* tee, const IceServers& ice);
   void createOffer();
   void onOfferCreated(GstPromise* promise);
 
   std::string name_;
   PeerCallbacks cb_;
+  BranchOptions options_;
   std::shared_ptr<Shared> shared_;  // what webrtcbin callbacks see, through weak_ptr
   GstElement* pipeline_ = nullptr;
   GstElement* tee_ = nullptr;

@@ -1,0 +1,372 @@
+#include "audio/audio_pipeline.hpp"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "core/log.hpp"
+#include "media/main_thread.hpp"
+#include "media/video_pipeline.hpp"
+
+namespace ds::audio {
+namespace {
+
+constexpr const char* kLog = "audio";
+constexpr const char* kEncoderName = "audio-encoder";
+constexpr const char* kTeeName = "audio-tee";
+constexpr const char* kPrefix = "audio-";
+
+GstPadProbeReturn countPackets(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer data) {
+  auto& c = **static_cast<std::shared_ptr<AudioPipeline::Counters>*>(data);
+  if ((info->type & GST_PAD_PROBE_TYPE_BUFFER) != 0) {
+    c.packets.fetch_add(1);
+    c.bytes.fetch_add(gst_buffer_get_size(GST_PAD_PROBE_INFO_BUFFER(info)));
+  } else if ((info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) != 0) {
+    GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
+    c.packets.fetch_add(gst_buffer_list_length(list));
+    c.bytes.fetch_add(gst_buffer_list_calculate_size(list));
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+Result<GstElement*> makeCaps(const std::string& text, const char* name) {
+  GstCaps* caps = gst_caps_from_string(text.c_str());
+  if (caps == nullptr) return fail("invalid caps: " + text);
+  GstElement* f = gst_element_factory_make("capsfilter", name);
+  g_object_set(f, "caps", caps, nullptr);
+  gst_caps_unref(caps);
+  return f;
+}
+
+// The first error message a failed state change left on the bus.
+std::string popError(GstElement* pipeline) {
+  GstBus* bus = gst_element_get_bus(pipeline);
+  GstMessage* msg = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
+  gst_object_unref(bus);
+  if (msg == nullptr) return "cannot start the audio pipeline";
+  GError* err = nullptr;
+  gst_message_parse_error(msg, &err, nullptr);
+  std::string text = err != nullptr ? err->message : "error";
+  g_clear_error(&err);
+  gst_message_unref(msg);
+  return text;
+}
+
+// The payloader's caps with the per-run fields left out: what the branches' offers use.
+GstCaps* offerCaps(GstCaps* current) {
+  GstCaps* caps = gst_caps_copy(current);
+  gst_structure_remove_fields(gst_caps_get_structure(caps, 0), "ssrc", "timestamp-offset",
+                              "seqnum-offset", nullptr);
+  return caps;
+}
+
+void stopAndUnref(GstElement* pipeline) {
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(pipeline);
+}
+
+}  // namespace
+
+// What pool-thread work and late main-loop tasks reach: the owner while it lives.
+struct AudioPipeline::Token {
+  AudioPipeline* self;
+};
+
+int clampBitrate(int bps) { return std::clamp(bps, 6000, 510000); }
+
+std::string rtpCaps(int channels) {
+  return std::string("application/x-rtp,media=audio,encoding-name=") +
+         (channels > 2 ? "MULTIOPUS" : "OPUS") + ",payload=111,clock-rate=48000";
+}
+
+AudioPipeline::AudioPipeline(AudioOptions options, StateCallback on_state)
+    : options_(std::move(options)),
+      on_state_(std::move(on_state)),
+      token_(std::make_shared<Token>(Token{this})) {}
+
+AudioPipeline::~AudioPipeline() {
+  token_.reset();  // an attempt still connecting cleans up after itself
+  if (retry_source_ != 0) g_source_remove(retry_source_);
+  teardown();
+}
+
+Result<std::unique_ptr<AudioPipeline>> AudioPipeline::start(AudioOptions options,
+                                                            StateCallback on_state) {
+  if (options.channels < 1 || options.channels > 8) return fail("audio channels must be 1..8");
+  options.bitrate_bps = clampBitrate(options.bitrate_bps);
+  options.packetloss_percent = std::clamp(options.packetloss_percent, 0, 100);
+  options.retry_initial_ms = std::max(10, options.retry_initial_ms);
+  options.retry_max_ms = std::max(options.retry_initial_ms, options.retry_max_ms);
+  std::unique_ptr<AudioPipeline> p(new AudioPipeline(std::move(options), std::move(on_state)));
+  // Check the plugins once up front: a missing one is a configuration error, not a retry case.
+  auto probe = p->build();
+  if (!probe) return Unexpected<Error>{probe.error()};
+  gst_object_unref(*probe);
+  p->next_retry_ms_ = p->options_.retry_initial_ms;
+  p->attempt();
+  return p;
+}
+
+Result<GstElement*> AudioPipeline::build() {
+  GstElement* pipeline = gst_pipeline_new("audio");
+  std::vector<GstElement*> chain;
+  auto add = [&](Result<GstElement*> r) -> Status {
+    if (!r) return Unexpected<Error>{r.error()};
+    gst_bin_add(GST_BIN(pipeline), *r);
+    chain.push_back(*r);
+    return {};
+  };
+  const auto b = [](bool v) { return std::string(v ? "true" : "false"); };
+  media::ElementSpec src{"pulsesrc",
+                         "audio-src",
+                         {{"client-name", "deskstream"},
+                          {"provide-clock", b(options_.provide_clock)},
+                          {"do-timestamp", b(options_.do_timestamp)},
+                          {"buffer-time", "100000"},
+                          {"latency-time", "1000"}}};
+  if (!options_.server.empty()) src.properties.emplace_back("server", options_.server);
+  if (!options_.device.empty()) src.properties.emplace_back("device", options_.device);
+  const bool fec = options_.packetloss_percent > 0;
+  Status st = add(media::makeElement(src));
+  if (st) st = add(media::makeElement({"audioconvert", "audio-convert", {}}));
+  if (st) st = add(media::makeElement({"audioresample", "audio-resample", {}}));
+  if (st) {
+    st = add(makeCaps("audio/x-raw,rate=48000,channels=" + std::to_string(options_.channels),
+                      "audio-raw-caps"));
+  }
+  if (st) {
+    st = add(media::makeElement(
+        {"opusenc",
+         kEncoderName,
+         {{"audio-type", "restricted-lowdelay"},
+          {"bandwidth", "fullband"},
+          {"bitrate-type", "cbr"},
+          {"frame-size", "10"},
+          {"perfect-timestamp", "true"},
+          {"max-payload-size", "4000"},
+          {"inband-fec", b(fec)},
+          {"packet-loss-percentage", std::to_string(options_.packetloss_percent)},
+          {"bitrate", std::to_string(options_.bitrate_bps)}}}));
+  }
+  if (st)
+    st = add(media::makeElement({"rtpopuspay", "audio-pay", {{"mtu", "1200"}, {"pt", "111"}}}));
+  if (st) st = add(makeCaps(rtpCaps(options_.channels), "audio-rtp-caps"));
+  if (st) st = add(media::makeElement({"tee", kTeeName, {{"allow-not-linked", "true"}}}));
+  for (size_t i = 0; st && i + 1 < chain.size(); ++i) {
+    if (!gst_element_link(chain[i], chain[i + 1])) {
+      st = fail(std::string("cannot link ") + GST_ELEMENT_NAME(chain[i]) + " to " +
+                GST_ELEMENT_NAME(chain[i + 1]));
+    }
+  }
+  if (!st) {
+    gst_object_unref(pipeline);
+    return Unexpected<Error>{st.error()};
+  }
+  GstPad* pay_src = gst_element_get_static_pad(chain[chain.size() - 3], "src");
+  gst_pad_add_probe(
+      pay_src,
+      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+      countPackets, new std::shared_ptr<Counters>(counters_),
+      [](gpointer d) { delete static_cast<std::shared_ptr<Counters>*>(d); });
+  gst_object_unref(pay_src);
+  // webrtcbin builds its offer from the caps it can see when the branch is added. The capsfilter
+  // alone says OPUS without channels or sprop-* (Chrome needs "opus/48000/2"), so once the
+  // payloader has negotiated, its full caps go into the capsfilter and only then are we
+  // available.
+  struct CapsWatch {
+    std::weak_ptr<Token> token;
+    GstElement* pipeline;  // identity only
+  };
+  GstPad* tee_sink = gst_element_get_static_pad(chain.back(), "sink");
+  gst_pad_add_probe(
+      tee_sink, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      [](GstPad*, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
+        GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
+        if (GST_EVENT_TYPE(event) != GST_EVENT_CAPS) return GST_PAD_PROBE_OK;
+        GstCaps* caps = nullptr;
+        gst_event_parse_caps(event, &caps);
+        auto* w = static_cast<CapsWatch*>(data);
+        media::postToMain([token = w->token, pipeline = w->pipeline, caps = offerCaps(caps)] {
+          if (auto t = token.lock()) t->self->onCaps(pipeline, caps);
+          gst_caps_unref(caps);
+        });
+        return GST_PAD_PROBE_REMOVE;
+      },
+      new CapsWatch{token_, pipeline}, [](gpointer d) { delete static_cast<CapsWatch*>(d); });
+  gst_object_unref(tee_sink);
+  return pipeline;
+}
+
+void AudioPipeline::attempt() {
+  retry_source_ = 0;
+  auto built = build();
+  if (!built) {
+    becameUnavailable(built.error().message);
+    return;
+  }
+  connecting_ = true;
+  // pulsesrc connects to the server in NULL->READY, which can block (TCP servers): do it on a
+  // GStreamer pool thread and come back to the main loop with the outcome.
+  gst_element_call_async(
+      *built,
+      [](GstElement* pipeline, gpointer data) {
+        const bool ok =
+            gst_element_set_state(pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE;
+        std::string error = ok ? "" : popError(pipeline);
+        std::weak_ptr<Token> weak = *static_cast<std::weak_ptr<Token>*>(data);
+        media::postToMain([weak, pipeline, ok, error] {
+          if (auto token = weak.lock()) {
+            token->self->onAttemptDone(pipeline, ok, error);
+          } else {
+            stopAndUnref(pipeline);
+          }
+        });
+      },
+      new std::weak_ptr<Token>(token_),
+      [](gpointer d) { delete static_cast<std::weak_ptr<Token>*>(d); });
+}
+
+void AudioPipeline::onAttemptDone(GstElement* pipeline, bool ok, std::string error) {
+  connecting_ = false;
+  if (!ok) {
+    stopAndUnref(pipeline);
+    becameUnavailable(error);
+    return;
+  }
+  pipeline_ = pipeline;
+  encoder_ = gst_bin_get_by_name(GST_BIN(pipeline_), kEncoderName);
+  tee_ = gst_bin_get_by_name(GST_BIN(pipeline_), kTeeName);
+  gst_object_unref(encoder_);  // the bin keeps them alive as long as pipeline_
+  gst_object_unref(tee_);
+  g_object_set(encoder_, "bitrate", options_.bitrate_bps, nullptr);  // an `ab` while connecting
+  GstBus* bus = gst_pipeline_get_bus(GST_PIPELINE(pipeline_));
+  bus_watch_ = gst_bus_add_watch(bus, &AudioPipeline::onBusMessage, this);
+  gst_object_unref(bus);
+  connecting_ = true;  // until the RTP caps are known (onCaps)
+}
+
+void AudioPipeline::onCaps(GstElement* pipeline, GstCaps* caps) {
+  if (pipeline != pipeline_ || streaming_) return;
+  GstElement* filter = gst_bin_get_by_name(GST_BIN(pipeline_), "audio-rtp-caps");
+  g_object_set(filter, "caps", caps, nullptr);
+  gst_object_unref(filter);
+  connecting_ = false;
+  streaming_ = true;
+  next_retry_ms_ = options_.retry_initial_ms;
+  last_error_.clear();
+  log::info(kLog, "audio available: PulseAudio " +
+                      (options_.server.empty() ? std::string("default server") : options_.server) +
+                      ", " + std::to_string(options_.channels) + " ch, " +
+                      std::to_string(options_.bitrate_bps) + " bit/s Opus");
+  if (on_state_) on_state_(true);
+}
+
+void AudioPipeline::becameUnavailable(const std::string& reason) {
+  const bool was_available = streaming_;
+  if (was_available && on_state_) on_state_(false);  // branches detach before the tee goes
+  teardown();
+  const std::string message = "audio unavailable: " + reason + "; retrying in " +
+                              std::to_string((next_retry_ms_ + 999) / 1000) + " s";
+  if (was_available || reason != last_error_) {
+    log::warn(kLog, message);
+  } else {
+    log::debug(kLog, message);
+  }
+  last_error_ = reason;
+  scheduleRetry();
+}
+
+void AudioPipeline::scheduleRetry() {
+  if (retry_source_ != 0) return;
+  retry_ms_ = next_retry_ms_;
+  next_retry_ms_ = std::min(next_retry_ms_ * 2, options_.retry_max_ms);
+  retry_source_ = g_timeout_add(
+      static_cast<guint>(retry_ms_),
+      [](gpointer data) -> gboolean {
+        static_cast<AudioPipeline*>(data)->attempt();
+        return G_SOURCE_REMOVE;
+      },
+      this);
+}
+
+void AudioPipeline::teardown() {
+  if (bus_watch_ != 0) g_source_remove(bus_watch_);
+  bus_watch_ = 0;
+  if (pipeline_ != nullptr) stopAndUnref(pipeline_);
+  pipeline_ = encoder_ = tee_ = nullptr;
+  streaming_ = false;
+  connecting_ = false;
+}
+
+std::string AudioPipeline::status() const {
+  if (streaming_) return "available";
+  if (connecting_ && last_error_.empty()) return "connecting";
+  return "unavailable: " + last_error_ + "; retrying in " +
+         std::to_string((retry_ms_ + 999) / 1000) + " s";
+}
+
+void AudioPipeline::setBitrate(int bps) {
+  options_.bitrate_bps = clampBitrate(bps);
+  if (encoder_ != nullptr) g_object_set(encoder_, "bitrate", options_.bitrate_bps, nullptr);
+  log::info(kLog, "audio bitrate set to " + std::to_string(options_.bitrate_bps) + " bit/s");
+}
+
+int64_t AudioPipeline::latencyNs() const {
+  if (!streaming_) return -1;
+  // Asked upstream from the tee: the pipeline itself has no sinks of its own to ask.
+  GstQuery* q = gst_query_new_latency();
+  int64_t result = -1;
+  GstPad* tee_sink = gst_element_get_static_pad(tee_, "sink");
+  const bool answered = gst_pad_peer_query(tee_sink, q);
+  gst_object_unref(tee_sink);
+  if (answered) {
+    gboolean live = FALSE;
+    GstClockTime min = 0;
+    GstClockTime max = 0;
+    gst_query_parse_latency(q, &live, &min, &max);
+    result = static_cast<int64_t>(min);
+  }
+  gst_query_unref(q);
+  return result;
+}
+
+gboolean AudioPipeline::onBusMessage(GstBus* /*bus*/, GstMessage* msg, gpointer data) {
+  auto* self = static_cast<AudioPipeline*>(data);
+  const std::string src = GST_OBJECT_NAME(GST_MESSAGE_SRC(msg));
+  switch (GST_MESSAGE_TYPE(msg)) {
+    case GST_MESSAGE_ERROR: {
+      GError* err = nullptr;
+      gst_message_parse_error(msg, &err, nullptr);
+      const std::string text = src + ": " + (err != nullptr ? err->message : "error");
+      g_clear_error(&err);
+      if (src.rfind(kPrefix, 0) != 0) {
+        // A viewer branch (webrtcbin, its queue): that viewer's problem, not the capture's.
+        log::warn(kLog, "audio branch error: " + text);
+        return G_SOURCE_CONTINUE;
+      }
+      // Leave the bus callback first: the state callback and teardown remove this watch.
+      auto weak = std::weak_ptr<Token>(self->token_);
+      media::postToMain([weak, text] {
+        if (auto token = weak.lock()) {
+          if (token->self->pipeline_ != nullptr) token->self->becameUnavailable(text);
+        }
+      });
+      return G_SOURCE_CONTINUE;
+    }
+    case GST_MESSAGE_WARNING: {
+      GError* err = nullptr;
+      gst_message_parse_warning(msg, &err, nullptr);
+      log::warn(kLog, src + ": " + (err != nullptr ? err->message : "warning"));
+      g_clear_error(&err);
+      break;
+    }
+    case GST_MESSAGE_LATENCY:
+      gst_bin_recalculate_latency(GST_BIN(self->pipeline_));
+      break;
+    default:
+      break;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+}  // namespace ds::audio

@@ -1,0 +1,105 @@
+// The desktop audio graph: pulsesrc -> convert/resample -> caps -> opusenc -> rtpopuspay -> caps
+// -> tee (reference §3.6). It is a pipeline of its own with its own clock, and every audio viewer
+// gets its own webrtcbin (webrtc::PeerBranch with audio options), so audio can never delay video.
+//
+// PulseAudio may be absent or go away at any time. The pipeline then reports itself unavailable
+// and retries on the GLib main loop with backoff (1 s doubling to 30 s); the blocking connect is
+// done on a GStreamer pool thread, never on the main loop. Main-loop thread only.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/result.hpp"
+
+namespace ds::audio {
+
+struct AudioOptions {
+  std::string server;  // PulseAudio server (pulsesrc "server"); "" = PULSE_SERVER or the default
+  std::string device;  // PulseAudio source; "" = the server's default source (null sink monitor)
+  int channels = 2;    // 1..8; >2 is sent as MULTIOPUS
+  int bitrate_bps = 128000;
+  int packetloss_percent = 0;  // >0 turns on Opus in-band FEC tuned for that loss
+  // pulsesrc clocking (reference: provide-clock=true, do-timestamp=false; see docs/audio.md).
+  bool provide_clock = true;
+  bool do_timestamp = false;
+  int retry_initial_ms = 1000;
+  int retry_max_ms = 30000;
+};
+
+// Opus accepts 6 kbit/s .. 510 kbit/s; outside values are clamped.
+int clampBitrate(int bps);
+// RTP caps after the payloader: OPUS for 1-2 channels, MULTIOPUS for more.
+std::string rtpCaps(int channels);
+
+class AudioPipeline {
+ public:
+  // `available` is true when the pipeline has just started streaming, false when it stopped
+  // (server gone). On false the tee is about to be destroyed: detach every branch from it
+  // synchronously inside the callback.
+  using StateCallback = std::function<void(bool available)>;
+
+  // Starts connecting right away (asynchronously). Fails only on bad options or a missing
+  // GStreamer plugin, never because no PulseAudio server is reachable.
+  static Result<std::unique_ptr<AudioPipeline>> start(AudioOptions options, StateCallback on_state);
+  ~AudioPipeline();
+  AudioPipeline(const AudioPipeline&) = delete;
+  AudioPipeline& operator=(const AudioPipeline&) = delete;
+
+  // True once RTP leaves the payloader with fixed caps (a branch's offer needs them).
+  bool available() const { return streaming_; }
+  // "available", "connecting", or "unavailable: <reason>; retrying in N s" (for /health, page).
+  std::string status() const;
+  // Valid while available(); nullptr otherwise.
+  GstElement* pipeline() const { return streaming_ ? pipeline_ : nullptr; }
+  GstElement* tee() const { return streaming_ ? tee_ : nullptr; }
+  const AudioOptions& options() const { return options_; }
+
+  // Runtime bitrate change (the `ab` message); kept across reconnects.
+  void setBitrate(int bps);
+  // RTP packets that left the payloader since construction (stats and tests).
+  uint64_t packets() const { return counters_->packets.load(); }
+  // Bytes of RTP payload since construction (tests measure bitrate changes with it).
+  uint64_t bytes() const { return counters_->bytes.load(); }
+  // The pipeline latency GStreamer computed (pulsesrc + encoder), in ns; -1 when unavailable.
+  int64_t latencyNs() const;
+
+  // Internal: shared with pool-thread work through a weak_ptr.
+  struct Token;
+  struct Counters {
+    std::atomic<uint64_t> packets{0};
+    std::atomic<uint64_t> bytes{0};
+  };
+
+ private:
+  AudioPipeline(AudioOptions options, StateCallback on_state);
+  Result<GstElement*> build();
+  void attempt();
+  void onAttemptDone(GstElement* pipeline, bool ok, std::string error);
+  void onCaps(GstElement* pipeline, GstCaps* caps);
+  void becameUnavailable(const std::string& reason);
+  void scheduleRetry();
+  void teardown();
+  static gboolean onBusMessage(GstBus* bus, GstMessage* msg, gpointer self);
+
+  AudioOptions options_;
+  StateCallback on_state_;
+  std::shared_ptr<Token> token_;
+  std::shared_ptr<Counters> counters_ = std::make_shared<Counters>();
+  GstElement* pipeline_ = nullptr;  // non-null only while streaming
+  GstElement* encoder_ = nullptr;
+  GstElement* tee_ = nullptr;
+  guint bus_watch_ = 0;
+  guint retry_source_ = 0;
+  bool connecting_ = false;
+  bool streaming_ = false;
+  int retry_ms_ = 0;
+  int next_retry_ms_ = 0;
+  std::string last_error_;
+};
+
+}  // namespace ds::audio
