@@ -63,7 +63,6 @@ Status Desktop::init() {
   root_ = DefaultRootWindow(dpy_);
   screen_ = {DisplayWidth(dpy_, DefaultScreen(dpy_)), DisplayHeight(dpy_, DefaultScreen(dpy_))};
   XRRSelectInput(dpy_, root_, RRScreenChangeNotifyMask);
-  XkbSelectEvents(dpy_, XkbUseCoreKbd, XkbMapNotifyMask, XkbMapNotifyMask);
   keyboard_ = std::make_unique<detail::Keyboard>(dpy_);
   if (options_.clipboard != ClipboardMode::kOff) {
     clipboard_ =

@@ -134,9 +134,11 @@ std::optional<std::string> CursorWatcher::fetch(std::optional<uint64_t> expected
   }
   XFixesCursorImage* raw = XFixesGetCursorImage(dpy_);
   if (raw == nullptr) {
-    // Debian 12's X servers answer BadAccess for a cursor whose owning client has exited.
-    log::debug("input", "XFixesGetCursorImage failed");
-    return std::nullopt;
+    // Debian 12's X servers answer BadAccess for a cursor whose creating client has exited (a
+    // root cursor set by xsetroot, say). Handle 0 tells the browser to show its default cursor
+    // rather than keep the previous image.
+    log::debug("input", "XFixesGetCursorImage failed; sending the default cursor");
+    return cursorMessage("", 0, false, 0, 0);
   }
   CursorImage image;
   image.width = raw->width;

@@ -237,6 +237,18 @@ TEST_F(InputX, CursorChangeSendsPng) {
   EXPECT_EQ(sentOfType("cursor").back(), sentOfType("cursor")[count - 1]);
 }
 
+TEST_F(InputX, UnreadableCursorFallsBackToDefault) {
+  // xsetroot exits right away; X then refuses to show its cursor to others (BadAccess).
+  session_->onOpen({60, 8000, 128000, "x264enc"});
+  send("m,1000,650,0,0");
+  const size_t before = sentOfType("cursor").size();
+  xvfb_->run("xsetroot -cursor_name watch");
+  ASSERT_TRUE(pumpUntil([&] { return sentOfType("cursor").size() > before; }));
+  auto msg = nlohmann::json::parse(sentOfType("cursor").back());
+  EXPECT_EQ(msg["data"]["handle"], 0);
+  xvfb_->run("xsetroot -def");
+}
+
 TEST_F(InputX, CursorSizeScalesImages) {
   session_.reset();
   desktop_.reset();
