@@ -1,0 +1,290 @@
+// Issue 5 end to end: PulseAudio (a real daemon started here) -> deskstream's audio pipeline ->
+// its own peer connection (browser uid 3) -> headless Chromium, where an AnalyserNode on the
+// received track finds the dominant frequency of the tone we play (440 Hz, then 1 kHz). The
+// video keeps streaming with audio on (its latency is measured both ways) and with no
+// PulseAudio at all; audio starts by itself when the server appears.
+//
+// The page drives its own RTCPeerConnection for uid 3 against the signalling endpoint, unless
+// the web client already runs an audio peer (window.deskstream.audio), which is then used.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  startXvfb, xsetroot, startDeskstream, launchBrowser, waitFramesDecoded, centerColor, near,
+  waitFor, stopAll, sleep,
+} from './lib/harness.mjs';
+
+const own = [];  // processes started by this file (PulseAudio, tone players)
+const dirs = [];
+
+async function killAll() {
+  for (const p of own.reverse()) {
+    if (p.exitCode === null && p.signalCode === null) {
+      p.kill('SIGTERM');
+      await Promise.race([new Promise((r) => p.once('exit', r)), sleep(3000)]);
+      if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    }
+  }
+  own.length = 0;
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+}
+after(async () => { await killAll(); await stopAll(); });
+
+// A private PulseAudio daemon: null sink ds_test (its monitor is the default source), anonymous
+// auth on its own socket, never exits on idle. Works as root without --system.
+function pulseDir() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ds-e2e-pulse-'));
+  for (const sub of ['run', 'home', 'state']) mkdirSync(path.join(dir, sub));
+  dirs.push(dir);
+  return { dir, server: `unix:${dir}/native` };
+}
+
+async function startPulse({ dir, server }) {
+  const proc = spawn('pulseaudio', [
+    '--daemonize=no', '--exit-idle-time=-1', '--system=false', '--disallow-exit', '--use-pid-file=false', '-n',
+    '--load=module-null-sink sink_name=ds_test',
+    `--load=module-native-protocol-unix socket=${dir}/native auth-anonymous=1`,
+    '--log-target=stderr',
+  ], {
+    env: { PATH: process.env.PATH, HOME: `${dir}/home`, XDG_RUNTIME_DIR: `${dir}/run`, PULSE_RUNTIME_PATH: `${dir}/run`, PULSE_STATE_PATH: `${dir}/state` },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  proc.stderr.on('data', (d) => { log += d; });
+  own.push(proc);
+  await waitFor(() => {
+    if (proc.exitCode !== null) throw new Error(`pulseaudio exited: ${log}`);
+    return spawnSync('pactl', [`--server=${server}`, 'info']).status === 0;
+  }, 10000, 'pulseaudio');
+  return proc;
+}
+
+// A sine into the null sink for as long as the returned process lives.
+function playTone(server, hz) {
+  const proc = spawn('gst-launch-1.0', ['-q', 'audiotestsrc', `freq=${hz}`, 'volume=0.5', 'is-live=true', '!',
+    'pulsesink', `server=${server}`, 'buffer-time=20000', 'latency-time=5000'], { stdio: 'ignore' });
+  own.push(proc);
+  return proc;
+}
+
+async function stopProc(proc) {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  proc.kill('SIGTERM');
+  await new Promise((r) => proc.once('exit', r));
+}
+
+// In the page: an audio peer (uid 3) with an AnalyserNode on the received track. Reconnects
+// (1 s) when the server refuses or closes, so it also covers "audio starts when PulseAudio
+// appears". Exposes window.__audio = {state, dominant(), stats()}.
+async function startAudioPeer(page) {
+  await page.evaluate(() => {
+    const A = { state: 'connecting', errors: [], analyser: null, pc: null, offers: 0 };
+    window.__audio = A;
+    const attach = (stream) => {
+      // Chrome only pulls remote WebRTC audio into Web Audio while a media element plays it.
+      const el = new Audio();
+      el.muted = true;
+      el.srcObject = stream;
+      el.play().catch(() => {});
+      const ctx = new AudioContext({ sampleRate: 48000 });
+      ctx.resume();
+      const src = ctx.createMediaStreamSource(stream);
+      const an = ctx.createAnalyser();
+      an.fftSize = 8192;
+      an.smoothingTimeConstant = 0;
+      src.connect(an);
+      A.analyser = an;
+      A.ctx = ctx;
+      A.el = el;
+    };
+    A.dominant = () => {
+      if (!A.analyser) return null;
+      const bins = new Float32Array(A.analyser.frequencyBinCount);
+      A.analyser.getFloatFrequencyData(bins);
+      let best = 0;
+      for (let i = 1; i < bins.length; i++) if (bins[i] > bins[best]) best = i;
+      if (bins[best] < -90) return null;  // silence
+      return (best * A.ctx.sampleRate) / A.analyser.fftSize;
+    };
+    A.stats = async () => {
+      if (!A.pc) return null;
+      let out = null;
+      (await A.pc.getStats()).forEach((s) => {
+        if (s.type === 'inbound-rtp' && s.kind === 'audio') out = { packets: s.packetsReceived, jitterBuffer: s.jitterBufferDelay / Math.max(1, s.jitterBufferEmittedCount) };
+      });
+      return out;
+    };
+    const client = window.deskstream?.audio;
+    if (client?.pc) {  // the web client's own audio peer
+      A.pc = client.pc;
+      const poll = setInterval(() => {
+        const r = A.pc.getReceivers().find((x) => x.track?.kind === 'audio');
+        if (r) { clearInterval(poll); attach(new MediaStream([r.track])); A.state = 'live'; }
+      }, 100);
+      return;
+    }
+    const url = new URL('webrtc/signalling/', location.href);
+    url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const connect = () => {
+      const ws = new WebSocket(url.toString());
+      const pc = new RTCPeerConnection();
+      A.pc = pc;
+      let retried = false;
+      const retry = (why) => {
+        if (retried) return;
+        retried = true;
+        A.errors.push(why);
+        A.state = 'retrying';
+        try { ws.close(); } catch (e) { /* closed */ }
+        pc.close();
+        setTimeout(connect, 1000);
+      };
+      ws.onopen = () => ws.send(`HELLO 3 ${btoa(JSON.stringify({ res: '1280x720', scale: 1 }))}`);
+      ws.onclose = () => { if (A.state !== 'live') retry('signalling closed'); };
+      ws.onmessage = async (e) => {
+        if (e.data === 'HELLO') return;
+        if (e.data.startsWith('ERROR')) { A.errors.push(e.data); return; }
+        const msg = JSON.parse(e.data);
+        if (msg.sdp?.type === 'offer') {
+          A.offers++;
+          A.offer = msg.sdp.sdp;
+          await pc.setRemoteDescription(msg.sdp);
+          const answer = await pc.createAnswer();
+          // The Selkies client's answer munging for Opus (reference §3.7).
+          answer.sdp = answer.sdp.replace(/(a=fmtp:\d+ [^\r\n]*useinbandfec=1)/, '$1;stereo=1;minptime=10');
+          await pc.setLocalDescription(answer);
+          ws.send(JSON.stringify({ sdp: pc.localDescription }));
+        } else if (msg.ice) {
+          pc.addIceCandidate(msg.ice).catch(() => {});
+        }
+      };
+      pc.onicecandidate = (e) => { if (e.candidate) ws.send(JSON.stringify({ ice: e.candidate.toJSON() })); };
+      pc.ontrack = (e) => attach(e.streams[0] || new MediaStream([e.track]));
+      pc.onconnectionstatechange = () => {
+        if (pc.connectionState === 'connected') A.state = 'live';
+        if (pc.connectionState === 'failed') retry('ice failed');
+      };
+    };
+    connect();
+  });
+}
+
+const dominant = (page) => page.evaluate(() => window.__audio.dominant());
+
+async function waitDominant(page, hz, timeoutMs, what) {
+  return waitFor(async () => {
+    const f = await dominant(page);
+    return f !== null && Math.abs(f - hz) < 25 ? f : false;
+  }, timeoutMs, what);
+}
+
+// Time for a colour change on the X screen to reach the decoded video (ms).
+async function videoChangeMs(page, display, colors) {
+  const samples = [];
+  for (const [hex, rgb] of colors) {
+    xsetroot(display, hex);
+    const t0 = Date.now();
+    await waitFor(async () => near(await centerColor(page), rgb), 3000, `${hex} on the video`);
+    samples.push(Date.now() - t0);
+    await sleep(200);
+  }
+  return samples;
+}
+
+const COLORS = [['#ff0000', [255, 0, 0]], ['#0000ff', [0, 0, 255]], ['#00ff00', [0, 255, 0]],
+  ['#ffffff', [255, 255, 255]], ['#000000', [0, 0, 0]], ['#ff0000', [255, 0, 0]]];
+const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+
+test('desktop audio reaches Chromium on its own peer: 440 Hz then 1 kHz; video latency unaffected', async (t) => {
+  const pulse = pulseDir();
+  await startPulse(pulse);
+  let tone = playTone(pulse.server, 440);
+  const x = await startXvfb(640, 360);
+  xsetroot(x.display, '#808080');
+  const ds = await startDeskstream(x.display, { PULSE_SERVER: pulse.server, SELKIES_AUDIO_BITRATE: '128000' });
+  const browser = await launchBrowser();
+  t.after(() => browser.close());
+  const page = await browser.newPage({ viewport: { width: 640, height: 360 } });
+  page.on('console', (m) => { if (m.type() === 'error') console.log('page:', m.text()); });
+  await page.goto(ds.url);
+  await waitFramesDecoded(page, 1, 15000);
+  const videoOnly = await videoChangeMs(page, x.display, COLORS);
+
+  const opened = Date.now();
+  await startAudioPeer(page);
+  await waitFor(async () => (await page.evaluate(() => window.__audio.state)) === 'live', 15000, 'audio peer connected');
+  const f1 = await waitDominant(page, 440, 10000, '440 Hz in the browser');
+  console.log(`440 Hz heard ${Date.now() - opened} ms after the audio peer started (measured ${f1.toFixed(1)} Hz)`);
+  const offer = await page.evaluate(() => window.__audio.offer || '');
+  if (offer) {
+    assert.match(offer, /a=rtpmap:111 OPUS\/48000\/2/i);
+    assert.match(offer, /a=ptime:10/);
+    assert.doesNotMatch(offer, /m=video|m=application/, 'audio has its own peer connection');
+  }
+
+  await stopProc(tone);
+  const switched = Date.now();
+  tone = playTone(pulse.server, 1000);
+  const f2 = await waitDominant(page, 1000, 5000, '1 kHz in the browser');
+  console.log(`1 kHz heard ${Date.now() - switched} ms after the player started (measured ${f2.toFixed(1)} Hz; includes player start-up)`);
+  const readings = [];
+  for (let i = 0; i < 5; i++) { readings.push(await dominant(page)); await sleep(100); }
+  console.log(`steady 1 kHz readings: ${readings.map((f) => f?.toFixed(1)).join(', ')} Hz`);
+  assert.ok(readings.every((f) => f !== null && Math.abs(f - 1000) < 25), 'the tone stays dominant');
+  // 10 ms Opus frames: about 100 packets a second.
+  const s1 = await page.evaluate(() => window.__audio.stats());
+  await sleep(2000);
+  const s2 = await page.evaluate(() => window.__audio.stats());
+  const rate = (s2.packets - s1.packets) / 2;
+  console.log(`audio inbound: ${rate} packets/s, jitter buffer ${(s2.jitterBuffer * 1000).toFixed(1)} ms`);
+  assert.ok(rate > 80 && rate < 120, `packet rate ${rate}/s`);
+
+  // The video is not slowed down by the audio peer.
+  const withAudio = await videoChangeMs(page, x.display, COLORS);
+  console.log(`video colour change, median ms: without audio ${median(videoOnly)} ${JSON.stringify(videoOnly)}, with audio ${median(withAudio)} ${JSON.stringify(withAudio)}`);
+  assert.ok(median(withAudio) <= median(videoOnly) + 100, 'audio must not raise video latency');
+  assert.ok(await waitFramesDecoded(page, 10, 5000));
+  await stopProc(tone);
+});
+
+test('no PulseAudio: video streams, audio is reported unavailable, then starts when the server appears', async (t) => {
+  const pulse = pulseDir();  // not started yet
+  const x = await startXvfb(640, 360);
+  xsetroot(x.display, '#ff0000');
+  const ds = await startDeskstream(x.display, { PULSE_SERVER: pulse.server });
+  const browser = await launchBrowser();
+  t.after(() => browser.close());
+  const page = await browser.newPage({ viewport: { width: 640, height: 360 } });
+  await page.goto(ds.url);
+  await waitFramesDecoded(page, 1, 15000);
+  await waitFor(async () => near(await centerColor(page), [255, 0, 0]), 5000, 'red on the video');
+  xsetroot(x.display, '#0000ff');
+  await waitFor(async () => near(await centerColor(page), [0, 0, 255]), 1000, 'blue within 1 s');
+
+  await waitFor(() => /audio unavailable/.test(ds.entry.log), 5000, 'audio unavailable in the log');
+  const health = await fetch(new URL('health', ds.url));
+  assert.equal(health.status, 200, 'no audio is not unhealthy');
+  const body = await health.text();
+  console.log(`/health without PulseAudio: ${JSON.stringify(body)}`);
+  const header = health.headers.get('x-deskstream-audio');
+  console.log(`/health without PulseAudio: X-Deskstream-Audio: ${header}`);
+  if (header !== null) assert.match(header, /^unavailable/);
+  else if (/audio/i.test(body)) assert.match(body, /audio[^\n]*unavailable/i);
+
+  await startAudioPeer(page);
+  await sleep(1500);
+  assert.ok(await waitFramesDecoded(page, 5, 5000), 'video keeps streaming');
+
+  await startPulse(pulse);
+  const tone = playTone(pulse.server, 440);
+  const appeared = Date.now();
+  await waitFor(() => /audio available/.test(ds.entry.log), 35000, 'audio available in the log');
+  await waitDominant(page, 440, 20000, '440 Hz after PulseAudio appeared');
+  console.log(`audio heard ${Date.now() - appeared} ms after PulseAudio started`);
+  xsetroot(x.display, '#00ff00');
+  await waitFor(async () => near(await centerColor(page), [0, 255, 0]), 1000, 'green within 1 s');
+  await stopProc(tone);
+});
