@@ -112,7 +112,9 @@ void Desktop::dispatch(XEvent& event) {
     if (!cursor_) return;
     if (auto json = cursor_->onCursorNotify(e.cursor_serial)) {
       const auto listeners = listeners_;
-      for (Listener* l : listeners) l->onHostCursor(*json);
+      for (Listener* l : listeners) {
+        if (isListener(l)) l->onHostCursor(*json);  // a callback may have removed it
+      }
     }
     return;
   }
@@ -212,12 +214,18 @@ void Desktop::onClipboardContent(std::string text, bool /*changed*/) {
     last_host_clipboard_ = text;
     readers = listeners_;
   }
-  for (Listener* l : readers) l->onHostClipboard(text);
+  for (Listener* l : readers) {
+    if (isListener(l)) l->onHostClipboard(text);
+  }
 }
 
 std::optional<std::string> Desktop::currentCursorMessage() {
   if (!cursor_) return std::nullopt;
   return cursor_->current();
+}
+
+bool Desktop::isListener(Listener* listener) const {
+  return std::find(listeners_.begin(), listeners_.end(), listener) != listeners_.end();
 }
 
 void Desktop::addListener(Listener* listener) { listeners_.push_back(listener); }

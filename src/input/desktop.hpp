@@ -1,5 +1,6 @@
 // Desktop: the one X connection of the input module (XTest injection, XRandR resize, CLIPBOARD
 // ownership, XFixes cursor and selection events). One per process, GLib main-loop thread only.
+// Destroy every InputSession before the Desktop.
 #pragma once
 
 #include <cstdint>
@@ -103,6 +104,7 @@ class Desktop {
   Status init();
   void dispatch(::_XEvent& event);
   void onClipboardContent(std::string text, bool changed);
+  bool isListener(Listener* listener) const;
 
   Options options_;
   bool resize_enabled_ = false;

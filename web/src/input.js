@@ -117,6 +117,7 @@ export class InputCapture {
     this.resizeEnabled = true;
     this.listeners = [];
     this.attached = false;
+    this.touchSeen = false;
   }
 
   attach() {
@@ -346,7 +347,10 @@ export class InputCapture {
     if (!t) return;
     const pos = this._remote(t);
     if (pos) this.position = pos;
-    if (e.type === 'touchstart') this._send('p,1');
+    if (e.type === 'touchstart' && !this.touchSeen) {
+      this.touchSeen = true;
+      this._send('p,1');  // no hover cursor on touch devices: draw it into the video
+    }
     const down = e.type === 'touchstart' || e.type === 'touchmove';
     this._sendMouse(down ? this.mask | 1 : this.mask & ~1);
   }
