@@ -189,9 +189,10 @@ export class InputCapture {
   /** Sends r,WxH for the current window size (if resizing is on and the size changed). */
   requestResize() {
     if (!this.options.resizeRemote || !this.resizeEnabled) return;
-    const body = document.body;
-    const [w, h] = evenResolution(body.offsetWidth || window.innerWidth,
-      body.offsetHeight || window.innerHeight, window.devicePixelRatio);
+    // The viewport, not the body: the body grows with the video once it shows 1:1 pixels.
+    const root = document.documentElement;
+    const [w, h] = evenResolution(root.clientWidth || window.innerWidth,
+      root.clientHeight || window.innerHeight, window.devicePixelRatio);
     const res = `${w}x${h}`;
     if (res !== this.lastResize && this._send(`r,${res}`) !== false) this.lastResize = res;
   }
