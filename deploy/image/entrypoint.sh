@@ -81,8 +81,10 @@ case "$X_SERVER" in
     start X Xvfb "$DISPLAY" -screen 0 "${DISPLAY_SIZEW}x${DISPLAY_SIZEH}x${DISPLAY_CDEPTH}" \
       -dpi "$DISPLAY_DPI" -nolisten tcp +extension RANDR +extension XTEST -noreset ;;
   xorg)
-    command -v Xorg >/dev/null || fail_start "X_SERVER=xorg but Xorg is not in this image (build with WITH_XORG=true)"
-    start X Xorg "$DISPLAY" -config /etc/deskstream/xorg-dummy.conf -noreset -nolisten tcp \
+    # The real server binary, not Debian's Xorg.wrap (which only lets console users start X).
+    xorg_bin=/usr/lib/xorg/Xorg
+    [ -x "$xorg_bin" ] || fail_start "X_SERVER=xorg but Xorg is not in this image (build with --xorg)"
+    start X "$xorg_bin" "$DISPLAY" -config /etc/deskstream/xorg-dummy.conf -noreset -nolisten tcp \
       -logfile "$XDG_RUNTIME_DIR/Xorg.log" -dpi "$DISPLAY_DPI" ;;
   *) fail_start "unknown X_SERVER=$X_SERVER (xvfb|xorg)" ;;
 esac

@@ -6,7 +6,8 @@
   run_pod_test.py stop  <target> <port>               (tests/image/stop_pod.sh)
 
 Targets: cpu (overlay), nvidia (overlay), example (examples/selkies-style-pod.yaml),
-cpu-nvenc (cpu overlay with SELKIES_ENCODER=nvh264enc: no NVIDIA here, must fall back).
+cpu-nvenc (cpu overlay with SELKIES_ENCODER=nvh264enc: no NVIDIA here, must fall back),
+cpu-xorg (cpu overlay with X_SERVER=xorg; needs an image built with build.sh --xorg).
 The pod spec is rendered from deploy/kubernetes and translated by podspec.py (env, user,
 read-only root fs, tmpfs /dev/shm with its sizeLimit, emptyDirs, PVC, secrets, memory limit).
 Per target the test asserts: the startup probe path answers 2xx/3xx within the startup
@@ -38,6 +39,8 @@ VARIANTS = {
     "nvidia": ("nvidia", {}),
     "example": ("example", {}),
     "cpu-nvenc": ("cpu", {"SELKIES_ENCODER": "nvh264enc"}),
+    # Only with an image built by `deploy/image/build.sh --xorg` (DS_IMAGE=...).
+    "cpu-xorg": ("cpu", {"X_SERVER": "xorg"}),
 }
 FALLBACK_RE = re.compile(r"fall(ing|s)?[ -]?back.*x264enc|x264enc.*fall(ing|s)?[ -]?back", re.I)
 
