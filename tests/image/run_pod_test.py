@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run the deskstream image the way Kubernetes would run the session pod, and check it.
 
-  run_pod_test.py test  [target ...]   default targets: cpu example cpu-nvenc
+  run_pod_test.py test  [target ...]   default targets: cpu example cpu-nvenc nvidia
   run_pod_test.py start <target> <port> [--no-wait]   (tests/image/start_pod.sh)
   run_pod_test.py stop  <target> <port>               (tests/image/stop_pod.sh)
 
@@ -220,7 +220,7 @@ def main(argv):
         return 1
     created = podman("image", "inspect", "-f", "{{.Created}}", image, check=False).stdout.strip()
     print(f"image {image} (created {created})")
-    variants = argv[2:] or ["cpu", "example", "cpu-nvenc"]
+    variants = argv[2:] or ["cpu", "example", "cpu-nvenc", "nvidia"]
     fails = []
     for v in variants:
         fails += test_variant(v)
