@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "app/input_wiring.hpp"
 #include "app/startup.hpp"
 #include "config/config.hpp"
 #include "core/log.hpp"
@@ -72,7 +73,19 @@ class App {
     encoder_ = choice->encoder;
     log::info(kLog, "video encoder: " + encoder_);
 
+    auto desktop = input::Desktop::open(inputOptions(config_));
+    if (desktop) {
+      desktop_ = std::move(*desktop);
+    } else {
+      log::warn(kLog, "keyboard/mouse/clipboard disabled: " + desktop.error().message);
+    }
+    input_ = std::make_unique<InputWiring>(desktop_.get(), config_, encoder_);
+
     session::ManagerOptions mo;
+    mo.channel_handler = [this](const session::PeerInfo& peer, std::function<void(std::string)> send) {
+      return input_->makeChannel(peer, std::move(send));
+    };
+    mo.on_video_hello = [this](const session::PeerInfo& peer) { input_->onVideoHello(peer); };
     mo.video.display = config_.display;
     mo.video.encoder = encoder_;
     mo.video.params = params;
@@ -81,6 +94,7 @@ class App {
       return webrtc::IceServers{uris.stun, uris.turn};
     };
     sessions_ = std::make_unique<session::Manager>(std::move(mo));
+    input_->attach(sessions_.get());
 
     http::ServerOptions so;
     so.addr = config_.addr;
@@ -147,6 +161,8 @@ class App {
 
   config::Config config_;
   std::string encoder_;
+  std::unique_ptr<input::Desktop> desktop_;
+  std::unique_ptr<InputWiring> input_;
   std::unique_ptr<session::Manager> sessions_;
   std::unique_ptr<http::Server> server_;
 };

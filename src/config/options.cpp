@@ -205,15 +205,15 @@ std::vector<Option> build() {
                     else if (s == "out") c.clipboard = ClipboardMode::kOut;
                     else return false;
                     return true;
-                  }, false));
+                  }));
   o.push_back(opt("enable_resize", "SELKIES_ENABLE_RESIZE", "false",
                   "Resize the X screen to the browser window", kBool,
-                  boolean(&Config::enable_resize), false));
+                  boolean(&Config::enable_resize)));
   o.push_back(opt("enable_cursors", "SELKIES_ENABLE_CURSORS", "true",
                   "Send the remote cursor image to the browser", kBool,
-                  boolean(&Config::enable_cursors), false));
+                  boolean(&Config::enable_cursors)));
   o.push_back(opt("debug_cursors", "SELKIES_DEBUG_CURSORS", "false", "Log cursor changes", kBool,
-                  boolean(&Config::debug_cursors), false));
+                  boolean(&Config::debug_cursors)));
   o.push_back(opt("cursor_size", "SELKIES_CURSOR_SIZE", "-1",
                   "Cursor image size in pixels; -1 = native (XCURSOR_SIZE is used when unset)",
                   "-1 or an integer 1..512", [](Config& c, std::string_view v) {
@@ -221,19 +221,19 @@ std::vector<Option> build() {
                     if (!n || (*n != -1 && (*n < 1 || *n > 512))) return false;
                     c.cursor_size = static_cast<int>(*n);
                     return true;
-                  }, false));
+                  }));
   o.push_back(opt("enable_webrtc_statistics", "SELKIES_ENABLE_WEBRTC_STATISTICS", "false",
                   "Write client WebRTC statistics as CSV", kBool,
-                  boolean(&Config::enable_webrtc_statistics), false));
+                  boolean(&Config::enable_webrtc_statistics)));
   o.push_back(opt("webrtc_statistics_dir", "SELKIES_WEBRTC_STATISTICS_DIR", "/tmp",
                   "Directory for the statistics CSV files", kAnyText,
-                  str(&Config::webrtc_statistics_dir), false));
+                  str(&Config::webrtc_statistics_dir)));
   o.push_back(opt("enable_metrics_http", "SELKIES_ENABLE_METRICS_HTTP", "false",
                   "Serve Prometheus metrics", kBool, boolean(&Config::enable_metrics_http),
                   false));
   o.push_back(opt("metrics_http_port", "SELKIES_METRICS_HTTP_PORT", "8000",
                   "Port of the Prometheus exporter", kPort,
-                  integer(&Config::metrics_http_port, 1, 65535), false));
+                  integer(&Config::metrics_http_port, 1, 65535)));
   o.push_back(opt("display", "DISPLAY", ":0", "X display to stream", "an X display name, e.g. :0",
                   [](Config& c, std::string_view v) {
                     if (trim(v).empty()) return false;

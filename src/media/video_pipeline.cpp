@@ -235,6 +235,13 @@ void VideoPipeline::setPointerVisible(bool visible) {
   }
 }
 
+void VideoPipeline::restartCapture() {
+  gst_element_set_state(source_, GST_STATE_NULL);
+  gst_element_sync_state_with_parent(source_);
+  requestKeyframe();
+  log::info(kLog, "capture restarted for a new screen size");
+}
+
 void postToMain(std::function<void()> task) {
   auto* heap = new std::function<void()>(std::move(task));
   g_main_context_invoke_full(

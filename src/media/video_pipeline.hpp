@@ -43,6 +43,9 @@ class VideoPipeline {
   void setBitrate(int kbps);
   void setFramerate(int fps);
   void setPointerVisible(bool visible);
+  // Re-opens the X capture so it picks up a new screen size; the encoder follows the new caps
+  // and sends a keyframe with the new SPS. Viewers stay connected.
+  void restartCapture();
 
   // One-byte RTP header extension id that carries playout-delay min=max=0 on every packet.
   static constexpr int kPlayoutDelayExtId = 6;

@@ -121,4 +121,23 @@ void Manager::restartVideo(const std::string& reason) {
   video_peers_ = 0;
 }
 
+void Manager::setBitrate(int kbps) {
+  options_.video.params.bitrate_kbps = kbps;
+  if (video_) video_->setBitrate(kbps);
+}
+
+void Manager::setFramerate(int fps) {
+  options_.video.params.framerate = fps;
+  if (video_) video_->setFramerate(fps);
+}
+
+void Manager::setPointerVisible(bool visible) {
+  options_.video.show_pointer = visible;
+  if (video_) video_->setPointerVisible(visible);
+}
+
+void Manager::onScreenResized() {
+  if (video_) video_->restartCapture();
+}
+
 }  // namespace ds::session

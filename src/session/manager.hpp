@@ -60,8 +60,17 @@ class Manager {
   // Closes every connection (shutdown or a fatal pipeline error).
   void closeAll(const std::string& reason);
 
-  // Restarts the video pipeline for every peer (e.g. after the X screen was resized).
+  // Restarts the video pipeline for every peer (after a fatal pipeline error).
   void restartVideo(const std::string& reason);
+
+  // Runtime changes (data channel `vb`, `_arg_fps`, `p`, resize). They apply to the running
+  // pipeline and to every pipeline started later.
+  void setBitrate(int kbps);
+  void setFramerate(int fps);
+  void setPointerVisible(bool visible);
+  // The X screen changed size: capture restarts at the new size without a reconnect.
+  void onScreenResized();
+  const media::VideoOptions& videoOptions() const { return options_.video; }
 
  private:
   friend class Connection;

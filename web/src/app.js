@@ -1,6 +1,7 @@
 // deskstream web client: fetches ./turn, connects the video stream (peer 1) and shows a status
 // line. Plain ES modules, no build step.
 import { Stream } from './stream.js';
+import { InputCapture } from './input.js';
 
 const video = document.getElementById('stream');
 const statusEl = document.getElementById('status');
@@ -53,10 +54,38 @@ const videoStream = new Stream({
     return { res: `${w}x${h}`, scale: window.devicePixelRatio || 1 };
   },
   onState: setState,
-  onChannel: (channel) => {
-    window.dispatchEvent(new CustomEvent('deskstream-channel', { detail: channel }));
-  },
+  onChannel: (channel) => attachInput(channel),
 });
+
+// The `input` data channel carries keyboard, mouse, clipboard, cursor and resize (input.js).
+let input = null;
+function attachInput(channel) {
+  if (input) input.detach();
+  const capture = new InputCapture(video, (text) => {
+    if (channel.readyState !== 'open') return false;
+    channel.send(text);
+    return true;
+  }, {
+    resizeRemote: true,
+    clipboard: true,
+    onStatus: (text) => console.info('deskstream:', text),
+    onLatency: (ms) => { state.latency = ms; },
+  });
+  input = capture;
+  channel.onopen = () => {
+    capture.attach();
+    capture.requestResize();
+  };
+  channel.onclose = () => capture.detach();
+  channel.onmessage = (event) => {
+    try {
+      capture.onServerMessage(JSON.parse(event.data));
+    } catch (e) {
+      console.warn('deskstream: bad message from server', e);
+    }
+  };
+  window.dispatchEvent(new CustomEvent('deskstream-channel', { detail: channel }));
+}
 
 // Frame counter for the status line, from the decoder's own clock.
 let frames = 0;
@@ -73,5 +102,5 @@ setInterval(() => {
   render();
 }, 1000);
 
-window.deskstream = { video: videoStream, state };
+window.deskstream = { video: videoStream, state, input: () => input };
 videoStream.start();

@@ -1,0 +1,45 @@
+// Glue between the input module and the rest of the server: the data channel of each video peer
+// gets an input::InputSession; its Controls land on the session manager.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "config/config.hpp"
+#include "input/desktop.hpp"
+#include "input/session.hpp"
+#include "session/manager.hpp"
+
+namespace ds::app {
+
+class InputWiring final : public input::Controls {
+ public:
+  InputWiring(input::Desktop* desktop, const config::Config& config, std::string encoder)
+      : desktop_(desktop), config_(config), encoder_(std::move(encoder)) {}
+
+  void attach(session::Manager* sessions) { sessions_ = sessions; }
+
+  // session::ManagerOptions::channel_handler
+  std::unique_ptr<session::ChannelHandler> makeChannel(const session::PeerInfo& peer,
+                                                       std::function<void(std::string)> send);
+  // session::ManagerOptions::on_video_hello: resize X to the browser window (Selkies does this
+  // when resize is enabled) before the pipeline starts.
+  void onVideoHello(const session::PeerInfo& peer);
+
+  void setVideoBitrate(int kbps) override;
+  void setAudioBitrate(int bps) override;
+  void setFramerate(int fps) override;
+  void setPointerVisible(bool visible) override;
+  void onScreenResized(int width, int height) override;
+
+ private:
+  input::Desktop* desktop_;
+  const config::Config& config_;
+  std::string encoder_;
+  session::Manager* sessions_ = nullptr;
+  int audio_bitrate_bps_ = 0;
+};
+
+input::Options inputOptions(const config::Config& config);
+
+}  // namespace ds::app
