@@ -23,6 +23,7 @@ import warnings
 
 import yaml
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import kustomize_lite  # noqa: E402
