@@ -93,6 +93,11 @@ class App {
       const auto uris = turn::serverUris(iceSettings(config_), "deskstream", std::chrono::system_clock::now());
       return webrtc::IceServers{uris.stun, uris.turn};
     };
+    audio::AudioOptions ao;  // PulseAudio server: PULSE_SERVER or libpulse's default
+    ao.channels = config_.audio_channels;
+    ao.bitrate_bps = config_.audio_bitrate_bps;
+    ao.packetloss_percent = config_.audio_packetloss_percent;
+    mo.audio = ao;
     sessions_ = std::make_unique<session::Manager>(std::move(mo));
     input_->attach(sessions_.get());
 
@@ -138,9 +143,13 @@ class App {
         case http::Route::kHealthz:
           return text(200, "ok\n");
         case http::Route::kHealth:
-        case http::Route::kReadyz:
+        case http::Route::kReadyz: {
           if (!displayReachable(config_.display)) return text(503, "X display unreachable\n");
-          return text(200, route == http::Route::kHealth ? "OK\n" : "ready\n");
+          // Body stays Selkies' "OK\n"; audio is reported in a header (never unhealthy).
+          auto r = text(200, route == http::Route::kHealth ? "OK\n" : "ready\n");
+          r.headers.emplace_back("X-Deskstream-Audio", sessions_->audioStatus());
+          return r;
+        }
         default:
           return text(404, "not found\n");
       }

@@ -64,7 +64,10 @@ void InputWiring::setVideoBitrate(int kbps) {
   if (sessions_ != nullptr) sessions_->setBitrate(kbps);
 }
 
-void InputWiring::setAudioBitrate(int bps) { audio_bitrate_bps_ = bps; }
+void InputWiring::setAudioBitrate(int bps) {
+  audio_bitrate_bps_ = bps;
+  if (sessions_ != nullptr && sessions_->audio() != nullptr) sessions_->audio()->setBitrate(bps);
+}
 
 void InputWiring::setFramerate(int fps) {
   if (sessions_ != nullptr) sessions_->setFramerate(fps);

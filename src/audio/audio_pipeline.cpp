@@ -1,5 +1,7 @@
 #include "audio/audio_pipeline.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <utility>
 #include <vector>
@@ -197,8 +199,54 @@ Result<GstElement*> AudioPipeline::build() {
   return pipeline;
 }
 
+namespace {
+
+// True when some PulseAudio server could be behind `configured` (or the default): a TCP server,
+// or a unix socket that exists. Default locations: $PULSE_RUNTIME_PATH, $XDG_RUNTIME_DIR/pulse,
+// /run/user/<uid>/pulse, the system /run/pulse, and ~/.config/pulse/*-runtime.
+bool serverMayExist(const std::string& configured) {
+  std::string server = configured;
+  if (server.empty()) {
+    const char* env = g_getenv("PULSE_SERVER");
+    server = env == nullptr ? "" : env;
+  }
+  auto exists = [](const std::string& p) { return g_file_test(p.c_str(), G_FILE_TEST_EXISTS); };
+  if (!server.empty()) {
+    if (server.rfind("unix:", 0) == 0) return exists(server.substr(5));
+    if (server.front() == '/') return exists(server);
+    return true;  // tcp:host, host:port, lists: let libpulse try
+  }
+  std::vector<std::string> candidates;
+  if (const char* rt = g_getenv("PULSE_RUNTIME_PATH")) candidates.push_back(std::string(rt) + "/native");
+  if (const char* xdg = g_getenv("XDG_RUNTIME_DIR")) candidates.push_back(std::string(xdg) + "/pulse/native");
+  candidates.push_back("/run/user/" + std::to_string(getuid()) + "/pulse/native");
+  candidates.push_back("/run/pulse/native");
+  for (const auto& c : candidates) {
+    if (exists(c)) return true;
+  }
+  const std::string config_dir = std::string(g_get_home_dir()) + "/.config/pulse";
+  if (GDir* dir = g_dir_open(config_dir.c_str(), 0, nullptr)) {
+    bool found = false;
+    while (const char* name = g_dir_read_name(dir)) {
+      if (g_str_has_suffix(name, "-runtime") && exists(config_dir + "/" + name + "/native")) found = true;
+    }
+    g_dir_close(dir);
+    if (found) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 void AudioPipeline::attempt() {
   retry_source_ = 0;
+  // pulsesrc leaks its PulseAudio mainloop (a pipe and a thread) when it fails to connect
+  // (GStreamer 1.22 frees it only on READY->NULL, which a failed NULL->READY never reaches):
+  // when the server is a unix socket that does not exist, do not try at all.
+  if (!serverMayExist(options_.server)) {
+    becameUnavailable("no PulseAudio server socket found (set PULSE_SERVER)");
+    return;
+  }
   auto built = build();
   if (!built) {
     becameUnavailable(built.error().message);

@@ -187,13 +187,12 @@ std::vector<Option> build() {
                   "Expected video loss; >0 enables ULPFEC/RED at that percentage",
                   "an integer 0..100", integer(&Config::video_packetloss_percent, 0, 100), false));
   o.push_back(opt("audio_bitrate", "SELKIES_AUDIO_BITRATE", "128000", "Opus bitrate in bit/s",
-                  "an integer 6000..510000", integer(&Config::audio_bitrate_bps, 6000, 510000),
-                  false));
+                  "an integer 6000..510000", integer(&Config::audio_bitrate_bps, 6000, 510000)));
   o.push_back(opt("audio_channels", "SELKIES_AUDIO_CHANNELS", "2", "Audio channels",
-                  "an integer 1..8", integer(&Config::audio_channels, 1, 8), false));
+                  "an integer 1..8", integer(&Config::audio_channels, 1, 8)));
   o.push_back(opt("audio_packetloss_percent", "SELKIES_AUDIO_PACKETLOSS_PERCENT", "0",
                   "Expected audio loss; >0 enables Opus in-band FEC", "an integer 0..100",
-                  integer(&Config::audio_packetloss_percent, 0, 100), false));
+                  integer(&Config::audio_packetloss_percent, 0, 100)));
   o.push_back(opt("enable_clipboard", "SELKIES_ENABLE_CLIPBOARD", "true",
                   "Clipboard sync: true (both ways), false, in (browser to desktop), out "
                   "(desktop to browser)",

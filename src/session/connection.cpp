@@ -42,7 +42,8 @@ void Connection::run(const signalling::Actions& actions) {
 void Connection::startPeer(const signalling::StartPeer& start) {
   info_.meta = start.meta;
   if (start.kind == signalling::PeerKind::kAudio) {
-    log::info(kLog, "peer " + std::to_string(info_.id) + ": audio requested; audio is not available in this build");
+    audio_peer_ = true;
+    startAudio();
     return;
   }
   if (manager_.options_.on_video_hello) manager_.options_.on_video_hello(info_);
@@ -53,6 +54,30 @@ void Connection::startPeer(const signalling::StartPeer& start) {
     return;
   }
   branch_ = std::move(*branch);
+}
+
+void Connection::startAudio() {
+  auto* audio = manager_.audio();
+  if (audio == nullptr || !audio->available()) {
+    // Stay connected: the offer follows when PulseAudio appears (Manager::onAudioState).
+    log::info(kLog, "peer " + std::to_string(info_.id) + ": waiting for audio (" +
+                        manager_.audioStatus() + ")");
+    // Tell the page (its status line shows it); the offer follows when audio is back.
+    ws_->send("ERROR audio unavailable: " + manager_.audioStatus());
+    return;
+  }
+  auto branch = manager_.addAudioPeer(*this);
+  if (!branch) {
+    fail(branch.error().message);
+    return;
+  }
+  branch_ = std::move(*branch);
+}
+
+void Connection::dropAudio(const std::string& reason) {
+  branch_.reset();
+  ws_->send("ERROR " + reason);
+  close(1012, "audio restarting");
 }
 
 void Connection::fail(const std::string& reason) {
@@ -67,6 +92,7 @@ void Connection::close(int code, const std::string& reason) {
 }
 
 void Connection::dropVideo(const std::string& reason) {
+  if (audio_peer_) return;  // audio has its own pipeline
   channel_.reset();
   branch_.reset();
   if (video_peer_) {

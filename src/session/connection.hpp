@@ -17,6 +17,9 @@ class Connection {
   void close(int code, const std::string& reason);
   // The video pipeline is going away: drop the branch and tell the browser to reconnect.
   void dropVideo(const std::string& reason);
+  // Audio peers: create the branch once the audio pipeline streams; drop it when it stops.
+  void startAudio();
+  void dropAudio(const std::string& reason);
   const PeerInfo& info() const { return info_; }
 
  private:
@@ -32,6 +35,7 @@ class Connection {
   std::shared_ptr<webrtc::PeerBranch> branch_;
   std::unique_ptr<ChannelHandler> channel_;
   bool video_peer_ = false;
+  bool audio_peer_ = false;
 };
 
 }  // namespace ds::session

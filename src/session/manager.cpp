@@ -11,11 +11,22 @@ namespace {
 constexpr const char* kLog = "session";
 }
 
-Manager::Manager(ManagerOptions options) : options_(std::move(options)) {}
+Manager::Manager(ManagerOptions options) : options_(std::move(options)) {
+  if (options_.audio) {
+    auto started =
+        audio::AudioPipeline::start(*options_.audio, [this](bool up) { onAudioState(up); });
+    if (started) {
+      audio_ = std::move(*started);
+    } else {
+      log::warn(kLog, "audio disabled: " + started.error().message);
+    }
+  }
+}
 
 Manager::~Manager() {
   connections_.clear();
   video_.reset();
+  audio_.reset();
 }
 
 void Manager::accept(std::shared_ptr<http::WebSocket> ws, const std::string& remote, bool can_control) {
@@ -58,7 +69,7 @@ Result<std::shared_ptr<webrtc::PeerBranch>> Manager::addVideoPeer(Connection& co
     log::info(kLog, "video pipeline started (" + options_.video.encoder + ")");
   }
   const int id = conn.info().id;
-  webrtc::PeerCallbacks cb;
+  webrtc::PeerCallbacks cb = callbacksFor(id);
   auto* manager = this;
   auto with = [manager, id](auto fn) {
     return [manager, id, fn](auto&&... args) {
@@ -66,11 +77,6 @@ Result<std::shared_ptr<webrtc::PeerBranch>> Manager::addVideoPeer(Connection& co
       if (it != manager->connections_.end()) fn(*it->second, args...);
     };
   };
-  cb.on_offer = with([](Connection& c, std::string sdp) { c.run(c.handler_.onOfferCreated(sdp)); });
-  cb.on_candidate = with([](Connection& c, std::string cand, int mline) {
-    c.run(c.handler_.onLocalCandidate(cand, mline));
-  });
-  cb.on_failed = with([](Connection& c, std::string reason) { c.fail(reason); });
   cb.on_connected = with([manager](Connection& c) {
     log::info(kLog, "peer " + std::to_string(c.info().id) + ": media connected");
     if (manager->video_) manager->video_->requestKeyframe();
@@ -90,6 +96,49 @@ Result<std::shared_ptr<webrtc::PeerBranch>> Manager::addVideoPeer(Connection& co
   webrtc::IceServers ice = options_.ice_servers ? options_.ice_servers() : webrtc::IceServers{};
   return webrtc::PeerBranch::create(video_->pipeline(), video_->tee(), std::to_string(id), ice,
                                     std::move(cb));
+}
+
+webrtc::PeerCallbacks Manager::callbacksFor(int id) {
+  webrtc::PeerCallbacks cb;
+  auto* manager = this;
+  auto with = [manager, id](auto fn) {
+    return [manager, id, fn](auto&&... args) {
+      auto it = manager->connections_.find(id);
+      if (it != manager->connections_.end()) fn(*it->second, args...);
+    };
+  };
+  cb.on_offer = with([](Connection& c, std::string sdp) { c.run(c.handler_.onOfferCreated(sdp)); });
+  cb.on_candidate = with([](Connection& c, std::string cand, int mline) {
+    c.run(c.handler_.onLocalCandidate(cand, mline));
+  });
+  cb.on_failed = with([](Connection& c, std::string reason) { c.fail(reason); });
+  cb.on_connected = with([](Connection& c) {
+    log::info(kLog, "peer " + std::to_string(c.info().id) + ": media connected");
+  });
+  return cb;
+}
+
+Result<std::shared_ptr<webrtc::PeerBranch>> Manager::addAudioPeer(Connection& conn) {
+  if (!audio_ || !audio_->available()) return fail(audioStatus());
+  webrtc::IceServers ice = options_.ice_servers ? options_.ice_servers() : webrtc::IceServers{};
+  return webrtc::PeerBranch::create(audio_->pipeline(), audio_->tee(),
+                                    "audio-" + std::to_string(conn.info().id), ice,
+                                    callbacksFor(conn.info().id), webrtc::audioBranch());
+}
+
+void Manager::onAudioState(bool available) {
+  std::vector<int> ids;
+  for (const auto& [id, conn] : connections_) {
+    if (conn->audio_peer_) ids.push_back(id);
+  }
+  for (int id : ids) {
+    auto& conn = *connections_.at(id);
+    if (available) {
+      if (!conn.branch_) conn.startAudio();
+    } else {
+      conn.dropAudio("audio unavailable");  // detaches from the tee now, before it goes
+    }
+  }
 }
 
 void Manager::removeVideoPeer() {

@@ -6,8 +6,10 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "audio/audio_pipeline.hpp"
 #include "core/result.hpp"
 #include "http/websocket.hpp"
 #include "media/video_pipeline.hpp"
@@ -40,6 +42,8 @@ struct ManagerOptions {
       channel_handler;
   // Called when a video peer sends HELLO, before the pipeline starts (e.g. to resize X).
   std::function<void(const PeerInfo&)> on_video_hello;
+  // Desktop audio (browser uid 3, its own pipeline and peer connection); nullopt = no audio.
+  std::optional<audio::AudioOptions> audio;
 };
 
 class Connection;
@@ -53,6 +57,9 @@ class Manager {
 
   // The running pipeline, or nullptr when nobody watches.
   media::VideoPipeline* video() { return video_.get(); }
+  // The audio pipeline (always present when configured, streaming or retrying), or nullptr.
+  audio::AudioPipeline* audio() { return audio_.get(); }
+  std::string audioStatus() const { return audio_ ? audio_->status() : "disabled"; }
   int connections() const { return static_cast<int>(connections_.size()); }
   int videoPeers() const { return video_peers_; }
   uint64_t pipelinesStarted() const { return pipelines_started_; }
@@ -76,12 +83,17 @@ class Manager {
   friend class Connection;
   Result<std::shared_ptr<webrtc::PeerBranch>> addVideoPeer(Connection& conn);
   void removeVideoPeer();
+  Result<std::shared_ptr<webrtc::PeerBranch>> addAudioPeer(Connection& conn);
+  void onAudioState(bool available);
+  // Signalling callbacks shared by video and audio branches of connection `id`.
+  webrtc::PeerCallbacks callbacksFor(int id);
   void remove(int id);
 
   ManagerOptions options_;
   signalling::UidRegistry uids_;
   std::map<int, std::unique_ptr<Connection>> connections_;
   std::unique_ptr<media::VideoPipeline> video_;
+  std::unique_ptr<audio::AudioPipeline> audio_;
   int video_peers_ = 0;
   int next_id_ = 1;
   uint64_t pipelines_started_ = 0;

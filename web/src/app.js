@@ -6,8 +6,10 @@ import { InputCapture } from './input.js';
 const video = document.getElementById('stream');
 const statusEl = document.getElementById('status');
 const playButton = document.getElementById('play');
+const audio = document.getElementById('audio_stream');
+const muteButton = document.getElementById('mute');
 
-const state = { phase: 'connecting', detail: '', fps: 0, width: 0, height: 0 };
+const state = { phase: 'connecting', detail: '', fps: 0, width: 0, height: 0, audio: 'connecting' };
 
 function windowResolution() {
   const ratio = window.devicePixelRatio || 1;
@@ -19,6 +21,7 @@ function render() {
   let text = state.phase;
   if (state.phase === 'live' && state.width) text += ` · ${state.width}×${state.height} · ${state.fps} fps`;
   if (state.detail && state.phase !== 'live') text += ` · ${state.detail}`;
+  if (state.audio !== 'live') text += ` · audio ${state.audio}`;
   statusEl.textContent = text;
   statusEl.className = state.phase === 'live' ? 'live' : state.phase === 'error' ? 'error' : '';
 }
@@ -102,5 +105,32 @@ setInterval(() => {
   render();
 }, 1000);
 
-window.deskstream = { video: videoStream, state, input: () => input };
+// Desktop audio: its own peer connection (uid 3), so its jitter buffer never holds video back.
+// Browsers block autoplay with sound: audio starts muted and the button unmutes it (a click).
+audio.muted = true;
+function renderMute() {
+  muteButton.textContent = audio.muted ? '🔇' : '🔊';
+  muteButton.setAttribute('aria-pressed', String(audio.muted));
+  muteButton.title = audio.muted ? 'Desktop audio muted (click to unmute)' : 'Desktop audio on (click to mute)';
+}
+muteButton.addEventListener('click', () => {
+  audio.muted = !audio.muted;
+  if (!audio.muted) audio.play().catch(() => {});
+  renderMute();
+});
+renderMute();
+const audioStream = new Stream({
+  uid: '3',
+  element: audio,
+  rtcConfig,
+  meta: () => ({ res: '0x0', scale: window.devicePixelRatio || 1 }),
+  onState: (phase, detail = '') => {
+    if (phase === 'blocked') return;  // muted autoplay is allowed; unmuting is a click
+    state.audio = phase === 'error' && /audio unavailable|waiting/.test(detail) ? 'unavailable' : phase;
+    render();
+  },
+});
+
+window.deskstream = { video: videoStream, audio: audioStream, state, input: () => input };
 videoStream.start();
+audioStream.start();
