@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the deskstream image (default localhost/deskstream:dev) with podman --pull=never.
-#   deploy/image/build.sh [--no-base] [--xorg] [--no-cache] [--prebuilt BUILD_DIR] [--tag IMAGE]
+#   deploy/image/build.sh [--no-base] [--xorg] [--no-cache] [--prebuilt BUILD_DIR] [--prune] [--tag IMAGE]
 #   --no-base: do not build the base even if missing; --no-cache: cold app build (timing);
+#   --prune: afterwards remove dangling images (stale layer caches, e.g. of an older base;
+#     also the builder stage cache, so the next full build re-installs the build packages);
 #   --prebuilt BUILD_DIR: skip the builder stage and package `cmake --install BUILD_DIR`
 #     (a tree configured from this repo on Debian 12, e.g. CI's build folder).
 # 1. localhost/base:bookworm via build-base.sh unless already present (cached across CI runs:
@@ -13,15 +15,16 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/podman-env.sh"
 root=$ds_root
-base=1 xorg=false nocache="" prebuilt=""
+base=1 xorg=false nocache="" prebuilt="" prune=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-base) base=0 ;;
     --xorg) xorg=true ;;
     --no-cache) nocache=--no-cache ;;
+    --prune) prune=1 ;;
     --tag) DS_IMAGE=$2; shift ;;
     --prebuilt) prebuilt=$(cd "$2" && pwd); shift ;;
-    *) echo "usage: $0 [--no-base] [--xorg] [--no-cache] [--prebuilt BUILD_DIR] [--tag IMAGE]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--no-base] [--xorg] [--no-cache] [--prebuilt BUILD_DIR] [--prune] [--tag IMAGE]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -47,7 +50,7 @@ if [ -n "$prebuilt" ]; then
 fi
 echo "build: context $(du -sh "$ctx" | cut -f1), building $DS_IMAGE (WITH_XORG=$xorg, app from $stage)"
 log="$root/build-image/podman-build.log"
-if ! podman build --pull=never --layers $nocache -f "$ctx/deploy/image/Dockerfile" \
+if ! podman build --pull=never --layers --force-rm $nocache -f "$ctx/deploy/image/Dockerfile" \
     --build-arg BASE_IMAGE="$DS_BASE_IMAGE" --build-arg WITH_XORG=$xorg --build-arg APP_STAGE=$stage \
     --build-arg BUILD_JOBS="$(nproc)" -t "$DS_IMAGE" "$ctx" >"$log" 2>&1; then
   tail -40 "$log"; echo "build: FAILED (full log: $log)" >&2; exit 1
@@ -60,3 +63,7 @@ else
 fi
 size=$(podman image inspect "$DS_IMAGE" --format '{{.Size}}')
 echo "build: $DS_IMAGE built; base step $((t1 - t0)) s, app step $((t2 - t1)) s, total $((t2 - t0)) s, image $((size / 1000000)) MB"
+if [ $prune = 1 ]; then
+  podman image prune -f >/dev/null
+  echo "build: pruned dangling images; storage $(du -sh "$DS_CONTAINER_DIR" | cut -f1)"
+fi
