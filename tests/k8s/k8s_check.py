@@ -390,6 +390,7 @@ def cmd_schema(_):
 
 def cmd_policy(_):
     failed = 0
+    print(f"renderer: {renderer_choice()} (kubectl = real kustomize; python = tests/k8s/kustomize_lite.py subset)")
     for t in SESSION_TARGETS:
         res = check_docs(render(t), gpu_overlay=t in GPU_TARGETS)
         for check in ALL_CHECKS:
@@ -498,6 +499,7 @@ def mutations():
 
 def cmd_negative(_):
     failed = 0
+    print(f"renderer: {renderer_choice()} (kubectl = real kustomize; python = tests/k8s/kustomize_lite.py subset)")
     # 1. Policy: each mutation of the good nvidia session must trip exactly the intended check.
     good = render("nvidia")
     base_res = check_docs(good, gpu_overlay=True)
