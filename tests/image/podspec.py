@@ -49,13 +49,13 @@ def session_pod(target):
     raise SystemExit(f"no pod in {target}")
 
 
-def test_public_key(path):
-    """A throwaway EC P-256 public key (PEM) for DESKSTREAM_JWT_PUBLIC_KEY_FILE."""
-    key = path + ".key"
-    subprocess.run(["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key], check=True,
-                   capture_output=True)
-    subprocess.run(["openssl", "ec", "-in", key, "-pubout", "-out", path], check=True, capture_output=True)
-    os.remove(key)
+def test_public_key(path, private_path):
+    """A throwaway EC P-256 key pair: the public half (PEM) for DESKSTREAM_JWT_PUBLIC_KEY_FILE
+    inside the container, the private half kept outside it (private_path) so a test can mint
+    tokens (`deskstream token --key <private_path> ...`, docs/access.md)."""
+    subprocess.run(["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", private_path],
+                   check=True, capture_output=True)
+    subprocess.run(["openssl", "ec", "-in", private_path, "-pubout", "-out", path], check=True, capture_output=True)
 
 
 def build(target, port, workdir, image, extra_env):
@@ -143,7 +143,7 @@ def build(target, port, workdir, image, extra_env):
                 p = os.path.join(host, item["path"])
                 if item["key"].endswith(".pem"):
                     if not os.path.exists(p):
-                        test_public_key(p)
+                        test_public_key(p, os.path.join(workdir, "jwt-signing-key.pem"))
                 else:
                     with open(p, "w", encoding="utf-8") as f:
                         f.write("test")
@@ -165,7 +165,8 @@ def build(target, port, workdir, image, extra_env):
                 "period": pr.get("periodSeconds", 10), "timeout": pr.get("timeoutSeconds", 1),
                 "failureThreshold": pr.get("failureThreshold", 3), "initialDelay": pr.get("initialDelaySeconds", 0),
             }
-    return {"args": args, "name": name, "grace": spec.get("terminationGracePeriodSeconds", 30),
+    key = os.path.join(workdir, "jwt-signing-key.pem")
+    return {"args": args, "name": name, "signing_key": key if os.path.exists(key) else None, "grace": spec.get("terminationGracePeriodSeconds", 30),
             "probes": probes, "env": env, "uid": uid}
 
 

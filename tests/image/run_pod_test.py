@@ -207,7 +207,11 @@ def main(argv):
         variant, port = argv[2], int(argv[3])
         spec = start(variant, port, wait="--no-wait" not in argv)
         print(f"http://127.0.0.1:{port}/")
-        print(f"container {spec['name']} (stop: tests/image/stop_pod.sh {variant} {port})", file=sys.stderr)
+        print(f"container {spec['name']} (stop: tests/image/stop_pod.sh {variant} {port}); "
+              f"pod spec and env: {workdir_for(variant, port)}/pod.json", file=sys.stderr)
+        if spec.get("signing_key"):
+            print(f"JWT signing key (matches the pod's DESKSTREAM_JWT_PUBLIC_KEY_FILE): {spec['signing_key']}",
+                  file=sys.stderr)
         return 0
     if cmd == "stop":
         variant, port = argv[2], int(argv[3])
