@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Run the deskstream image the way Kubernetes would run the session pod, and check it.
 
-  run_pod_test.py test  [target ...]   default targets: cpu example cpu-nvenc nvidia
+  run_pod_test.py test  [target ...]   default targets: cpu example cpu-nvenc nvidia broken
   run_pod_test.py start <target> <port> [--no-wait]   (tests/image/start_pod.sh)
   run_pod_test.py stop  <target> <port>               (tests/image/stop_pod.sh)
 
 Targets: cpu (overlay), nvidia (overlay), example (examples/selkies-style-pod.yaml),
 cpu-nvenc (cpu overlay with SELKIES_ENCODER=nvh264enc: no NVIDIA here, must fall back),
-cpu-xorg (cpu overlay with X_SERVER=xorg; needs an image built with build.sh --xorg).
+cpu-xorg (cpu overlay with X_SERVER=xorg; needs an image built with build.sh --xorg),
+broken (negative: deskstream replaced by `false`; the test must see it fail).
 The pod spec is rendered from deploy/kubernetes and translated by podspec.py (env, user,
 read-only root fs, tmpfs /dev/shm with its sizeLimit, emptyDirs, PVC, secrets, memory limit).
 Per target the test asserts: the startup probe path answers 2xx/3xx within the startup
@@ -42,6 +43,9 @@ VARIANTS = {
     "cpu-nvenc": ("cpu", {"SELKIES_ENCODER": "nvh264enc"}),
     # Only with an image built by `deploy/image/build.sh --xorg` (DS_IMAGE=...).
     "cpu-xorg": ("cpu", {"X_SERVER": "xorg"}),
+    # Negative: deskstream exits at once; the start-up check must fail and the container must
+    # stop with a non-zero status (the entrypoint's child-death rule).
+    "broken": ("cpu", {"DESKSTREAM_CMD": "false"}),
 }
 FALLBACK_RE = re.compile(r"fall(ing|s)?[ -]?back.*x264enc|x264enc.*fall(ing|s)?[ -]?back", re.I)
 
@@ -195,6 +199,21 @@ def test_variant(variant):
     return fails
 
 
+def test_broken():
+    """The harness must be able to fail: a pod whose deskstream dies must not pass."""
+    port = free_port()
+    spec = start("broken", port, wait=False)
+    try:
+        ok, msg = wait_startup(spec, port)
+        podman("wait", spec["name"], check=False, timeout=60)
+        code = podman("inspect", "-f", "{{.State.ExitCode}}", spec["name"], check=False).stdout.strip()
+        good = (not ok) and code not in ("", "0")
+        print(f"  [{'ok' if good else 'FAIL'}] broken: dead deskstream detected ({msg}; exit status {code})", flush=True)
+        return [] if good else ["negative check did not fail"]
+    finally:
+        cleanup(spec["name"], "broken", port)
+
+
 def main(argv):
     global ENV
     if shutil.which("podman") is None:
@@ -225,10 +244,10 @@ def main(argv):
         return 1
     created = podman("image", "inspect", "-f", "{{.Created}}", image, check=False).stdout.strip()
     print(f"image {image} (created {created})")
-    variants = argv[2:] or ["cpu", "example", "cpu-nvenc", "nvidia"]
+    variants = argv[2:] or ["cpu", "example", "cpu-nvenc", "nvidia", "broken"]
     fails = []
     for v in variants:
-        fails += test_variant(v)
+        fails += test_broken() if v == "broken" else test_variant(v)
     print("pod test: all checks pass" if not fails else f"pod test: {len(fails)} failures")
     return 1 if fails else 0
 
