@@ -10,7 +10,12 @@
 #include <sstream>
 #include <thread>
 
+#include "app/access.hpp"
 #include "app/input_wiring.hpp"
+#include "auth/jwt_config.hpp"
+#include "auth/mint.hpp"
+#include "auth/transport.hpp"
+#include "config/options.hpp"
 #include "app/startup.hpp"
 #include "config/config.hpp"
 #include "core/log.hpp"
@@ -54,7 +59,8 @@ http::Response text(int status, std::string body) {
 // Everything that lives for the whole run, in construction order.
 class App {
  public:
-  explicit App(config::Config config) : config_(std::move(config)) {}
+  App(config::Config config, std::unique_ptr<auth::Verifier> verifier)
+      : config_(std::move(config)), access_(config_, std::move(verifier)) {}
 
   Status start() {
     if (auto st = waitForDisplay(config_.display, std::chrono::seconds(10)); !st) return st;
@@ -108,6 +114,7 @@ class App {
     so.https = config_.enable_https;
     so.cert_file = config_.https_cert;
     so.key_file = config_.https_key;
+    so.websocket_protocols = {std::string(auth::kWebSocketProtocol)};
     log::info(kLog, "web client from " + so.web_root);
     auto server = http::Server::start(so, handlers());
     if (!server) return Unexpected<Error>{server.error()};
@@ -124,19 +131,8 @@ class App {
  private:
   http::Handlers handlers() {
     http::Handlers h;
-    h.authorize = [this](const http::Request& req, http::Route) -> std::optional<http::Response> {
-      if (!config_.enable_basic_auth) return std::nullopt;
-      const auto header = req.header("Authorization");
-      if (header) {
-        const auto creds = http::parseBasic(*header);
-        if (creds && http::credentialsMatch(*creds, config_.basic_auth_user, config_.basic_auth_password)) {
-          return std::nullopt;
-        }
-        log::info("auth", "basic auth failed from " + req.remoteAddress());
-      }
-      auto r = text(401, "authentication required\n");
-      r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"deskstream\", charset=\"UTF-8\"");
-      return r;
+    h.authorize = [this](const http::Request& req, http::Route route) {
+      return access_.authorize(req, route);
     };
     h.probe = [this](const http::Request&, http::Route route) {
       switch (route) {
@@ -155,20 +151,29 @@ class App {
       }
     };
     h.turn = [this](const http::Request& req) {
-      const std::string user =
-          req.header(config_.turn_rest_username_auth_header.c_str()).value_or("username");
+      // The TURN REST user: the token's subject with JWT, else Selkies' header (or "username").
+      std::string user = req.header(config_.turn_rest_username_auth_header.c_str()).value_or("username");
+      if (access_.jwtEnabled()) {
+        if (auto id = access_.identify(req)) user = id->subject;
+      }
       auto json = turn::buildRtcConfig(iceSettings(config_), user, std::chrono::system_clock::now(),
                                        readIfExists(config_.rtc_config_json));
       if (!json) return text(500, json.error().message + "\n");
       return http::Response{200, "application/json", *json, {}};
     };
     h.websocket = [this](std::shared_ptr<http::WebSocket> ws, const http::Request& req) {
-      sessions_->accept(std::move(ws), req.remoteAddress(), true);
+      const auto id = access_.identify(req);
+      if (!id) {  // authorize() already refused it; the credentials expired in between
+        ws->close(4401, "unauthorized");
+        return;
+      }
+      sessions_->accept(std::move(ws), req.remoteAddress(), id->can_control);
     };
     return h;
   }
 
   config::Config config_;
+  Access access_;
   std::string encoder_;
   std::unique_ptr<input::Desktop> desktop_;
   std::unique_ptr<InputWiring> input_;
@@ -179,12 +184,20 @@ class App {
 }  // namespace
 
 int run(int argc, char** argv) {
+  if (argc > 1 && std::string_view(argv[1]) == "token") return auth::runTokenCommand(argc - 1, argv + 1);
+  std::vector<config::Option> extra;
+  for (const auto& o : auth::jwtEnvOptions()) {
+    std::string flag(o.flag);
+    while (!flag.empty() && flag.front() == '-') flag.erase(flag.begin());
+    extra.push_back(config::extraOption(flag, std::string(o.name), std::string(o.default_value),
+                                        std::string(o.help), o.name.find("SECRET") != std::string_view::npos));
+  }
   std::string help;
   auto loaded = config::load(argc, argv, [](std::string_view name) -> std::optional<std::string> {
     const char* v = std::getenv(std::string(name).c_str());
     if (v == nullptr) return std::nullopt;
     return std::string(v);
-  }, &help);
+  }, &help, extra);
   if (!loaded) {
     if (loaded.error().message == "help") {
       std::fputs(help.c_str(), stdout);
@@ -194,11 +207,34 @@ int run(int argc, char** argv) {
     return 2;
   }
   if (loaded->config.debug) log::setLevel(log::Level::kDebug);
+  const auto& extras = loaded->config.extra;
+  auto jwt = auth::configFromEnv([&extras](std::string_view name) -> std::optional<std::string> {
+    auto it = extras.find(std::string(name));
+    if (it == extras.end()) return std::nullopt;
+    return it->second;
+  });
+  if (!jwt) {
+    std::fprintf(stderr, "deskstream: %s\n", jwt.error().message.c_str());
+    return 2;
+  }
   gst_init(nullptr, nullptr);
   logSettings(*loaded);
   waitForReadyFile(loaded->config);
 
-  App app(loaded->config);
+  std::unique_ptr<auth::Verifier> verifier;
+  if (jwt->enabled()) {
+    auto created = auth::Verifier::create(*jwt);
+    if (!created) {
+      std::fprintf(stderr, "deskstream: %s\n", created.error().message.c_str());
+      return 2;
+    }
+    verifier = std::move(*created);
+    verifier->refreshKeys([](Status st) {
+      if (!st) log::warn("auth", "JWKS fetch failed: " + st.error().message);
+    });
+    log::info(kLog, "JWT access control on");
+  }
+  App app(loaded->config, std::move(verifier));
   if (auto st = app.start(); !st) {
     std::fprintf(stderr, "deskstream: %s\n", st.error().message.c_str());
     return 1;

@@ -36,8 +36,9 @@ std::string_view toString(ClipboardMode mode) {
 }
 
 Result<Loaded> load(int argc, const char* const* argv, const GetEnv& getenv,
-                    std::string* help_out) {
-  const auto& table = options();
+                    std::string* help_out, const std::vector<Option>& extra) {
+  std::vector<Option> table = options();
+  table.insert(table.end(), extra.begin(), extra.end());
   CLI::App app{"deskstream: stream a Linux desktop to a browser over WebRTC (Selkies-compatible)",
                "deskstream"};
   app.set_help_flag("-h,--help", "Print this help and exit");
@@ -77,6 +78,7 @@ Result<Loaded> load(int argc, const char* const* argv, const GetEnv& getenv,
       from_default = true;
       source = o.env;
     }
+    if (from_default && o.extra) continue;  // unset module option: the module's own default
     if (!o.apply(loaded.config, text)) {
       return fail(source + "=\"" + (o.secret ? std::string("***") : text) +
                   "\" is not valid: expected " + o.accepted);

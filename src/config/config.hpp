@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -78,6 +79,9 @@ struct Config {
   // deskstream's own settings (DESKSTREAM_*).
   std::string display;  // DISPLAY
   bool force_relay = false;
+  // Values of options contributed by other modules (e.g. DESKSTREAM_JWT_*), by env name; only
+  // the ones that were set.
+  std::map<std::string, std::string> extra;
 };
 
 // Where a value came from, for the startup log.
@@ -99,7 +103,11 @@ using GetEnv = std::function<std::optional<std::string>(std::string_view)>;
 // Parses argv (CLI flags win over env vars, env vars over defaults) and validates every value.
 // Returns an error naming the variable and the accepted values. `--help` output goes to
 // `help_out` and returns an error with message "help".
-Result<Loaded> load(int argc, const char* const* argv, const GetEnv& getenv, std::string* help_out);
+struct Option;
+// `extra` options (other modules' settings) are parsed like the table's own: their values land
+// in Config::extra when set by flag or environment.
+Result<Loaded> load(int argc, const char* const* argv, const GetEnv& getenv, std::string* help_out,
+                    const std::vector<Option>& extra = {});
 
 // Rejects combinations that are individually valid but unusable together.
 Status validateCombination(const Config& config);

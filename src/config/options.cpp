@@ -60,8 +60,16 @@ std::string join(const std::vector<std::string>& v) {
 
 Option opt(std::string flag, std::string env, std::string def, std::string help, std::string accepted,
            Apply apply, bool supported = true, bool secret = false) {
-  return Option{std::move(flag), std::move(env),     std::move(def), std::move(help),
-                std::move(accepted), supported, secret, std::move(apply)};
+  Option o;
+  o.flag = std::move(flag);
+  o.env = std::move(env);
+  o.default_text = std::move(def);
+  o.help = std::move(help);
+  o.accepted = std::move(accepted);
+  o.supported = supported;
+  o.secret = secret;
+  o.apply = std::move(apply);
+  return o;
 }
 
 constexpr const char* kBool = "true or false";
@@ -246,6 +254,18 @@ std::vector<Option> build() {
 }
 
 }  // namespace
+
+Option extraOption(std::string flag, std::string env, std::string default_text, std::string help,
+                   bool secret) {
+  Option o = opt(std::move(flag), env, std::move(default_text), std::move(help), kAnyText,
+                 [env](Config& c, std::string_view v) {
+                   c.extra[env] = std::string(v);
+                   return true;
+                 },
+                 true, secret);
+  o.extra = true;
+  return o;
+}
 
 const std::vector<Option>& options() {
   static const std::vector<Option> table = build();

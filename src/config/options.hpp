@@ -18,10 +18,15 @@ struct Option {
   std::string accepted;  // human text for errors, e.g. "an integer 1..65535"
   bool supported = true;  // false: validated, reported "not yet supported" when set
   bool secret = false;    // masked in the startup log
+  bool extra = false;     // contributed by another module; stored in Config::extra
   // Parses `text` into the config; returns false when the text is not acceptable.
   std::function<bool(Config&, std::string_view)> apply;
 };
 
 const std::vector<Option>& options();
+
+// An option of another module: free text stored in Config::extra[env] when set.
+Option extraOption(std::string flag, std::string env, std::string default_text, std::string help,
+                   bool secret = false);
 
 }  // namespace ds::config

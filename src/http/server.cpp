@@ -93,7 +93,10 @@ class SoupServerImpl final : public Server {
       g_object_unref(cert);
     }
     soup_server_add_handler(server_, nullptr, &SoupServerImpl::onRequest, this, nullptr);
-    soup_server_add_websocket_handler(server_, nullptr, nullptr, nullptr,
+    for (const auto& p : options_.websocket_protocols) protocols_.push_back(const_cast<char*>(p.c_str()));
+    protocols_.push_back(nullptr);
+    soup_server_add_websocket_handler(server_, nullptr, nullptr,
+                                      options_.websocket_protocols.empty() ? nullptr : protocols_.data(),
                                       &SoupServerImpl::onWebSocket, this, nullptr);
     GInetAddress* inet = g_inet_address_new_from_string(options_.addr.c_str());
     if (inet == nullptr) return fail("SELKIES_ADDR=\"" + options_.addr + "\" is not an IP address");
@@ -193,6 +196,7 @@ class SoupServerImpl final : public Server {
   ServerOptions options_;
   Handlers handlers_;
   SoupServer* server_ = nullptr;
+  std::vector<char*> protocols_;  // NULL-terminated view of options_.websocket_protocols
   int port_ = 0;
 };
 

@@ -52,6 +52,8 @@ struct ServerOptions {
   bool https = false;
   std::string cert_file;
   std::string key_file;
+  // Subprotocols the server may select (a client that offers one of them gets it back).
+  std::vector<std::string> websocket_protocols;
 };
 
 class Server {

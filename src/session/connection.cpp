@@ -8,7 +8,10 @@ constexpr const char* kLog = "session";
 }
 
 Connection::Connection(Manager& manager, std::shared_ptr<http::WebSocket> ws, PeerInfo info)
-    : manager_(manager), ws_(std::move(ws)), info_(std::move(info)), handler_(manager.uids_) {}
+    : manager_(manager),
+      ws_(std::move(ws)),
+      info_(std::move(info)),
+      handler_(manager.uids_, /*exclusive=*/info_.can_control) {}
 
 Connection::~Connection() {
   channel_.reset();

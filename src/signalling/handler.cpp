@@ -42,13 +42,14 @@ Actions Handler::onHello(const Hello& hello) {
   } else {
     return error("peer '" + hello.uid + "' not found: use 1 (video) or 3 (audio)");
   }
-  if (!registry_.acquire(hello.uid)) {
+  if (exclusive_ && !registry_.acquire(hello.uid)) {
     ++errors_;
     state_ = State::kClosed;
     return {SendText{"ERROR peer '" + hello.uid + "' busy"},
             CloseConnection{1008, "peer id already connected"}};
   }
   uid_ = hello.uid;
+  holds_uid_ = exclusive_;
   state_ = State::kRegistered;
   return {SendText{"HELLO"}, StartPeer{kind, hello.meta}};
 }
@@ -83,7 +84,8 @@ Actions Handler::onLocalCandidate(std::string_view candidate, int mline_index) {
 }
 
 void Handler::onClosed() {
-  if (!uid_.empty()) registry_.release(uid_);
+  if (holds_uid_) registry_.release(uid_);
+  holds_uid_ = false;
   uid_.clear();
   state_ = State::kClosed;
 }

@@ -54,7 +54,10 @@ class Handler {
  public:
   enum class State { kAwaitHello, kRegistered, kOfferSent, kAnswered, kClosed };
 
-  explicit Handler(UidRegistry& registry) : registry_(registry) {}
+  // `exclusive`: this connection takes its uid (one controller per uid); view-only connections
+  // pass false and may join while the uid is held.
+  explicit Handler(UidRegistry& registry, bool exclusive = true)
+      : registry_(registry), exclusive_(exclusive) {}
   ~Handler() { onClosed(); }
   Handler(const Handler&) = delete;
   Handler& operator=(const Handler&) = delete;
@@ -79,6 +82,8 @@ class Handler {
   Actions onIce(const IceCandidate& ice);
 
   UidRegistry& registry_;
+  bool exclusive_;
+  bool holds_uid_ = false;
   State state_ = State::kAwaitHello;
   std::string uid_;
   int errors_ = 0;

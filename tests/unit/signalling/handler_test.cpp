@@ -87,6 +87,19 @@ TEST(Handler, DuplicateUidIsBusyAndReleasedOnClose) {
   EXPECT_NE(find<StartPeer>(third.onText("HELLO 1")), nullptr);
 }
 
+TEST(Handler, ViewersJoinWhileTheControllerHoldsTheUid) {
+  UidRegistry reg;
+  Handler controller(reg);
+  EXPECT_NE(find<StartPeer>(controller.onText("HELLO 1")), nullptr);
+  {
+    Handler viewer(reg, /*exclusive=*/false);
+    EXPECT_NE(find<StartPeer>(viewer.onText("HELLO 1")), nullptr);
+  }
+  EXPECT_TRUE(reg.held("1"));  // the viewer leaving does not free the controller's uid
+  Handler second_controller(reg);
+  EXPECT_TRUE(sentError(second_controller.onText("HELLO 1")));
+}
+
 TEST(Handler, UnknownUidAndSecondHello) {
   UidRegistry reg;
   Handler h(reg);
