@@ -1,0 +1,75 @@
+// Issue 4, TURN for real: Debian's coturn on loopback with use-auth-secret; the browser is forced
+// to relay; the stream flows through the relay; wrong credentials get no stream.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  startXvfb, xsetroot, startDeskstream, launchBrowser, waitFramesDecoded, framesDecoded, waitFor, stopAll, sleep, freePort,
+} from './lib/harness.mjs';
+
+after(stopAll);
+
+async function startCoturn(secret) {
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ds-turn-'));
+  // Loopback is the only network here, so loopback peers must be allowed; every private and
+  // link-local range stays denied, as in the production DaemonSet.
+  const args = [
+    '-n', '--listening-ip=127.0.0.1', '--relay-ip=127.0.0.1', `--listening-port=${port}`,
+    '--use-auth-secret', `--static-auth-secret=${secret}`, '--realm=deskstream.test',
+    '--min-port=49160', '--max-port=49200', '--allow-loopback-peers', '--no-cli', '--no-tls', '--no-dtls',
+    '--denied-peer-ip=10.0.0.0-10.255.255.255', '--denied-peer-ip=172.16.0.0-172.31.255.255',
+    '--denied-peer-ip=192.168.0.0-192.168.255.255', '--denied-peer-ip=169.254.0.0-169.254.255.255',
+    `--pidfile=${dir}/turn.pid`, `--log-file=${dir}/turn.log`, '--simple-log', '--no-stdout-log', '-v',
+  ];
+  const proc = spawn('turnserver', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  await sleep(700);
+  assert.equal(proc.exitCode, null, 'turnserver is running');
+  return { port, proc, log: path.join(dir, 'turn.log') };
+}
+
+async function selectedCandidateTypes(page) {
+  return page.evaluate(async () => {
+    const stats = await window.deskstream.video.pc.getStats();
+    let pair = null;
+    stats.forEach((s) => { if (s.type === 'transport' && s.selectedCandidatePairId) pair = stats.get(s.selectedCandidatePairId); });
+    if (!pair) return null;
+    return [stats.get(pair.localCandidateId)?.candidateType, stats.get(pair.remoteCandidateId)?.candidateType];
+  });
+}
+
+test('the stream flows through coturn when relay is forced; wrong credentials fail', async (t) => {
+  const secret = 'turn-test-secret';
+  const turn = await startCoturn(secret);
+  t.after(() => turn.proc.kill());
+  const x = await startXvfb(640, 360);
+  xsetroot(x.display, '#aa5500');
+  const env = {
+    SELKIES_TURN_HOST: '127.0.0.1', SELKIES_TURN_PORT: String(turn.port), SELKIES_TURN_PROTOCOL: 'udp',
+    SELKIES_TURN_SHARED_SECRET: secret, DESKSTREAM_FORCE_RELAY: 'true',
+  };
+  const ds = await startDeskstream(x.display, env);
+  const browser = await launchBrowser();
+  t.after(() => browser.close());
+  const page = await browser.newPage();
+  await page.goto(ds.url);
+  const config = await page.evaluate(async () => (await fetch('turn')).json());
+  assert.equal(config.iceTransportPolicy, 'relay');
+  await waitFramesDecoded(page, 5, 20000);
+  const types = await selectedCandidateTypes(page);
+  assert.equal(types[0], 'relay', `browser side of the selected pair is a relay candidate (${types})`);
+  await page.close();
+
+  // Wrong secret on the deskstream side: the credentials it hands out are refused by coturn.
+  ds.proc.kill('SIGTERM');
+  await new Promise((r) => ds.proc.once('exit', r));
+  const bad = await startDeskstream(x.display, { ...env, SELKIES_TURN_SHARED_SECRET: 'wrong-secret' });
+  const page2 = await browser.newPage();
+  await page2.goto(bad.url);
+  await sleep(6000);
+  assert.equal(await framesDecoded(page2), 0, 'no frames without valid TURN credentials');
+  assert.doesNotMatch(await page2.textContent('#status'), /^live/);
+});
