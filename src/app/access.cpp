@@ -1,5 +1,6 @@
 #include "app/access.hpp"
 
+#include "auth/refresh.hpp"
 #include "auth/transport.hpp"
 #include "core/log.hpp"
 
@@ -108,6 +109,30 @@ std::optional<http::Response> Access::authorize(const http::Request& req, http::
   if (id) return std::nullopt;
   log::info(kLog, "refused " + std::string(req.path()) + " from " + req.remoteAddress() + ": " + id.error().message);
   return unauthorized(id.error().message);
+}
+
+session::Lease Access::leaseFor(std::chrono::system_clock::time_point expires_at) const {
+  auth::Principal p;
+  p.expires_at = expires_at;
+  const auto plan = auth::planExpiry(p, std::chrono::system_clock::now());
+  return session::Lease{expires_at, plan.warn_at, plan.disconnect_at};
+}
+
+Result<session::Refreshed> Access::refresh(const session::PeerInfo& peer, const std::string& token) {
+  if (!verifier_) return fail("refresh: JWT is not enabled");
+  auto fresh = verifier_->verifyNow(token);
+  if (!fresh) return Unexpected<Error>{fresh.error()};
+  auth::Principal current;
+  current.subject = peer.subject;
+  current.role = peer.can_control ? auth::Role::kControl : auth::Role::kView;
+  current.expires_at = peer.lease ? peer.lease->expires_at : std::chrono::system_clock::now();
+  auto accepted = auth::acceptRefresh(current, *fresh);
+  if (!accepted) return Unexpected<Error>{accepted.error()};
+  const auto exp = std::chrono::duration_cast<std::chrono::seconds>(accepted->expires_at.time_since_epoch()).count();
+  // The role of a live connection is fixed when it opens; a changed role applies on reconnect.
+  return session::Refreshed{leaseFor(accepted->expires_at),
+                            "{\"expires_at\":" + std::to_string(exp) + ",\"role\":\"" +
+                                std::string(auth::roleName(peer.can_control ? auth::Role::kControl : auth::Role::kView)) + "\"}"};
 }
 
 }  // namespace ds::app

@@ -12,6 +12,7 @@
 #include "auth/verifier.hpp"
 #include "config/config.hpp"
 #include "http/server.hpp"
+#include "session/manager.hpp"
 
 namespace ds::app {
 
@@ -32,6 +33,10 @@ class Access {
   std::optional<http::Response> authorize(const http::Request& req, http::Route route);
   // The identity of an already-authorized request (WebSocket accept, /turn user).
   std::optional<Identity> identify(const http::Request& req);
+  // Timers of a token-admitted connection (warn 60 s before exp, disconnect 30 s after).
+  session::Lease leaseFor(std::chrono::system_clock::time_point expires_at) const;
+  // `AUTH <token>` on a live connection: same subject, later expiry (auth::acceptRefresh).
+  Result<session::Refreshed> refresh(const session::PeerInfo& peer, const std::string& token);
 
  private:
   Result<Identity> identifyOrError(const http::Request& req);

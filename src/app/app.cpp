@@ -92,6 +92,9 @@ class App {
       return input_->makeChannel(peer, std::move(send));
     };
     mo.on_video_hello = [this](const session::PeerInfo& peer) { input_->onVideoHello(peer); };
+    mo.refresh = [this](const session::PeerInfo& peer, std::string token) {
+      return access_.refresh(peer, token);
+    };
     mo.video.display = config_.display;
     mo.video.encoder = encoder_;
     mo.video.params = params;
@@ -167,7 +170,12 @@ class App {
         ws->close(4401, "unauthorized");
         return;
       }
-      sessions_->accept(std::move(ws), req.remoteAddress(), id->can_control);
+      session::PeerInfo info;
+      info.remote = req.remoteAddress();
+      info.can_control = id->can_control;
+      info.subject = id->subject;
+      if (id->expires_at) info.lease = access_.leaseFor(*id->expires_at);
+      sessions_->accept(std::move(ws), std::move(info));
     };
     return h;
   }

@@ -1,5 +1,7 @@
 #include "session/connection.hpp"
 
+#include <glib.h>
+
 #include "core/log.hpp"
 
 namespace ds::session {
@@ -11,16 +13,78 @@ Connection::Connection(Manager& manager, std::shared_ptr<http::WebSocket> ws, Pe
     : manager_(manager),
       ws_(std::move(ws)),
       info_(std::move(info)),
-      handler_(manager.uids_, /*exclusive=*/info_.can_control) {}
+      handler_(manager.uids_, /*exclusive=*/info_.can_control) {
+  scheduleLease();
+}
 
 Connection::~Connection() {
+  cancelLease();
   channel_.reset();
   branch_.reset();
   if (video_peer_) manager_.removeVideoPeer();
   handler_.onClosed();
 }
 
-void Connection::onText(std::string_view text) { run(handler_.onText(text)); }
+void Connection::onText(std::string_view text) {
+  // Token refresh (docs/access.md §6) is consumed here, never relayed to the state machine.
+  if (text.rfind("AUTH ", 0) == 0) {
+    onAuth(text.substr(5));
+    return;
+  }
+  run(handler_.onText(text));
+}
+
+void Connection::onAuth(std::string_view token) {
+  if (!info_.lease || !manager_.options_.refresh) {
+    ws_->send("AUTH_ERROR refresh: this connection was not admitted by a token");
+    return;
+  }
+  auto refreshed = manager_.options_.refresh(info_, std::string(token));
+  if (!refreshed) {
+    log::info(kLog, "peer " + std::to_string(info_.id) + ": token refresh refused: " + refreshed.error().message);
+    ws_->send("AUTH_ERROR " + refreshed.error().message);
+    return;
+  }
+  info_.lease = refreshed->lease;
+  scheduleLease();
+  ws_->send("AUTH_OK " + refreshed->ok_json);
+}
+
+namespace {
+guint secondsFromNow(std::chrono::system_clock::time_point t) {
+  const auto left = std::chrono::duration_cast<std::chrono::seconds>(t - std::chrono::system_clock::now()).count();
+  return static_cast<guint>(std::max<long long>(0, left));
+}
+int64_t unixSeconds(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+}  // namespace
+
+void Connection::cancelLease() {
+  if (warn_source_ != 0) g_source_remove(warn_source_);
+  if (expire_source_ != 0) g_source_remove(expire_source_);
+  warn_source_ = expire_source_ = 0;
+}
+
+void Connection::scheduleLease() {
+  cancelLease();
+  if (!info_.lease) return;
+  warn_source_ = g_timeout_add_seconds(secondsFromNow(info_.lease->warn_at), [](gpointer self) -> gboolean {
+    auto* c = static_cast<Connection*>(self);
+    c->warn_source_ = 0;
+    c->ws_->send("AUTH_EXPIRING {\"expires_at\":" + std::to_string(unixSeconds(c->info_.lease->expires_at)) +
+                 ",\"disconnect_at\":" + std::to_string(unixSeconds(c->info_.lease->disconnect_at)) + "}");
+    return G_SOURCE_REMOVE;
+  }, this);
+  expire_source_ = g_timeout_add_seconds(secondsFromNow(info_.lease->disconnect_at), [](gpointer self) -> gboolean {
+    auto* c = static_cast<Connection*>(self);
+    c->expire_source_ = 0;
+    log::info(kLog, "peer " + std::to_string(c->info_.id) + ": token expired; disconnecting");
+    c->ws_->send("AUTH_EXPIRED");
+    c->close(4401, "token expired");
+    return G_SOURCE_REMOVE;
+  }, this);
+}
 
 void Connection::run(const signalling::Actions& actions) {
   for (const auto& action : actions) {

@@ -27,6 +27,9 @@ class Connection {
   void run(const signalling::Actions& actions);
   void startPeer(const signalling::StartPeer& start);
   void fail(const std::string& reason);
+  void onAuth(std::string_view token);
+  void scheduleLease();
+  void cancelLease();
 
   Manager& manager_;
   std::shared_ptr<http::WebSocket> ws_;
@@ -36,6 +39,8 @@ class Connection {
   std::unique_ptr<ChannelHandler> channel_;
   bool video_peer_ = false;
   bool audio_peer_ = false;
+  unsigned warn_source_ = 0;
+  unsigned expire_source_ = 0;
 };
 
 }  // namespace ds::session

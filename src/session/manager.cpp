@@ -29,9 +29,10 @@ Manager::~Manager() {
   audio_.reset();
 }
 
-void Manager::accept(std::shared_ptr<http::WebSocket> ws, const std::string& remote, bool can_control) {
+void Manager::accept(std::shared_ptr<http::WebSocket> ws, PeerInfo info) {
   const int id = next_id_++;
-  PeerInfo info{id, remote, can_control, {}};
+  info.id = id;
+  const std::string remote = info.remote;
   auto conn = std::make_unique<Connection>(*this, ws, info);
   Connection* raw = conn.get();
   connections_[id] = std::move(conn);

@@ -3,6 +3,7 @@
 // stops it with the last. Main-loop thread only.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -27,11 +28,26 @@ class ChannelHandler {
   virtual void onMessage(std::string_view text) = 0;
 };
 
+// How long a token-admitted connection may stay (docs/access.md §6).
+struct Lease {
+  std::chrono::system_clock::time_point expires_at;
+  std::chrono::system_clock::time_point warn_at;        // send AUTH_EXPIRING
+  std::chrono::system_clock::time_point disconnect_at;  // send AUTH_EXPIRED, close 4401
+};
+
 struct PeerInfo {
   int id;                   // connection id, unique per process
   std::string remote;       // remote address
   bool can_control = true;  // false: view-only
   signalling::ClientMeta meta;
+  std::string subject;          // who (token sub, Basic user, "anonymous")
+  std::optional<Lease> lease;   // set when a token admitted the connection
+};
+
+// The answer to an `AUTH <token>` refresh on the signalling socket.
+struct Refreshed {
+  Lease lease;
+  std::string ok_json;  // the JSON after "AUTH_OK "
 };
 
 struct ManagerOptions {
@@ -44,6 +60,8 @@ struct ManagerOptions {
   std::function<void(const PeerInfo&)> on_video_hello;
   // Desktop audio (browser uid 3, its own pipeline and peer connection); nullopt = no audio.
   std::optional<audio::AudioOptions> audio;
+  // Verifies a refresh token for a live connection; the error text is the failed check.
+  std::function<Result<Refreshed>(const PeerInfo&, std::string token)> refresh;
 };
 
 class Connection;
@@ -53,7 +71,7 @@ class Manager {
   explicit Manager(ManagerOptions options);
   ~Manager();
 
-  void accept(std::shared_ptr<http::WebSocket> ws, const std::string& remote, bool can_control);
+  void accept(std::shared_ptr<http::WebSocket> ws, PeerInfo info);
 
   // The running pipeline, or nullptr when nobody watches.
   media::VideoPipeline* video() { return video_.get(); }

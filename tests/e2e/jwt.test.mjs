@@ -101,3 +101,27 @@ test('tokens admit the right people with the right role', async (t) => {
   assert.ok(await framesDecoded(controller) > before, 'controller still streaming with a viewer attached');
   assert.equal((ds.entry.log.match(/video pipeline started/g) || []).length, 1, 'one encode serves both');
 });
+
+test('a token expiring mid-stream: refreshed when the page has a provider, disconnected otherwise', async (t) => {
+  const x = await startXvfb(640, 360);
+  const ds = await startDeskstream(x.display, jwtEnv);
+  const browser = await launchBrowser();
+  t.after(() => browser.close());
+  // Expires in 8 s: the warning is due at once (exp - 60 s), the disconnect at exp + 30 s.
+  const refreshing = await (await browser.newContext()).newPage();
+  await refreshing.exposeFunction('mintFresh', () => mint({ ttl: 600 }));
+  await refreshing.addInitScript(() => { window.deskstreamTokenProvider = () => window.mintFresh(); });
+  await refreshing.goto(ds.url + '?token=' + mint({ ttl: 8 }));
+  const plain = await (await browser.newContext()).newPage();
+  await plain.goto(ds.url + '?token=' + mint({ ttl: 8, role: 'view', sub: 'bob' }));
+  await waitFramesDecoded(refreshing, 1);
+  await waitFramesDecoded(plain, 1);
+  const lastAuth = (p) => p.evaluate(() => window.deskstream.video.lastAuth || '');
+  await waitFor(async () => (await lastAuth(refreshing)).startsWith('AUTH_OK'), 10000, 'AUTH_OK after the refresh');
+  await waitFor(async () => /^AUTH_EXPIRING \{"expires_at":\d+,"disconnect_at":\d+\}$/.test(await lastAuth(plain)), 5000, 'AUTH_EXPIRING on the page without a provider');
+  await waitFor(async () => (await lastAuth(plain)).startsWith('AUTH_EXPIRED'), 45000, 'AUTH_EXPIRED without a refresh');
+  assert.match(ds.entry.log, /token expired; disconnecting/);
+  const before = await framesDecoded(refreshing);
+  await sleep(1000);
+  assert.ok(await framesDecoded(refreshing) > before, 'the refreshed stream goes on');
+});

@@ -36,6 +36,11 @@ export class Signalling {
   onMessage(data) {
     if (typeof data !== 'string') return;
     if (data === 'HELLO') return;
+    if (data.startsWith('AUTH_')) {
+      // Token lifetime messages (docs/access.md §6): AUTH_EXPIRING, AUTH_OK, AUTH_ERROR, AUTH_EXPIRED.
+      if (this.h.onAuth) this.h.onAuth(data);
+      return;
+    }
     if (data.startsWith('ERROR')) {
       this.h.onError(data);
       return;
@@ -49,6 +54,10 @@ export class Signalling {
     }
     if (msg.sdp) this.h.onSdp(msg.sdp);
     else if (msg.ice) this.h.onIce(msg.ice);
+  }
+
+  sendText(text) {
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(text);
   }
 
   send(obj) {

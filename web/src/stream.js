@@ -63,6 +63,7 @@ export class Stream {
         if (pc === this.pc) pc.addIceCandidate(ice).catch(() => {});
       },
       onError: (text) => this.o.onState('error', text),
+      onAuth: (text) => this.onAuth(text),
       onClose: () => {
         if (pc !== this.pc) return;
         this.o.onState('reconnecting', 'signalling closed');
@@ -70,6 +71,23 @@ export class Stream {
       },
     });
     this.sig.connect();
+  }
+
+  // The token that admitted us is about to expire: ask the embedding platform for a fresh one
+  // (window.deskstreamTokenProvider, a function returning a Promise of a token) and send it.
+  async onAuth(text) {
+    this.lastAuth = text;
+    if (text.startsWith('AUTH_EXPIRED')) {
+      this.o.onState('error', 'session expired');
+      return;
+    }
+    if (!text.startsWith('AUTH_EXPIRING') || typeof window.deskstreamTokenProvider !== 'function') return;
+    try {
+      const token = await window.deskstreamTokenProvider();
+      if (token && this.sig) this.sig.sendText(`AUTH ${token}`);
+    } catch (e) {
+      console.warn('deskstream: token provider failed', e);
+    }
   }
 
   async onSdp(pc, sdp) {
