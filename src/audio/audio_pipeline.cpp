@@ -31,15 +31,6 @@ GstPadProbeReturn countPackets(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer 
   return GST_PAD_PROBE_OK;
 }
 
-Result<GstElement*> makeCaps(const std::string& text, const char* name) {
-  GstCaps* caps = gst_caps_from_string(text.c_str());
-  if (caps == nullptr) return fail("invalid caps: " + text);
-  GstElement* f = gst_element_factory_make("capsfilter", name);
-  g_object_set(f, "caps", caps, nullptr);
-  gst_caps_unref(caps);
-  return f;
-}
-
 // The first error message a failed state change left on the bus.
 std::string popError(GstElement* pipeline) {
   GstBus* bus = gst_element_get_bus(pipeline);
@@ -133,7 +124,7 @@ Result<GstElement*> AudioPipeline::build() {
   if (st) st = add(media::makeElement({"audioconvert", "audio-convert", {}}));
   if (st) st = add(media::makeElement({"audioresample", "audio-resample", {}}));
   if (st) {
-    st = add(makeCaps("audio/x-raw,rate=48000,channels=" + std::to_string(options_.channels),
+    st = add(media::makeCaps("audio/x-raw,rate=48000,channels=" + std::to_string(options_.channels),
                       "audio-raw-caps"));
   }
   if (st) {
@@ -152,7 +143,7 @@ Result<GstElement*> AudioPipeline::build() {
   }
   if (st)
     st = add(media::makeElement({"rtpopuspay", "audio-pay", {{"mtu", "1200"}, {"pt", "111"}}}));
-  if (st) st = add(makeCaps(rtpCaps(options_.channels), "audio-rtp-caps"));
+  if (st) st = add(media::makeCaps(rtpCaps(options_.channels), "audio-rtp-caps"));
   if (st) st = add(media::makeElement({"tee", kTeeName, {{"allow-not-linked", "true"}}}));
   for (size_t i = 0; st && i + 1 < chain.size(); ++i) {
     if (!gst_element_link(chain[i], chain[i + 1])) {

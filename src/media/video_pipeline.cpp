@@ -42,6 +42,8 @@ GstPadProbeReturn countFrames(GstPad* /*pad*/, GstPadProbeInfo* /*info*/, gpoint
   return GST_PAD_PROBE_OK;
 }
 
+}  // namespace
+
 Result<GstElement*> makeCaps(const std::string& caps_text, const char* name) {
   GstCaps* caps = gst_caps_from_string(caps_text.c_str());
   if (caps == nullptr) return fail("invalid caps: " + caps_text);
@@ -50,8 +52,6 @@ Result<GstElement*> makeCaps(const std::string& caps_text, const char* name) {
   gst_caps_unref(caps);
   return f;
 }
-
-}  // namespace
 
 Result<GstElement*> makeElement(const ElementSpec& spec) {
   GstElement* e = gst_element_factory_make(spec.factory.c_str(),

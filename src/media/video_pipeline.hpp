@@ -72,5 +72,7 @@ class VideoPipeline {
 // Creates an element from a spec, setting each property from text (enums by nick). Fails with
 // the factory or property that does not exist.
 Result<GstElement*> makeElement(const ElementSpec& spec);
+// A capsfilter named `name` with caps parsed from `caps_text`.
+Result<GstElement*> makeCaps(const std::string& caps_text, const char* name);
 
 }  // namespace ds::media
