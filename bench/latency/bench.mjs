@@ -178,7 +178,15 @@ async function oneRun(browser, s, variant, known) {
     const st0 = await inboundStats(page);
     const c0 = cpuSnapshot(known);
     const b0 = await page.evaluate(() => ({ n: window.__dsBench.samples.length, bad: window.__dsBench.bad, rep: window.__dsBench.repeats, cb: window.__dsBench.callbacks, t: performance.timeOrigin + performance.now() }));
+    // DS_BENCH_PERF=<dir>: sample deskstream with perf during the measurement window.
+    let perf = null;
+    if (process.env.DS_BENCH_PERF) {
+      mkdirSync(process.env.DS_BENCH_PERF, { recursive: true });
+      perf = spawn('perf', ['record', '-q', '-F', '499', '-g', '-p', String(known.deskstream[0]),
+        '-o', path.join(process.env.DS_BENCH_PERF, `${s.name}-${variant}.data`), '--', 'sleep', String(opt.measure)], { stdio: 'ignore' });
+    }
     await sleep(opt.measure * 1000);
+    if (perf) await new Promise((r) => (perf.exitCode !== null ? r() : perf.once('exit', r)));
     const b1 = await page.evaluate(() => ({ n: window.__dsBench.samples.length, bad: window.__dsBench.bad, rep: window.__dsBench.repeats, cb: window.__dsBench.callbacks, t: performance.timeOrigin + performance.now() }));
     const c1 = cpuSnapshot(known);
     const st1 = await inboundStats(page);
@@ -234,7 +242,6 @@ async function oneRun(browser, s, variant, known) {
       load_avg: loadavg(),
       page_errors: [...errors, ...info.errors].slice(0, 5),
       latencies_ms: lat.map((x) => Math.round(x * 10) / 10),
-      paint_to_receive_samples_ms: p2r.map((x) => Math.round(x * 10) / 10),
     };
     return res;
   } finally {
