@@ -3,6 +3,7 @@
 #include <glib-unix.h>
 #include <gst/gst.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -156,10 +157,19 @@ class App {
     h.turn = [this](const http::Request& req) {
       // The TURN REST user: the token's subject with JWT, else Selkies' header (or "username").
       std::string user = req.header(config_.turn_rest_username_auth_header.c_str()).value_or("username");
+      auto settings = iceSettings(config_);
+      const auto now = std::chrono::system_clock::now();
       if (access_.jwtEnabled()) {
-        if (auto id = access_.identify(req)) user = id->subject;
+        if (auto id = access_.identify(req)) {
+          user = id->subject;
+          // TURN credentials never outlive the token that obtained them.
+          if (id->expires_at) {
+            const auto left = std::chrono::duration_cast<std::chrono::seconds>(*id->expires_at - now);
+            settings.credential_lifetime = std::clamp(left, std::chrono::seconds(1), settings.credential_lifetime);
+          }
+        }
       }
-      auto json = turn::buildRtcConfig(iceSettings(config_), user, std::chrono::system_clock::now(),
+      auto json = turn::buildRtcConfig(settings, user, now,
                                        readIfExists(config_.rtc_config_json));
       if (!json) return text(500, json.error().message + "\n");
       return http::Response{200, "application/json", *json, {}};

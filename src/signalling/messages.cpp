@@ -75,7 +75,8 @@ Result<ClientMeta> parseMeta(std::string_view base64) {
   if (j.is_discarded() || !j.is_object()) return fail("invalid HELLO: meta is not a JSON object");
   ClientMeta meta;
   if (auto res = j.find("res"); res != j.end() && res->is_string()) {
-    const auto wh = split(res->get<std::string>(), 'x');
+    const std::string res_text = res->get<std::string>();  // split() returns views into it
+    const auto wh = split(res_text, 'x');
     if (wh.size() == 2) {
       const auto w = parseInt(wh[0]);
       const auto h = parseInt(wh[1]);
@@ -100,12 +101,14 @@ Result<ClientMessage> parseClientMessage(std::string_view text) {
 }
 
 std::string encodeOffer(std::string_view sdp) {
-  return json{{"sdp", {{"type", "offer"}, {"sdp", std::string(sdp)}}}}.dump();
+  // Invalid UTF-8 is replaced rather than thrown on (dump's default).
+  return json{{"sdp", {{"type", "offer"}, {"sdp", std::string(sdp)}}}}.dump(
+      -1, ' ', false, json::error_handler_t::replace);
 }
 
 std::string encodeIce(std::string_view candidate, int mline_index) {
   return json{{"ice", {{"candidate", std::string(candidate)}, {"sdpMLineIndex", mline_index}}}}
-      .dump();
+      .dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace ds::signalling

@@ -68,7 +68,7 @@ Result<std::string> buildRtcConfig(const IceSettings& s, std::string_view user,
     if (j.is_discarded() || !j.is_object() || !j.contains("iceServers")) {
       return fail("SELKIES_RTC_CONFIG_JSON file is not an RTC configuration (needs iceServers)");
     }
-    return j.dump();
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
   }
   json servers = json::array();
   if (!s.stun_host.empty()) {
@@ -84,7 +84,8 @@ Result<std::string> buildRtcConfig(const IceSettings& s, std::string_view user,
                     {"iceServers", servers},
                     {"blockStatus", "NOT_BLOCKED"},
                     {"iceTransportPolicy", s.force_relay ? "relay" : "all"}};
-  return out.dump();
+  // The user comes from a request header: never throw on invalid UTF-8.
+  return out.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 ServerUris serverUris(const IceSettings& s, std::string_view user,

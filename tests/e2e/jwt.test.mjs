@@ -25,6 +25,8 @@ const jwtEnv = {
   DESKSTREAM_JWT_AUDIENCE: 'deskstream',
   DESKSTREAM_JWT_SESSION: 's-123',
   DESKSTREAM_JWT_LEEWAY: '0',
+  SELKIES_TURN_HOST: 'turn.example.test',
+  SELKIES_TURN_SHARED_SECRET: 'turn-secret',
 };
 
 function mint({ role = 'control', session = 's-123', ttl = 300, k = key, sub = 'alice' } = {}) {
@@ -61,9 +63,15 @@ test('tokens admit the right people with the right role', async (t) => {
     assert.equal(await page.locator('#stream').count(), 0, `${name}: no client page`);
     await page.close();
   }
-  const bearer = await fetch(ds.url + 'turn', { headers: { Authorization: 'Bearer ' + mint({ sub: 'carol' }) } });
+  const bearer = await fetch(ds.url + 'turn', { headers: { Authorization: 'Bearer ' + mint({ sub: 'carol', ttl: 120 }) } });
   assert.equal(bearer.status, 200);
-  assert.match((await bearer.json()).iceServers.map((s) => s.username || '').join(' '), /:carol\b|^$| $/);
+  const rtc = await bearer.json();
+  // Default TURN settings: the REST credential names the token's subject and ends with the token.
+  const turnServer = rtc.iceServers.find((s) => s.username);
+  assert.match(turnServer.username, /^\d+:carol$/);
+  const expiry = Number(turnServer.username.split(':')[0]);
+  assert.ok(expiry <= Date.now() / 1000 + 121, `TURN credential expiry ${expiry} bounded by the token`);
+  assert.ok(Number(/^(\d+)s$/.exec(rtc.lifetimeDuration)[1]) <= 120, rtc.lifetimeDuration);
   const logged = ds.entry.log;
   assert.match(logged, /jwt session:/);
   assert.match(logged, /jwt signature:/);
