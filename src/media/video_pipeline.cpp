@@ -243,9 +243,14 @@ void VideoPipeline::restartCapture() {
 }
 
 void postToMain(std::function<void()> task) {
+  // Always queue on the default context. (g_main_context_invoke would run the task right here,
+  // on a streaming thread, whenever that thread manages to acquire the context, e.g. between
+  // two iterations of a loop that is not g_main_loop_run.)
   auto* heap = new std::function<void()>(std::move(task));
-  g_main_context_invoke_full(
-      nullptr, G_PRIORITY_DEFAULT,
+  GSource* source = g_idle_source_new();
+  g_source_set_priority(source, G_PRIORITY_DEFAULT);
+  g_source_set_callback(
+      source,
       [](gpointer data) -> gboolean {
         auto* fn = static_cast<std::function<void()>*>(data);
         try {
@@ -256,6 +261,8 @@ void postToMain(std::function<void()> task) {
         return G_SOURCE_REMOVE;
       },
       heap, [](gpointer data) { delete static_cast<std::function<void()>*>(data); });
+  g_source_attach(source, g_main_context_default());
+  g_source_unref(source);
 }
 
 }  // namespace ds::media

@@ -116,6 +116,8 @@ TEST(AudioPipeline, StreamsOpusRtpOfThePlayedToneAndFollowsIt) {
   auto p = AudioPipeline::start(o, [&](bool up) { ups += up ? 1 : 0; });
   ASSERT_TRUE(p) << p.error().message;
   ASSERT_TRUE(iterateUntil([&] { return (*p)->available(); }, 5000)) << (*p)->status();
+  // The state callback runs from the main loop after available() flips: let it arrive.
+  EXPECT_TRUE(iterateUntil([&] { return ups >= 1; }, 2000));
   EXPECT_EQ(ups, 1);
   EXPECT_EQ((*p)->status(), "available");
   GstElement* rtp = tap(**p, kRtpTap);
