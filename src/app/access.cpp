@@ -36,7 +36,8 @@ Result<Identity> Access::identifyOrError(const http::Request& req) {
   const auto authorization = req.header("Authorization");
   if (config_.enable_basic_auth && authorization) {
     const auto creds = http::parseBasic(*authorization);
-    if (creds && http::credentialsMatch(*creds, config_.basic_auth_user, config_.basic_auth_password)) {
+    if (creds &&
+        http::credentialsMatch(*creds, config_.basic_auth_user, config_.basic_auth_password)) {
       return Identity{true, creds->user, std::nullopt};
     }
     if (creds) why = "basic auth: wrong user or password";
@@ -55,7 +56,8 @@ Result<Identity> Access::identifyOrError(const http::Request& req) {
       why = principal.error().message;
     } else if (auto cookie = req.header("Cookie")) {
       if (auto id = auth::cookieValue(*cookie, auth::kSessionCookie)) {
-        if (auto p = sessions_.lookup(*id, std::chrono::system_clock::now())) return fromPrincipal(*p);
+        if (auto p = sessions_.lookup(*id, std::chrono::system_clock::now()))
+          return fromPrincipal(*p);
         why = "session cookie unknown or expired";
       }
     }
@@ -69,26 +71,34 @@ std::optional<Identity> Access::identify(const http::Request& req) {
   return *id;
 }
 
-std::optional<http::Response> Access::exchangeTicket(const http::Request& req, const std::string& token) {
+std::optional<http::Response> Access::exchangeTicket(const http::Request& req,
+                                                     const std::string& token) {
   auto principal = verifier_->verifyNow(token);
   if (!principal) {
-    log::info(kLog, "ticket refused from " + req.remoteAddress() + ": " + principal.error().message);
+    log::info(kLog,
+              "ticket refused from " + req.remoteAddress() + ": " + principal.error().message);
     return unauthorized(principal.error().message);
   }
   const auto now = std::chrono::system_clock::now();
   if (!replays_.firstUse(principal->token_id, principal->expires_at, now)) {
-    log::info(kLog, "ticket refused from " + req.remoteAddress() + ": jwt jti: missing or already used");
+    log::info(kLog,
+              "ticket refused from " + req.remoteAddress() + ": jwt jti: missing or already used");
     return unauthorized("jwt jti: a ?token= ticket needs a jti and works once");
   }
   const std::string id = sessions_.create(*principal);
-  const auto max_age = std::chrono::duration_cast<std::chrono::seconds>(principal->expires_at - now).count();
+  const auto max_age =
+      std::chrono::duration_cast<std::chrono::seconds>(principal->expires_at - now).count();
   std::string cookie = std::string(auth::kSessionCookie) + "=" + id +
-                       "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(std::max<long long>(0, max_age));
+                       "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
+                       std::to_string(std::max<long long>(0, max_age));
   if (config_.enable_https) cookie += "; Secure";
-  log::info(kLog, "ticket for " + principal->subject + " (" + std::string(auth::roleName(principal->role)) +
+  log::info(kLog, "ticket for " + principal->subject + " (" +
+                      std::string(auth::roleName(principal->role)) +
                       ") exchanged for a session cookie");
   // Drop the token from the address bar and history.
-  return http::Response{303, "text/plain; charset=utf-8", "signed in\n",
+  return http::Response{303,
+                        "text/plain; charset=utf-8",
+                        "signed in\n",
                         {{"Location", std::string(req.path())}, {"Set-Cookie", cookie}}};
 }
 
@@ -98,8 +108,10 @@ std::optional<http::Response> Access::authorize(const http::Request& req, http::
     const auto origin = req.header("Origin");
     const auto host = req.header("Host");
     if (origin && host && originHost(*origin) != *host) {
-      log::info(kLog, "websocket refused from " + req.remoteAddress() + ": Origin " + *origin + " is not " + *host);
-      return http::Response{403, "text/plain; charset=utf-8", "forbidden: cross-origin WebSocket\n", {}};
+      log::info(kLog, "websocket refused from " + req.remoteAddress() + ": Origin " + *origin +
+                          " is not " + *host);
+      return http::Response{
+          403, "text/plain; charset=utf-8", "forbidden: cross-origin WebSocket\n", {}};
     }
   }
   if (verifier_ && route == http::Route::kStatic) {
@@ -107,7 +119,8 @@ std::optional<http::Response> Access::authorize(const http::Request& req, http::
   }
   auto id = identifyOrError(req);
   if (id) return std::nullopt;
-  log::info(kLog, "refused " + std::string(req.path()) + " from " + req.remoteAddress() + ": " + id.error().message);
+  log::info(kLog, "refused " + std::string(req.path()) + " from " + req.remoteAddress() + ": " +
+                      id.error().message);
   return unauthorized(id.error().message);
 }
 
@@ -118,7 +131,8 @@ session::Lease Access::leaseFor(std::chrono::system_clock::time_point expires_at
   return session::Lease{expires_at, plan.warn_at, plan.disconnect_at};
 }
 
-Result<session::Refreshed> Access::refresh(const session::PeerInfo& peer, const std::string& token) {
+Result<session::Refreshed> Access::refresh(const session::PeerInfo& peer,
+                                           const std::string& token) {
   if (!verifier_) return fail("refresh: JWT is not enabled");
   auto fresh = verifier_->verifyNow(token);
   if (!fresh) return Unexpected<Error>{fresh.error()};
@@ -128,11 +142,15 @@ Result<session::Refreshed> Access::refresh(const session::PeerInfo& peer, const 
   current.expires_at = peer.lease ? peer.lease->expires_at : std::chrono::system_clock::now();
   auto accepted = auth::acceptRefresh(current, *fresh);
   if (!accepted) return Unexpected<Error>{accepted.error()};
-  const auto exp = std::chrono::duration_cast<std::chrono::seconds>(accepted->expires_at.time_since_epoch()).count();
+  const auto exp =
+      std::chrono::duration_cast<std::chrono::seconds>(accepted->expires_at.time_since_epoch())
+          .count();
   // The role of a live connection is fixed when it opens; a changed role applies on reconnect.
-  return session::Refreshed{leaseFor(accepted->expires_at),
-                            "{\"expires_at\":" + std::to_string(exp) + ",\"role\":\"" +
-                                std::string(auth::roleName(peer.can_control ? auth::Role::kControl : auth::Role::kView)) + "\"}"};
+  return session::Refreshed{
+      leaseFor(accepted->expires_at),
+      "{\"expires_at\":" + std::to_string(exp) + ",\"role\":\"" +
+          std::string(auth::roleName(peer.can_control ? auth::Role::kControl : auth::Role::kView)) +
+          "\"}"};
 }
 
 }  // namespace ds::app

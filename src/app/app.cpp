@@ -13,12 +13,12 @@
 
 #include "app/access.hpp"
 #include "app/input_wiring.hpp"
+#include "app/startup.hpp"
 #include "auth/jwt_config.hpp"
 #include "auth/mint.hpp"
 #include "auth/transport.hpp"
-#include "config/options.hpp"
-#include "app/startup.hpp"
 #include "config/config.hpp"
+#include "config/options.hpp"
 #include "core/log.hpp"
 #include "http/server.hpp"
 #include "media/encoder_probe.hpp"
@@ -89,7 +89,8 @@ class App {
     input_ = std::make_unique<InputWiring>(desktop_.get(), config_, encoder_);
 
     session::ManagerOptions mo;
-    mo.channel_handler = [this](const session::PeerInfo& peer, std::function<void(std::string)> send) {
+    mo.channel_handler = [this](const session::PeerInfo& peer,
+                                std::function<void(std::string)> send) {
       return input_->makeChannel(peer, std::move(send));
     };
     mo.on_video_hello = [this](const session::PeerInfo& peer) { input_->onVideoHello(peer); };
@@ -100,7 +101,8 @@ class App {
     mo.video.encoder = encoder_;
     mo.video.params = params;
     mo.ice_servers = [this] {
-      const auto uris = turn::serverUris(iceSettings(config_), "deskstream", std::chrono::system_clock::now());
+      const auto uris =
+          turn::serverUris(iceSettings(config_), "deskstream", std::chrono::system_clock::now());
       return webrtc::IceServers{uris.stun, uris.turn};
     };
     audio::AudioOptions ao;  // PulseAudio server: PULSE_SERVER or libpulse's default
@@ -156,7 +158,8 @@ class App {
     };
     h.turn = [this](const http::Request& req) {
       // The TURN REST user: the token's subject with JWT, else Selkies' header (or "username").
-      std::string user = req.header(config_.turn_rest_username_auth_header.c_str()).value_or("username");
+      std::string user =
+          req.header(config_.turn_rest_username_auth_header.c_str()).value_or("username");
       auto settings = iceSettings(config_);
       const auto now = std::chrono::system_clock::now();
       if (access_.jwtEnabled()) {
@@ -164,13 +167,14 @@ class App {
           user = id->subject;
           // TURN credentials never outlive the token that obtained them.
           if (id->expires_at) {
-            const auto left = std::chrono::duration_cast<std::chrono::seconds>(*id->expires_at - now);
-            settings.credential_lifetime = std::clamp(left, std::chrono::seconds(1), settings.credential_lifetime);
+            const auto left =
+                std::chrono::duration_cast<std::chrono::seconds>(*id->expires_at - now);
+            settings.credential_lifetime =
+                std::clamp(left, std::chrono::seconds(1), settings.credential_lifetime);
           }
         }
       }
-      auto json = turn::buildRtcConfig(settings, user, now,
-                                       readIfExists(config_.rtc_config_json));
+      auto json = turn::buildRtcConfig(settings, user, now, readIfExists(config_.rtc_config_json));
       if (!json) return text(500, json.error().message + "\n");
       return http::Response{200, "application/json", *json, {}};
     };
@@ -202,20 +206,25 @@ class App {
 }  // namespace
 
 int run(int argc, char** argv) {
-  if (argc > 1 && std::string_view(argv[1]) == "token") return auth::runTokenCommand(argc - 1, argv + 1);
+  if (argc > 1 && std::string_view(argv[1]) == "token")
+    return auth::runTokenCommand(argc - 1, argv + 1);
   std::vector<config::Option> extra;
   for (const auto& o : auth::jwtEnvOptions()) {
     std::string flag(o.flag);
     while (!flag.empty() && flag.front() == '-') flag.erase(flag.begin());
     extra.push_back(config::extraOption(flag, std::string(o.name), std::string(o.default_value),
-                                        std::string(o.help), o.name.find("SECRET") != std::string_view::npos));
+                                        std::string(o.help),
+                                        o.name.find("SECRET") != std::string_view::npos));
   }
   std::string help;
-  auto loaded = config::load(argc, argv, [](std::string_view name) -> std::optional<std::string> {
-    const char* v = std::getenv(std::string(name).c_str());
-    if (v == nullptr) return std::nullopt;
-    return std::string(v);
-  }, &help, extra);
+  auto loaded = config::load(
+      argc, argv,
+      [](std::string_view name) -> std::optional<std::string> {
+        const char* v = std::getenv(std::string(name).c_str());
+        if (v == nullptr) return std::nullopt;
+        return std::string(v);
+      },
+      &help, extra);
   if (!loaded) {
     if (loaded.error().message == "help") {
       std::fputs(help.c_str(), stdout);
@@ -266,8 +275,8 @@ int run(int argc, char** argv) {
   g_unix_signal_add(SIGTERM, quit, loop);
   const std::string scheme = loaded->config.enable_https ? "https" : "http";
   const std::string host = loaded->config.addr == "0.0.0.0" ? "127.0.0.1" : loaded->config.addr;
-  log::info(kLog, "deskstream " DS_VERSION " streaming " + loaded->config.display + " at " + scheme +
-                      "://" + host + ":" + std::to_string(app.port()) + "/");
+  log::info(kLog, "deskstream " DS_VERSION " streaming " + loaded->config.display + " at " +
+                      scheme + "://" + host + ":" + std::to_string(app.port()) + "/");
   g_main_loop_run(loop);
   log::info(kLog, "shutting down");
   app.stop();

@@ -7,8 +7,8 @@ namespace {
 
 class InputChannel final : public session::ChannelHandler {
  public:
-  InputChannel(input::Desktop& desktop, input::Controls& controls, std::function<void(std::string)> send,
-               bool can_control, input::SystemInfo info)
+  InputChannel(input::Desktop& desktop, input::Controls& controls,
+               std::function<void(std::string)> send, bool can_control, input::SystemInfo info)
       : session_(desktop, controls, std::move(send), can_control), info_(std::move(info)) {}
   void onOpen() override { session_.onOpen(info_); }
   void onMessage(std::string_view text) override { session_.onMessage(text); }
@@ -25,10 +25,18 @@ input::Options inputOptions(const config::Config& c) {
   o.display = c.display;
   o.resize_enabled = c.enable_resize;
   switch (c.clipboard) {
-    case config::ClipboardMode::kOff: o.clipboard = input::ClipboardMode::kOff; break;
-    case config::ClipboardMode::kIn: o.clipboard = input::ClipboardMode::kIn; break;
-    case config::ClipboardMode::kOut: o.clipboard = input::ClipboardMode::kOut; break;
-    case config::ClipboardMode::kBoth: o.clipboard = input::ClipboardMode::kBoth; break;
+    case config::ClipboardMode::kOff:
+      o.clipboard = input::ClipboardMode::kOff;
+      break;
+    case config::ClipboardMode::kIn:
+      o.clipboard = input::ClipboardMode::kIn;
+      break;
+    case config::ClipboardMode::kOut:
+      o.clipboard = input::ClipboardMode::kOut;
+      break;
+    case config::ClipboardMode::kBoth:
+      o.clipboard = input::ClipboardMode::kBoth;
+      break;
   }
   o.cursors_enabled = c.enable_cursors;
   o.cursor_size = c.cursor_size;

@@ -23,7 +23,8 @@ Status waitForDisplay(const std::string& display, std::chrono::milliseconds time
   while (true) {
     if (displayReachable(display)) return {};
     if (std::chrono::steady_clock::now() >= deadline) {
-      return fail("DISPLAY=" + display + ": cannot connect to the X server (is it running, and is "
+      return fail("DISPLAY=" + display +
+                  ": cannot connect to the X server (is it running, and is "
                   "XAUTHORITY set if it needs one?)");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));

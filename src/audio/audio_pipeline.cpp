@@ -125,7 +125,7 @@ Result<GstElement*> AudioPipeline::build() {
   if (st) st = add(media::makeElement({"audioresample", "audio-resample", {}}));
   if (st) {
     st = add(media::makeCaps("audio/x-raw,rate=48000,channels=" + std::to_string(options_.channels),
-                      "audio-raw-caps"));
+                             "audio-raw-caps"));
   }
   if (st) {
     st = add(media::makeElement(
@@ -208,8 +208,10 @@ bool serverMayExist(const std::string& configured) {
     return true;  // tcp:host, host:port, lists: let libpulse try
   }
   std::vector<std::string> candidates;
-  if (const char* rt = g_getenv("PULSE_RUNTIME_PATH")) candidates.push_back(std::string(rt) + "/native");
-  if (const char* xdg = g_getenv("XDG_RUNTIME_DIR")) candidates.push_back(std::string(xdg) + "/pulse/native");
+  if (const char* rt = g_getenv("PULSE_RUNTIME_PATH"))
+    candidates.push_back(std::string(rt) + "/native");
+  if (const char* xdg = g_getenv("XDG_RUNTIME_DIR"))
+    candidates.push_back(std::string(xdg) + "/pulse/native");
   candidates.push_back("/run/user/" + std::to_string(getuid()) + "/pulse/native");
   candidates.push_back("/run/pulse/native");
   for (const auto& c : candidates) {
@@ -219,7 +221,8 @@ bool serverMayExist(const std::string& configured) {
   if (GDir* dir = g_dir_open(config_dir.c_str(), 0, nullptr)) {
     bool found = false;
     while (const char* name = g_dir_read_name(dir)) {
-      if (g_str_has_suffix(name, "-runtime") && exists(config_dir + "/" + name + "/native")) found = true;
+      if (g_str_has_suffix(name, "-runtime") && exists(config_dir + "/" + name + "/native"))
+        found = true;
     }
     g_dir_close(dir);
     if (found) return true;

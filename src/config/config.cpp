@@ -27,16 +27,20 @@ std::string effectiveDefault(const Option& o, const GetEnv& getenv) {
 
 std::string_view toString(ClipboardMode mode) {
   switch (mode) {
-    case ClipboardMode::kOff: return "false";
-    case ClipboardMode::kIn: return "in";
-    case ClipboardMode::kOut: return "out";
-    case ClipboardMode::kBoth: return "true";
+    case ClipboardMode::kOff:
+      return "false";
+    case ClipboardMode::kIn:
+      return "in";
+    case ClipboardMode::kOut:
+      return "out";
+    case ClipboardMode::kBoth:
+      return "true";
   }
   return "?";
 }
 
-Result<Loaded> load(int argc, const char* const* argv, const GetEnv& getenv,
-                    std::string* help_out, const std::vector<Option>& extra) {
+Result<Loaded> load(int argc, const char* const* argv, const GetEnv& getenv, std::string* help_out,
+                    const std::vector<Option>& extra) {
   std::vector<Option> table = options();
   table.insert(table.end(), extra.begin(), extra.end());
   CLI::App app{"deskstream: stream a Linux desktop to a browser over WebRTC (Selkies-compatible)",

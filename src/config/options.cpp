@@ -58,8 +58,8 @@ std::string join(const std::vector<std::string>& v) {
   return out;
 }
 
-Option opt(std::string flag, std::string env, std::string def, std::string help, std::string accepted,
-           Apply apply, bool supported = true, bool secret = false) {
+Option opt(std::string flag, std::string env, std::string def, std::string help,
+           std::string accepted, Apply apply, bool supported = true, bool secret = false) {
   Option o;
   o.flag = std::move(flag);
   o.env = std::move(env);
@@ -77,10 +77,10 @@ constexpr const char* kAnyText = "any text";
 constexpr const char* kPort = "an integer 1..65535";
 
 std::vector<Option> build() {
-  const std::vector<std::string> encoders = {
-      "nvh264enc", "nvh265enc", "nvav1enc",    "vah264enc", "vah265enc", "vavp9enc",
-      "vaav1enc",  "x264enc",   "openh264enc", "x265enc",   "vp8enc",    "vp9enc",
-      "svtav1enc", "av1enc",    "rav1enc"};
+  const std::vector<std::string> encoders = {"nvh264enc",   "nvh265enc", "nvav1enc", "vah264enc",
+                                             "vah265enc",   "vavp9enc",  "vaav1enc", "x264enc",
+                                             "openh264enc", "x265enc",   "vp8enc",   "vp9enc",
+                                             "svtav1enc",   "av1enc",    "rav1enc"};
   std::vector<Option> o;
   o.push_back(opt("json_config", "SELKIES_JSON_CONFIG", "/tmp/selkies_config.json",
                   "JSON file with runtime overrides (framerate, video_bitrate, audio_bitrate, "
@@ -144,8 +144,8 @@ std::vector<Option> build() {
   o.push_back(opt("turn_username", "SELKIES_TURN_USERNAME", "",
                   "Long-term TURN user name (wins over the shared secret)", kAnyText,
                   str(&Config::turn_username)));
-  o.push_back(opt("turn_password", "SELKIES_TURN_PASSWORD", "", "Long-term TURN password",
-                  kAnyText, str(&Config::turn_password), true, true));
+  o.push_back(opt("turn_password", "SELKIES_TURN_PASSWORD", "", "Long-term TURN password", kAnyText,
+                  str(&Config::turn_password), true, true));
   o.push_back(opt("stun_host", "SELKIES_STUN_HOST", "stun.l.google.com",
                   "STUN host; empty disables STUN", kAnyText, str(&Config::stun_host)));
   o.push_back(opt("stun_port", "SELKIES_STUN_PORT", "19302", "STUN port", kPort,
@@ -206,11 +206,16 @@ std::vector<Option> build() {
                   "(desktop to browser)",
                   "true, false, in or out", [](Config& c, std::string_view v) {
                     const std::string s = toLower(trim(v));
-                    if (s == "true") c.clipboard = ClipboardMode::kBoth;
-                    else if (s == "false") c.clipboard = ClipboardMode::kOff;
-                    else if (s == "in") c.clipboard = ClipboardMode::kIn;
-                    else if (s == "out") c.clipboard = ClipboardMode::kOut;
-                    else return false;
+                    if (s == "true")
+                      c.clipboard = ClipboardMode::kBoth;
+                    else if (s == "false")
+                      c.clipboard = ClipboardMode::kOff;
+                    else if (s == "in")
+                      c.clipboard = ClipboardMode::kIn;
+                    else if (s == "out")
+                      c.clipboard = ClipboardMode::kOut;
+                    else
+                      return false;
                     return true;
                   }));
   o.push_back(opt("enable_resize", "SELKIES_ENABLE_RESIZE", "false",
@@ -236,8 +241,7 @@ std::vector<Option> build() {
                   "Directory for the statistics CSV files", kAnyText,
                   str(&Config::webrtc_statistics_dir)));
   o.push_back(opt("enable_metrics_http", "SELKIES_ENABLE_METRICS_HTTP", "false",
-                  "Serve Prometheus metrics", kBool, boolean(&Config::enable_metrics_http),
-                  false));
+                  "Serve Prometheus metrics", kBool, boolean(&Config::enable_metrics_http), false));
   o.push_back(opt("metrics_http_port", "SELKIES_METRICS_HTTP_PORT", "8000",
                   "Port of the Prometheus exporter", kPort,
                   integer(&Config::metrics_http_port, 1, 65535)));
@@ -257,12 +261,13 @@ std::vector<Option> build() {
 
 Option extraOption(std::string flag, std::string env, std::string default_text, std::string help,
                    bool secret) {
-  Option o = opt(std::move(flag), env, std::move(default_text), std::move(help), kAnyText,
-                 [env](Config& c, std::string_view v) {
-                   c.extra[env] = std::string(v);
-                   return true;
-                 },
-                 true, secret);
+  Option o = opt(
+      std::move(flag), env, std::move(default_text), std::move(help), kAnyText,
+      [env](Config& c, std::string_view v) {
+        c.extra[env] = std::string(v);
+        return true;
+      },
+      true, secret);
   o.extra = true;
   return o;
 }

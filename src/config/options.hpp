@@ -15,7 +15,7 @@ struct Option {
   std::string env;           // environment variable
   std::string default_text;  // default as text; "" means empty
   std::string help;
-  std::string accepted;  // human text for errors, e.g. "an integer 1..65535"
+  std::string accepted;   // human text for errors, e.g. "an integer 1..65535"
   bool supported = true;  // false: validated, reported "not yet supported" when set
   bool secret = false;    // masked in the startup log
   bool extra = false;     // contributed by another module; stored in Config::extra

@@ -24,10 +24,14 @@ std::mutex& outputMutex() {
 
 const char* name(Level level) {
   switch (level) {
-    case Level::kDebug: return "DEBUG";
-    case Level::kInfo: return "INFO";
-    case Level::kWarn: return "WARN";
-    case Level::kError: return "ERROR";
+    case Level::kDebug:
+      return "DEBUG";
+    case Level::kInfo:
+      return "INFO";
+    case Level::kWarn:
+      return "WARN";
+    case Level::kError:
+      return "ERROR";
   }
   return "?";
 }
@@ -49,9 +53,9 @@ void write(Level level, std::string_view module, std::string_view message) {
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%H:%M:%S", &tm);
   const std::lock_guard lock(outputMutex());
-  std::fprintf(stderr, "%s.%03lld %-5s [%.*s] %.*s\n", stamp, static_cast<long long>(ms), name(level),
-               static_cast<int>(module.size()), module.data(), static_cast<int>(message.size()),
-               message.data());
+  std::fprintf(stderr, "%s.%03lld %-5s [%.*s] %.*s\n", stamp, static_cast<long long>(ms),
+               name(level), static_cast<int>(module.size()), module.data(),
+               static_cast<int>(message.size()), message.data());
 }
 
 }  // namespace ds::log

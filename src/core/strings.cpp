@@ -1,10 +1,10 @@
 #include "core/strings.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cctype>
-#include <cstdlib>
+#include <charconv>
 #include <cmath>
+#include <cstdlib>
 
 namespace ds {
 
@@ -84,7 +84,8 @@ std::string base64Encode(std::string_view data) {
     out += kAlphabet[(n >> 12) & 63];
     out += "==";
   } else if (i + 2 == data.size()) {
-    const uint32_t n = (static_cast<uint8_t>(data[i]) << 16) | (static_cast<uint8_t>(data[i + 1]) << 8);
+    const uint32_t n =
+        (static_cast<uint8_t>(data[i]) << 16) | (static_cast<uint8_t>(data[i + 1]) << 8);
     out += kAlphabet[(n >> 18) & 63];
     out += kAlphabet[(n >> 12) & 63];
     out += kAlphabet[(n >> 6) & 63];

@@ -26,7 +26,8 @@ Route classify(std::string_view path) {
 
 std::optional<BasicCredentials> parseBasic(std::string_view authorization) {
   authorization = trim(authorization);
-  if (authorization.size() < 6 || toLower(authorization.substr(0, 6)) != "basic ") return std::nullopt;
+  if (authorization.size() < 6 || toLower(authorization.substr(0, 6)) != "basic ")
+    return std::nullopt;
   const auto decoded = base64Decode(trim(authorization.substr(6)));
   if (!decoded) return std::nullopt;
   const auto colon = decoded->find(':');
@@ -47,7 +48,8 @@ bool constantTimeEqual(std::string_view a, std::string_view b) {
 }
 }  // namespace
 
-bool credentialsMatch(const BasicCredentials& given, std::string_view user, std::string_view password) {
+bool credentialsMatch(const BasicCredentials& given, std::string_view user,
+                      std::string_view password) {
   const bool u = constantTimeEqual(given.user, user);
   const bool p = constantTimeEqual(given.password, password);
   return u && p;

@@ -23,7 +23,8 @@ struct BasicCredentials {
 std::optional<BasicCredentials> parseBasic(std::string_view authorization);
 
 // Constant-time comparison of both fields.
-bool credentialsMatch(const BasicCredentials& given, std::string_view user, std::string_view password);
+bool credentialsMatch(const BasicCredentials& given, std::string_view user,
+                      std::string_view password);
 
 // Maps a URL path to a file path under root, or nullopt when it escapes the root or is not a
 // plain relative path. "/" maps to index.html.

@@ -17,7 +17,8 @@ class SoupRequest final : public Request {
   std::string_view method() const override { return soup_server_message_get_method(msg_); }
   std::string_view path() const override { return path_; }
   std::optional<std::string> header(const char* name) const override {
-    const char* v = soup_message_headers_get_one(soup_server_message_get_request_headers(msg_), name);
+    const char* v =
+        soup_message_headers_get_one(soup_server_message_get_request_headers(msg_), name);
     if (v == nullptr) return std::nullopt;
     return std::string(v);
   }
@@ -82,10 +83,11 @@ class SoupServerImpl final : public Server {
       GTlsCertificate* cert =
           options_.key_file.empty()
               ? g_tls_certificate_new_from_file(options_.cert_file.c_str(), &err)
-              : g_tls_certificate_new_from_files(options_.cert_file.c_str(), options_.key_file.c_str(), &err);
+              : g_tls_certificate_new_from_files(options_.cert_file.c_str(),
+                                                 options_.key_file.c_str(), &err);
       if (cert == nullptr) {
-        std::string m = "SELKIES_HTTPS_CERT/SELKIES_HTTPS_KEY: cannot load " + options_.cert_file + ": " +
-                        (err != nullptr ? err->message : "unknown error");
+        std::string m = "SELKIES_HTTPS_CERT/SELKIES_HTTPS_KEY: cannot load " + options_.cert_file +
+                        ": " + (err != nullptr ? err->message : "unknown error");
         g_clear_error(&err);
         return fail(m);
       }
@@ -93,22 +95,26 @@ class SoupServerImpl final : public Server {
       g_object_unref(cert);
     }
     soup_server_add_handler(server_, nullptr, &SoupServerImpl::onRequest, this, nullptr);
-    for (const auto& p : options_.websocket_protocols) protocols_.push_back(const_cast<char*>(p.c_str()));
+    for (const auto& p : options_.websocket_protocols)
+      protocols_.push_back(const_cast<char*>(p.c_str()));
     protocols_.push_back(nullptr);
-    soup_server_add_websocket_handler(server_, nullptr, nullptr,
-                                      options_.websocket_protocols.empty() ? nullptr : protocols_.data(),
-                                      &SoupServerImpl::onWebSocket, this, nullptr);
+    soup_server_add_websocket_handler(
+        server_, nullptr, nullptr,
+        options_.websocket_protocols.empty() ? nullptr : protocols_.data(),
+        &SoupServerImpl::onWebSocket, this, nullptr);
     GInetAddress* inet = g_inet_address_new_from_string(options_.addr.c_str());
     if (inet == nullptr) return fail("SELKIES_ADDR=\"" + options_.addr + "\" is not an IP address");
     GSocketAddress* address = g_inet_socket_address_new(inet, static_cast<guint16>(options_.port));
     g_object_unref(inet);
     GError* err = nullptr;
     const gboolean ok = soup_server_listen(
-        server_, address, options_.https ? SOUP_SERVER_LISTEN_HTTPS : static_cast<SoupServerListenOptions>(0), &err);
+        server_, address,
+        options_.https ? SOUP_SERVER_LISTEN_HTTPS : static_cast<SoupServerListenOptions>(0), &err);
     g_object_unref(address);
     if (!ok) {
-      std::string m = "cannot listen on " + options_.addr + ":" + std::to_string(options_.port) + " (SELKIES_ADDR/SELKIES_PORT): " +
-                      (err != nullptr ? err->message : "unknown error");
+      std::string m =
+          "cannot listen on " + options_.addr + ":" + std::to_string(options_.port) +
+          " (SELKIES_ADDR/SELKIES_PORT): " + (err != nullptr ? err->message : "unknown error");
       g_clear_error(&err);
       return fail(m);
     }

@@ -22,10 +22,13 @@ WebSocket::~WebSocket() {
   }
   // The owner may destroy us from inside a signal emission on conn_: drop our reference from
   // the main loop instead of here.
-  g_idle_add_full(G_PRIORITY_DEFAULT, [](gpointer c) -> gboolean {
-    g_object_unref(c);
-    return G_SOURCE_REMOVE;
-  }, conn_, nullptr);
+  g_idle_add_full(
+      G_PRIORITY_DEFAULT,
+      [](gpointer c) -> gboolean {
+        g_object_unref(c);
+        return G_SOURCE_REMOVE;
+      },
+      conn_, nullptr);
 }
 
 void WebSocket::send(std::string_view text) {

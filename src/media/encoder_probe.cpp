@@ -10,7 +10,8 @@ Status probeEncoder(const std::string& encoder, const EncodeParams& params) {
   if (!hasProfile(encoder)) return fail(encoder + " is not supported by deskstream yet");
   const EncoderProfile profile = profileFor(encoder, params);
   if (gst_element_factory_find(profile.encoder_element.factory.c_str()) == nullptr) {
-    return fail(encoder + ": GStreamer element " + profile.encoder_element.factory + " is not installed");
+    return fail(encoder + ": GStreamer element " + profile.encoder_element.factory +
+                " is not installed");
   }
   GstElement* pipeline = gst_pipeline_new("encoder-probe");
   std::vector<GstElement*> chain;

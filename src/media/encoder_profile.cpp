@@ -17,9 +17,7 @@ std::string rtpCaps(const std::string& name, int pt) {
 
 bool infiniteGop(const EncodeParams& p) { return p.keyframe_distance_s < 0; }
 
-int gopFrames(const EncodeParams& p) {
-  return std::max(60, p.framerate * p.keyframe_distance_s);
-}
+int gopFrames(const EncodeParams& p) { return std::max(60, p.framerate * p.keyframe_distance_s); }
 
 ElementSpec videoconvert(int threads, const std::string& name = "video-convert") {
   return {"videoconvert", name, {{"n-threads", std::to_string(threads)}, {"qos", "true"}}};
@@ -106,28 +104,28 @@ EncoderProfile vpx(const EncodeParams& p, bool vp9) {
   e.codec = vp9 ? "VP9" : "VP8";
   e.pre = {videoconvert(softwareThreads(p.cores))};
   e.pre_caps = "video/x-raw,format=I420";
-  e.encoder_element = {e.encoder,
-                       "video-enc",
-                       {{"threads", std::to_string(threads)},
-                        {"buffer-initial-size", vbv},
-                        {"buffer-optimal-size", vbv},
-                        {"buffer-size", vbv},
-                        {"cpu-used", "-16"},
-                        {"deadline", "1"},
-                        {"end-usage", "cbr"},
-                        {"error-resilient", "default"},
-                        {"keyframe-mode", "disabled"},
-                        {"keyframe-max-dist",
-                         infiniteGop(p) ? "2147483647" : std::to_string(gopFrames(p))},
-                        {"lag-in-frames", "0"},
-                        {"max-intra-bitrate", "250"},
-                        {"multipass-mode", "first-pass"},
-                        {"multipass-cache-file", "/dev/null"},
-                        {"overshoot", "10"},
-                        {"undershoot", "25"},
-                        {"static-threshold", "0"},
-                        {"tuning", "psnr"},
-                        {"target-bitrate", std::to_string(fecAdjustedKbps(p) * 1000)}}};
+  e.encoder_element = {
+      e.encoder,
+      "video-enc",
+      {{"threads", std::to_string(threads)},
+       {"buffer-initial-size", vbv},
+       {"buffer-optimal-size", vbv},
+       {"buffer-size", vbv},
+       {"cpu-used", "-16"},
+       {"deadline", "1"},
+       {"end-usage", "cbr"},
+       {"error-resilient", "default"},
+       {"keyframe-mode", "disabled"},
+       {"keyframe-max-dist", infiniteGop(p) ? "2147483647" : std::to_string(gopFrames(p))},
+       {"lag-in-frames", "0"},
+       {"max-intra-bitrate", "250"},
+       {"multipass-mode", "first-pass"},
+       {"multipass-cache-file", "/dev/null"},
+       {"overshoot", "10"},
+       {"undershoot", "25"},
+       {"static-threshold", "0"},
+       {"tuning", "psnr"},
+       {"target-bitrate", std::to_string(fecAdjustedKbps(p) * 1000)}}};
   if (vp9) {
     e.encoder_element.properties.emplace_back("frame-parallel-decoding", "true");
     e.encoder_element.properties.emplace_back("row-mt", "true");
@@ -151,7 +149,8 @@ EncoderProfile nvenc(const EncodeParams& p, bool h265) {
   e.pre = {{"cudaupload", "video-upload", {{"cuda-device-id", dev}}},
            {"cudaconvert", "video-convert", {{"cuda-device-id", dev}, {"qos", "true"}}}};
   e.pre_caps = "video/x-raw(memory:CUDAMemory),format=NV12";
-  // GStreamer 1.22: the CUDA-memory encoders are nvcuda{h264,h265}enc (device N: nvcuda...deviceNenc).
+  // GStreamer 1.22: the CUDA-memory encoders are nvcuda{h264,h265}enc (device N:
+  // nvcuda...deviceNenc).
   std::string factory = h265 ? "nvcudah265enc" : "nvcudah264enc";
   if (p.gpu_id > 0) {
     factory = std::string(h265 ? "nvcudah265device" : "nvcudah264device") + dev + "enc";
@@ -177,7 +176,9 @@ EncoderProfile nvenc(const EncodeParams& p, bool h265) {
                      : "video/x-h264,profile=main,stream-format=byte-stream";
   e.payloader = h265 ? ElementSpec{"rtph265pay",
                                    "video-pay",
-                                   {{"mtu", "1200"}, {"aggregate-mode", "zero-latency"}, {"config-interval", "-1"}}}
+                                   {{"mtu", "1200"},
+                                    {"aggregate-mode", "zero-latency"},
+                                    {"config-interval", "-1"}}}
                      : h264Payloader();
   e.payload_type = h265 ? 100 : 97;
   e.rtp_caps = rtpCaps(e.codec, e.payload_type);
@@ -231,8 +232,8 @@ int hardwareVbvKbit(const EncodeParams& p) {
 int softwareThreads(int cores) { return std::max(1, std::min(4, cores - 1)); }
 
 bool hasProfile(const std::string& encoder) {
-  static const char* kKnown[] = {"x264enc", "openh264enc", "vp8enc", "vp9enc",
-                                 "nvh264enc", "nvh265enc", "vah264enc"};
+  static const char* kKnown[] = {"x264enc",   "openh264enc", "vp8enc",   "vp9enc",
+                                 "nvh264enc", "nvh265enc",   "vah264enc"};
   return std::find(std::begin(kKnown), std::end(kKnown), encoder) != std::end(kKnown);
 }
 

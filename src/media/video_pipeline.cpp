@@ -80,8 +80,8 @@ VideoPipeline::~VideoPipeline() {
 
 Result<std::unique_ptr<VideoPipeline>> VideoPipeline::start(const VideoOptions& options,
                                                             ErrorCallback on_error) {
-  std::unique_ptr<VideoPipeline> p(new VideoPipeline(
-      options, profileFor(options.encoder, options.params), std::move(on_error)));
+  std::unique_ptr<VideoPipeline> p(
+      new VideoPipeline(options, profileFor(options.encoder, options.params), std::move(on_error)));
   if (auto st = p->build(); !st) return Unexpected<Error>{st.error()};
   if (gst_element_set_state(p->pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     return fail("video pipeline failed to start (is DISPLAY " + options.display + " reachable?)");
@@ -114,7 +114,8 @@ Status VideoPipeline::build() {
   }
   if (auto st = add(makeElement(src_spec)); !st) return st;
   source_ = chain.back();
-  std::string src_caps = "video/x-raw,framerate=" + std::to_string(options_.params.framerate) + "/1";
+  std::string src_caps =
+      "video/x-raw,framerate=" + std::to_string(options_.params.framerate) + "/1";
   if (options_.display.empty()) src_caps += ",width=640,height=360";
   if (auto st = add(makeCaps(src_caps, "capture-caps")); !st) return st;
   source_caps_ = chain.back();
@@ -149,10 +150,10 @@ Status VideoPipeline::build() {
     }
   }
   GstPad* pay_src = gst_element_get_static_pad(payloader, "src");
-  gst_pad_add_probe(pay_src,
-                    static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER |
-                                                 GST_PAD_PROBE_TYPE_BUFFER_LIST),
-                    playoutDelayProbe, nullptr, nullptr);
+  gst_pad_add_probe(
+      pay_src,
+      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+      playoutDelayProbe, nullptr, nullptr);
   gst_object_unref(pay_src);
   GstPad* enc_src = gst_element_get_static_pad(encoder_, "src");
   gst_pad_add_probe(enc_src, GST_PAD_PROBE_TYPE_BUFFER, countFrames, &encoded_frames_, nullptr);
@@ -201,7 +202,8 @@ gboolean VideoPipeline::onBusMessage(GstBus* /*bus*/, GstMessage* msg, gpointer 
 
 void VideoPipeline::requestKeyframe() {
   GstPad* src = gst_element_get_static_pad(encoder_, "src");
-  gst_pad_send_event(src, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+  gst_pad_send_event(src,
+                     gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
   gst_object_unref(src);
 }
 

@@ -127,7 +127,8 @@ Result<MungedOffer> mungeOffer(std::string_view text, const OfferOptions& option
       }
       // Declare playout-delay right after the media line's mid (or before the first rtpmap).
       if (video && playout_id != 0 && !extmap_added && startsWith(line, "a=rtpmap:")) {
-        out.push_back("a=extmap:" + std::to_string(playout_id) + " " + std::string(kPlayoutDelayUri));
+        out.push_back("a=extmap:" + std::to_string(playout_id) + " " +
+                      std::string(kPlayoutDelayUri));
         extmap_added = true;
       }
       out.push_back(line);

@@ -14,7 +14,8 @@ inline constexpr std::string_view kPlayoutDelayUri =
 
 struct OfferOptions {
   bool add_playout_delay = true;  // declare the extension on video m-lines
-  int playout_delay_id = 0;       // 1..14 to use that id (left out if the offer uses it); 0 = lowest free
+  int playout_delay_id =
+      0;  // 1..14 to use that id (left out if the offer uses it); 0 = lowest free
   int rtx_time_ms = 125;
   int opus_ptime_ms = 10;
 };

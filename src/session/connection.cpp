@@ -41,7 +41,8 @@ void Connection::onAuth(std::string_view token) {
   }
   auto refreshed = manager_.options_.refresh(info_, std::string(token));
   if (!refreshed) {
-    log::info(kLog, "peer " + std::to_string(info_.id) + ": token refresh refused: " + refreshed.error().message);
+    log::info(kLog, "peer " + std::to_string(info_.id) +
+                        ": token refresh refused: " + refreshed.error().message);
     ws_->send("AUTH_ERROR " + refreshed.error().message);
     return;
   }
@@ -52,7 +53,9 @@ void Connection::onAuth(std::string_view token) {
 
 namespace {
 guint secondsFromNow(std::chrono::system_clock::time_point t) {
-  const auto left = std::chrono::duration_cast<std::chrono::seconds>(t - std::chrono::system_clock::now()).count();
+  const auto left =
+      std::chrono::duration_cast<std::chrono::seconds>(t - std::chrono::system_clock::now())
+          .count();
   return static_cast<guint>(std::max<long long>(0, left));
 }
 int64_t unixSeconds(std::chrono::system_clock::time_point t) {
@@ -69,21 +72,29 @@ void Connection::cancelLease() {
 void Connection::scheduleLease() {
   cancelLease();
   if (!info_.lease) return;
-  warn_source_ = g_timeout_add_seconds(secondsFromNow(info_.lease->warn_at), [](gpointer self) -> gboolean {
-    auto* c = static_cast<Connection*>(self);
-    c->warn_source_ = 0;
-    c->ws_->send("AUTH_EXPIRING {\"expires_at\":" + std::to_string(unixSeconds(c->info_.lease->expires_at)) +
-                 ",\"disconnect_at\":" + std::to_string(unixSeconds(c->info_.lease->disconnect_at)) + "}");
-    return G_SOURCE_REMOVE;
-  }, this);
-  expire_source_ = g_timeout_add_seconds(secondsFromNow(info_.lease->disconnect_at), [](gpointer self) -> gboolean {
-    auto* c = static_cast<Connection*>(self);
-    c->expire_source_ = 0;
-    log::info(kLog, "peer " + std::to_string(c->info_.id) + ": token expired; disconnecting");
-    c->ws_->send("AUTH_EXPIRED");
-    c->close(4401, "token expired");
-    return G_SOURCE_REMOVE;
-  }, this);
+  warn_source_ = g_timeout_add_seconds(
+      secondsFromNow(info_.lease->warn_at),
+      [](gpointer self) -> gboolean {
+        auto* c = static_cast<Connection*>(self);
+        c->warn_source_ = 0;
+        c->ws_->send("AUTH_EXPIRING {\"expires_at\":" +
+                     std::to_string(unixSeconds(c->info_.lease->expires_at)) +
+                     ",\"disconnect_at\":" +
+                     std::to_string(unixSeconds(c->info_.lease->disconnect_at)) + "}");
+        return G_SOURCE_REMOVE;
+      },
+      this);
+  expire_source_ = g_timeout_add_seconds(
+      secondsFromNow(info_.lease->disconnect_at),
+      [](gpointer self) -> gboolean {
+        auto* c = static_cast<Connection*>(self);
+        c->expire_source_ = 0;
+        log::info(kLog, "peer " + std::to_string(c->info_.id) + ": token expired; disconnecting");
+        c->ws_->send("AUTH_EXPIRED");
+        c->close(4401, "token expired");
+        return G_SOURCE_REMOVE;
+      },
+      this);
 }
 
 void Connection::run(const signalling::Actions& actions) {

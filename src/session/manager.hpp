@@ -40,8 +40,8 @@ struct PeerInfo {
   std::string remote;       // remote address
   bool can_control = true;  // false: view-only
   signalling::ClientMeta meta;
-  std::string subject;          // who (token sub, Basic user, "anonymous")
-  std::optional<Lease> lease;   // set when a token admitted the connection
+  std::string subject;         // who (token sub, Basic user, "anonymous")
+  std::optional<Lease> lease;  // set when a token admitted the connection
 };
 
 // The answer to an `AUTH <token>` refresh on the signalling socket.
@@ -54,7 +54,8 @@ struct ManagerOptions {
   media::VideoOptions video;
   std::function<webrtc::IceServers()> ice_servers;
   // Creates the channel handler of a new video peer; may return nullptr (no input).
-  std::function<std::unique_ptr<ChannelHandler>(const PeerInfo&, std::function<void(std::string)> send)>
+  std::function<std::unique_ptr<ChannelHandler>(const PeerInfo&,
+                                                std::function<void(std::string)> send)>
       channel_handler;
   // Called when a video peer sends HELLO, before the pipeline starts (e.g. to resize X).
   std::function<void(const PeerInfo&)> on_video_hello;

@@ -33,7 +33,8 @@ Actions Handler::onText(std::string_view text) {
 }
 
 Actions Handler::onHello(const Hello& hello) {
-  if (state_ != State::kAwaitHello) return error("invalid HELLO: already registered as '" + uid_ + "'");
+  if (state_ != State::kAwaitHello)
+    return error("invalid HELLO: already registered as '" + uid_ + "'");
   PeerKind kind;
   if (hello.uid == kVideoUid) {
     kind = PeerKind::kVideo;
@@ -57,7 +58,8 @@ Actions Handler::onHello(const Hello& hello) {
 Actions Handler::onSdp(const SessionDescription& sdp) {
   if (state_ == State::kAwaitHello) return error("invalid sdp: send HELLO first");
   if (sdp.type != "answer") {
-    return error("invalid sdp: type '" + sdp.type + "' not accepted; the server offers, send an answer");
+    return error("invalid sdp: type '" + sdp.type +
+                 "' not accepted; the server offers, send an answer");
   }
   if (state_ == State::kRegistered) return error("invalid sdp: answer before offer");
   if (state_ == State::kAnswered) return error("invalid sdp: already answered");

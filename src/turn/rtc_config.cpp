@@ -56,7 +56,8 @@ TurnCredentials restCredentials(std::string_view secret, std::string_view user,
   unsigned char digest[20];
   gnutls_hmac_fast(GNUTLS_MAC_SHA1, secret.data(), secret.size(), out.username.data(),
                    out.username.size(), digest);
-  out.password = base64Encode(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
+  out.password =
+      base64Encode(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
   return out;
 }
 
@@ -72,7 +73,8 @@ Result<std::string> buildRtcConfig(const IceSettings& s, std::string_view user,
   }
   json servers = json::array();
   if (!s.stun_host.empty()) {
-    servers.push_back({{"urls", json::array({"stun:" + s.stun_host + ":" + std::to_string(s.stun_port)})}});
+    servers.push_back(
+        {{"urls", json::array({"stun:" + s.stun_host + ":" + std::to_string(s.stun_port)})}});
   }
   if (hasTurn(s)) {
     const auto creds = credentialsFor(s, user, now);
@@ -94,9 +96,10 @@ ServerUris serverUris(const IceSettings& s, std::string_view user,
   if (!s.stun_host.empty()) out.stun = "stun://" + s.stun_host + ":" + std::to_string(s.stun_port);
   if (hasTurn(s)) {
     const auto creds = credentialsFor(s, user, now);
-    out.turn.push_back(std::string(s.turn_tls ? "turns://" : "turn://") + uriEscape(creds.username) +
-                       ":" + uriEscape(creds.password) + "@" + s.turn_host + ":" +
-                       std::to_string(s.turn_port) + "?transport=" + s.turn_protocol);
+    out.turn.push_back(std::string(s.turn_tls ? "turns://" : "turn://") +
+                       uriEscape(creds.username) + ":" + uriEscape(creds.password) + "@" +
+                       s.turn_host + ":" + std::to_string(s.turn_port) +
+                       "?transport=" + s.turn_protocol);
   }
   return out;
 }

@@ -1,9 +1,8 @@
+#include <gst/webrtc/webrtc.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <nice/agent.h>
-
-#include <gst/webrtc/webrtc.h>
 
 #include "core/log.hpp"
 #include "webrtc/peer_branch.hpp"
@@ -38,7 +37,8 @@ void addLocalAddresses(GstElement* webrtcbin) {
         add(it->ifa_addr);  // includes 127.0.0.1 from lo
       } else if (family == AF_INET6) {
         const auto* in6 = reinterpret_cast<const sockaddr_in6*>(it->ifa_addr);
-        if (IN6_IS_ADDR_LINKLOCAL(&in6->sin6_addr) || IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr)) continue;
+        if (IN6_IS_ADDR_LINKLOCAL(&in6->sin6_addr) || IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
+          continue;
         add(it->ifa_addr);
       }
     }

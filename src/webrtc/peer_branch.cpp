@@ -92,30 +92,29 @@ Status PeerBranch::build(GstElement* pipeline, GstElement* tee, const IceServers
   }
   addLocalAddresses(webrtc_);
 
-  g_signal_connect_data(
-      webrtc_, "on-ice-candidate",
-      G_CALLBACK(+[](GstElement*, guint mline, gchar* candidate, gpointer data) {
-        onMain(data, [mline, c = std::string(candidate)](PeerBranch& self) {
-          if (self.cb_.on_candidate) self.cb_.on_candidate(c, static_cast<int>(mline));
-        });
-      }),
-      weakData(shared_), freeWeak, static_cast<GConnectFlags>(0));
-  g_signal_connect_data(
-      webrtc_, "notify::ice-connection-state",
-      G_CALLBACK(+[](GstElement* w, GParamSpec*, gpointer data) {
-        GstWebRTCICEConnectionState state;
-        g_object_get(w, "ice-connection-state", &state, nullptr);
-        onMain(data, [state](PeerBranch& self) {
-          if (state == GST_WEBRTC_ICE_CONNECTION_STATE_FAILED) {
-            log::warn(kLog, "peer " + self.name_ + ": ICE failed");
-            if (self.cb_.on_failed) self.cb_.on_failed("ICE connection failed");
-          } else if (state == GST_WEBRTC_ICE_CONNECTION_STATE_CONNECTED ||
-                     state == GST_WEBRTC_ICE_CONNECTION_STATE_COMPLETED) {
-            if (self.cb_.on_connected) self.cb_.on_connected();
-          }
-        });
-      }),
-      weakData(shared_), freeWeak, static_cast<GConnectFlags>(0));
+  g_signal_connect_data(webrtc_, "on-ice-candidate",
+                        G_CALLBACK(+[](GstElement*, guint mline, gchar* candidate, gpointer data) {
+                          onMain(data, [mline, c = std::string(candidate)](PeerBranch& self) {
+                            if (self.cb_.on_candidate)
+                              self.cb_.on_candidate(c, static_cast<int>(mline));
+                          });
+                        }),
+                        weakData(shared_), freeWeak, static_cast<GConnectFlags>(0));
+  g_signal_connect_data(webrtc_, "notify::ice-connection-state",
+                        G_CALLBACK(+[](GstElement* w, GParamSpec*, gpointer data) {
+                          GstWebRTCICEConnectionState state;
+                          g_object_get(w, "ice-connection-state", &state, nullptr);
+                          onMain(data, [state](PeerBranch& self) {
+                            if (state == GST_WEBRTC_ICE_CONNECTION_STATE_FAILED) {
+                              log::warn(kLog, "peer " + self.name_ + ": ICE failed");
+                              if (self.cb_.on_failed) self.cb_.on_failed("ICE connection failed");
+                            } else if (state == GST_WEBRTC_ICE_CONNECTION_STATE_CONNECTED ||
+                                       state == GST_WEBRTC_ICE_CONNECTION_STATE_COMPLETED) {
+                              if (self.cb_.on_connected) self.cb_.on_connected();
+                            }
+                          });
+                        }),
+                        weakData(shared_), freeWeak, static_cast<GConnectFlags>(0));
 
   // The bin takes its own reference (the elements are no longer floating); we keep ours.
   gst_bin_add_many(GST_BIN(pipeline_), queue_, webrtc_, nullptr);
@@ -147,13 +146,12 @@ Status PeerBranch::build(GstElement* pipeline, GstElement* tee, const IceServers
   gst_structure_free(opts);
   if (channel == nullptr) return fail("cannot create the input data channel");
   channel_ = G_OBJECT(channel);
-  g_signal_connect_data(
-      channel_, "on-open", G_CALLBACK(+[](GObject*, gpointer data) {
-        onMain(data, [](PeerBranch& self) {
-          if (self.cb_.on_channel_open) self.cb_.on_channel_open();
-        });
-      }),
-      weakData(shared_), freeWeak, static_cast<GConnectFlags>(0));
+  g_signal_connect_data(channel_, "on-open", G_CALLBACK(+[](GObject*, gpointer data) {
+                          onMain(data, [](PeerBranch& self) {
+                            if (self.cb_.on_channel_open) self.cb_.on_channel_open();
+                          });
+                        }),
+                        weakData(shared_), freeWeak, static_cast<GConnectFlags>(0));
   g_signal_connect_data(
       channel_, "on-message-string", G_CALLBACK(+[](GObject*, gchar* text, gpointer data) {
         onMain(data, [t = std::string(text == nullptr ? "" : text)](PeerBranch& self) {
@@ -203,7 +201,8 @@ void PeerBranch::onOfferCreated(GstPromise* promise) {
   }
   GstSDPMessage* sdp = nullptr;
   gst_sdp_message_new_from_text(munged->sdp.c_str(), &sdp);
-  GstWebRTCSessionDescription* desc = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, sdp);
+  GstWebRTCSessionDescription* desc =
+      gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, sdp);
   g_signal_emit_by_name(webrtc_, "set-local-description", desc, nullptr);
   gst_webrtc_session_description_free(desc);
   if (cb_.on_offer) cb_.on_offer(munged->sdp);
@@ -219,7 +218,8 @@ Status PeerBranch::setAnswer(const std::string& text) {
     gst_sdp_message_free(sdp);
     return fail("invalid sdp: the answer has no media section");
   }
-  GstWebRTCSessionDescription* desc = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, sdp);
+  GstWebRTCSessionDescription* desc =
+      gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, sdp);
   GstPromise* promise = gst_promise_new_with_change_func(
       [](GstPromise* p, gpointer data) {
         std::string err = promiseError(p);

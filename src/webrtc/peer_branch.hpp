@@ -43,9 +43,8 @@ class PeerBranch {
  public:
   // Adds the branch to `pipeline` after `tee` and starts negotiation (create-offer).
   static Result<std::shared_ptr<PeerBranch>> create(GstElement* pipeline, GstElement* tee,
-                                                    const std::string& name,
-                                                    const IceServers& ice, PeerCallbacks cb,
-                                                    BranchOptions options = {});
+                                                    const std::string& name, const IceServers& ice,
+                                                    PeerCallbacks cb, BranchOptions options = {});
   ~PeerBranch();
   PeerBranch(const PeerBranch&) = delete;
   PeerBranch& operator=(const PeerBranch&) = delete;
@@ -59,7 +58,7 @@ class PeerBranch {
 
   const std::string& name() const { return name_; }
 
- // Internal: the part of the branch that webrtcbin's callbacks reach through a weak_ptr.
+  // Internal: the part of the branch that webrtcbin's callbacks reach through a weak_ptr.
   struct Shared;
 
  private:

@@ -77,13 +77,13 @@ TEST(Config, BadValuesNameTheVariableAndAcceptedValues) {
     const char* value;
     const char* expect;
   };
-  for (const Case& k : {Case{"SELKIES_PORT", "abc", "1..65535"}, Case{"SELKIES_PORT", "0", "1..65535"},
-                        Case{"SELKIES_ENCODER", "foo", "x264enc"},
-                        Case{"SELKIES_FRAMERATE", "0", "1..240"},
-                        Case{"SELKIES_ENABLE_RESIZE", "maybe", "true or false"},
-                        Case{"SELKIES_ENABLE_CLIPBOARD", "sideways", "in or out"},
-                        Case{"SELKIES_KEYFRAME_DISTANCE", "-5", "-1"},
-                        Case{"SELKIES_VIDEO_BITRATE", "12kbps", "integer"}}) {
+  for (const Case& k :
+       {Case{"SELKIES_PORT", "abc", "1..65535"}, Case{"SELKIES_PORT", "0", "1..65535"},
+        Case{"SELKIES_ENCODER", "foo", "x264enc"}, Case{"SELKIES_FRAMERATE", "0", "1..240"},
+        Case{"SELKIES_ENABLE_RESIZE", "maybe", "true or false"},
+        Case{"SELKIES_ENABLE_CLIPBOARD", "sideways", "in or out"},
+        Case{"SELKIES_KEYFRAME_DISTANCE", "-5", "-1"},
+        Case{"SELKIES_VIDEO_BITRATE", "12kbps", "integer"}}) {
     Env env;
     env.vars[k.env] = k.value;
     auto r = run(env);

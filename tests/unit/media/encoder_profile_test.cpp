@@ -13,9 +13,9 @@ std::string prop(const ElementSpec& e, const std::string& key) {
 }
 
 TEST(Profiles, DerivedValuesMatchReference) {
-  EncodeParams p;  // defaults: 60 fps, 8000 kbps, infinite GOP
-  EXPECT_EQ(softwareVbvMs(p), 25);       // ceil(1000/60)=17 * 1.5
-  EXPECT_EQ(hardwareVbvKbit(p), 201);    // ceil(8000/60)=134 * 1.5
+  EncodeParams p;                      // defaults: 60 fps, 8000 kbps, infinite GOP
+  EXPECT_EQ(softwareVbvMs(p), 25);     // ceil(1000/60)=17 * 1.5
+  EXPECT_EQ(hardwareVbvKbit(p), 201);  // ceil(8000/60)=134 * 1.5
   p.packetloss_percent = 25;
   EXPECT_EQ(fecAdjustedKbps(p), 6400);
   p = {};
@@ -57,7 +57,8 @@ TEST(Profiles, PayloadTypesAndUnits) {
 }
 
 TEST(Profiles, FallbackChain) {
-  EXPECT_EQ(fallbackChain("nvh264enc"), (std::vector<std::string>{"nvh264enc", "vah264enc", "x264enc"}));
+  EXPECT_EQ(fallbackChain("nvh264enc"),
+            (std::vector<std::string>{"nvh264enc", "vah264enc", "x264enc"}));
   EXPECT_EQ(fallbackChain("x264enc"), (std::vector<std::string>{"x264enc"}));
   EXPECT_EQ(fallbackChain("vp8enc"), (std::vector<std::string>{"vp8enc", "x264enc"}));
   EXPECT_TRUE(hasProfile("vp9enc"));

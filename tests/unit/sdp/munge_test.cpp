@@ -28,9 +28,10 @@ TEST(Munge, H264ParamsRtxAndPlayoutDelay) {
   auto r = mungeOffer(kOffer, {});
   ASSERT_TRUE(r) << r.error().message;
   const std::string& s = r->sdp;
-  EXPECT_NE(s.find("a=fmtp:97 packetization-mode=1;profile-level-id=42e01f;level-asymmetry-allowed=1;"
-                   "sps-pps-idr-in-keyframe=1\r\n"),
-            std::string::npos)
+  EXPECT_NE(
+      s.find("a=fmtp:97 packetization-mode=1;profile-level-id=42e01f;level-asymmetry-allowed=1;"
+             "sps-pps-idr-in-keyframe=1\r\n"),
+      std::string::npos)
       << s;
   EXPECT_NE(s.find("a=fmtp:98 apt=97;rtx-time=125\r\n"), std::string::npos);
   EXPECT_EQ(r->playout_delay_id, 2);  // 1 is taken by sdes:mid
@@ -73,7 +74,9 @@ TEST(Munge, GarbageIsRejected) {
   EXPECT_FALSE(mungeOffer("", {}));
   EXPECT_FALSE(mungeOffer("hello\r\n", {}));
   EXPECT_EQ(extmapId("garbage", kPlayoutDelayUri), 0);
-  EXPECT_EQ(extmapId("v=0\r\nm=video 9 X 96\r\na=extmap:99 " + std::string(kPlayoutDelayUri), kPlayoutDelayUri), 0);
+  EXPECT_EQ(extmapId("v=0\r\nm=video 9 X 96\r\na=extmap:99 " + std::string(kPlayoutDelayUri),
+                     kPlayoutDelayUri),
+            0);
 }
 
 }  // namespace

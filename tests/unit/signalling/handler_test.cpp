@@ -19,7 +19,8 @@ bool sentError(const Actions& actions) {
 }
 
 constexpr const char* kAnswer = R"({"sdp":{"type":"answer","sdp":"v=0\r\n"}})";
-constexpr const char* kIce = R"({"ice":{"candidate":"candidate:1 1 udp 1 1.2.3.4 1 typ host","sdpMLineIndex":0}})";
+constexpr const char* kIce =
+    R"({"ice":{"candidate":"candidate:1 1 udp 1 1.2.3.4 1 typ host","sdpMLineIndex":0}})";
 
 TEST(Handler, HappyPath) {
   UidRegistry reg;

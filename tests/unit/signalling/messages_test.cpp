@@ -37,12 +37,13 @@ TEST(Messages, AnswerAndIce) {
 }
 
 TEST(Messages, MalformedInputsAreErrorsNotCrashes) {
-  for (const std::string& bad : std::vector<std::string>{"", "HELLO", "HELLO  ", "HELLO 1 2 3", "HELLO 1 !!notbase64", "{", "[]", "42", "null",
-        R"({"sdp":"x"})", R"({"sdp":{"type":1,"sdp":"v=0"}})", R"({"sdp":{"type":"answer"}})",
-        R"({"ice":{}})", R"({"ice":{"candidate":"evil"}})",
-        R"({"ice":{"candidate":"candidate:1","sdpMLineIndex":-1}})",
-        R"({"ice":{"candidate":"candidate:1","sdpMLineIndex":"0"}})", R"({"foo":1})",
-        std::string("HELLO \x01\x02"), std::string(70 * 1024, 'a')}) {
+  for (const std::string& bad : std::vector<std::string>{
+           "", "HELLO", "HELLO  ", "HELLO 1 2 3", "HELLO 1 !!notbase64", "{", "[]", "42", "null",
+           R"({"sdp":"x"})", R"({"sdp":{"type":1,"sdp":"v=0"}})", R"({"sdp":{"type":"answer"}})",
+           R"({"ice":{}})", R"({"ice":{"candidate":"evil"}})",
+           R"({"ice":{"candidate":"candidate:1","sdpMLineIndex":-1}})",
+           R"({"ice":{"candidate":"candidate:1","sdpMLineIndex":"0"}})", R"({"foo":1})",
+           std::string("HELLO \x01\x02"), std::string(70 * 1024, 'a')}) {
     auto r = parseClientMessage(bad);
     EXPECT_FALSE(r) << bad.substr(0, 40);
     if (!r) EXPECT_FALSE(r.error().message.empty());

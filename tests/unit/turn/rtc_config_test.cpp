@@ -13,7 +13,8 @@ using std::chrono::system_clock;
 TEST(Turn, RestCredentialsKnownVector) {
   // Expected value computed independently with Python:
   // base64(hmac.new(b'openrelayprojectsecret', b'1700000000:alice', sha1).digest())
-  const auto c = restCredentials("openrelayprojectsecret", "alice", system_clock::time_point(seconds(1700000000)));
+  const auto c = restCredentials("openrelayprojectsecret", "alice",
+                                 system_clock::time_point(seconds(1700000000)));
   EXPECT_EQ(c.username, "1700000000:alice");
   EXPECT_EQ(c.password, "xgxjdbEWMK2bm5me+HTGNKuAyic=");
   EXPECT_EQ(restCredentials("s", "a:b", system_clock::time_point(seconds(1))).username, "1:a-b");
