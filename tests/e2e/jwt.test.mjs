@@ -2,6 +2,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import http from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -77,6 +78,20 @@ test('tokens admit the right people with the right role', async (t) => {
   assert.match(logged, /jwt signature:/);
   assert.match(logged, /jwt exp:/);
   assert.ok(!logged.includes(good.split('.')[2]), 'tokens never appear in the log');
+
+  // WebSocket: the token as a subprotocol is accepted (and desk.v1 selected); from a foreign
+  // Origin it is refused even with a valid token.
+  const upgrade = (headers) => new Promise((resolve, reject) => {
+    const req = http.get(ds.url + 'webrtc/signalling/', { headers: { Connection: 'Upgrade', Upgrade: 'websocket',
+      'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', ...headers } });
+    req.on('response', (res) => { resolve([res.statusCode, undefined]); res.resume(); });
+    req.on('upgrade', (res, socket) => { resolve([res.statusCode, res.headers['sec-websocket-protocol']]); socket.destroy(); });
+    req.on('error', reject);
+  });
+  const protocols = 'desk.v1, base64url.bearer.' + mint();
+  assert.deepEqual(await upgrade({ 'Sec-WebSocket-Protocol': protocols }), [101, 'desk.v1']);
+  assert.equal((await upgrade({ 'Sec-WebSocket-Protocol': protocols, Origin: 'http://evil.example' }))[0], 403);
+  assert.equal((await upgrade({}))[0], 401);
 
   // A controller: the ticket is exchanged for a cookie and dropped from the URL; it streams.
   const controller = await browser.newPage({ viewport: { width: 800, height: 600 } });
