@@ -25,6 +25,6 @@ echo "Streaming $display at http://127.0.0.1:${SELKIES_PORT:-8080}/ (basic auth 
 DISPLAY=$display SELKIES_ENABLE_BASIC_AUTH=${SELKIES_ENABLE_BASIC_AUTH:-false} SELKIES_ADDR=${SELKIES_ADDR:-127.0.0.1} \
   SELKIES_STUN_HOST=${SELKIES_STUN_HOST:-} SELKIES_TURN_HOST=${SELKIES_TURN_HOST:-} \
   SELKIES_FRAMERATE=${SELKIES_FRAMERATE:-30} SELKIES_WEB_ROOT=${SELKIES_WEB_ROOT:-$root/web} \
-  "$root/build/apps/deskstream/deskstream" "$@" &
+  "${BUILD_DIR:-$root/build}/apps/deskstream/deskstream" "$@" &
 pids+=($!)
 wait "${pids[-1]}"
