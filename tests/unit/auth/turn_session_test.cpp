@@ -2,36 +2,12 @@
 
 #include "auth/refresh.hpp"
 #include "auth/session_store.hpp"
-#include "auth/turn_credentials.hpp"
 
 namespace ds::auth {
 namespace {
 
 using std::chrono::seconds;
 using std::chrono::system_clock;
-
-TEST(AuthTurnCredentials, KnownVector) {
-  // Computed independently with:
-  //   echo -n "1700000000:alice" | openssl dgst -sha1 -hmac "deskstream-test-secret" -binary |
-  //   base64
-  // and cross-checked with python3 hmac.new(secret, username, hashlib.sha1).
-  const auto expiry = system_clock::time_point(seconds(1700000000));
-  const auto c = makeTurnCredentials("deskstream-test-secret", "alice", expiry);
-  EXPECT_EQ(c.username, "1700000000:alice");
-  EXPECT_EQ(c.password, "8h/GlhbEXJkM14Y8LMFz7+bjTWc=");
-  EXPECT_EQ(c.expires_at, expiry);
-}
-
-TEST(AuthTurnCredentials, ColonInUserIsReplaced) {
-  const auto c = makeTurnCredentials("s", "tenant:alice", system_clock::time_point(seconds(5)));
-  EXPECT_EQ(c.username, "5:tenant-alice");
-}
-
-TEST(AuthTurnCredentials, ExpiryIsBoundedByTheToken) {
-  const auto now = system_clock::time_point(seconds(1000));
-  EXPECT_EQ(turnExpiry(now, seconds(3600), now + seconds(300)), now + seconds(300));
-  EXPECT_EQ(turnExpiry(now, seconds(60), now + seconds(300)), now + seconds(60));
-}
 
 Principal principal(int64_t exp) {
   return {"alice", Role::kView, system_clock::time_point(seconds(exp)), "j"};

@@ -18,6 +18,12 @@ TEST(Turn, RestCredentialsKnownVector) {
   EXPECT_EQ(c.username, "1700000000:alice");
   EXPECT_EQ(c.password, "xgxjdbEWMK2bm5me+HTGNKuAyic=");
   EXPECT_EQ(restCredentials("s", "a:b", system_clock::time_point(seconds(1))).username, "1:a-b");
+  // Second vector, computed with: echo -n "1700000000:alice" |
+  //   openssl dgst -sha1 -hmac "deskstream-test-secret" -binary | base64
+  EXPECT_EQ(restCredentials("deskstream-test-secret", "alice",
+                            system_clock::time_point(seconds(1700000000)))
+                .password,
+            "8h/GlhbEXJkM14Y8LMFz7+bjTWc=");
 }
 
 TEST(Turn, SelkiesShape) {
