@@ -82,8 +82,16 @@ Figures measure(const std::string& server, bool provide_clock, bool do_timestamp
   o.provide_clock = provide_clock;
   o.do_timestamp = do_timestamp;
   auto p = AudioPipeline::start(o, nullptr);
-  EXPECT_TRUE(p);
-  EXPECT_TRUE(iterateUntil([&] { return (*p)->available(); }, 5000));
+  // Under a loaded CI machine the first connect can take a while; never go on without a
+  // pipeline (pipeline() is null until audio is available).
+  if (!p) {
+    ADD_FAILURE() << p.error().message;
+    return Figures{-1, -1, -1};
+  }
+  if (!iterateUntil([&] { return (*p)->available(); }, 15000)) {
+    ADD_FAILURE() << "audio not available: " << (*p)->status();
+    return Figures{-1, -1, -1};
+  }
   Detector d;
   GstElement* bin = gst_parse_bin_from_description(
       "queue max-size-buffers=0 max-size-bytes=0 max-size-time=0 ! rtpopusdepay ! opusdec "
