@@ -72,12 +72,7 @@ Result<std::shared_ptr<webrtc::PeerBranch>> Manager::addVideoPeer(Connection& co
   const int id = conn.info().id;
   webrtc::PeerCallbacks cb = callbacksFor(id);
   auto* manager = this;
-  auto with = [manager, id](auto fn) {
-    return [manager, id, fn](auto&&... args) {
-      auto it = manager->connections_.find(id);
-      if (it != manager->connections_.end()) fn(*it->second, args...);
-    };
-  };
+  auto with = [this, id](auto fn) { return forConnection(id, std::move(fn)); };
   cb.on_connected = with([manager](Connection& c) {
     log::info(kLog, "peer " + std::to_string(c.info().id) + ": media connected");
     if (manager->video_) manager->video_->requestKeyframe();
@@ -94,20 +89,13 @@ Result<std::shared_ptr<webrtc::PeerBranch>> Manager::addVideoPeer(Connection& co
   cb.on_channel_message = with([](Connection& c, std::string text) {
     if (c.channel_) c.channel_->onMessage(text);
   });
-  webrtc::IceServers ice = options_.ice_servers ? options_.ice_servers() : webrtc::IceServers{};
-  return webrtc::PeerBranch::create(video_->pipeline(), video_->tee(), std::to_string(id), ice,
-                                    std::move(cb));
+  return webrtc::PeerBranch::create(video_->pipeline(), video_->tee(), std::to_string(id),
+                                    iceServers(), std::move(cb));
 }
 
 webrtc::PeerCallbacks Manager::callbacksFor(int id) {
   webrtc::PeerCallbacks cb;
-  auto* manager = this;
-  auto with = [manager, id](auto fn) {
-    return [manager, id, fn](auto&&... args) {
-      auto it = manager->connections_.find(id);
-      if (it != manager->connections_.end()) fn(*it->second, args...);
-    };
-  };
+  auto with = [this, id](auto fn) { return forConnection(id, std::move(fn)); };
   cb.on_offer = with([](Connection& c, std::string sdp) { c.run(c.handler_.onOfferCreated(sdp)); });
   cb.on_candidate = with([](Connection& c, std::string cand, int mline) {
     c.run(c.handler_.onLocalCandidate(cand, mline));
@@ -121,9 +109,8 @@ webrtc::PeerCallbacks Manager::callbacksFor(int id) {
 
 Result<std::shared_ptr<webrtc::PeerBranch>> Manager::addAudioPeer(Connection& conn) {
   if (!audio_ || !audio_->available()) return fail(audioStatus());
-  webrtc::IceServers ice = options_.ice_servers ? options_.ice_servers() : webrtc::IceServers{};
   return webrtc::PeerBranch::create(audio_->pipeline(), audio_->tee(),
-                                    "audio-" + std::to_string(conn.info().id), ice,
+                                    "audio-" + std::to_string(conn.info().id), iceServers(),
                                     callbacksFor(conn.info().id), webrtc::audioBranch());
 }
 

@@ -106,6 +106,18 @@ class Manager {
   void onAudioState(bool available);
   // Signalling callbacks shared by video and audio branches of connection `id`.
   webrtc::PeerCallbacks callbacksFor(int id);
+  webrtc::IceServers iceServers() const {
+    return options_.ice_servers ? options_.ice_servers() : webrtc::IceServers{};
+  }
+  // Wraps `fn(Connection&, args...)` into a callback that runs only while connection `id`
+  // still exists (webrtc callbacks can arrive after it closed).
+  template <typename Fn>
+  auto forConnection(int id, Fn fn) {
+    return [this, id, fn = std::move(fn)](auto&&... args) {
+      auto it = connections_.find(id);
+      if (it != connections_.end()) fn(*it->second, args...);
+    };
+  }
   void remove(int id);
 
   ManagerOptions options_;
