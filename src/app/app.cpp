@@ -86,7 +86,7 @@ class App {
     } else {
       log::warn(kLog, "keyboard/mouse/clipboard disabled: " + desktop.error().message);
     }
-    input_ = std::make_unique<InputWiring>(desktop_.get(), config_, encoder_);
+    input_ = std::make_unique<InputWiring>(desktop_.get(), config_);
 
     session::ManagerOptions mo;
     mo.channel_handler = [this](const session::PeerInfo& peer,
@@ -100,6 +100,9 @@ class App {
     mo.video.display = config_.display;
     mo.video.encoder = encoder_;
     mo.video.params = params;
+    mo.probe_encoder = [params](const std::string& encoder) {
+      return media::probeEncoder(encoder, params);
+    };
     mo.ice_servers = [this] {
       const auto uris =
           turn::serverUris(iceSettings(config_), "deskstream", std::chrono::system_clock::now());

@@ -51,7 +51,7 @@ std::unique_ptr<session::ChannelHandler> InputWiring::makeChannel(
   info.framerate = v.params.framerate;
   info.video_bitrate_kbps = v.params.bitrate_kbps;
   info.audio_bitrate_bps = audio_bitrate_bps_ != 0 ? audio_bitrate_bps_ : config_.audio_bitrate_bps;
-  info.encoder = encoder_;
+  info.encoder = sessions_->encoder();  // may have changed since start (runtime failover)
   return std::make_unique<InputChannel>(*desktop_, *this, std::move(send), peer.can_control, info);
 }
 

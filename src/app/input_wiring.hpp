@@ -14,8 +14,8 @@ namespace ds::app {
 
 class InputWiring final : public input::Controls {
  public:
-  InputWiring(input::Desktop* desktop, const config::Config& config, std::string encoder)
-      : desktop_(desktop), config_(config), encoder_(std::move(encoder)) {}
+  InputWiring(input::Desktop* desktop, const config::Config& config)
+      : desktop_(desktop), config_(config) {}
 
   void attach(session::Manager* sessions) { sessions_ = sessions; }
 
@@ -35,7 +35,6 @@ class InputWiring final : public input::Controls {
  private:
   input::Desktop* desktop_;
   const config::Config& config_;
-  std::string encoder_;
   session::Manager* sessions_ = nullptr;
   int audio_bitrate_bps_ = 0;
 };

@@ -68,7 +68,10 @@ Result<GstElement*> makeElement(const ElementSpec& spec) {
 }
 
 VideoPipeline::VideoPipeline(VideoOptions options, EncoderProfile profile, ErrorCallback on_error)
-    : options_(std::move(options)), profile_(std::move(profile)), on_error_(std::move(on_error)) {}
+    : options_(std::move(options)),
+      profile_(std::move(profile)),
+      on_error_(std::move(on_error)),
+      gate_(frameGateOptionsFor(options_.params.framerate)) {}
 
 VideoPipeline::~VideoPipeline() {
   if (bus_watch_ != 0) g_source_remove(bus_watch_);
@@ -131,10 +134,12 @@ Status VideoPipeline::build() {
   }
   for (const auto& spec : profile_.pre) {
     if (auto st = add(makeElement(spec)); !st) return st;
+    encoder_chain_.push_back(chain.back());
   }
   if (auto st = add(makeCaps(profile_.pre_caps, "encoder-caps")); !st) return st;
   if (auto st = add(makeElement(profile_.encoder_element)); !st) return st;
   encoder_ = chain.back();
+  encoder_chain_.push_back(encoder_);
   if (auto st = add(makeCaps(profile_.post_caps, "encoded-caps")); !st) return st;
   if (auto st = add(makeElement(profile_.payloader)); !st) return st;
   GstElement* payloader = chain.back();
@@ -149,15 +154,27 @@ Status VideoPipeline::build() {
                   GST_ELEMENT_NAME(chain[i + 1]));
     }
   }
-  GstPad* pay_src = gst_element_get_static_pad(payloader, "src");
-  gst_pad_add_probe(
-      pay_src,
-      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
-      playoutDelayProbe, nullptr, nullptr);
-  gst_object_unref(pay_src);
+  if (options_.playout_delay_extension) {
+    GstPad* pay_src = gst_element_get_static_pad(payloader, "src");
+    gst_pad_add_probe(
+        pay_src,
+        static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+        playoutDelayProbe, nullptr, nullptr);
+    gst_object_unref(pay_src);
+  }
   GstPad* enc_src = gst_element_get_static_pad(encoder_, "src");
   gst_pad_add_probe(enc_src, GST_PAD_PROBE_TYPE_BUFFER, countFrames, &encoded_frames_, nullptr);
+  // A PLI/FIR reaches the encoder as an upstream force-key-unit event: let the next frame
+  // through the static-screen gate so the encoder has something to make the keyframe from.
+  gst_pad_add_probe(enc_src, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+                    &VideoPipeline::keyframeRequestProbe, this, nullptr);
   gst_object_unref(enc_src);
+  if (options_.skip_unchanged) {
+    GstPad* capture_src = gst_element_get_static_pad(source_, "src");
+    gst_pad_add_probe(capture_src, GST_PAD_PROBE_TYPE_BUFFER, &VideoPipeline::gateProbe, this,
+                      nullptr);
+    gst_object_unref(capture_src);
+  }
 
   GstBus* bus = gst_pipeline_get_bus(GST_PIPELINE(pipeline_));
   bus_watch_ = gst_bus_add_watch(bus, &VideoPipeline::onBusMessage, this);
@@ -177,9 +194,14 @@ gboolean VideoPipeline::onBusMessage(GstBus* /*bus*/, GstMessage* msg, gpointer 
       log::error(kLog, text + (dbg != nullptr ? std::string(" (") + dbg + ")" : ""));
       g_clear_error(&err);
       g_free(dbg);
+      bool from_encoder = false;
+      for (GstElement* e : self->encoder_chain_) {
+        from_encoder = from_encoder || GST_MESSAGE_SRC(msg) == GST_OBJECT(e) ||
+                       gst_object_has_as_ancestor(GST_MESSAGE_SRC(msg), GST_OBJECT(e));
+      }
       if (self->on_error_) {
         // Run outside the bus callback: the handler may destroy this pipeline.
-        postToMain([cb = self->on_error_, text] { cb(text); });
+        postToMain([cb = self->on_error_, text, from_encoder] { cb(text, from_encoder); });
       }
       break;
     }
@@ -200,7 +222,32 @@ gboolean VideoPipeline::onBusMessage(GstBus* /*bus*/, GstMessage* msg, gpointer 
   return G_SOURCE_CONTINUE;
 }
 
+GstPadProbeReturn VideoPipeline::gateProbe(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer data) {
+  auto* self = static_cast<VideoPipeline*>(data);
+  GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+  GstMapInfo map;
+  if (buffer == nullptr || !gst_buffer_map(buffer, &map, GST_MAP_READ)) return GST_PAD_PROBE_OK;
+  // Compare with our own copy: holding ximagesrc's buffer would keep its XShm image alive past
+  // a capture restart. An unchanged frame costs one memcmp and no copy.
+  auto& prev = self->previous_frame_;
+  const bool changed = !sameFrame(map.data, map.size, prev.data(), prev.size());
+  if (changed) prev.assign(map.data, map.data + map.size);
+  gst_buffer_unmap(buffer, &map);
+  return self->gate_.admit(changed, FrameGate::Clock::now()) ? GST_PAD_PROBE_OK
+                                                             : GST_PAD_PROBE_DROP;
+}
+
+GstPadProbeReturn VideoPipeline::keyframeRequestProbe(GstPad* /*pad*/, GstPadProbeInfo* info,
+                                                      gpointer data) {
+  GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
+  if (event != nullptr && gst_video_event_is_force_key_unit(event)) {
+    static_cast<VideoPipeline*>(data)->gate_.forceNext();
+  }
+  return GST_PAD_PROBE_OK;
+}
+
 void VideoPipeline::requestKeyframe() {
+  gate_.forceNext();
   GstPad* src = gst_element_get_static_pad(encoder_, "src");
   gst_pad_send_event(src,
                      gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));

@@ -9,9 +9,11 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/result.hpp"
 #include "media/encoder_profile.hpp"
+#include "media/frame_gate.hpp"
 
 namespace ds::media {
 
@@ -20,11 +22,17 @@ struct VideoOptions {
   std::string encoder = "x264enc";
   EncodeParams params;
   bool show_pointer = false;
+  // Skip frames identical to the previous capture (media/frame_gate.hpp).
+  bool skip_unchanged = true;
+  // Benchmark baseline (bench/latency --ab): no playout-delay header extension on the packets.
+  bool playout_delay_extension = true;
 };
 
 class VideoPipeline {
  public:
-  using ErrorCallback = std::function<void(std::string message)>;
+  // `from_encoder`: the error was posted by the encoder or an element of its profile chain
+  // (converter, uploader), so another encoder may succeed where this one failed.
+  using ErrorCallback = std::function<void(std::string message, bool from_encoder)>;
 
   // Builds and starts the pipeline (PLAYING). `on_error` runs on the main loop after a bus error.
   static Result<std::unique_ptr<VideoPipeline>> start(const VideoOptions& options,
@@ -51,11 +59,17 @@ class VideoPipeline {
   static constexpr int kPlayoutDelayExtId = 6;
   // Frames that left the encoder since start (for stats and tests).
   uint64_t encodedFrames() const { return encoded_frames_.load(); }
+  // Captured frames the static-screen gate kept from the encoder.
+  uint64_t skippedFrames() const { return gate_.skipped(); }
+  // The encoder element (for tests that inject an element error).
+  GstElement* encoder() const { return encoder_; }
 
  private:
   VideoPipeline(VideoOptions options, EncoderProfile profile, ErrorCallback on_error);
   Status build();
   static gboolean onBusMessage(GstBus* bus, GstMessage* msg, gpointer self);
+  static GstPadProbeReturn gateProbe(GstPad* pad, GstPadProbeInfo* info, gpointer self);
+  static GstPadProbeReturn keyframeRequestProbe(GstPad* pad, GstPadProbeInfo* info, gpointer self);
 
   VideoOptions options_;
   EncoderProfile profile_;
@@ -64,9 +78,12 @@ class VideoPipeline {
   GstElement* source_caps_ = nullptr;
   GstElement* source_ = nullptr;
   GstElement* encoder_ = nullptr;
+  std::vector<GstElement*> encoder_chain_;  // profile_.pre elements and the encoder
   GstElement* tee_ = nullptr;
   guint bus_watch_ = 0;
   std::atomic<uint64_t> encoded_frames_{0};
+  FrameGate gate_;
+  std::vector<uint8_t> previous_frame_;  // capture thread only
 };
 
 // Creates an element from a spec, setting each property from text (enums by nick). Fails with

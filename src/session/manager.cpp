@@ -11,7 +11,11 @@ namespace {
 constexpr const char* kLog = "session";
 }
 
-Manager::Manager(ManagerOptions options) : options_(std::move(options)) {
+Manager::Manager(ManagerOptions options)
+    : options_(std::move(options)),
+      failover_(options_.video.encoder, [probe = options_.probe_encoder](const std::string& e) {
+        return probe ? probe(e) : Status{fail("no encoder probe configured")};
+      }) {
   if (options_.audio) {
     auto started =
         audio::AudioPipeline::start(*options_.audio, [this](bool up) { onAudioState(up); });
@@ -61,11 +65,12 @@ void Manager::remove(int id) {
 Result<std::shared_ptr<webrtc::PeerBranch>> Manager::addVideoPeer(Connection& conn) {
   ++video_peers_;
   if (!video_) {
-    auto started = media::VideoPipeline::start(options_.video, [this](std::string message) {
-      restartVideo("video pipeline error: " + message);
-    });
+    auto started = media::VideoPipeline::start(
+        options_.video,
+        [this](std::string message, bool from_encoder) { onVideoError(message, from_encoder); });
     if (!started) return Unexpected<Error>{started.error()};
     video_ = std::move(*started);
+    failover_.started(media::EncoderFailover::Clock::now());
     ++pipelines_started_;
     log::info(kLog, "video pipeline started (" + options_.video.encoder + ")");
   }
@@ -132,9 +137,31 @@ void Manager::onAudioState(bool available) {
 void Manager::removeVideoPeer() {
   if (video_peers_ > 0) --video_peers_;
   if (video_peers_ == 0 && video_) {
-    video_.reset();
+    stopVideo();
     log::info(kLog, "last viewer left; video pipeline stopped");
   }
+}
+
+void Manager::stopVideo() {
+  if (!video_) return;
+  frames_encoded_done_ += video_->encodedFrames();
+  frames_skipped_done_ += video_->skippedFrames();
+  video_.reset();
+}
+
+void Manager::onVideoError(const std::string& message, bool from_encoder) {
+  const std::string failed = options_.video.encoder;
+  auto decision = failover_.failed(from_encoder, media::EncoderFailover::Clock::now());
+  if (decision.switched) {
+    log::warn(kLog, "encoder " + decision.why);
+    options_.video.encoder = decision.encoder;
+    if (options_.on_encoder_changed) {
+      options_.on_encoder_changed(failed, decision.encoder, message);
+    }
+  } else {
+    log::info(kLog, decision.why);
+  }
+  restartVideo("video pipeline error: " + message);
 }
 
 void Manager::closeAll(const std::string& reason) {
@@ -154,7 +181,7 @@ void Manager::restartVideo(const std::string& reason) {
     auto it = connections_.find(id);
     if (it != connections_.end()) it->second->dropVideo(reason);
   }
-  video_.reset();
+  stopVideo();
   video_peers_ = 0;
 }
 

@@ -13,6 +13,7 @@
 #include "audio/audio_pipeline.hpp"
 #include "core/result.hpp"
 #include "http/websocket.hpp"
+#include "media/encoder_failover.hpp"
 #include "media/video_pipeline.hpp"
 #include "signalling/handler.hpp"
 #include "webrtc/peer_branch.hpp"
@@ -63,6 +64,11 @@ struct ManagerOptions {
   std::optional<audio::AudioOptions> audio;
   // Verifies a refresh token for a live connection; the error text is the failed check.
   std::function<Result<Refreshed>(const PeerInfo&, std::string token)> refresh;
+  // Says whether an encoder can run here (media::probeEncoder); used to fail over at run time.
+  media::EncoderFailover::Probe probe_encoder;
+  // The encoder changed at run time after `from` failed (for metrics and the `system` replies).
+  std::function<void(const std::string& from, const std::string& to, const std::string& why)>
+      on_encoder_changed;
 };
 
 class Connection;
@@ -82,12 +88,23 @@ class Manager {
   int connections() const { return static_cast<int>(connections_.size()); }
   int videoPeers() const { return video_peers_; }
   uint64_t pipelinesStarted() const { return pipelines_started_; }
+  // Frames encoded and frames skipped as unchanged, over every pipeline since start.
+  uint64_t framesEncoded() const {
+    return frames_encoded_done_ + (video_ ? video_->encodedFrames() : 0);
+  }
+  uint64_t framesSkipped() const {
+    return frames_skipped_done_ + (video_ ? video_->skippedFrames() : 0);
+  }
+  // The encoder in use (it can change at run time, see media/encoder_failover.hpp).
+  const std::string& encoder() const { return options_.video.encoder; }
 
   // Closes every connection (shutdown or a fatal pipeline error).
   void closeAll(const std::string& reason);
 
   // Restarts the video pipeline for every peer (after a fatal pipeline error).
   void restartVideo(const std::string& reason);
+  // A running pipeline failed: restart it, on the next encoder when this one is at fault.
+  void onVideoError(const std::string& message, bool from_encoder);
 
   // Runtime changes (data channel `vb`, `_arg_fps`, `p`, resize). They apply to the running
   // pipeline and to every pipeline started later.
@@ -102,6 +119,7 @@ class Manager {
   friend class Connection;
   Result<std::shared_ptr<webrtc::PeerBranch>> addVideoPeer(Connection& conn);
   void removeVideoPeer();
+  void stopVideo();  // drops the pipeline, keeping its frame counts
   Result<std::shared_ptr<webrtc::PeerBranch>> addAudioPeer(Connection& conn);
   void onAudioState(bool available);
   // Signalling callbacks shared by video and audio branches of connection `id`.
@@ -128,6 +146,9 @@ class Manager {
   int video_peers_ = 0;
   int next_id_ = 1;
   uint64_t pipelines_started_ = 0;
+  uint64_t frames_encoded_done_ = 0;
+  uint64_t frames_skipped_done_ = 0;
+  media::EncoderFailover failover_;
 };
 
 }  // namespace ds::session

@@ -4,7 +4,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import {
-  startXvfb, xsetroot, startDeskstream, launchBrowser, waitFramesDecoded, framesDecoded, stopAll, sleep,
+  startXvfb, xsetroot, startDeskstream, launchBrowser, waitFramesDecoded, expectLive, stopAll, sleep,
 } from './lib/harness.mjs';
 
 after(stopAll);
@@ -123,9 +123,7 @@ test('malformed signalling affects only the sender', async (t) => {
   res = await exchange(Array(25).fill('junk'));
   assert.notEqual(res.state, 1, 'connection closed after too many errors');
 
-  const before = await framesDecoded(viewer);
-  await sleep(1000);
-  const afterFrames = await framesDecoded(viewer);
-  assert.ok(afterFrames > before + 10, `viewer kept decoding (${before} -> ${afterFrames})`);
+  const fresh = await expectLive(viewer, x.display);
+  assert.ok(fresh > 0, `viewer still receives screen changes (${fresh} new frames)`);
   assert.equal(ds.proc.exitCode, null, 'server still running');
 });

@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  startXvfb, xsetroot, startDeskstream, launchBrowser, waitFramesDecoded, framesDecoded, waitFor, stopAll, sleep, deskstreamBin,
+  startXvfb, xsetroot, startDeskstream, launchBrowser, waitFramesDecoded, expectLive, waitFor, stopAll, sleep, deskstreamBin,
 } from './lib/harness.mjs';
 
 after(stopAll);
@@ -119,9 +119,7 @@ test('tokens admit the right people with the right role', async (t) => {
   assert.notDeepEqual(pointer(x.display), [123, 77], 'viewer input is dropped');
   await controller.evaluate(() => window.deskstream.video.channel.send('m,321,123,0,0'));
   await waitFor(() => { const p = pointer(x.display); return p[0] === 321 && p[1] === 123; }, 3000, 'controller input lands');
-  const before = await framesDecoded(controller);
-  await sleep(600);
-  assert.ok(await framesDecoded(controller) > before, 'controller still streaming with a viewer attached');
+  assert.ok(await expectLive(controller, x.display) > 0, 'controller still streaming with a viewer attached');
   assert.equal((ds.entry.log.match(/video pipeline started/g) || []).length, 1, 'one encode serves both');
 });
 
@@ -144,7 +142,5 @@ test('a token expiring mid-stream: refreshed when the page has a provider, disco
   await waitFor(async () => /^AUTH_EXPIRING \{"expires_at":\d+,"disconnect_at":\d+\}$/.test(await lastAuth(plain)), 5000, 'AUTH_EXPIRING on the page without a provider');
   await waitFor(async () => (await lastAuth(plain)).startsWith('AUTH_EXPIRED'), 45000, 'AUTH_EXPIRED without a refresh');
   assert.match(ds.entry.log, /token expired; disconnecting/);
-  const before = await framesDecoded(refreshing);
-  await sleep(1000);
-  assert.ok(await framesDecoded(refreshing) > before, 'the refreshed stream goes on');
+  assert.ok(await expectLive(refreshing, x.display) > 0, 'the refreshed stream goes on');
 });

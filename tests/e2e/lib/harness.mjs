@@ -145,6 +145,20 @@ export async function framesDecoded(page) {
   });
 }
 
+// The stream is live: a change on the X screen (the root colour, cycled) arrives as new decoded
+// frames within `timeoutMs`. (A static screen is not re-encoded, so frame counts alone say
+// nothing about liveness; see media/frame_gate.hpp.) Returns the frames decoded meanwhile.
+let liveColour = 0;
+export async function expectLive(page, display, timeoutMs = 5000) {
+  const before = await framesDecoded(page);
+  xsetroot(display, ['#204080', '#802040', '#408020'][liveColour++ % 3]);
+  const after = await waitFor(async () => {
+    const n = await framesDecoded(page);
+    return n > before ? n : false;
+  }, timeoutMs, 'frames after a screen change');
+  return after - before;
+}
+
 // Average RGB of a square at the centre of the current video frame.
 export async function centerColor(page) {
   return page.evaluate(() => {

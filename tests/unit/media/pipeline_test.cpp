@@ -40,7 +40,7 @@ TEST(VideoPipeline, EncodesFramesAndAcceptsRuntimeChanges) {
   o.display = "";  // test pattern
   o.params.framerate = 30;
   std::string error;
-  auto p = VideoPipeline::start(o, [&](std::string m) { error = std::move(m); });
+  auto p = VideoPipeline::start(o, [&](std::string m, bool) { error = std::move(m); });
   ASSERT_TRUE(p) << p.error().message;
   iterate(700);
   const auto frames = (*p)->encodedFrames();
@@ -51,6 +51,62 @@ TEST(VideoPipeline, EncodesFramesAndAcceptsRuntimeChanges) {
   iterate(500);
   EXPECT_GT((*p)->encodedFrames(), frames);
   EXPECT_TRUE(error.empty()) << error;
+}
+
+// A bus error from the encoder element is reported as the encoder's fault (the session then
+// fails over to the next encoder); one from the capture is not.
+TEST(VideoPipeline, TellsEncoderErrorsFromOtherErrors) {
+  VideoOptions o;
+  o.display = "";
+  o.encoder = "openh264enc";
+  o.params.framerate = 30;
+  if (!probeEncoder(o.encoder, o.params)) GTEST_SKIP() << "openh264enc is not installed here";
+  std::vector<std::pair<std::string, bool>> errors;
+  auto p = VideoPipeline::start(o, [&](std::string m, bool enc) { errors.emplace_back(m, enc); });
+  ASSERT_TRUE(p) << p.error().message;
+  iterate(300);
+  GstElement* enc = (*p)->encoder();
+  gst_element_post_message(
+      enc, gst_message_new_error(GST_OBJECT(enc),
+                                 g_error_new_literal(GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_ENCODE,
+                                                     "encode session lost"),
+                                 "injected"));
+  GstElement* src = gst_bin_get_by_name(GST_BIN((*p)->pipeline()), "capture-src");
+  gst_element_post_message(
+      src, gst_message_new_error(
+               GST_OBJECT(src),
+               g_error_new_literal(GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED, "capture failed"),
+               "injected"));
+  gst_object_unref(src);
+  iterate(300);
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_NE(errors[0].first.find("encode session lost"), std::string::npos);
+  EXPECT_TRUE(errors[0].second);
+  EXPECT_NE(errors[1].first.find("capture failed"), std::string::npos);
+  EXPECT_FALSE(errors[1].second);
+}
+
+// With the static-screen gate, a test pattern that does not move is encoded only as settle
+// frames and heartbeats; a moving one is encoded in full.
+TEST(VideoPipeline, SkipsUnchangedFrames) {
+  VideoOptions o;
+  o.display = "";
+  o.params.framerate = 30;
+  auto p = VideoPipeline::start(o, [](std::string, bool) {});
+  ASSERT_TRUE(p) << p.error().message;
+  iterate(1500);
+  EXPECT_EQ((*p)->skippedFrames(), 0u) << "the ball moves: nothing to skip";
+  GstElement* src = gst_bin_get_by_name(GST_BIN((*p)->pipeline()), "capture-src");
+  g_object_set(src, "motion", 1 /* snow */, "pattern", 2 /* black */, nullptr);
+  gst_object_unref(src);
+  iterate(2500);
+  const auto encoded = (*p)->encodedFrames();
+  const auto skipped = (*p)->skippedFrames();
+  iterate(2000);
+  const auto encoded_2s = (*p)->encodedFrames() - encoded;
+  const auto skipped_2s = (*p)->skippedFrames() - skipped;
+  EXPECT_LE(encoded_2s, 12u) << "black: heartbeats only (4 a second)";
+  EXPECT_GE(skipped_2s, 40u) << "about 60 captured frames in 2 s, most skipped";
 }
 
 }  // namespace

@@ -1,0 +1,90 @@
+#include "media/encoder_failover.hpp"
+
+#include <gst/gst.h>
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "media/encoder_probe.hpp"
+
+namespace ds::media {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = EncoderFailover::Clock;
+
+// The real startup probe (GStreamer, this machine's plugins), recording what it was asked.
+struct Machine {
+  std::vector<std::string> probed;
+  EncoderFailover::Probe probe() {
+    return [this](const std::string& e) -> Status {
+      probed.push_back(e);
+      EncodeParams p;
+      p.framerate = 30;
+      return probeEncoder(e, p);
+    };
+  }
+};
+
+class Gst : public ::testing::Environment {
+ public:
+  void SetUp() override { gst_init(nullptr, nullptr); }
+};
+const auto* const kEnv = ::testing::AddGlobalTestEnvironment(new Gst);
+
+TEST(EncoderFailover, EncoderErrorMovesAlongTheChainAtOnce) {
+  Machine m;
+  EncodeParams p;
+  if (probeEncoder("nvh264enc", p) || probeEncoder("vah264enc", p)) {
+    GTEST_SKIP() << "this machine has NVENC or VA-API; the fallback past them cannot be shown";
+  }
+  EncoderFailover f("nvh264enc", m.probe());
+  const auto t = Clock::now();
+  f.started(t);
+  auto d = f.failed(/*from_encoder=*/true, t + 60s);
+  EXPECT_TRUE(d.switched);
+  EXPECT_EQ(d.encoder, "x264enc");
+  EXPECT_EQ(f.encoder(), "x264enc");
+  EXPECT_EQ(m.probed, (std::vector<std::string>{"vah264enc", "x264enc"}));
+  EXPECT_NE(d.why.find("vah264enc unavailable"), std::string::npos) << d.why;
+}
+
+TEST(EncoderFailover, OtherErrorsRestartTheSameEncoder) {
+  Machine m;
+  EncoderFailover f("openh264enc", m.probe());
+  auto t = Clock::now();
+  f.started(t);
+  EXPECT_FALSE(f.failed(false, t += 60s).switched);
+  f.started(t += 1s);
+  EXPECT_FALSE(f.failed(false, t += 60s).switched)
+      << "far apart: a capture hiccup, not the encoder";
+  EXPECT_TRUE(m.probed.empty());
+}
+
+TEST(EncoderFailover, FailingTwiceSoonAfterStartSwitches) {
+  Machine m;
+  EncoderFailover f("openh264enc", m.probe());
+  auto t = Clock::now();
+  f.started(t);
+  EXPECT_FALSE(f.failed(false, t += 1s).switched);
+  f.started(t += 1s);
+  auto d = f.failed(false, t += 1s);
+  EXPECT_TRUE(d.switched) << d.why;
+  EXPECT_EQ(d.encoder, "x264enc");
+}
+
+TEST(EncoderFailover, LastEncoderKeepsRestarting) {
+  Machine m;
+  EncoderFailover f("x264enc", m.probe());
+  const auto t = Clock::now();
+  f.started(t);
+  auto d = f.failed(true, t + 1s);
+  EXPECT_FALSE(d.switched);
+  EXPECT_EQ(d.encoder, "x264enc");
+  EXPECT_NE(d.why.find("no other encoder"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ds::media
