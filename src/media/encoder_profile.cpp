@@ -23,6 +23,13 @@ ElementSpec videoconvert(int threads, const std::string& name = "video-convert")
   return {"videoconvert", name, {{"n-threads", std::to_string(threads)}, {"qos", "true"}}};
 }
 
+// X capture -> 4:2:0 for the software encoders: libyuv (media/yuv_convert.hpp) does the work;
+// the videoconvert in front is a no-op passthrough for BGRx/BGRA and only converts captures of
+// other depths (16-bit X servers) to BGRx first.
+std::vector<ElementSpec> toYuv420(int threads) {
+  return {videoconvert(threads), {"dsyuvconvert", "yuv-convert", {}}};
+}
+
 ElementSpec h264Payloader() {
   return {"rtph264pay",
           "video-pay",
@@ -34,7 +41,7 @@ EncoderProfile x264(const EncodeParams& p) {
   EncoderProfile e;
   e.encoder = "x264enc";
   e.codec = "H264";
-  e.pre = {videoconvert(threads)};
+  e.pre = toYuv420(threads);
   e.pre_caps = "video/x-raw,format=NV12";
   e.encoder_element = {
       "x264enc",
@@ -71,7 +78,7 @@ EncoderProfile openh264(const EncodeParams& p) {
   EncoderProfile e;
   e.encoder = "openh264enc";
   e.codec = "H264";
-  e.pre = {videoconvert(threads)};
+  e.pre = toYuv420(threads);
   e.pre_caps = "video/x-raw,format=I420";
   e.encoder_element = {"openh264enc",
                        "video-enc",
@@ -102,7 +109,7 @@ EncoderProfile vpx(const EncodeParams& p, bool vp9) {
   EncoderProfile e;
   e.encoder = vp9 ? "vp9enc" : "vp8enc";
   e.codec = vp9 ? "VP9" : "VP8";
-  e.pre = {videoconvert(softwareThreads(p.cores))};
+  e.pre = toYuv420(softwareThreads(p.cores));
   e.pre_caps = "video/x-raw,format=I420";
   e.encoder_element = {
       e.encoder,

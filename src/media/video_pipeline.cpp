@@ -7,6 +7,7 @@
 
 #include "core/log.hpp"
 #include "media/main_thread.hpp"
+#include "media/yuv_convert.hpp"
 
 namespace ds::media {
 namespace {
@@ -54,6 +55,7 @@ Result<GstElement*> makeCaps(const std::string& caps_text, const char* name) {
 }
 
 Result<GstElement*> makeElement(const ElementSpec& spec) {
+  if (spec.factory == kYuvConvertFactory) registerYuvConvert();
   GstElement* e = gst_element_factory_make(spec.factory.c_str(),
                                            spec.name.empty() ? nullptr : spec.name.c_str());
   if (e == nullptr) return fail("GStreamer element '" + spec.factory + "' is not available");
