@@ -140,6 +140,10 @@ const resolutions = [
   { key: '1080p30-static', w: 1920, h: 1080, fps: 30, motion: false, kbps: 8000 },
   { key: '1080p30-motion', w: 1920, h: 1080, fps: 30, motion: true, kbps: 8000 },
   { key: '720p60-motion', w: 1280, h: 720, fps: 60, motion: true, kbps: 4000 },
+  // Idle: the painter draws one barcode and exits, so the screen does not change at all while
+  // the CPU is measured (the cost of an unchanging desktop; no latency samples).
+  { key: '720p30-idle', w: 1280, h: 720, fps: 30, motion: false, idle: true, kbps: 4000 },
+  { key: '1080p30-idle', w: 1920, h: 1080, fps: 30, motion: false, idle: true, kbps: 8000 },
 ];
 const short = (e) => e.replace(/enc$/, '');
 let scenarios = [];
@@ -154,15 +158,16 @@ const wantsAB = (s) => opt.ab === 'all' || (opt.ab !== 'none' && s.encoder === `
 // ---------- one measured run
 const decoderSrc = readFileSync(path.join(here, 'decode.js'), 'utf8');
 const BASELINE = {
-  description: 'Browser-side naive baseline, same server binary and encoder settings: the a=extmap line for '
-    + 'playout-delay is stripped from the offer before setRemoteDescription (so the browser ignores the '
-    + "server's playout-delay min=max=0 header extension), and RTCRtpReceiver.jitterBufferTarget / "
-    + 'playoutDelayHint are made no-ops (the web client sets both to 0 every second). Not changed: the '
-    + 'server pipeline (x264 ultrafast/zerolatency with our tuning: CBR, no lookahead, sliced threads, '
-    + 'infinite GOP, etc.) and the answer munging of the web client.',
+  description: 'Naive baseline in the same run, on the same X screen: a second deskstream started with '
+    + 'DESKSTREAM_BENCH_BASELINE=true streams through videoconvert and plain `x264enc tune=zerolatency '
+    + 'bitrate=<same kbit/s>` (x264's defaults otherwise: preset medium, keyint 250; the profile is what the negotiated caps allow), encodes every '
+    + 'frame (no static-screen skip) and sends no playout-delay header extension. In the browser, the '
+    + 'a=extmap line for playout-delay is stripped from the offer and RTCRtpReceiver.jitterBufferTarget / '
+    + 'playoutDelayHint are made no-ops (the web client sets both to 0 every second). The signalling, '
+    + 'webrtcbin settings and the answer munging of the web client are the same as ours.',
 };
 
-async function oneRun(browser, s, variant, known) {
+async function oneRun(browser, s, variant, known, url) {
   const ctx = await browser.newContext({ viewport: { width: s.w, height: s.h } });
   try {
     await ctx.addInitScript(`window.__dsBenchCfg = ${JSON.stringify({ variant, block: opt.block, cols: 20, rows: 4 })};`);
@@ -171,10 +176,12 @@ async function oneRun(browser, s, variant, known) {
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     const opened = Date.now();
-    await page.goto(s.url);
-    await waitFor(() => page.evaluate(() => window.__dsBench && window.__dsBench.samples.length > 0), 20000, 'first decoded barcode');
-    const firstWall = await page.evaluate(() => window.__dsBench.firstFrameWall);
-    await sleep(opt.warmup * 1000);
+    await page.goto(url);
+    // Idle: the barcode on screen is older than decode.js accepts, so wait for any frame.
+    if (s.idle) await waitFor(() => page.evaluate(() => window.__dsBench && window.__dsBench.callbacks > 0), 20000, 'first frame');
+    else await waitFor(() => page.evaluate(() => window.__dsBench && window.__dsBench.samples.length > 0), 20000, 'first decoded barcode');
+    const firstWall = await page.evaluate((idle) => (idle ? window.__dsBench.firstCallbackWall : window.__dsBench.firstFrameWall), !!s.idle);
+    await sleep((s.idle ? Math.max(opt.warmup, 3) : opt.warmup) * 1000);
     const st0 = await inboundStats(page);
     const c0 = cpuSnapshot(known);
     const b0 = await page.evaluate(() => ({ n: window.__dsBench.samples.length, bad: window.__dsBench.bad, rep: window.__dsBench.repeats, cb: window.__dsBench.callbacks, t: performance.timeOrigin + performance.now() }));
@@ -207,8 +214,13 @@ async function oneRun(browser, s, variant, known) {
       };
     }, { from: b0.n, to: b1.n });
     const secs = (b1.t - b0.t) / 1000;
-    const lat = info.samples.map((x) => x[1] - x[0]).sort((a, b) => a - b);
-    const latExec = info.samples.map((x) => x[4] - x[0]).sort((a, b) => a - b);
+    // Idle: the one barcode on screen is old, so its "latency" means nothing; only CPU and the
+    // frame rate (every rVFC callback, repeats included) are reported.
+    if (s.idle) info.samples = [];
+    // Headline: wall time when the frame callback runs. rVFC's `now` argument (vsync-aligned
+    // start of the rendering step) can precede the frame's arrival, so it is reported apart.
+    const lat = info.samples.map((x) => x[4] - x[0]).sort((a, b) => a - b);
+    const latNow = info.samples.map((x) => x[1] - x[0]).sort((a, b) => a - b);
     const p2r = info.samples.filter((x) => x[2] !== null).map((x) => x[2] - x[0]).sort((a, b) => a - b);
     const first = info.samples[0], lastS = info.samples[info.samples.length - 1];
     const presented = first && lastS && first[3] !== null ? lastS[3] - first[3] : null;
@@ -217,9 +229,9 @@ async function oneRun(browser, s, variant, known) {
       variant,
       frames: lat.length,
       latency_ms: { median: r1(quantile(lat, 0.5)), p95: r1(quantile(lat, 0.95)), p99: r1(quantile(lat, 0.99)), min: r1(lat[0]), max: r1(lat[lat.length - 1]) },
-      callback_exec_latency_ms: { median: r1(quantile(latExec, 0.5)), p95: r1(quantile(latExec, 0.95)), p99: r1(quantile(latExec, 0.99)) },
+      rvfc_now_latency_ms: { median: r1(quantile(latNow, 0.5)), p95: r1(quantile(latNow, 0.95)), p99: r1(quantile(latNow, 0.99)) },
       paint_to_receive_ms: p2r.length ? { median: r1(quantile(p2r, 0.5)), p95: r1(quantile(p2r, 0.95)) } : null,
-      fps_rendered: r1(lat.length / secs),
+      fps_rendered: r1((s.idle ? b1.cb - b0.cb : lat.length) / secs),
       fps_presented: presented !== null && info.samples.length > 1 ? r1(presented / ((lastS[1] - first[1]) / 1000)) : null,
       bad_frames: b1.bad - b0.bad,
       repeated_callbacks: b1.rep - b0.rep,
@@ -259,7 +271,7 @@ function summarise(runs) {
     runs: runs.length, failed_runs: runs.length - ok.length,
     latency_ms: { median: m((r) => r.latency_ms.median), p95: m((r) => r.latency_ms.p95), p99: m((r) => r.latency_ms.p99) },
     latency_pooled_ms: { median: r1(quantile(pooled, 0.5)), p95: r1(quantile(pooled, 0.95)), p99: r1(quantile(pooled, 0.99)), n: pooled.length },
-    callback_exec_latency_ms: { median: m((r) => r.callback_exec_latency_ms?.median), p95: m((r) => r.callback_exec_latency_ms?.p95) },
+    rvfc_now_latency_ms: { median: m((r) => r.rvfc_now_latency_ms?.median), p95: m((r) => r.rvfc_now_latency_ms?.p95) },
     paint_to_receive_ms: { median: m((r) => r.paint_to_receive_ms?.median), p95: m((r) => r.paint_to_receive_ms?.p95) },
     fps_rendered: m((r) => r.fps_rendered), fps_presented: m((r) => r.fps_presented),
     bad_frames: ok.reduce((a, r) => a + r.bad_frames, 0), frames: ok.reduce((a, r) => a + r.frames, 0),
@@ -298,7 +310,7 @@ const result = {
   },
   network: opt.isolation,
   config: { runs: opt.runs, warmup_s: opt.warmup, measure_s: opt.measure, painter_period_us: opt.periodUs, barcode: `${opt.block}px squares, 20x4, 64-bit CLOCK_REALTIME us + CRC-16`, ab: opt.ab },
-  latency_definition: 'latency_ms: requestVideoFrameCallback wall time (performance.timeOrigin + the callback\'s now argument) minus the CLOCK_REALTIME time ds_painter wrote into the barcode. now is the start of the rendering step (vsync-aligned) and can precede the frame\'s arrival, so callback_exec_latency_ms also gives performance.timeOrigin + performance.now() taken when the callback runs. paint_to_receive_ms uses metadata.receiveTime. Scenario figures are the median over runs of each run\'s statistic; latency_pooled_ms pools all frames.',
+  latency_definition: 'latency_ms: wall time when the requestVideoFrameCallback callback runs (performance.timeOrigin + performance.now()) minus the CLOCK_REALTIME time ds_painter wrote into the barcode. rvfc_now_latency_ms uses the callback\'s now argument instead: the vsync-aligned start of the rendering step, which can precede the frame\'s arrival and so reads low. paint_to_receive_ms uses metadata.receiveTime (last packet received). Scenario figures are the median over runs of each run\'s statistic; latency_pooled_ms pools all frames.',
   baseline: BASELINE,
   scenarios: [],
 };
@@ -313,7 +325,7 @@ try {
   for (const s of scenarios) {
     if (Date.now() > deadline) { console.error(`bench: time budget spent, skipping ${s.name}`); result.scenarios.push({ name: s.name, skipped: 'time budget' }); continue; }
     const x = await startXvfb(s.w, s.h);
-    const painter = spawn(opt.painter, ['--period-us', String(opt.periodUs), '--block', String(opt.block), ...(s.motion ? ['--motion', '--motion-hz', String(Math.max(60, s.fps))] : [])], {
+    const painter = spawn(opt.painter, ['--period-us', String(opt.periodUs), '--block', String(opt.block), ...(s.motion ? ['--motion', '--motion-hz', String(Math.max(60, s.fps))] : []), ...(s.idle ? ['--duration-s', '1'] : [])], {
       env: { ...process.env, DISPLAY: x.display }, stdio: ['ignore', 'ignore', 'pipe'],
     });
     let painterLog = '';
@@ -322,19 +334,25 @@ try {
       SELKIES_ENCODER: s.encoder, SELKIES_FRAMERATE: String(s.fps), SELKIES_VIDEO_BITRATE: String(s.kbps),
       SELKIES_ENABLE_RESIZE: 'false',
     });
-    s.url = ds.url;
-    const known = { deskstream: [ds.proc.pid], xvfb: [x.proc.pid], painter: [painter.pid] };
     const variants = wantsAB(s) ? ['ours', 'baseline'] : ['ours'];
+    const servers = { ours: ds };
+    if (variants.includes('baseline')) {
+      servers.baseline = await startDeskstream(x.display, {
+        SELKIES_ENCODER: s.encoder, SELKIES_FRAMERATE: String(s.fps), SELKIES_VIDEO_BITRATE: String(s.kbps),
+        SELKIES_ENABLE_RESIZE: 'false', DESKSTREAM_BENCH_BASELINE: 'true',
+      });
+    }
+    const knownFor = (v) => ({ deskstream: [servers[v].proc.pid], xvfb: [x.proc.pid], painter: [painter.pid] });
     const runs = Object.fromEntries(variants.map((v) => [v, []]));
     for (let i = 0; i < opt.runs; i++) {
       for (const v of (i % 2 ? [...variants].reverse() : variants)) {
         try {
-          const r = await oneRun(browser, s, v, known);
+          const r = await oneRun(browser, s, v, knownFor(v), servers[v].url);
           runs[v].push(r);
           console.log(`${s.name} ${v} run ${i + 1}: median ${r.latency_ms.median} ms p95 ${r.latency_ms.p95} p2r ${r.paint_to_receive_ms?.median} fps ${r.fps_rendered} bad ${r.bad_frames} ttff ${r.time_to_first_frame_ms} ms cpu ds ${r.cpu_pct_of_one_core.deskstream}% chr ${r.cpu_pct_of_one_core.chromium}% xvfb ${r.cpu_pct_of_one_core.xvfb}% ${r.bitrate_kbps} kbps ${r.decoder_implementation} load ${r.load_avg[0]}`);
         } catch (e) {
           console.log(`${s.name} ${v} run ${i + 1}: FAILED ${e.message}`);
-          runs[v].push({ variant: v, error: e.message, deskstream_log_tail: ds.entry.log.slice(-2000) });
+          runs[v].push({ variant: v, error: e.message, deskstream_log_tail: servers[v].entry.log.slice(-2000) });
         }
       }
     }
@@ -342,14 +360,17 @@ try {
     await new Promise((r) => (painter.exitCode !== null ? r() : painter.once('exit', r)));
     await stopAll();
     const entry = {
-      name: s.name, width: s.w, height: s.h, fps: s.fps, motion: s.motion, encoder: s.encoder, bitrate_kbps: s.kbps,
+      name: s.name, width: s.w, height: s.h, fps: s.fps, motion: s.motion, idle: !!s.idle, encoder: s.encoder, bitrate_kbps: s.kbps,
       painter: painterLog.trim(),
       variants: Object.fromEntries(Object.entries(runs).map(([v, rs]) => [v, { summary: summarise(rs), runs: rs }])),
     };
     if (entry.variants.baseline) {
       const a = entry.variants.ours.summary, b = entry.variants.baseline.summary;
       const ratio = (x, y) => (x !== null && y ? Math.round((100 * x) / y) / 100 : null);
-      entry.ratio_ours_over_baseline = { median: ratio(a.latency_ms.median, b.latency_ms.median), p95: ratio(a.latency_ms.p95, b.latency_ms.p95) };
+      entry.ratio_ours_over_baseline = {
+        median: ratio(a.latency_ms.median, b.latency_ms.median), p95: ratio(a.latency_ms.p95, b.latency_ms.p95),
+        deskstream_cpu: ratio(a.cpu_pct_of_one_core.deskstream, b.cpu_pct_of_one_core.deskstream),
+      };
     }
     result.scenarios.push(entry);
     save();

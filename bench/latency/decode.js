@@ -11,6 +11,7 @@
     bad: 0,            // frames whose barcode failed the CRC or gave an implausible time
     repeats: 0,        // callbacks that showed the same barcode as the previous one
     callbacks: 0,
+    firstCallbackWall: null,  // the first frame shown, barcode or not (idle scenarios)
     firstFrameWall: null,
     offerHadPlayoutDelay: null,
     answerHasPlayoutDelay: null,
@@ -97,6 +98,7 @@
     video.requestVideoFrameCallback(onFrame.bind(video));
     bench.callbacks++;
     const execWall = performance.timeOrigin + performance.now();
+    if (bench.firstCallbackWall === null) bench.firstCallbackWall = execWall;
     const wall = performance.timeOrigin + now;
     let painted = null;
     try { painted = decode(video); } catch (e) { if (bench.errors.length < 5) bench.errors.push(String(e)); }

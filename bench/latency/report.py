@@ -15,8 +15,8 @@ def fmt(x, unit=""):
 
 def table(res):
     rows = [
-        "| scenario | variant | median ms | p95 | p99 | cb-exec median | paint→recv | fps | bad/frames "
-        "| TTFF ms | CPU deskstream % | CPU Chromium % | CPU Xvfb % | kbit/s | decoder | ours/base |",
+        "| scenario | variant | median ms | p95 | p99 | rVFC-now median | paint→recv | fps | bad/frames "
+        "| TTFF ms | CPU deskstream % | CPU Chromium % | CPU Xvfb % | kbit/s | decoder | ours/base (latency; CPU) |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for s in res["scenarios"]:
@@ -29,10 +29,12 @@ def table(res):
             ratio = ""
             if v == "ours" and s.get("ratio_ours_over_baseline"):
                 r = s["ratio_ours_over_baseline"]
-                ratio = f"{fmt(r['median'])} (p95 {fmt(r['p95'])})"
+                ratio = f"{fmt(r['median'])} (p95 {fmt(r['p95'])})" if r.get("median") is not None else ""
+                if r.get("deskstream_cpu") is not None:
+                    ratio += f"{'; ' if ratio else ''}CPU {fmt(r['deskstream_cpu'])}"
             rows.append(
                 f"| {s['name']} | {v} | **{fmt(lat['median'])}** | {fmt(lat['p95'])} | {fmt(lat['p99'])} "
-                f"| {fmt(m['callback_exec_latency_ms']['median'])} | {fmt(m['paint_to_receive_ms']['median'])} "
+                f"| {fmt(m['rvfc_now_latency_ms']['median'])} | {fmt(m['paint_to_receive_ms']['median'])} "
                 f"| {fmt(m['fps_rendered'])} | {m['bad_frames']}/{m['frames']} | {fmt(m['time_to_first_frame_ms'])} "
                 f"| {fmt(cpu['deskstream'])} | {fmt(cpu['chromium'])} | {fmt(cpu['xvfb'])} | {fmt(m['bitrate_kbps'])} "
                 f"| {m['decoder_implementation'] or '–'} | {ratio} |"

@@ -20,8 +20,10 @@
 #include "config/config.hpp"
 #include "config/options.hpp"
 #include "core/log.hpp"
+#include "http/metrics_server.hpp"
 #include "http/server.hpp"
 #include "media/encoder_probe.hpp"
+#include "metrics/metrics.hpp"
 #include "session/manager.hpp"
 #include "turn/rtc_config.hpp"
 
@@ -79,6 +81,13 @@ class App {
     }
     encoder_ = choice->encoder;
     log::info(kLog, "video encoder: " + encoder_);
+    if (config_.enable_metrics_http) {
+      metrics_ = std::make_unique<metrics::Metrics>(DS_VERSION, encoder_);
+      // One fallback event: the requested encoder is not the one used (the log names each skip).
+      if (encoder_ != config_.encoder) {
+        metrics_->countEncoderFallback(config_.encoder, encoder_, metrics::Phase::kStartup);
+      }
+    }
 
     auto desktop = input::Desktop::open(inputOptions(config_));
     if (desktop) {
@@ -87,6 +96,7 @@ class App {
       log::warn(kLog, "keyboard/mouse/clipboard disabled: " + desktop.error().message);
     }
     input_ = std::make_unique<InputWiring>(desktop_.get(), config_);
+    input_->setMetrics(metrics_.get());
 
     session::ManagerOptions mo;
     mo.channel_handler = [this](const session::PeerInfo& peer,
@@ -100,8 +110,18 @@ class App {
     mo.video.display = config_.display;
     mo.video.encoder = encoder_;
     mo.video.params = params;
+    mo.video.naive_baseline = config_.bench_baseline;
+    if (config_.bench_baseline) {
+      log::warn(kLog, "DESKSTREAM_BENCH_BASELINE: streaming with the benchmark's naive pipeline");
+    }
     mo.probe_encoder = [params](const std::string& encoder) {
       return media::probeEncoder(encoder, params);
+    };
+    mo.on_encoder_changed = [this](const std::string& from, const std::string& to,
+                                   const std::string& /*why: logged by the manager*/) {
+      if (!metrics_) return;
+      metrics_->countEncoderFallback(from, to, metrics::Phase::kRuntime);
+      metrics_->setEncoder(to);
     };
     mo.ice_servers = [this] {
       const auto uris =
@@ -128,6 +148,14 @@ class App {
     auto server = http::Server::start(so, handlers());
     if (!server) return Unexpected<Error>{server.error()};
     server_ = std::move(*server);
+    if (metrics_) {
+      auto exporter = http::MetricsServer::start(config_.addr, config_.metrics_http_port,
+                                                 [this] { return scrapeMetrics(); });
+      if (!exporter) return Unexpected<Error>{exporter.error()};
+      exporter_ = std::move(*exporter);
+      log::info(kLog, "Prometheus metrics at http://" + config_.addr + ":" +
+                          std::to_string(exporter_->port()) + "/metrics (no auth on this port)");
+    }
     return {};
   }
 
@@ -138,6 +166,20 @@ class App {
   }
 
  private:
+  // GET /metrics on the exporter port: the manager's figures as they are now, then every family.
+  http::Response scrapeMetrics() {
+    metrics::ServerState s;
+    s.encoder = sessions_->encoder();
+    s.connections = sessions_->connections();
+    s.video_viewers = sessions_->videoPeers();
+    s.pipeline_starts = sessions_->pipelinesStarted();
+    s.frames_encoded = sessions_->framesEncoded();
+    s.frames_skipped = sessions_->framesSkipped();
+    s.audio_up = sessions_->audioStatus() == "available";
+    metrics_->update(s);
+    return http::Response{200, std::string(metrics::kContentType), metrics_->render(), {}};
+  }
+
   http::Handlers handlers() {
     http::Handlers h;
     h.authorize = [this](const http::Request& req, http::Route route) {
@@ -200,10 +242,12 @@ class App {
   config::Config config_;
   Access access_;
   std::string encoder_;
+  std::unique_ptr<metrics::Metrics> metrics_;  // when enabled; outlives the input channels
   std::unique_ptr<input::Desktop> desktop_;
   std::unique_ptr<InputWiring> input_;
   std::unique_ptr<session::Manager> sessions_;
   std::unique_ptr<http::Server> server_;
+  std::unique_ptr<http::MetricsServer> exporter_;
 };
 
 }  // namespace

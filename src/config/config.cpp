@@ -106,6 +106,10 @@ Status validateCombination(const Config& c) {
   if (c.force_relay && c.turn_host.empty()) {
     return fail("DESKSTREAM_FORCE_RELAY=true needs a TURN server: SELKIES_TURN_HOST is empty");
   }
+  if (c.enable_metrics_http && c.metrics_http_port == c.port) {
+    return fail("SELKIES_METRICS_HTTP_PORT=" + std::to_string(c.metrics_http_port) +
+                " is also SELKIES_PORT: the exporter needs a port of its own");
+  }
   return {};
 }
 

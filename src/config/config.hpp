@@ -79,6 +79,7 @@ struct Config {
   // deskstream's own settings (DESKSTREAM_*).
   std::string display;  // DISPLAY
   bool force_relay = false;
+  bool bench_baseline = false;  // bench/latency's naive A/B baseline pipeline
   // Values of options contributed by other modules (e.g. DESKSTREAM_JWT_*), by env name; only
   // the ones that were set.
   std::map<std::string, std::string> extra;

@@ -241,9 +241,10 @@ std::vector<Option> build() {
                   "Directory for the statistics CSV files", kAnyText,
                   str(&Config::webrtc_statistics_dir)));
   o.push_back(opt("enable_metrics_http", "SELKIES_ENABLE_METRICS_HTTP", "false",
-                  "Serve Prometheus metrics", kBool, boolean(&Config::enable_metrics_http), false));
+                  "Serve Prometheus metrics at /metrics on their own port (no auth there)",
+                  kBool, boolean(&Config::enable_metrics_http)));
   o.push_back(opt("metrics_http_port", "SELKIES_METRICS_HTTP_PORT", "8000",
-                  "Port of the Prometheus exporter", kPort,
+                  "Port of the Prometheus exporter (on SELKIES_ADDR)", kPort,
                   integer(&Config::metrics_http_port, 1, 65535)));
   o.push_back(opt("display", "DISPLAY", ":0", "X display to stream", "an X display name, e.g. :0",
                   [](Config& c, std::string_view v) {
@@ -254,6 +255,11 @@ std::vector<Option> build() {
   o.push_back(opt("force_relay", "DESKSTREAM_FORCE_RELAY", "false",
                   "Tell browsers to use TURN relays only (iceTransportPolicy=relay)", kBool,
                   boolean(&Config::force_relay)));
+  o.push_back(opt("bench_baseline", "DESKSTREAM_BENCH_BASELINE", "false",
+                  "Benchmarks only (bench/latency A/B): stream with a naive pipeline instead - "
+                  "videoconvert and plain x264enc tune=zerolatency, no playout-delay extension, "
+                  "every frame encoded",
+                  kBool, boolean(&Config::bench_baseline)));
   return o;
 }
 

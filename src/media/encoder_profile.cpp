@@ -254,6 +254,17 @@ EncoderProfile profileFor(const std::string& encoder, const EncodeParams& params
   return x264(params);
 }
 
+EncoderProfile naiveBaselineProfile(const EncodeParams& p) {
+  EncoderProfile e = x264(p);
+  e.pre = {{"videoconvert", "video-convert", {}}};
+  e.pre_caps = "video/x-raw,format=I420";
+  e.encoder_element = {"x264enc",
+                       "video-enc",
+                       {{"tune", "zerolatency"}, {"bitrate", std::to_string(p.bitrate_kbps)}}};
+  e.post_caps = "video/x-h264,stream-format=byte-stream";
+  return e;
+}
+
 std::vector<std::string> fallbackChain(const std::string& encoder) {
   std::vector<std::string> chain{encoder};
   auto add = [&chain](const char* e) {

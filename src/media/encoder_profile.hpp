@@ -45,6 +45,9 @@ struct EncoderProfile {
 // The encoders deskstream knows. Returns false for a name without a profile.
 bool hasProfile(const std::string& encoder);
 EncoderProfile profileFor(const std::string& encoder, const EncodeParams& params);
+// The benchmark's A/B baseline (issue 6): videoconvert and plain `x264enc tune=zerolatency` at
+// the stream's bitrate, with x264's defaults for everything else.
+EncoderProfile naiveBaselineProfile(const EncodeParams& params);
 
 // Derived values (reference §3.2).
 int fecAdjustedKbps(const EncodeParams& params);

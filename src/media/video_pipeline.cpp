@@ -86,7 +86,10 @@ VideoPipeline::~VideoPipeline() {
 Result<std::unique_ptr<VideoPipeline>> VideoPipeline::start(const VideoOptions& options,
                                                             ErrorCallback on_error) {
   std::unique_ptr<VideoPipeline> p(
-      new VideoPipeline(options, profileFor(options.encoder, options.params), std::move(on_error)));
+      new VideoPipeline(options,
+                        options.naive_baseline ? naiveBaselineProfile(options.params)
+                                               : profileFor(options.encoder, options.params),
+                        std::move(on_error)));
   if (auto st = p->build(); !st) return Unexpected<Error>{st.error()};
   if (gst_element_set_state(p->pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     return fail("video pipeline failed to start (is DISPLAY " + options.display + " reachable?)");
@@ -156,7 +159,7 @@ Status VideoPipeline::build() {
                   GST_ELEMENT_NAME(chain[i + 1]));
     }
   }
-  if (options_.playout_delay_extension) {
+  if (!options_.naive_baseline) {
     GstPad* pay_src = gst_element_get_static_pad(payloader, "src");
     gst_pad_add_probe(
         pay_src,
@@ -171,7 +174,7 @@ Status VideoPipeline::build() {
   gst_pad_add_probe(enc_src, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
                     &VideoPipeline::keyframeRequestProbe, this, nullptr);
   gst_object_unref(enc_src);
-  if (options_.skip_unchanged) {
+  if (!options_.naive_baseline) {
     GstPad* capture_src = gst_element_get_static_pad(source_, "src");
     gst_pad_add_probe(capture_src, GST_PAD_PROBE_TYPE_BUFFER, &VideoPipeline::gateProbe, this,
                       nullptr);

@@ -22,10 +22,9 @@ struct VideoOptions {
   std::string encoder = "x264enc";
   EncodeParams params;
   bool show_pointer = false;
-  // Skip frames identical to the previous capture (media/frame_gate.hpp).
-  bool skip_unchanged = true;
-  // Benchmark baseline (bench/latency --ab): no playout-delay header extension on the packets.
-  bool playout_delay_extension = true;
+  // Benchmark baseline (bench/latency A/B): naiveBaselineProfile(), every frame encoded, no
+  // playout-delay header extension.
+  bool naive_baseline = false;
 };
 
 class VideoPipeline {

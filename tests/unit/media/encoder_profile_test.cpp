@@ -44,6 +44,26 @@ TEST(Profiles, X264LowLatencySettings) {
   EXPECT_NE(e.rtp_caps.find("rtcp-fb-nack-pli"), std::string::npos);
 }
 
+TEST(Profiles, SoftwareEncodersConvertWithLibyuv) {
+  EncodeParams p;
+  for (const char* enc : {"x264enc", "openh264enc", "vp8enc", "vp9enc"}) {
+    const auto e = profileFor(enc, p);
+    ASSERT_EQ(e.pre.size(), 2u) << enc;
+    EXPECT_EQ(e.pre[1].factory, "dsyuvconvert") << enc;
+  }
+}
+
+TEST(Profiles, NaiveBaselineIsPlainX264) {
+  EncodeParams p;
+  p.bitrate_kbps = 8000;
+  const auto e = naiveBaselineProfile(p);
+  EXPECT_EQ(e.encoder_element.factory, "x264enc");
+  EXPECT_EQ(e.encoder_element.properties,
+            (Properties{{"tune", "zerolatency"}, {"bitrate", "8000"}}));
+  EXPECT_EQ(e.pre[0].factory, "videoconvert");
+  EXPECT_EQ(e.payload_type, 97);
+}
+
 TEST(Profiles, PayloadTypesAndUnits) {
   EncodeParams p;
   EXPECT_EQ(profileFor("vp8enc", p).payload_type, 96);
