@@ -204,7 +204,8 @@ gboolean VideoPipeline::onBusMessage(GstBus* /*bus*/, GstMessage* msg, gpointer 
         from_encoder = from_encoder || GST_MESSAGE_SRC(msg) == GST_OBJECT(e) ||
                        gst_object_has_as_ancestor(GST_MESSAGE_SRC(msg), GST_OBJECT(e));
       }
-      if (self->on_error_) {
+      // One failure posts an error per element it stops (source, then queue): report it once.
+      if (self->on_error_ && !std::exchange(self->failed_, true)) {
         // Run outside the bus callback: the handler may destroy this pipeline.
         postToMain([cb = self->on_error_, text, from_encoder] { cb(text, from_encoder); });
       }

@@ -83,6 +83,7 @@ class VideoPipeline {
   std::atomic<uint64_t> encoded_frames_{0};
   FrameGate gate_;
   std::vector<uint8_t> previous_frame_;  // capture thread only
+  bool failed_ = false;                  // an error was reported; later ones are its echoes
 };
 
 // Creates an element from a spec, setting each property from text (enums by nick). Fails with

@@ -65,9 +65,12 @@ void Manager::remove(int id) {
 Result<std::shared_ptr<webrtc::PeerBranch>> Manager::addVideoPeer(Connection& conn) {
   ++video_peers_;
   if (!video_) {
+    // A report from a pipeline that is already gone must not stop its successor.
+    const uint64_t generation = ++video_generation_;
     auto started = media::VideoPipeline::start(
-        options_.video,
-        [this](std::string message, bool from_encoder) { onVideoError(message, from_encoder); });
+        options_.video, [this, generation](std::string message, bool from_encoder) {
+          if (generation == video_generation_ && video_) onVideoError(message, from_encoder);
+        });
     if (!started) return Unexpected<Error>{started.error()};
     video_ = std::move(*started);
     failover_.started(media::EncoderFailover::Clock::now());

@@ -146,6 +146,7 @@ class Manager {
   int video_peers_ = 0;
   int next_id_ = 1;
   uint64_t pipelines_started_ = 0;
+  uint64_t video_generation_ = 0;  // counts pipelines built, to drop stale error reports
   uint64_t frames_encoded_done_ = 0;
   uint64_t frames_skipped_done_ = 0;
   media::EncoderFailover failover_;
