@@ -5,17 +5,62 @@
 namespace ds::app {
 namespace {
 
+// One peer's Controls: everything goes to the shared InputWiring; the figures its client reports
+// also go to the metrics under its connection id.
+class PeerControls final : public input::Controls {
+ public:
+  PeerControls(input::Controls& shared, metrics::Metrics* metrics, int connection)
+      : shared_(shared), metrics_(metrics), connection_(connection) {}
+  void setVideoBitrate(int kbps) override { shared_.setVideoBitrate(kbps); }
+  void setAudioBitrate(int bps) override { shared_.setAudioBitrate(bps); }
+  void setFramerate(int fps) override { shared_.setFramerate(fps); }
+  void setPointerVisible(bool visible) override { shared_.setPointerVisible(visible); }
+  void onScreenResized(int width, int height) override { shared_.onScreenResized(width, height); }
+  void onResizeEnabled(bool enabled) override { shared_.onResizeEnabled(enabled); }
+  void onClientStats(bool audio, std::string_view json) override {
+    shared_.onClientStats(audio, json);
+  }
+  void onClientFps(int fps) override {
+    shared_.onClientFps(fps);
+    if (metrics_ != nullptr) metrics_->setClientFps(connection_, fps);
+  }
+  void onClientLatency(int ms) override {
+    shared_.onClientLatency(ms);
+    if (metrics_ != nullptr) metrics_->setClientLatencyMs(connection_, ms);
+  }
+  void onPingLatency(double ms) override {  // half the round trip (Selkies' latency_measurement)
+    shared_.onPingLatency(ms);
+    if (metrics_ != nullptr) metrics_->setPingRttMs(connection_, 2 * ms);
+  }
+
+ private:
+  input::Controls& shared_;
+  metrics::Metrics* metrics_;
+  int connection_;
+};
+
 class InputChannel final : public session::ChannelHandler {
  public:
-  InputChannel(input::Desktop& desktop, input::Controls& controls,
-               std::function<void(std::string)> send, bool can_control, input::SystemInfo info)
-      : session_(desktop, controls, std::move(send), can_control), info_(std::move(info)) {}
+  InputChannel(input::Desktop& desktop, input::Controls& controls, metrics::Metrics* metrics,
+               int connection, std::function<void(std::string)> send, bool can_control,
+               input::SystemInfo info)
+      : controls_(controls, metrics, connection),
+        session_(desktop, controls_, std::move(send), can_control),
+        info_(std::move(info)),
+        metrics_(metrics),
+        connection_(connection) {}
+  ~InputChannel() override {
+    if (metrics_ != nullptr) metrics_->removeConnection(connection_);
+  }
   void onOpen() override { session_.onOpen(info_); }
   void onMessage(std::string_view text) override { session_.onMessage(text); }
 
  private:
+  PeerControls controls_;  // before session_, which holds a reference to it
   input::InputSession session_;
   input::SystemInfo info_;
+  metrics::Metrics* metrics_;
+  int connection_;
 };
 
 }  // namespace
@@ -52,7 +97,8 @@ std::unique_ptr<session::ChannelHandler> InputWiring::makeChannel(
   info.video_bitrate_kbps = v.params.bitrate_kbps;
   info.audio_bitrate_bps = audio_bitrate_bps_ != 0 ? audio_bitrate_bps_ : config_.audio_bitrate_bps;
   info.encoder = sessions_->encoder();  // may have changed since start (runtime failover)
-  return std::make_unique<InputChannel>(*desktop_, *this, std::move(send), peer.can_control, info);
+  return std::make_unique<InputChannel>(*desktop_, *this, metrics_, peer.id, std::move(send),
+                                        peer.can_control, info);
 }
 
 void InputWiring::onVideoHello(const session::PeerInfo& peer) {

@@ -1,5 +1,6 @@
 // Glue between the input module and the rest of the server: the data channel of each video peer
-// gets an input::InputSession; its Controls land on the session manager.
+// gets an input::InputSession; its Controls land on the session manager, and the figures the
+// client reports (_f, _l, the ping round trip) on the metrics, per connection.
 #pragma once
 
 #include <memory>
@@ -8,6 +9,7 @@
 #include "config/config.hpp"
 #include "input/desktop.hpp"
 #include "input/session.hpp"
+#include "metrics/metrics.hpp"
 #include "session/manager.hpp"
 
 namespace ds::app {
@@ -18,6 +20,8 @@ class InputWiring final : public input::Controls {
       : desktop_(desktop), config_(config) {}
 
   void attach(session::Manager* sessions) { sessions_ = sessions; }
+  // Exports each channel's client figures (nullptr: metrics off). Must outlive the channels.
+  void setMetrics(metrics::Metrics* metrics) { metrics_ = metrics; }
 
   // session::ManagerOptions::channel_handler
   std::unique_ptr<session::ChannelHandler> makeChannel(const session::PeerInfo& peer,
@@ -36,6 +40,7 @@ class InputWiring final : public input::Controls {
   input::Desktop* desktop_;
   const config::Config& config_;
   session::Manager* sessions_ = nullptr;
+  metrics::Metrics* metrics_ = nullptr;
   int audio_bitrate_bps_ = 0;
 };
 

@@ -241,8 +241,8 @@ std::vector<Option> build() {
                   "Directory for the statistics CSV files", kAnyText,
                   str(&Config::webrtc_statistics_dir)));
   o.push_back(opt("enable_metrics_http", "SELKIES_ENABLE_METRICS_HTTP", "false",
-                  "Serve Prometheus metrics at /metrics on their own port (no auth there)",
-                  kBool, boolean(&Config::enable_metrics_http)));
+                  "Serve Prometheus metrics at /metrics on their own port (no auth there)", kBool,
+                  boolean(&Config::enable_metrics_http)));
   o.push_back(opt("metrics_http_port", "SELKIES_METRICS_HTTP_PORT", "8000",
                   "Port of the Prometheus exporter (on SELKIES_ADDR)", kPort,
                   integer(&Config::metrics_http_port, 1, 65535)));

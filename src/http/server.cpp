@@ -6,9 +6,12 @@
 #include <sstream>
 
 #include "core/log.hpp"
+#include "http/soup_util.hpp"
 
 namespace ds::http {
 namespace {
+
+using detail::respond;
 
 class SoupRequest final : public Request {
  public:
@@ -42,19 +45,6 @@ class SoupRequest final : public Request {
   std::string path_;
   GHashTable* query_;
 };
-
-void respond(SoupServerMessage* msg, const Response& r) {
-  auto* headers = soup_server_message_get_response_headers(msg);
-  for (const auto& [k, v] : r.headers) soup_message_headers_append(headers, k.c_str(), v.c_str());
-  soup_message_headers_replace(headers, "Cache-Control", "no-store");
-  soup_message_headers_replace(headers, "X-Content-Type-Options", "nosniff");
-  // libsoup 3.2 leaves a kept-alive connection in CLOSE-WAIT after the client closes it (seen
-  // here: one descriptor per page load). The page loads a handful of files: close each one.
-  soup_message_headers_replace(headers, "Connection", "close");
-  soup_server_message_set_status(msg, static_cast<guint>(r.status), nullptr);
-  soup_server_message_set_response(msg, r.content_type.c_str(), SOUP_MEMORY_COPY, r.body.data(),
-                                   r.body.size());
-}
 
 std::optional<std::string> readFile(const std::string& path) {
   if (!g_file_test(path.c_str(), G_FILE_TEST_IS_REGULAR)) return std::nullopt;
@@ -102,25 +92,10 @@ class SoupServerImpl final : public Server {
         server_, nullptr, nullptr,
         options_.websocket_protocols.empty() ? nullptr : protocols_.data(),
         &SoupServerImpl::onWebSocket, this, nullptr);
-    GInetAddress* inet = g_inet_address_new_from_string(options_.addr.c_str());
-    if (inet == nullptr) return fail("SELKIES_ADDR=\"" + options_.addr + "\" is not an IP address");
-    GSocketAddress* address = g_inet_socket_address_new(inet, static_cast<guint16>(options_.port));
-    g_object_unref(inet);
-    GError* err = nullptr;
-    const gboolean ok = soup_server_listen(
-        server_, address,
-        options_.https ? SOUP_SERVER_LISTEN_HTTPS : static_cast<SoupServerListenOptions>(0), &err);
-    g_object_unref(address);
-    if (!ok) {
-      std::string m =
-          "cannot listen on " + options_.addr + ":" + std::to_string(options_.port) +
-          " (SELKIES_ADDR/SELKIES_PORT): " + (err != nullptr ? err->message : "unknown error");
-      g_clear_error(&err);
-      return fail(m);
-    }
-    GSList* uris = soup_server_get_uris(server_);
-    if (uris != nullptr) port_ = g_uri_get_port(static_cast<GUri*>(uris->data));
-    g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
+    auto port = detail::listen(server_, options_.addr, options_.port, options_.https,
+                               "SELKIES_ADDR/SELKIES_PORT");
+    if (!port) return Unexpected<Error>{port.error()};
+    port_ = *port;
     return {};
   }
 

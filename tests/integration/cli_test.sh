@@ -19,6 +19,8 @@ check "zero framerate" 2 "SELKIES_FRAMERATE=\"0\"" env SELKIES_FRAMERATE=0 "$bin
 check "bad bool" 2 "SELKIES_ENABLE_HTTPS=\"yes please\"" env SELKIES_ENABLE_HTTPS="yes please" "$bin"
 check "flag beats env" 2 "--port=\"70000\"" env SELKIES_PORT=8080 "$bin" --port 70000
 check "unknown flag" 2 "command line" "$bin" --frobnicate
+check "bad metrics port" 2 "SELKIES_METRICS_HTTP_PORT=\"http\" is not valid: expected an integer 1..65535" env SELKIES_METRICS_HTTP_PORT=http "$bin"
+check "metrics port is the main port" 2 "SELKIES_METRICS_HTTP_PORT=8080 is also SELKIES_PORT" env SELKIES_ENABLE_METRICS_HTTP=true SELKIES_METRICS_HTTP_PORT=8080 "$bin"
 check "empty password" 2 "SELKIES_BASIC_AUTH_PASSWORD is empty" env SELKIES_BASIC_AUTH_PASSWORD= "$bin"
 check "one line only" 2 "" bash -c "[ \$(env SELKIES_PORT=abc '$bin' 2>&1 | wc -l) -eq 1 ] || exit 9; exit 2"
 check "no X display" 1 "DISPLAY=:987: cannot connect to the X server" env DISPLAY=:987 SELKIES_ENABLE_BASIC_AUTH=false timeout 30 "$bin"

@@ -2,6 +2,7 @@
 // line. Plain ES modules, no build step.
 import { Stream } from './stream.js';
 import { InputCapture } from './input.js';
+import { videoFigures } from './stats.js';
 
 const video = document.getElementById('stream');
 const statusEl = document.getElementById('status');
@@ -78,8 +79,12 @@ function attachInput(channel) {
   channel.onopen = () => {
     capture.attach();
     capture.requestResize();
+    startReports(channel);
   };
-  channel.onclose = () => capture.detach();
+  channel.onclose = () => {
+    capture.detach();
+    stopReports(channel);
+  };
   channel.onmessage = (event) => {
     try {
       capture.onServerMessage(JSON.parse(event.data));
@@ -88,6 +93,35 @@ function attachInput(channel) {
     }
   };
   window.dispatchEvent(new CustomEvent('deskstream-channel', { detail: channel }));
+}
+
+// Once a second, `_f,<fps>` and `_l,<latency ms>` for the server's Prometheus exporter, from
+// getStats (stats.js says how). Selkies' client sends the same two messages every 5 s.
+let reports = null;  // { channel, timer }
+function stopReports(channel) {
+  if (!reports || (channel && reports.channel !== channel)) return;  // a later channel's reports
+  clearInterval(reports.timer);
+  reports = null;
+}
+function startReports(channel) {
+  stopReports();
+  let previous = null;
+  const timer = setInterval(async () => {
+    const pc = videoStream.pc;
+    if (!pc || channel.readyState !== 'open') return;
+    try {
+      const pingRtt = typeof state.latency === 'number' ? state.latency * 2 : null;
+      const figures = videoFigures(await pc.getStats(), previous, pingRtt);
+      if (!figures || channel.readyState !== 'open') return;
+      previous = figures.sample;
+      state.reported = { fps: figures.fps, latencyMs: figures.latencyMs };
+      if (figures.fps !== null) channel.send(`_f,${figures.fps}`);
+      if (figures.latencyMs !== null) channel.send(`_l,${figures.latencyMs}`);
+    } catch (e) {
+      // the peer connection or the channel closed meanwhile: the next channel starts over
+    }
+  }, 1000);
+  reports = { channel, timer };
 }
 
 // Frame counter for the status line, from the decoder's own clock.

@@ -83,7 +83,10 @@ TEST(Config, BadValuesNameTheVariableAndAcceptedValues) {
         Case{"SELKIES_ENABLE_RESIZE", "maybe", "true or false"},
         Case{"SELKIES_ENABLE_CLIPBOARD", "sideways", "in or out"},
         Case{"SELKIES_KEYFRAME_DISTANCE", "-5", "-1"},
-        Case{"SELKIES_VIDEO_BITRATE", "12kbps", "integer"}}) {
+        Case{"SELKIES_VIDEO_BITRATE", "12kbps", "integer"},
+        Case{"SELKIES_METRICS_HTTP_PORT", "abc", "1..65535"},
+        Case{"SELKIES_METRICS_HTTP_PORT", "65536", "1..65535"},
+        Case{"SELKIES_ENABLE_METRICS_HTTP", "on", "true or false"}}) {
     Env env;
     env.vars[k.env] = k.value;
     auto r = run(env);
@@ -101,6 +104,33 @@ TEST(Config, EmptyPasswordWithAuthRefused) {
   EXPECT_NE(r.error().message.find("SELKIES_BASIC_AUTH_PASSWORD"), std::string::npos);
   env.vars["SELKIES_ENABLE_BASIC_AUTH"] = "false";
   EXPECT_TRUE(run(env));
+}
+
+TEST(Config, MetricsExporterIsSupportedAndNeedsAPortOfItsOwn) {
+  Env env;
+  auto r = run(env);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_FALSE(r->config.enable_metrics_http);
+  EXPECT_EQ(r->config.metrics_http_port, 8000);
+  for (const auto& s : r->settings) {
+    if (s.env == "SELKIES_ENABLE_METRICS_HTTP" || s.env == "SELKIES_METRICS_HTTP_PORT") {
+      EXPECT_TRUE(s.supported) << s.env << " is implemented: not \"not yet supported\"";
+    }
+  }
+  env.vars["SELKIES_PORT"] = "9000";
+  env.vars["SELKIES_METRICS_HTTP_PORT"] = "9000";
+  EXPECT_TRUE(run(env)) << "the same port is fine while the exporter is off";
+  env.vars["SELKIES_ENABLE_METRICS_HTTP"] = "true";
+  r = run(env);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("SELKIES_METRICS_HTTP_PORT=9000"), std::string::npos)
+      << r.error().message;
+  EXPECT_NE(r.error().message.find("SELKIES_PORT"), std::string::npos) << r.error().message;
+  env.vars["SELKIES_METRICS_HTTP_PORT"] = "9001";
+  r = run(env);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_TRUE(r->config.enable_metrics_http);
+  EXPECT_EQ(r->config.metrics_http_port, 9001);
 }
 
 TEST(Config, SecretsAreMaskedInSettings) {

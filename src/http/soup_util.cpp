@@ -1,0 +1,43 @@
+#include "http/soup_util.hpp"
+
+namespace ds::http::detail {
+
+void respond(SoupServerMessage* msg, const Response& r) {
+  auto* headers = soup_server_message_get_response_headers(msg);
+  for (const auto& [k, v] : r.headers) soup_message_headers_append(headers, k.c_str(), v.c_str());
+  soup_message_headers_replace(headers, "Cache-Control", "no-store");
+  soup_message_headers_replace(headers, "X-Content-Type-Options", "nosniff");
+  // libsoup 3.2 leaves a kept-alive connection in CLOSE-WAIT after the client closes it (seen
+  // here: one descriptor per page load). The page loads a handful of files: close each one.
+  soup_message_headers_replace(headers, "Connection", "close");
+  soup_server_message_set_status(msg, static_cast<guint>(r.status), nullptr);
+  soup_server_message_set_response(msg, r.content_type.c_str(), SOUP_MEMORY_COPY, r.body.data(),
+                                   r.body.size());
+}
+
+Result<int> listen(SoupServer* server, const std::string& addr, int port, bool https,
+                   std::string_view settings) {
+  GInetAddress* inet = g_inet_address_new_from_string(addr.c_str());
+  if (inet == nullptr) return fail("SELKIES_ADDR=\"" + addr + "\" is not an IP address");
+  GSocketAddress* address = g_inet_socket_address_new(inet, static_cast<guint16>(port));
+  g_object_unref(inet);
+  GError* err = nullptr;
+  const gboolean ok = soup_server_listen(
+      server, address, https ? SOUP_SERVER_LISTEN_HTTPS : static_cast<SoupServerListenOptions>(0),
+      &err);
+  g_object_unref(address);
+  if (!ok) {
+    std::string m = "cannot listen on " + addr + ":" + std::to_string(port) + " (" +
+                    std::string(settings) +
+                    "): " + (err != nullptr ? err->message : "unknown error");
+    g_clear_error(&err);
+    return fail(m);
+  }
+  int bound = port;
+  GSList* uris = soup_server_get_uris(server);
+  if (uris != nullptr) bound = g_uri_get_port(static_cast<GUri*>(uris->data));
+  g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
+  return bound;
+}
+
+}  // namespace ds::http::detail

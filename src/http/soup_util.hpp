@@ -1,0 +1,23 @@
+// libsoup helpers shared by the servers of this module (not part of the module's interface).
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+#include "http/server.hpp"
+
+namespace ds::http::detail {
+
+// Sends `r` with the headers every deskstream response carries (no-store, nosniff, close).
+void respond(SoupServerMessage* msg, const Response& r);
+
+// Listens on addr:port (HTTPS when `https`; the certificate must already be set). `settings`
+// names the variables to blame in the error, e.g. "SELKIES_ADDR/SELKIES_PORT". Returns the port
+// bound (useful when `port` is 0).
+Result<int> listen(SoupServer* server, const std::string& addr, int port, bool https,
+                   std::string_view settings);
+
+}  // namespace ds::http::detail

@@ -1,0 +1,153 @@
+#include "metrics/metrics.hpp"
+
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <regex>
+#include <sstream>
+#include <string>
+
+namespace ds::metrics {
+namespace {
+
+// The value of one series (`name{labels}` exactly as rendered), or nullopt when it is absent.
+std::optional<double> sample(const std::string& text, const std::string& series) {
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
+  }
+  return std::nullopt;
+}
+
+TEST(Metrics, InfoCarriesVersionAndFollowsTheEncoder) {
+  Metrics m("1.2.3", "nvh264enc");
+  auto text = m.render();
+  EXPECT_EQ(sample(text, R"(deskstream_info{encoder="nvh264enc",version="1.2.3"})"), 1.0) << text;
+
+  m.setEncoder("x264enc");
+  text = m.render();
+  EXPECT_EQ(sample(text, R"(deskstream_info{encoder="x264enc",version="1.2.3"})"), 1.0) << text;
+  EXPECT_EQ(sample(text, R"(deskstream_info{encoder="nvh264enc",version="1.2.3"})"), std::nullopt)
+      << "one info series, not one per encoder ever used:\n"
+      << text;
+}
+
+TEST(Metrics, FallbacksCountPerPairAndPhase) {
+  Metrics m("1", "x264enc");
+  const std::string startup =
+      R"(deskstream_encoder_fallbacks_total{from="nvh264enc",phase="startup",to="x264enc"})";
+  const std::string runtime =
+      R"(deskstream_encoder_fallbacks_total{from="vah264enc",phase="runtime",to="x264enc"})";
+  EXPECT_EQ(sample(m.render(), startup), std::nullopt) << "no series before the first fallback";
+
+  m.countEncoderFallback("nvh264enc", "x264enc", Phase::kStartup);
+  m.countEncoderFallback("vah264enc", "x264enc", Phase::kRuntime);
+  m.countEncoderFallback("vah264enc", "x264enc", Phase::kRuntime);
+  const auto text = m.render();
+  EXPECT_EQ(sample(text, startup), 1.0) << text;
+  EXPECT_EQ(sample(text, runtime), 2.0) << text;
+  EXPECT_NE(text.find("# TYPE deskstream_encoder_fallbacks_total counter"), std::string::npos)
+      << text;
+}
+
+TEST(Metrics, ServerStateAtScrapeTime) {
+  Metrics m("1", "x264enc");
+  ServerState s;
+  s.encoder = "vp8enc";
+  s.connections = 3;
+  s.video_viewers = 2;
+  s.pipeline_starts = 1;
+  s.frames_encoded = 120;
+  s.frames_skipped = 480;
+  s.audio_up = true;
+  m.update(s);
+  auto text = m.render();
+  EXPECT_EQ(sample(text, "deskstream_connections"), 3.0) << text;
+  EXPECT_EQ(sample(text, "deskstream_video_viewers"), 2.0);
+  EXPECT_EQ(sample(text, "deskstream_video_pipeline_starts_total"), 1.0);
+  EXPECT_EQ(sample(text, "deskstream_video_frames_encoded_total"), 120.0);
+  EXPECT_EQ(sample(text, "deskstream_video_frames_skipped_total"), 480.0);
+  EXPECT_EQ(sample(text, "deskstream_audio_up"), 1.0);
+  EXPECT_EQ(sample(text, R"(deskstream_info{encoder="vp8enc",version="1"})"), 1.0);
+
+  // The next scrape: counters follow the totals, gauges go down, a total that goes backwards
+  // (it cannot, but a counter must never decrease) leaves the counter where it was.
+  s.connections = 0;
+  s.video_viewers = 0;
+  s.pipeline_starts = 2;
+  s.frames_encoded = 100;
+  s.frames_skipped = 1000;
+  s.audio_up = false;
+  m.update(s);
+  text = m.render();
+  EXPECT_EQ(sample(text, "deskstream_connections"), 0.0);
+  EXPECT_EQ(sample(text, "deskstream_video_viewers"), 0.0);
+  EXPECT_EQ(sample(text, "deskstream_video_pipeline_starts_total"), 2.0);
+  EXPECT_EQ(sample(text, "deskstream_video_frames_encoded_total"), 120.0);
+  EXPECT_EQ(sample(text, "deskstream_video_frames_skipped_total"), 1000.0);
+  EXPECT_EQ(sample(text, "deskstream_audio_up"), 0.0);
+}
+
+TEST(Metrics, ClientFiguresPerConnectionGoAwayWhenItCloses) {
+  Metrics m("1", "x264enc");
+  m.setClientFps(4, 59);
+  m.setClientLatencyMs(4, 23);
+  m.setPingRttMs(4, 1.5);
+  m.setClientFps(7, 30);
+  m.setClientFps(4, 60);  // a later report replaces the earlier one
+  auto text = m.render();
+  EXPECT_EQ(sample(text, R"(deskstream_client_fps{connection="4"})"), 60.0) << text;
+  EXPECT_EQ(sample(text, R"(deskstream_client_fps{connection="7"})"), 30.0);
+  EXPECT_EQ(sample(text, R"(deskstream_client_latency_ms{connection="4"})"), 23.0);
+  EXPECT_EQ(sample(text, R"(deskstream_client_ping_rtt_ms{connection="4"})"), 1.5);
+
+  m.removeConnection(4);
+  m.removeConnection(99);  // never reported anything: nothing to remove
+  text = m.render();
+  EXPECT_EQ(sample(text, R"(deskstream_client_fps{connection="4"})"), std::nullopt) << text;
+  EXPECT_EQ(sample(text, R"(deskstream_client_latency_ms{connection="4"})"), std::nullopt);
+  EXPECT_EQ(sample(text, R"(deskstream_client_ping_rtt_ms{connection="4"})"), std::nullopt);
+  EXPECT_EQ(sample(text, R"(deskstream_client_fps{connection="7"})"), 30.0);
+}
+
+// Every line is a comment (# HELP / # TYPE) or `name{label="value",...} number`, every family
+// has a TYPE, and label values are escaped (Prometheus text format 0.0.4).
+TEST(Metrics, RendersTheTextExpositionFormat) {
+  Metrics m("0.1.0", "odd\"enc\\");
+  m.countEncoderFallback("a", "b", Phase::kRuntime);
+  m.setClientFps(1, 60);
+  m.setClientLatencyMs(1, 12);
+  m.setPingRttMs(1, 0.8);
+  const auto text = m.render();
+  const std::regex comment(R"(# (HELP|TYPE) deskstream_[a-z_]+ .*)");
+  const std::regex series(
+      R"re(deskstream_[a-z_]+(\{([a-z_]+="([^"\\]|\\.)*",?)+\})? -?[0-9.e+]+)re");
+  std::istringstream in(text);
+  std::string line;
+  int samples = 0;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    if (line[0] == '#') {
+      EXPECT_TRUE(std::regex_match(line, comment)) << line;
+    } else {
+      EXPECT_TRUE(std::regex_match(line, series)) << line;
+      ++samples;
+    }
+  }
+  EXPECT_EQ(samples, 11) << text;  // 1 fallback + 3 counters + info + 3 gauges + 3 client
+  for (const char* family :
+       {"deskstream_info gauge", "deskstream_connections gauge", "deskstream_video_viewers gauge",
+        "deskstream_video_pipeline_starts_total counter",
+        "deskstream_video_frames_encoded_total counter",
+        "deskstream_video_frames_skipped_total counter", "deskstream_audio_up gauge",
+        "deskstream_client_fps gauge", "deskstream_client_latency_ms gauge",
+        "deskstream_client_ping_rtt_ms gauge"}) {
+    EXPECT_NE(text.find(std::string("# TYPE ") + family + "\n"), std::string::npos) << family;
+  }
+  EXPECT_NE(text.find(R"(encoder="odd\"enc\\")"), std::string::npos) << text;
+  EXPECT_EQ(kContentType, "text/plain; version=0.0.4; charset=utf-8");
+}
+
+}  // namespace
+}  // namespace ds::metrics
