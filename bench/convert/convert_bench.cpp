@@ -1,0 +1,110 @@
+// Colour-conversion benchmark (issue 6 §2): the X capture's BGRx to the encoders' 4:2:0, with
+// GStreamer's videoconvert (the baseline, what Selkies uses) and with deskstream's libyuv element
+// (media/yuv_convert.hpp), in the same run, on one thread. Writes JSON with the conditions.
+//   ds_convert_bench [--frames N] [--out FILE]
+#include <gst/gst.h>
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+
+#include "media/yuv_convert.hpp"
+
+namespace {
+
+double cpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+// CPU seconds per frame for `frames` frames through `middle` (empty: no converter at all).
+double run(const std::string& middle, int w, int h, const char* format, int frames) {
+  // Snow: every frame differs, as in full-screen motion. The source's own cost is measured
+  // separately (middle = "") and subtracted.
+  std::string desc = "videotestsrc pattern=snow num-buffers=" + std::to_string(frames) +
+                     " ! video/x-raw,format=BGRx,width=" + std::to_string(w) +
+                     ",height=" + std::to_string(h) + ",framerate=30/1";
+  if (!middle.empty()) desc += " ! " + middle + " ! video/x-raw,format=" + format;
+  desc += " ! fakesink sync=false";
+  GError* err = nullptr;
+  GstElement* p = gst_parse_launch(desc.c_str(), &err);
+  if (p == nullptr) {
+    std::cerr << "pipeline: " << (err != nullptr ? err->message : "?") << "\n";
+    std::exit(2);
+  }
+  const double c0 = cpuSeconds();
+  gst_element_set_state(p, GST_STATE_PLAYING);
+  GstBus* bus = gst_element_get_bus(p);
+  GstMessage* m = gst_bus_timed_pop_filtered(
+      bus, GST_CLOCK_TIME_NONE,
+      static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+  const bool ok = m != nullptr && GST_MESSAGE_TYPE(m) == GST_MESSAGE_EOS;
+  if (m != nullptr) gst_message_unref(m);
+  gst_object_unref(bus);
+  gst_element_set_state(p, GST_STATE_NULL);
+  gst_object_unref(p);
+  if (!ok) {
+    std::cerr << "pipeline failed: " << desc << "\n";
+    std::exit(2);
+  }
+  return (cpuSeconds() - c0) / frames;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int frames = 300;
+  std::string out;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--frames") == 0 && i + 1 < argc) frames = std::atoi(argv[++i]);
+    else if (std::strcmp(argv[i], "--out") == 0 && i + 1 < argc) out = argv[++i];
+    else {
+      std::cerr << "usage: ds_convert_bench [--frames N] [--out FILE]\n";
+      return 2;
+    }
+  }
+  if (frames < 10) frames = 10;
+  gst_init(nullptr, nullptr);
+  ds::media::registerYuvConvert();
+  nlohmann::json result = {{"benchmark", "colour conversion BGRx -> 4:2:0, one thread"},
+                           {"cores", std::thread::hardware_concurrency()},
+                           {"frames", frames},
+                           {"source", "videotestsrc pattern=snow (every frame differs)"},
+                           {"unit", "CPU ms per frame (user+sys), the source's own cost subtracted"},
+                           {"cases", nlohmann::json::array()}};
+  for (auto [w, h] : {std::pair{1280, 720}, std::pair{1920, 1080}}) {
+    for (const char* format : {"NV12", "I420"}) {
+      const double src = run("", w, h, format, frames);
+      const double base = run("videoconvert n-threads=1", w, h, format, frames) - src;
+      const double ours = run("dsyuvconvert", w, h, format, frames) - src;
+      nlohmann::json c = {{"resolution", std::to_string(w) + "x" + std::to_string(h)},
+                          {"format", format},
+                          {"fps", 30},
+                          {"encoder", "none (conversion only)"},
+                          {"baseline_videoconvert_ms", base * 1000},
+                          {"dsyuvconvert_ms", ours * 1000},
+                          {"ratio_ours_over_baseline", base > 0 ? ours / base : 0.0},
+                          {"one_core_pct_at_30fps", {{"videoconvert", base * 3000},
+                                                     {"dsyuvconvert", ours * 3000}}}};
+      std::printf("%dx%d %s: videoconvert %.2f ms, dsyuvconvert %.2f ms per frame (ratio %.2f)\n",
+                  w, h, format, base * 1000, ours * 1000, base > 0 ? ours / base : 0.0);
+      result["cases"].push_back(c);
+    }
+  }
+  const std::string text = result.dump(1);
+  if (out.empty()) {
+    std::cout << text << "\n";
+  } else {
+    std::ofstream(out) << text << "\n";
+  }
+  return 0;
+}
