@@ -160,7 +160,7 @@ const decoderSrc = readFileSync(path.join(here, 'decode.js'), 'utf8');
 const BASELINE = {
   description: 'Naive baseline in the same run, on the same X screen: a second deskstream started with '
     + 'DESKSTREAM_BENCH_BASELINE=true streams through videoconvert and plain `x264enc tune=zerolatency '
-    + 'bitrate=<same kbit/s>` (x264's defaults otherwise: preset medium, keyint 250; the profile is what the negotiated caps allow), encodes every '
+    + 'bitrate=<same kbit/s>` (x264 defaults otherwise: preset medium, keyint 250; the profile is what the negotiated caps allow), encodes every '
     + 'frame (no static-screen skip) and sends no playout-delay header extension. In the browser, the '
     + 'a=extmap line for playout-delay is stripped from the offer and RTCRtpReceiver.jitterBufferTarget / '
     + 'playoutDelayHint are made no-ops (the web client sets both to 0 every second). The signalling, '
