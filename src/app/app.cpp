@@ -81,6 +81,7 @@ class App {
     }
     encoder_ = choice->encoder;
     log::info(kLog, "video encoder: " + encoder_);
+    webrtc::warmUp();  // so the first viewer does not wait for the DTLS key
     if (config_.enable_metrics_http) {
       metrics_ = std::make_unique<metrics::Metrics>(DS_VERSION, encoder_);
       // One fallback event: the requested encoder is not the one used (the log names each skip).
