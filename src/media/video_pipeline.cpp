@@ -175,6 +175,14 @@ Status VideoPipeline::build() {
                     &VideoPipeline::keyframeRequestProbe, this, nullptr);
   gst_object_unref(enc_src);
   if (!options_.naive_baseline) {
+    if (!options_.display.empty()) {
+      auto watch = DamageWatch::open(options_.display);
+      if (watch) {
+        damage_ = std::move(*watch);
+      } else {
+        log::info(kLog, watch.error().message + "; unchanged frames are found by comparison");
+      }
+    }
     GstPad* capture_src = gst_element_get_static_pad(source_, "src");
     gst_pad_add_probe(capture_src, GST_PAD_PROBE_TYPE_BUFFER, &VideoPipeline::gateProbe, this,
                       nullptr);
@@ -230,6 +238,11 @@ gboolean VideoPipeline::onBusMessage(GstBus* /*bus*/, GstMessage* msg, gpointer 
 
 GstPadProbeReturn VideoPipeline::gateProbe(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer data) {
   auto* self = static_cast<VideoPipeline*>(data);
+  if (self->damage_) {
+    return self->gate_.admit(self->damage_->changed(), FrameGate::Clock::now())
+               ? GST_PAD_PROBE_OK
+               : GST_PAD_PROBE_DROP;
+  }
   GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
   GstMapInfo map;
   if (buffer == nullptr || !gst_buffer_map(buffer, &map, GST_MAP_READ)) return GST_PAD_PROBE_OK;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "media/damage_watch.hpp"
 #include "media/encoder_profile.hpp"
 #include "media/frame_gate.hpp"
 
@@ -60,6 +61,8 @@ class VideoPipeline {
   uint64_t encodedFrames() const { return encoded_frames_.load(); }
   // Captured frames the static-screen gate kept from the encoder.
   uint64_t skippedFrames() const { return gate_.skipped(); }
+  // How the gate tells changed frames: "damage" (X DAMAGE events) or "compare" (memcmp).
+  const char* changeDetection() const { return damage_ ? "damage" : "compare"; }
   // The encoder element (for tests that inject an element error).
   GstElement* encoder() const { return encoder_; }
 
@@ -82,7 +85,8 @@ class VideoPipeline {
   guint bus_watch_ = 0;
   std::atomic<uint64_t> encoded_frames_{0};
   FrameGate gate_;
-  std::vector<uint8_t> previous_frame_;  // capture thread only
+  std::unique_ptr<DamageWatch> damage_;  // X DAMAGE change detector, when available
+  std::vector<uint8_t> previous_frame_;  // capture thread only (memcmp fallback)
   bool failed_ = false;                  // an error was reported; later ones are its echoes
 };
 

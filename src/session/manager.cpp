@@ -75,7 +75,8 @@ Result<std::shared_ptr<webrtc::PeerBranch>> Manager::addVideoPeer(Connection& co
     video_ = std::move(*started);
     failover_.started(media::EncoderFailover::Clock::now());
     ++pipelines_started_;
-    log::info(kLog, "video pipeline started (" + options_.video.encoder + ")");
+    log::info(kLog, "video pipeline started (" + options_.video.encoder +
+                        "; unchanged frames found by " + video_->changeDetection() + ")");
   }
   const int id = conn.info().id;
   webrtc::PeerCallbacks cb = callbacksFor(id);

@@ -3,7 +3,7 @@
 // joins a static screen gets a picture.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -64,6 +64,19 @@ test('a static screen is not re-encoded, yet changes and new viewers get frames 
   xsetroot(x.display, '#cc3300');
   await waitFor(async () => near(await centerColor(controller), [0xcc, 0x33, 0x00]), 2000, 'the new colour');
   console.log(`change on a static screen visible after ${Date.now() - changed} ms`);
+
+  // Drawing inside a child window counts too (the DAMAGE watch is on the root window): a
+  // digital xclock ticking once a second brings back the settle frames after every tick.
+  const clock = spawn('xclock', ['-digital', '-update', '1', '-geometry', '240x40+10+10'], { env: { ...process.env, DISPLAY: x.display }, stdio: 'ignore' });
+  t.after(() => clock.kill());
+  await sleep(1500);
+  const c0 = await inbound(controller);
+  await sleep(3000);
+  const c1 = await inbound(controller);
+  console.log(`xclock ticking: ${((c1.frames - c0.frames) / 3).toFixed(1)} frames/s`);
+  assert.ok(c1.frames - c0.frames > 20, `each tick in the child window is encoded (${c1.frames - c0.frames} frames in 3 s; heartbeats alone give 12)`);
+  clock.kill();
+  assert.match(ds.entry.log, /unchanged frames found by damage/, 'the X DAMAGE detector is in use');
 
   // A viewer joins the running, static encode and gets a picture (a keyframe is forced through).
   await sleep(2000);

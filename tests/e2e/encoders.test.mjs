@@ -1,0 +1,42 @@
+// Issue 6 §3: each encoder available here streams to Chromium and decodes, with the right
+// codec negotiated and the desktop's colour in the decoded picture.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import {
+  startXvfb, xsetroot, startDeskstream, launchBrowser, waitFramesDecoded, centerColor, near, waitFor, stopAll,
+} from './lib/harness.mjs';
+
+after(stopAll);
+
+const installed = (e) => { try { execFileSync('gst-inspect-1.0', [e], { stdio: 'ignore' }); return true; } catch { return false; } };
+const encoders = [
+  ['x264enc', 'video/H264'], ['openh264enc', 'video/H264'], ['vp8enc', 'video/VP8'], ['vp9enc', 'video/VP9'],
+];
+
+for (const [encoder, mime] of encoders) {
+  test(`${encoder} streams to Chromium`, { skip: installed(encoder) ? false : `${encoder} is not installed on this machine` }, async (t) => {
+    const x = await startXvfb(640, 360);
+    xsetroot(x.display, '#c04020');
+    const ds = await startDeskstream(x.display, { SELKIES_ENCODER: encoder, SELKIES_VIDEO_BITRATE: '2000' });
+    assert.match(ds.entry.log, new RegExp(`video encoder: ${encoder}`), 'no fallback: the encoder itself is used');
+    const browser = await launchBrowser();
+    t.after(() => browser.close());
+    const page = await browser.newPage({ viewport: { width: 640, height: 360 } });
+    await page.goto(ds.url);
+    await waitFramesDecoded(page, 1, 15000);
+    await waitFor(async () => near(await centerColor(page), [0xc0, 0x40, 0x20]), 5000, 'the desktop colour');
+    const codec = await page.evaluate(async () => {
+      let id = null; const mimes = {};
+      (await window.deskstream.video.pc.getStats()).forEach((s) => {
+        if (s.type === 'codec') mimes[s.id] = s.mimeType;
+        if (s.type === 'inbound-rtp' && s.kind === 'video') id = s.codecId;
+      });
+      return mimes[id] || null;
+    });
+    assert.equal(codec, mime);
+    xsetroot(x.display, '#20a040');
+    await waitFor(async () => near(await centerColor(page), [0x20, 0xa0, 0x40]), 3000, 'a change after a static spell');
+    ds.proc.kill('SIGTERM');
+  });
+}
