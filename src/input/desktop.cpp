@@ -59,11 +59,17 @@ Status Desktop::init() {
   if (!XRRQueryExtension(dpy_, &randr_event_base_, &error_base)) {
     return fail("X server has no RANDR extension");
   }
+  int xkb_opcode = 0;
+  major = XkbMajorVersion;
+  minor = XkbMinorVersion;
+  if (!XkbQueryExtension(dpy_, &xkb_opcode, &xkb_event_base_, &error_base, &major, &minor)) {
+    return fail("X server has no XKEYBOARD extension");
+  }
   XTestGrabControl(dpy_, True);  // keep injecting while another client grabs the server
   root_ = DefaultRootWindow(dpy_);
   screen_ = {DisplayWidth(dpy_, DefaultScreen(dpy_)), DisplayHeight(dpy_, DefaultScreen(dpy_))};
   XRRSelectInput(dpy_, root_, RRScreenChangeNotifyMask);
-  keyboard_ = std::make_unique<detail::Keyboard>(dpy_);
+  keyboard_ = std::make_unique<detail::Keyboard>(dpy_, xkb_event_base_);
   if (options_.clipboard != ClipboardMode::kOff) {
     clipboard_ =
         std::make_unique<detail::Clipboard>(dpy_, root_, [this](std::optional<std::string> text) {
@@ -125,11 +131,7 @@ void Desktop::dispatch(XEvent& event) {
     screen_ = rotated ? Size{e.height, e.width} : Size{e.width, e.height};
     return;
   }
-  if (event.type == MappingNotify) {
-    XRefreshKeyboardMapping(&event.xmapping);
-    if (event.xmapping.request == MappingKeyboard) keyboard_->reload();
-    return;
-  }
+  if (keyboard_->noteEvent(event)) return;  // the keymap is re-read before the next key press
   if (clipboard_ && clipboard_->handle(event, xfixes_event_base_)) return;
 }
 

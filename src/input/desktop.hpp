@@ -113,6 +113,7 @@ class Desktop {
   Size screen_{0, 0};
   int xfixes_event_base_ = 0;
   int randr_event_base_ = 0;
+  int xkb_event_base_ = 0;
   unsigned fd_source_ = 0;
   std::unique_ptr<detail::Keyboard> keyboard_;
   std::unique_ptr<detail::Clipboard> clipboard_;

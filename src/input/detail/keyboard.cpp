@@ -20,7 +20,15 @@ KeySym normalize(uint32_t keysym) {
 
 }  // namespace
 
-Keyboard::Keyboard(Display* dpy) : dpy_(dpy) { reload(); }
+Keyboard::Keyboard(Display* dpy, int xkb_event_base) : dpy_(dpy), xkb_event_base_(xkb_event_base) {
+  // Selected before the keymap is read, so that no change can fall between the two (Xlib's own
+  // lazy XKB set-up reads its keymap first and selects afterwards).
+  XkbSelectEventDetails(dpy_, XkbUseCoreKbd, XkbMapNotify, XkbKeySymsMask | XkbKeyTypesMask,
+                        XkbKeySymsMask | XkbKeyTypesMask);
+  XkbSelectEventDetails(dpy_, XkbUseCoreKbd, XkbNewKeyboardNotify, XkbNKN_KeycodesMask,
+                        XkbNKN_KeycodesMask);
+  reload();
+}
 
 Keyboard::~Keyboard() {
   for (size_t kc = 0; kc < holds_.size(); ++kc) {
@@ -32,6 +40,8 @@ Keyboard::~Keyboard() {
 
 void Keyboard::reload() {
   XDisplayKeycodes(dpy_, &min_keycode_, &max_keycode_);
+  loaded_serial_ = NextRequest(dpy_);
+  stale_ = false;
   const int count = max_keycode_ - min_keycode_ + 1;
   int per = 0;
   KeySym* syms = XGetKeyboardMapping(dpy_, static_cast<KeyCode>(min_keycode_), count, &per);
@@ -60,6 +70,38 @@ void Keyboard::reload() {
   for (auto it = bindings_.begin(); it != bindings_.end();) {
     it = level0_[it->first] == it->second.keysym ? std::next(it) : bindings_.erase(it);
   }
+}
+
+bool Keyboard::noteEvent(XEvent& event) {
+  if (event.type == MappingNotify) {
+    XRefreshKeyboardMapping(&event.xmapping);
+    if (event.xmapping.request != MappingKeyboard) return true;
+  } else if (event.type == xkb_event_base_) {
+    const int type = reinterpret_cast<const XkbAnyEvent&>(event).xkb_type;
+    if (type != XkbMapNotify && type != XkbNewKeyboardNotify) return false;
+  } else {
+    return false;
+  }
+  // An event's serial is that of the last request of ours the server had processed when it sent
+  // the event: below loaded_serial_, the change was made before the keymap was read (our own
+  // bindings among them) and is already in it.
+  if (event.xany.serial >= loaded_serial_) stale_ = true;
+  return true;
+}
+
+void Keyboard::syncKeymap() {
+  XEvent event;
+  auto is_keymap_event = [](Display*, XEvent* e, XPointer self) -> Bool {
+    const auto* kb = reinterpret_cast<const Keyboard*>(self);
+    if (e->type == MappingNotify) return True;
+    if (e->type != kb->xkb_event_base_) return False;
+    const int type = reinterpret_cast<const XkbAnyEvent*>(e)->xkb_type;
+    return type == XkbMapNotify || type == XkbNewKeyboardNotify ? True : False;
+  };
+  while (XCheckIfEvent(dpy_, &event, is_keymap_event, reinterpret_cast<XPointer>(this))) {
+    noteEvent(event);
+  }
+  if (stale_) reload();
 }
 
 bool Keyboard::levelOk(KeySym keysym, const Candidate& c, unsigned mods) const {
@@ -131,6 +173,8 @@ Result<unsigned> Keyboard::press(uint32_t raw_keysym) {
   const KeySym keysym = normalize(raw_keysym);
   XkbStateRec state{};
   XkbGetState(dpy_, XkbUseCoreKbd, &state);
+  // After the round trip: every keymap change the server made before it has been reported.
+  syncKeymap();
   unsigned keycode = 0;
   if (auto it = index_.find(keysym); it != index_.end()) {
     for (const Candidate& c : it->second) {
@@ -163,6 +207,7 @@ void Keyboard::release(unsigned keycode) {
 }
 
 void Keyboard::releaseStrayModifiers() {
+  syncKeymap();
   char keys[32] = {};
   XQueryKeymap(dpy_, keys);
   XModifierKeymap* map = XGetModifierMapping(dpy_);

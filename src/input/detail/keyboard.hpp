@@ -4,6 +4,11 @@
 // as xdotool does. Bindings stay until the spare is needed for another keysym (least recently
 // used first) or the Keyboard is destroyed, which restores the spares to NoSymbol; keeping them
 // avoids racing clients that fetch the new keymap after the key event.
+//
+// Keymap changes made by other clients (setxkbmap, xmodmap, a layout switcher) are followed: an
+// Xlib connection is XKB-initialized by XOpenDisplay and then gets no MappingNotify for keysym
+// changes until it selects XkbMapNotify, so the Keyboard selects the XKB map notifications itself
+// and re-reads the keymap before the next key press when one reports a change it has not read.
 #pragma once
 
 #include <cstdint>
@@ -18,7 +23,8 @@ namespace ds::input::detail {
 
 class Keyboard {
  public:
-  explicit Keyboard(Display* dpy);
+  // `xkb_event_base` from XkbQueryExtension.
+  Keyboard(Display* dpy, int xkb_event_base);
   ~Keyboard();
   Keyboard(const Keyboard&) = delete;
   Keyboard& operator=(const Keyboard&) = delete;
@@ -30,8 +36,9 @@ class Keyboard {
   void release(unsigned keycode);
   // Releases modifier keycodes that the server reports down and that we do not hold.
   void releaseStrayModifiers();
-  // Call on MappingNotify (keyboard) and XkbMapNotify.
-  void reload();
+  // Takes note of a keymap notification (XKB map or new keyboard, core MappingNotify); false for
+  // any other event.
+  bool noteEvent(XEvent& event);
 
   int spareCount() const { return static_cast<int>(spares_.size()); }
 
@@ -44,11 +51,18 @@ class Keyboard {
     KeySym keysym = NoSymbol;
     uint64_t last_use = 0;
   };
+  void reload();
+  // Notes the keymap notifications already in Xlib's queue (read there by a round trip, where the
+  // X fd watch does not see them) and re-reads the keymap if one reports an unread change.
+  void syncKeymap();
   Result<unsigned> bindSpare(KeySym keysym);
   bool setKeySym(unsigned keycode, KeySym keysym);
   bool levelOk(KeySym keysym, const Candidate& c, unsigned mods) const;
 
   Display* dpy_;
+  int xkb_event_base_;
+  unsigned long loaded_serial_ = 0;  // serial of the request that read the keymap
+  bool stale_ = false;               // a change after that request was reported
   int min_keycode_ = 8;
   int max_keycode_ = 255;
   std::vector<KeySym> level0_;  // indexed by keycode

@@ -3,13 +3,18 @@
 // Touches argv[1].ready once it has the focus. With argv[3] == "cursor" the window also gets a
 // 16x16 bitmap cursor with hotspot (3,5): cursors of clients that have exited cannot be read
 // through XFixes on Debian 12's X servers (BadAccess), so the test's cursor must stay owned.
+//
+// Keymap: like GTK and Qt, the logger selects XKB keymap notifications and reads the keymap before
+// it reports ready, then refreshes it on each notification. Plain Xlib does neither until the
+// first key lookup (XOpenDisplay initializes XKB, which stops core MappingNotify, and the first
+// lookup reads the keymap and only then selects XkbMapNotify): a spare keycode bound by the
+// desktop between those two requests is never reported and its key would log nothing.
 #include <X11/XKBlib.h>
 #include <X11/Xlib.h>
 #include <X11/Xutil.h>
 
 #include <clocale>
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 
 int main(int argc, char** argv) {
@@ -20,6 +25,15 @@ int main(int argc, char** argv) {
   XSetLocaleModifiers("@im=none");
   Display* dpy = XOpenDisplay(nullptr);
   if (dpy == nullptr) return 1;
+  int xkb_event = 0;
+  if (!XkbQueryExtension(dpy, nullptr, &xkb_event, nullptr, nullptr, nullptr)) return 1;
+  const unsigned keymap_events = XkbNewKeyboardNotifyMask | XkbMapNotifyMask;
+  XkbSelectEvents(dpy, XkbUseCoreKbd, keymap_events, keymap_events);
+  // Reads Xlib's keymap now, after the selection, rather than at the first KeyPress.
+  int min_keycode = 0;
+  int max_keycode = 0;
+  XDisplayKeycodes(dpy, &min_keycode, &max_keycode);
+  XkbKeycodeToKeysym(dpy, static_cast<KeyCode>(min_keycode), 0, 0);
   const int screen = DefaultScreen(dpy);
   Window win = XCreateSimpleWindow(dpy, RootWindow(dpy, screen), 0, 0, 640, 400, 0,
                                    BlackPixel(dpy, screen), WhitePixel(dpy, screen));
@@ -50,9 +64,15 @@ int main(int argc, char** argv) {
   std::fclose(std::fopen((std::string(argv[1]) + ".ready").c_str(), "wb"));
   for (;;) {
     XNextEvent(dpy, &event);
+    if (event.type == xkb_event) {
+      auto& xkb = reinterpret_cast<XkbEvent&>(event);
+      if (xkb.any.xkb_type == XkbMapNotify || xkb.any.xkb_type == XkbNewKeyboardNotify) {
+        XkbRefreshKeyboardMapping(&xkb.map);
+      }
+      continue;
+    }
     if (XFilterEvent(&event, None)) continue;
     if (event.type == MappingNotify) {
-      if (std::getenv("DS_LOGGER_DEBUG") != nullptr) std::fprintf(stderr, "logger: mapping\n");
       XRefreshKeyboardMapping(&event.xmapping);
     } else if (event.type == KeyPress) {
       char buf[64];
@@ -64,16 +84,6 @@ int main(int argc, char** argv) {
         if (status != XLookupChars && status != XLookupBoth) n = 0;
       } else {
         n = XLookupString(&event.xkey, buf, sizeof buf, &sym, nullptr);
-      }
-      if (std::getenv("DS_LOGGER_DEBUG") != nullptr) {
-        XkbDescPtr fresh = XkbGetMap(dpy, XkbAllClientInfoMask, XkbUseCoreKbd);
-        KeySym server_sym = XkbKeySymsPtr(fresh, event.xkey.keycode)[0];
-        int per = 0;
-        KeySym* core = XGetKeyboardMapping(dpy, event.xkey.keycode, 1, &per);
-        std::fprintf(stderr,
-                     "logger: keycode %u state %x keysym %lx n %d cached %lx xkb %lx core %lx\n",
-                     event.xkey.keycode, event.xkey.state, sym, n,
-                     XkbKeycodeToKeysym(dpy, event.xkey.keycode, 0, 0), server_sym, core[0]);
       }
       if (n > 0) {
         std::fwrite(buf, 1, static_cast<size_t>(n), keys);

@@ -165,6 +165,36 @@ TEST_F(InputKeyboard, KeysymMappingUsesKeymapThenSpareKeycodes) {
   XCloseDisplay(dpy);
 }
 
+TEST_F(InputKeyboard, FollowsKeymapChangesMadeByOtherClients) {
+  // A layout change in the session (setxkbmap, xmodmap, a layout switcher) reaches the Keyboard:
+  // here another client swaps 'a' and 'q' as AZERTY does, and the very next 'a' is pressed on the
+  // old 'q' (the change was made before the press reached the server).
+  Display* dpy = XOpenDisplay(xvfb_->display().c_str());
+  ASSERT_NE(dpy, nullptr);
+  const KeyCode kc_a = XKeysymToKeycode(dpy, XK_a);
+  const KeyCode kc_q = XKeysymToKeycode(dpy, XK_q);
+  auto before = desktop_->pressKey(XK_a);
+  ASSERT_TRUE(before.has_value());
+  desktop_->releaseKey(*before);
+  EXPECT_EQ(*before, kc_a);
+  int per = 0;
+  KeySym* a_row = XGetKeyboardMapping(dpy, kc_a, 1, &per);
+  KeySym* q_row = XGetKeyboardMapping(dpy, kc_q, 1, &per);
+  XChangeKeyboardMapping(dpy, kc_a, per, q_row, 1);
+  XChangeKeyboardMapping(dpy, kc_q, per, a_row, 1);
+  XSync(dpy, False);
+  auto after = desktop_->pressKey(XK_a);
+  ASSERT_TRUE(after.has_value());
+  desktop_->releaseKey(*after);
+  EXPECT_EQ(*after, kc_q);
+  XChangeKeyboardMapping(dpy, kc_a, per, a_row, 1);
+  XChangeKeyboardMapping(dpy, kc_q, per, q_row, 1);
+  XSync(dpy, False);
+  XFree(a_row);
+  XFree(q_row);
+  XCloseDisplay(dpy);
+}
+
 TEST_F(InputKeyboard, ViewerInputIsDropped) {
   Display* dpy = XOpenDisplay(xvfb_->display().c_str());
   auto viewer = makeSession(false);
