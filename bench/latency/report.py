@@ -67,7 +67,8 @@ def plot(res, png):
     except ImportError:
         print("report: matplotlib missing (apt-get install python3-matplotlib); no plot", file=sys.stderr)
         return False
-    scen = [s for s in res["scenarios"] if "variants" in s]
+    # Idle scenarios have no latency samples: nothing to plot.
+    scen = [s for s in res["scenarios"] if "variants" in s and not s.get("idle")]
     if not scen:
         return False
     cols = min(4, len(scen))
