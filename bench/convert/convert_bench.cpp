@@ -45,8 +45,7 @@ double run(const std::string& middle, int w, int h, const char* format, int fram
   gst_element_set_state(p, GST_STATE_PLAYING);
   GstBus* bus = gst_element_get_bus(p);
   GstMessage* m = gst_bus_timed_pop_filtered(
-      bus, GST_CLOCK_TIME_NONE,
-      static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+      bus, GST_CLOCK_TIME_NONE, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
   const bool ok = m != nullptr && GST_MESSAGE_TYPE(m) == GST_MESSAGE_EOS;
   if (m != nullptr) gst_message_unref(m);
   gst_object_unref(bus);
@@ -65,8 +64,10 @@ int main(int argc, char** argv) {
   int frames = 300;
   std::string out;
   for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--frames") == 0 && i + 1 < argc) frames = std::atoi(argv[++i]);
-    else if (std::strcmp(argv[i], "--out") == 0 && i + 1 < argc) out = argv[++i];
+    if (std::strcmp(argv[i], "--frames") == 0 && i + 1 < argc)
+      frames = std::atoi(argv[++i]);
+    else if (std::strcmp(argv[i], "--out") == 0 && i + 1 < argc)
+      out = argv[++i];
     else {
       std::cerr << "usage: ds_convert_bench [--frames N] [--out FILE]\n";
       return 2;
@@ -75,12 +76,13 @@ int main(int argc, char** argv) {
   if (frames < 10) frames = 10;
   gst_init(nullptr, nullptr);
   ds::media::registerYuvConvert();
-  nlohmann::json result = {{"benchmark", "colour conversion BGRx -> 4:2:0, one thread"},
-                           {"cores", std::thread::hardware_concurrency()},
-                           {"frames", frames},
-                           {"source", "videotestsrc pattern=snow (every frame differs)"},
-                           {"unit", "CPU ms per frame (user+sys), the source's own cost subtracted"},
-                           {"cases", nlohmann::json::array()}};
+  nlohmann::json result = {
+      {"benchmark", "colour conversion BGRx -> 4:2:0, one thread"},
+      {"cores", std::thread::hardware_concurrency()},
+      {"frames", frames},
+      {"source", "videotestsrc pattern=snow (every frame differs)"},
+      {"unit", "CPU ms per frame (user+sys), the source's own cost subtracted"},
+      {"cases", nlohmann::json::array()}};
   for (auto [w, h] : {std::pair{1280, 720}, std::pair{1920, 1080}}) {
     for (const char* format : {"NV12", "I420"}) {
       const double src = run("", w, h, format, frames);
@@ -93,8 +95,8 @@ int main(int argc, char** argv) {
                           {"baseline_videoconvert_ms", base * 1000},
                           {"dsyuvconvert_ms", ours * 1000},
                           {"ratio_ours_over_baseline", base > 0 ? ours / base : 0.0},
-                          {"one_core_pct_at_30fps", {{"videoconvert", base * 3000},
-                                                     {"dsyuvconvert", ours * 3000}}}};
+                          {"one_core_pct_at_30fps",
+                           {{"videoconvert", base * 3000}, {"dsyuvconvert", ours * 3000}}}};
       std::printf("%dx%d %s: videoconvert %.2f ms, dsyuvconvert %.2f ms per frame (ratio %.2f)\n",
                   w, h, format, base * 1000, ours * 1000, base > 0 ? ours / base : 0.0);
       result["cases"].push_back(c);
