@@ -54,36 +54,41 @@ TEST(VideoPipeline, EncodesFramesAndAcceptsRuntimeChanges) {
 }
 
 // A bus error from the encoder element is reported as the encoder's fault (the session then
-// fails over to the next encoder); one from the capture is not.
+// fails over to the next encoder); one from the capture is not. A failure that posts several
+// errors (each element it stops posts one) is reported once.
+GstElement* byName(VideoPipeline& p, const char* name) {
+  return gst_bin_get_by_name(GST_BIN(p.pipeline()), name);
+}
+
+void postError(GstElement* e, GQuark domain, gint code, const char* text) {
+  gst_element_post_message(
+      e, gst_message_new_error(GST_OBJECT(e), g_error_new_literal(domain, code, text), "injected"));
+}
+
 TEST(VideoPipeline, TellsEncoderErrorsFromOtherErrors) {
   VideoOptions o;
   o.display = "";
   o.encoder = "openh264enc";
   o.params.framerate = 30;
   if (!probeEncoder(o.encoder, o.params)) GTEST_SKIP() << "openh264enc is not installed here";
-  std::vector<std::pair<std::string, bool>> errors;
-  auto p = VideoPipeline::start(o, [&](std::string m, bool enc) { errors.emplace_back(m, enc); });
-  ASSERT_TRUE(p) << p.error().message;
-  iterate(300);
-  GstElement* enc = (*p)->encoder();
-  gst_element_post_message(
-      enc, gst_message_new_error(GST_OBJECT(enc),
-                                 g_error_new_literal(GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_ENCODE,
-                                                     "encode session lost"),
-                                 "injected"));
-  GstElement* src = gst_bin_get_by_name(GST_BIN((*p)->pipeline()), "capture-src");
-  gst_element_post_message(
-      src, gst_message_new_error(
-               GST_OBJECT(src),
-               g_error_new_literal(GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED, "capture failed"),
-               "injected"));
-  gst_object_unref(src);
-  iterate(300);
-  ASSERT_EQ(errors.size(), 2u);
-  EXPECT_NE(errors[0].first.find("encode session lost"), std::string::npos);
-  EXPECT_TRUE(errors[0].second);
-  EXPECT_NE(errors[1].first.find("capture failed"), std::string::npos);
-  EXPECT_FALSE(errors[1].second);
+  for (const bool from_encoder : {true, false}) {
+    std::vector<std::pair<std::string, bool>> errors;
+    auto p = VideoPipeline::start(o, [&](std::string m, bool enc) { errors.emplace_back(m, enc); });
+    ASSERT_TRUE(p) << p.error().message;
+    iterate(300);
+    GstElement* src = byName(**p, "capture-src");
+    if (from_encoder) {
+      postError((*p)->encoder(), GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_ENCODE, "session lost");
+    }
+    postError(src, GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED, "capture failed");
+    gst_object_unref(src);
+    iterate(300);
+    ASSERT_EQ(errors.size(), 1u) << "one report per failed pipeline";
+    EXPECT_NE(errors[0].first.find(from_encoder ? "session lost" : "capture failed"),
+              std::string::npos)
+        << errors[0].first;
+    EXPECT_EQ(errors[0].second, from_encoder);
+  }
 }
 
 // With the static-screen gate, a test pattern that does not move is encoded only as settle
