@@ -113,15 +113,15 @@ int main(int argc, char** argv) {
     for (const char* format : {"NV12", "I420"}) {
       const double base = run("videoconvert n-threads=1", w, h, format, frames);
       const double ours = run("dsyuvconvert", w, h, format, frames);
-      nlohmann::json c = {{"resolution", std::to_string(w) + "x" + std::to_string(h)},
-                          {"format", format},
-                          {"fps", 30},
-                          {"encoder", "none (conversion only)"},
-                          {"baseline_videoconvert_ms", base},
-                          {"dsyuvconvert_ms", ours},
-                          {"ratio_ours_over_baseline", base > 0 ? ours / base : 0.0},
-                          {"one_core_pct_at_30fps",
-                           {{"videoconvert", base * 3}, {"dsyuvconvert", ours * 3}}}};
+      nlohmann::json c = {
+          {"resolution", std::to_string(w) + "x" + std::to_string(h)},
+          {"format", format},
+          {"fps", 30},
+          {"encoder", "none (conversion only)"},
+          {"baseline_videoconvert_ms", base},
+          {"dsyuvconvert_ms", ours},
+          {"ratio_ours_over_baseline", base > 0 ? ours / base : 0.0},
+          {"one_core_pct_at_30fps", {{"videoconvert", base * 3}, {"dsyuvconvert", ours * 3}}}};
       std::printf("%dx%d %s: videoconvert %.2f ms, dsyuvconvert %.2f ms per frame (ratio %.2f)\n",
                   w, h, format, base, ours, base > 0 ? ours / base : 0.0);
       result["cases"].push_back(c);

@@ -36,6 +36,16 @@ ElementSpec h264Payloader() {
           {{"mtu", "1200"}, {"aggregate-mode", "zero-latency"}, {"config-interval", "-1"}}};
 }
 
+// What follows an H.264 encoder that produces constrained baseline: caps, payloader with
+// payload type 97 (reference §3.4), and its kbit/s "bitrate" property.
+void constrainedBaselineH264Output(EncoderProfile& e) {
+  e.post_caps = "video/x-h264,profile=constrained-baseline,stream-format=byte-stream";
+  e.payloader = h264Payloader();
+  e.payload_type = 97;
+  e.rtp_caps = rtpCaps("H264", 97);
+  e.bitrate_property = "bitrate";
+}
+
 EncoderProfile x264(const EncodeParams& p) {
   const int threads = softwareThreads(p.cores);
   EncoderProfile e;
@@ -65,11 +75,7 @@ EncoderProfile x264(const EncodeParams& p) {
        {"bitrate", std::to_string(fecAdjustedKbps(p))}}};
   // ultrafast never uses CABAC or B-frames, so the stream is constrained baseline: say so, which
   // makes the SDP's profile-level-id=42e01f true rather than a workaround.
-  e.post_caps = "video/x-h264,profile=constrained-baseline,stream-format=byte-stream";
-  e.payloader = h264Payloader();
-  e.payload_type = 97;
-  e.rtp_caps = rtpCaps("H264", 97);
-  e.bitrate_property = "bitrate";
+  constrainedBaselineH264Output(e);
   return e;
 }
 
@@ -94,11 +100,7 @@ EncoderProfile openh264(const EncodeParams& p) {
                         {"num-slices", std::to_string(threads)},
                         {"rate-control", "bitrate"},
                         {"bitrate", std::to_string(fecAdjustedKbps(p) * 1000)}}};
-  e.post_caps = "video/x-h264,profile=constrained-baseline,stream-format=byte-stream";
-  e.payloader = h264Payloader();
-  e.payload_type = 97;
-  e.rtp_caps = rtpCaps("H264", 97);
-  e.bitrate_property = "bitrate";
+  constrainedBaselineH264Output(e);
   e.bitrate_multiplier = 1000;
   return e;
 }
@@ -212,11 +214,7 @@ EncoderProfile vah264(const EncodeParams& p) {
                         {"rate-control", "cbr"},
                         {"target-usage", "6"},
                         {"bitrate", std::to_string(fecAdjustedKbps(p))}}};
-  e.post_caps = "video/x-h264,profile=constrained-baseline,stream-format=byte-stream";
-  e.payloader = h264Payloader();
-  e.payload_type = 97;
-  e.rtp_caps = rtpCaps("H264", 97);
-  e.bitrate_property = "bitrate";
+  constrainedBaselineH264Output(e);
   return e;
 }
 
