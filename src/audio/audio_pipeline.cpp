@@ -374,9 +374,9 @@ int64_t AudioPipeline::latencyNs() const {
 
 gboolean AudioPipeline::onBusMessage(GstBus* /*bus*/, GstMessage* msg, gpointer data) {
   auto* self = static_cast<AudioPipeline*>(data);
-  const std::string src = GST_OBJECT_NAME(GST_MESSAGE_SRC(msg));
   switch (GST_MESSAGE_TYPE(msg)) {
     case GST_MESSAGE_ERROR: {
+      const std::string src = GST_OBJECT_NAME(GST_MESSAGE_SRC(msg));
       GError* err = nullptr;
       gst_message_parse_error(msg, &err, nullptr);
       const std::string text = src + ": " + (err != nullptr ? err->message : "error");
@@ -395,17 +395,8 @@ gboolean AudioPipeline::onBusMessage(GstBus* /*bus*/, GstMessage* msg, gpointer 
       });
       return G_SOURCE_CONTINUE;
     }
-    case GST_MESSAGE_WARNING: {
-      GError* err = nullptr;
-      gst_message_parse_warning(msg, &err, nullptr);
-      log::warn(kLog, src + ": " + (err != nullptr ? err->message : "warning"));
-      g_clear_error(&err);
-      break;
-    }
-    case GST_MESSAGE_LATENCY:
-      gst_bin_recalculate_latency(GST_BIN(self->pipeline_));
-      break;
     default:
+      media::handleRoutineBusMessage(self->pipeline_, msg, kLog);
       break;
   }
   return G_SOURCE_CONTINUE;

@@ -219,18 +219,8 @@ gboolean VideoPipeline::onBusMessage(GstBus* /*bus*/, GstMessage* msg, gpointer 
       }
       break;
     }
-    case GST_MESSAGE_WARNING: {
-      GError* err = nullptr;
-      gst_message_parse_warning(msg, &err, nullptr);
-      log::warn(kLog, std::string(GST_OBJECT_NAME(GST_MESSAGE_SRC(msg))) + ": " +
-                          (err != nullptr ? err->message : "warning"));
-      g_clear_error(&err);
-      break;
-    }
-    case GST_MESSAGE_LATENCY:
-      gst_bin_recalculate_latency(GST_BIN(self->pipeline_));
-      break;
     default:
+      handleRoutineBusMessage(self->pipeline_, msg, kLog);
       break;
   }
   return G_SOURCE_CONTINUE;
@@ -308,6 +298,24 @@ void VideoPipeline::restartCapture() {
   gst_element_sync_state_with_parent(source_);
   requestKeyframe();
   log::info(kLog, "capture restarted for a new screen size");
+}
+
+void handleRoutineBusMessage(GstElement* pipeline, GstMessage* msg, const char* log_tag) {
+  switch (GST_MESSAGE_TYPE(msg)) {
+    case GST_MESSAGE_WARNING: {
+      GError* err = nullptr;
+      gst_message_parse_warning(msg, &err, nullptr);
+      log::warn(log_tag, std::string(GST_OBJECT_NAME(GST_MESSAGE_SRC(msg))) + ": " +
+                             (err != nullptr ? err->message : "warning"));
+      g_clear_error(&err);
+      break;
+    }
+    case GST_MESSAGE_LATENCY:
+      gst_bin_recalculate_latency(GST_BIN(pipeline));
+      break;
+    default:
+      break;
+  }
 }
 
 void postToMain(std::function<void()> task) {
