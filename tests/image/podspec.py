@@ -58,7 +58,7 @@ def test_public_key(path, private_path):
     subprocess.run(["openssl", "ec", "-in", private_path, "-pubout", "-out", path], check=True, capture_output=True)
 
 
-def build(target, port, workdir, image, extra_env):
+def build(target, port, workdir, image, extra_env, metrics_port=None):
     meta, spec = session_pod(target)
     c = spec["containers"][0]
     psc, csc = spec.get("securityContext") or {}, c.get("securityContext") or {}
@@ -155,6 +155,8 @@ def build(target, port, workdir, image, extra_env):
     for p in c.get("ports") or []:
         if p.get("name") == "http" or p["containerPort"] == 8080:
             args += ["-p", f"127.0.0.1:{port}:{p['containerPort']}"]
+        elif p.get("name") == "metrics" and metrics_port:
+            args += ["-p", f"127.0.0.1:{metrics_port}:{p['containerPort']}"]
     args.append(image)
     probes = {}
     for kind in ("startupProbe", "readinessProbe", "livenessProbe"):
@@ -167,7 +169,8 @@ def build(target, port, workdir, image, extra_env):
             }
     key = os.path.join(workdir, "jwt-signing-key.pem")
     return {"args": args, "name": name, "signing_key": key if os.path.exists(key) else None, "grace": spec.get("terminationGracePeriodSeconds", 30),
-            "probes": probes, "env": env, "uid": uid}
+            "probes": probes, "env": env, "uid": uid,
+            "metrics_port": metrics_port if any(p.get("name") == "metrics" for p in c.get("ports") or []) else None}
 
 
 def main():

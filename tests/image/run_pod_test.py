@@ -79,6 +79,14 @@ def http_status(port, path, timeout):
         return None
 
 
+def http_text(port, path, timeout):
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout) as r:
+            return r.read().decode()
+    except (urllib.error.URLError, OSError):
+        return None
+
+
 def workdir_for(variant, port):
     return os.path.join(ENV["DS_CONTAINER_DIR"], "pods", f"{variant}-{port}")
 
@@ -87,7 +95,8 @@ def start(variant, port, wait=True):
     target, extra = VARIANTS[variant]
     wd = workdir_for(variant, port)
     shutil.rmtree(wd, ignore_errors=True)
-    spec = podspec.build(target, port, wd, ENV.get("DS_IMAGE", "localhost/deskstream:dev"), extra)
+    spec = podspec.build(target, port, wd, ENV.get("DS_IMAGE", "localhost/deskstream:dev"), extra,
+                         metrics_port=free_port())
     spec["name"] = f"ds-pod-{variant}-{port}"
     spec["args"][spec["args"].index("--name") + 1] = spec["name"]
     with open(os.path.join(wd, "pod.json"), "w", encoding="utf-8") as f:
@@ -181,6 +190,14 @@ def test_variant(variant):
             check(len(lines) == 3 and lines[1] == "ro", "root filesystem is read-only")
             if len(lines) == 3:
                 check(int(lines[2]) == 1 << 30, f"/dev/shm is a 1Gi tmpfs (size {lines[2]})")
+            if spec["env"].get("SELKIES_ENABLE_METRICS_HTTP") == "true":
+                mport = spec.get("metrics_port")
+                text = http_text(mport, "/metrics", 5) if mport else None
+                check(text is not None and "deskstream_info{" in text,
+                      f"/metrics on the pod's metrics port answers ({len(text or '')} bytes)")
+                if text is not None and spec["env"].get("SELKIES_ENCODER") == "nvh264enc":
+                    check('deskstream_encoder_fallbacks_total{from="nvh264enc",phase="startup",to="x264enc"} 1' in text,
+                          "the startup fallback is counted in /metrics")
             if spec["env"].get("SELKIES_ENCODER") == "nvh264enc":
                 logs = podman("logs", name, check=False)
                 text = logs.stdout + logs.stderr
