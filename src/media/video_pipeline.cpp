@@ -228,20 +228,20 @@ gboolean VideoPipeline::onBusMessage(GstBus* /*bus*/, GstMessage* msg, gpointer 
 
 GstPadProbeReturn VideoPipeline::gateProbe(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer data) {
   auto* self = static_cast<VideoPipeline*>(data);
+  bool changed = true;
   if (self->damage_) {
-    return self->gate_.admit(self->damage_->changed(), FrameGate::Clock::now())
-               ? GST_PAD_PROBE_OK
-               : GST_PAD_PROBE_DROP;
+    changed = self->damage_->changed();
+  } else {
+    GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+    GstMapInfo map;
+    if (buffer == nullptr || !gst_buffer_map(buffer, &map, GST_MAP_READ)) return GST_PAD_PROBE_OK;
+    // Compare with our own copy: holding ximagesrc's buffer would keep its XShm image alive past
+    // a capture restart. An unchanged frame costs one memcmp and no copy.
+    auto& prev = self->previous_frame_;
+    changed = !sameFrame(map.data, map.size, prev.data(), prev.size());
+    if (changed) prev.assign(map.data, map.data + map.size);
+    gst_buffer_unmap(buffer, &map);
   }
-  GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
-  GstMapInfo map;
-  if (buffer == nullptr || !gst_buffer_map(buffer, &map, GST_MAP_READ)) return GST_PAD_PROBE_OK;
-  // Compare with our own copy: holding ximagesrc's buffer would keep its XShm image alive past
-  // a capture restart. An unchanged frame costs one memcmp and no copy.
-  auto& prev = self->previous_frame_;
-  const bool changed = !sameFrame(map.data, map.size, prev.data(), prev.size());
-  if (changed) prev.assign(map.data, map.data + map.size);
-  gst_buffer_unmap(buffer, &map);
   return self->gate_.admit(changed, FrameGate::Clock::now()) ? GST_PAD_PROBE_OK
                                                              : GST_PAD_PROBE_DROP;
 }

@@ -41,8 +41,8 @@ inline BranchOptions audioBranch() { return BranchOptions{false, false, 16}; }
 
 // Loads the WebRTC plugins and has GStreamer generate its per-process DTLS certificate now, at
 // startup, instead of during the first viewer's handshake (about 175 ms of the first viewer's
-// time to first frame on a 2-core machine). Returns the milliseconds it took.
-int warmUp();
+// time to first frame on a 2-core machine); logs how long it took.
+void warmUp();
 
 class PeerBranch {
  public:

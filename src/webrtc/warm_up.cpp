@@ -8,7 +8,7 @@
 
 namespace ds::webrtc {
 
-int warmUp() {
+void warmUp() {
   const auto start = std::chrono::steady_clock::now();
   // Loads webrtcbin and the plugins it pulls in (nice, dtls, srtp, rtpmanager).
   if (GstElement* bin = gst_element_factory_make("webrtcbin", nullptr)) gst_object_unref(bin);
@@ -25,7 +25,6 @@ int warmUp() {
                       .count();
   log::debug("webrtc",
              "WebRTC plugins and DTLS certificate ready in " + std::to_string(ms) + " ms");
-  return static_cast<int>(ms);
 }
 
 }  // namespace ds::webrtc
