@@ -8,5 +8,5 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/build.sh"
 cd "$root/build"
 # 2 cores: run the heavy browser/GStreamer tests one at a time, the rest in parallel.
-ctest --output-on-failure --timeout 900 -LE 'e2e|image|component|fuzz|bench' -j2 "$@"
-ctest --output-on-failure --timeout 900 -L 'e2e|image|component|fuzz|bench' "$@"
+ctest --output-on-failure --timeout 900 -LE 'e2e|image|component|fuzz|bench|security' -j2 "$@"
+ctest --output-on-failure --timeout 900 -L 'e2e|image|component|fuzz|bench|security' "$@"
