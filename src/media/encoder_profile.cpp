@@ -128,8 +128,6 @@ EncoderProfile vpx(const EncodeParams& p, bool vp9) {
        {"keyframe-max-dist", infiniteGop(p) ? "2147483647" : std::to_string(gopFrames(p))},
        {"lag-in-frames", "0"},
        {"max-intra-bitrate", "250"},
-       {"multipass-mode", "first-pass"},
-       {"multipass-cache-file", "/dev/null"},
        {"overshoot", "10"},
        {"undershoot", "25"},
        {"static-threshold", "0"},

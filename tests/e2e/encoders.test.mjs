@@ -3,6 +3,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { statSync } from 'node:fs';
 import {
   startXvfb, xsetroot, startDeskstream, launchBrowser, waitFramesDecoded, centerColor, near, waitFor, stopAll,
 } from './lib/harness.mjs';
@@ -38,5 +39,11 @@ for (const [encoder, mime] of encoders) {
     xsetroot(x.display, '#20a040');
     await waitFor(async () => near(await centerColor(page), [0x20, 0xa0, 0x40]), 3000, 'a change after a static spell');
     ds.proc.kill('SIGTERM');
+    await waitFor(() => ds.proc.exitCode !== null || ds.proc.signalCode !== null, 5000, 'deskstream to stop');
+    // Issue 11: no encoder may write over a system path (vp8enc/vp9enc first-pass statistics
+    // once replaced /dev/null with a regular file when run as root).
+    const devNull = statSync('/dev/null');
+    assert.ok(devNull.isCharacterDevice(), `/dev/null is still a character device after ${encoder}`);
+    assert.equal(devNull.rdev, (1 << 8) | 3, '/dev/null is still device 1,3');
   });
 }
