@@ -14,7 +14,7 @@ if [ -z "$display" ]; then
   n=99
   while [ -e "/tmp/.X11-unix/X$n" ]; do n=$((n + 1)); done
   display=":$n"
-  Xvfb "$display" -screen 0 1280x720x24 -nolisten tcp -noreset >/tmp/deskstream-xvfb.log 2>&1 &
+  Xvfb "$display" -screen 0 1280x720x24 -nolisten tcp -noreset >"${BUILD_DIR:-$root/build}/demo-xvfb.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$n" ] && break; sleep 0.1; done
   DISPLAY=$display xsetroot -solid '#204a87'

@@ -12,15 +12,19 @@ for p in "${wanted[@]}"; do
 done
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
+# apt's output goes to a private temp file (never a fixed /tmp name), kept only on failure.
+log=$(mktemp -t deskstream-apt.XXXXXX)
+trap 'rm -f "$log"' EXIT
 if [ ${#missing[@]} -gt 0 ]; then
   echo "deps: installing ${#missing[@]} Debian packages: ${missing[*]}"
   $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/tmp/deskstream-apt.log 2>&1 \
-    || { tail -30 /tmp/deskstream-apt.log; exit 1; }
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >"$log" 2>&1 \
+    || { tail -30 "$log"; trap - EXIT; echo "deps: apt log kept in $log" >&2; exit 1; }
 fi
 if [ "${1:-}" != "--runtime-only" ] && ! command -v npm >/dev/null; then
   echo "deps: installing Debian's nodejs and npm"
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends nodejs npm >/tmp/deskstream-apt.log 2>&1
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends nodejs npm >"$log" 2>&1 \
+    || { tail -30 "$log"; trap - EXIT; echo "deps: apt log kept in $log" >&2; exit 1; }
 fi
 if [ "${1:-}" != "--runtime-only" ] && [ -f "$root/tests/e2e/package.json" ]; then
   if [ ! -d "$root/tests/e2e/node_modules/playwright-core" ]; then

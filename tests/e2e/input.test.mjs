@@ -2,11 +2,10 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, mkdtempSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  startXvfb, xsetroot, startDeskstream, launchBrowser, waitFramesDecoded, waitFor, stopAll, sleep, repoRoot,
+  startXvfb, xsetroot, startDeskstream, launchBrowser, waitFramesDecoded, waitFor, stopAll, sleep, repoRoot, tempDir,
 } from './lib/harness.mjs';
 
 after(stopAll);
@@ -29,7 +28,7 @@ test('keyboard, mouse, resize, clipboard and cursor through the browser', async 
   // Xvfb can shrink but not grow beyond its start size: start large, let the page resize it.
   const xs = await startXvfb(1920, 1080);
   xsetroot(xs.display, '#406080');
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'ds-input-'));
+  const dir = tempDir('ds-input-');
   const keysFile = path.join(dir, 'keys');
   const buttonsFile = path.join(dir, 'buttons');
   const logger = spawn(keyLogger, [keysFile, buttonsFile, 'cursor'], { env: { ...process.env, DISPLAY: xs.display } });

@@ -3,16 +3,14 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import http from 'node:http';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import {
-  startXvfb, xsetroot, startDeskstream, launchBrowser, waitFramesDecoded, expectLive, waitFor, stopAll, sleep, deskstreamBin,
+  startXvfb, xsetroot, startDeskstream, launchBrowser, waitFramesDecoded, expectLive, waitFor, stopAll, sleep, deskstreamBin, tempDir,
 } from './lib/harness.mjs';
 
 after(stopAll);
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'ds-jwt-'));
+const dir = tempDir('ds-jwt-');
 const key = path.join(dir, 'signing.pem');
 const pub = path.join(dir, 'signing.pub');
 execFileSync('openssl', ['genpkey', '-algorithm', 'ed25519', '-out', key]);

@@ -4,17 +4,15 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import {
   startXvfb, xsetroot, startDeskstream, launchBrowser, waitFramesDecoded, framesDecoded, centerColor, near,
-  waitFor, stopAll, sleep, deskstreamBin,
+  waitFor, stopAll, sleep, deskstreamBin, tempDir,
 } from './lib/harness.mjs';
 
 after(stopAll);
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'ds-static-'));
+const dir = tempDir('ds-static-');
 const key = path.join(dir, 'signing.pem');
 const pub = path.join(dir, 'signing.pub');
 execFileSync('openssl', ['genpkey', '-algorithm', 'ed25519', '-out', key]);

@@ -3,18 +3,16 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import {
-  startXvfb, xsetroot, startDeskstream, launchBrowser, waitFramesDecoded, framesDecoded, waitFor, stopAll, sleep, freePort,
+  startXvfb, xsetroot, startDeskstream, launchBrowser, waitFramesDecoded, framesDecoded, waitFor, stopAll, sleep, freePort, tempDir,
 } from './lib/harness.mjs';
 
 after(stopAll);
 
 async function startCoturn(secret) {
   const port = await freePort();
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'ds-turn-'));
+  const dir = tempDir('ds-turn-');
   // Loopback is the only network here, so loopback peers must be allowed; every private and
   // link-local range stays denied, as in the production DaemonSet.
   const args = [

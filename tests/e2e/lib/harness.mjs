@@ -1,7 +1,8 @@
 // Shared end-to-end harness: a real Xvfb, the real deskstream binary, Debian's Chromium through
 // playwright-core. Every process started here is killed by stopAll().
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,14 @@ export const repoRoot = path.resolve(here, '../../..');
 export const deskstreamBin = process.env.DESKSTREAM_BIN || path.join(repoRoot, 'build/apps/deskstream/deskstream');
 
 const started = [];
+const tempDirs = [];
+
+// A private temp dir, removed by stopAll() (tests leave /tmp as they found it).
+export function tempDir(prefix) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
 
 export function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
@@ -202,4 +211,5 @@ export async function stopAll() {
     }
   }
   started.length = 0;
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
