@@ -141,12 +141,11 @@ void Desktop::releaseKey(unsigned keycode) { keyboard_->release(keycode); }
 void Desktop::releaseStrayModifiers() { keyboard_->releaseStrayModifiers(); }
 
 Status Desktop::movePointer(int x, int y) {
-  if (x < 0 || y < 0 || x >= screen_.width || y >= screen_.height) {
-    return fail("pointer position " + std::to_string(x) + "," + std::to_string(y) +
-                " outside the " + std::to_string(screen_.width) + "x" +
-                std::to_string(screen_.height) + " screen");
-  }
-  XTestFakeMotionEvent(dpy_, DefaultScreen(dpy_), x, y, 0);
+  if (screen_.width <= 0 || screen_.height <= 0) return fail("the screen size is not known");
+  // Outside the screen: the nearest edge, as X itself does with a warp (gst-web sends x = width
+  // and y = height on the last column and row).
+  XTestFakeMotionEvent(dpy_, DefaultScreen(dpy_), std::clamp(x, 0, screen_.width - 1),
+                       std::clamp(y, 0, screen_.height - 1), 0);
   return {};
 }
 

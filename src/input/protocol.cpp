@@ -45,10 +45,11 @@ Result<Message> parseKey(const Fields& f, bool down) {
 
 Result<Message> parseMouse(const Fields& f, bool relative) {
   if (auto s = expectFields(f, 4, 5); !s) return fail(s.error().message);
-  const int64_t lo = relative ? -kMaxCoordinate : 0;
-  auto x = intField(f, 1, lo, kMaxCoordinate, "x");
+  // Absolute positions outside the screen are clamped to its edge by the Desktop (gst-web sends
+  // x = width on the last column), so negative ones are accepted here too.
+  auto x = intField(f, 1, -kMaxCoordinate, kMaxCoordinate, "x");
   if (!x) return fail(x.error().message);
-  auto y = intField(f, 2, lo, kMaxCoordinate, "y");
+  auto y = intField(f, 2, -kMaxCoordinate, kMaxCoordinate, "y");
   if (!y) return fail(y.error().message);
   auto mask = intField(f, 3, 0, 127, "button mask");
   if (!mask) return fail(mask.error().message);
@@ -213,7 +214,8 @@ std::string cursorMessage(std::string_view png, uint64_t serial, bool transparen
 }
 
 std::vector<ButtonEvent> diffButtons(uint32_t previous, uint32_t current, int magnitude) {
-  static constexpr int kButtonForBit[] = {1, 2, 3, 4, 5, 6, 7};
+  // As Selkies with gst-web: bit 3 is the wheel turned down (X button 5), bit 4 up (button 4).
+  static constexpr int kButtonForBit[] = {1, 2, 3, 5, 4, 6, 7};
   std::vector<ButtonEvent> events;
   const uint32_t changed = previous ^ current;
   for (int bit = 0; bit < 7; ++bit) {

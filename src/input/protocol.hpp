@@ -27,7 +27,7 @@ struct Mouse {
   bool relative;
   int x;
   int y;
-  uint32_t mask;      // bit0 left, bit1 middle, bit2 right, bit3 wheel up, bit4 wheel down,
+  uint32_t mask;      // bit0 left, bit1 middle, bit2 right, bit3 wheel down, bit4 wheel up,
                       // bit5 wheel left, bit6 wheel right (bits 5/6 are a deskstream extension)
   int magnitude = 1;  // wheel repeat count, clamped to 1..10
 };

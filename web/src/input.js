@@ -23,7 +23,8 @@
 import { keysymFromChar, keysymFromEvent, KEYSYM } from './keysyms.js';
 
 const BUTTON_BITS = [1, 2, 4];  // event.button 0 left, 1 middle, 2 right → mask bits
-const WHEEL = { up: 8, down: 16, left: 32, right: 64 };
+// Bit 3 is the wheel turned down and bit 4 up, as gst-web sends them (Selkies' mapping).
+const WHEEL = { down: 8, up: 16, left: 32, right: 64 };
 const TRACKPAD_THROTTLE_MS = 100;
 const RESIZE_SETTLE_MS = 500;
 

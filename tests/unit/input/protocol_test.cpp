@@ -55,8 +55,8 @@ TEST(InputProtocol, Mouse) {
   EXPECT_EQ(parsed<Mouse>("m,1,1,8,50").magnitude, 10);
   EXPECT_EQ(parsed<Mouse>("m,1,1,16,-4").magnitude, 4);
   for (auto bad :
-       {"m", "m,1,2", "m,1,2,3,4,5", "m,-1,5,0,0", "m,5,-1,0,0", "m,40000,1,0,0", "m2,-40000,1,0,0",
-        "m,a,b,c,d", "m,1.5,2,0,0", "m,1,2,128,0", "m,1,2,-1,0", "m,1,2,0,x"}) {
+       {"m", "m,1,2", "m,1,2,3,4,5", "m,-40000,5,0,0", "m,5,40000,0,0", "m,40000,1,0,0",
+        "m2,-40000,1,0,0", "m,a,b,c,d", "m,1.5,2,0,0", "m,1,2,128,0", "m,1,2,-1,0", "m,1,2,0,x"}) {
     expectBad(bad);
   }
 }
@@ -131,11 +131,12 @@ TEST(InputProtocol, MaskDiff) {
   EXPECT_EQ(diffButtons(1, 4, 1), (std::vector<E>{{1, false}, {3, true}}));
   EXPECT_EQ(diffButtons(0, 2, 1), (std::vector<E>{{2, true}}));
   EXPECT_TRUE(diffButtons(5, 5, 1).empty());
-  // Wheel up with magnitude 3: three clicks of button 4; turning the bit off does nothing.
+  // Bit 3 (gst-web's wheel down) with magnitude 3: three clicks of X button 5; turning the bit
+  // off does nothing.
   EXPECT_EQ(diffButtons(0, 8, 3),
-            (std::vector<E>{{4, true}, {4, false}, {4, true}, {4, false}, {4, true}, {4, false}}));
+            (std::vector<E>{{5, true}, {5, false}, {5, true}, {5, false}, {5, true}, {5, false}}));
   EXPECT_TRUE(diffButtons(8, 0, 3).empty());
-  EXPECT_EQ(diffButtons(1, 1 | 16, 1), (std::vector<E>{{5, true}, {5, false}}));
+  EXPECT_EQ(diffButtons(1, 1 | 16, 1), (std::vector<E>{{4, true}, {4, false}}));  // wheel up
   EXPECT_EQ(diffButtons(0, 32, 1), (std::vector<E>{{6, true}, {6, false}}));
   EXPECT_EQ(diffButtons(0, 64, 1), (std::vector<E>{{7, true}, {7, false}}));
   EXPECT_EQ(diffButtons(0, 8, 99).size(), 20u);  // magnitude capped at 10

@@ -60,9 +60,15 @@ TEST_F(InputX, PointerMovesClicksAndScrolls) {
   EXPECT_EQ(pointer(*xvfb_), "x:100 y:200");
   send("m2,10,-5,0,0");
   EXPECT_EQ(pointer(*xvfb_), "x:110 y:195");
-  send("m,5000,10,0,0");  // outside the screen: ignored
-  send("m,abc");          // malformed: ignored
+  send("m,abc");  // malformed: ignored
   EXPECT_EQ(pointer(*xvfb_), "x:110 y:195");
+  // Outside the screen: clamped to the nearest edge (gst-web sends x = width on the last column).
+  const Size screen = desktop_->screenSize();
+  send("m," + std::to_string(screen.width) + "," + std::to_string(screen.height) + ",0,0");
+  EXPECT_EQ(pointer(*xvfb_),
+            "x:" + std::to_string(screen.width - 1) + " y:" + std::to_string(screen.height - 1));
+  send("m,-30,30000,0,0");
+  EXPECT_EQ(pointer(*xvfb_), "x:0 y:" + std::to_string(screen.height - 1));
 
   // Clicks and wheel reach a real client.
   const std::string keys = writeTempFile("k.txt", "");
@@ -74,13 +80,19 @@ TEST_F(InputX, PointerMovesClicksAndScrolls) {
   send("m,50,50,0,0");
   send("m,50,50,4,0");
   send("m,50,50,0,0");
-  send("m,50,50,8,3");  // wheel up x3
+  send("m,50,50,8,3");  // gst-web's wheel down x3: X button 5
   send("m,50,50,0,0");
-  send("m,50,50,16,1");  // wheel down
+  send("m,50,50,16,1");  // gst-web's wheel up: X button 4
   send("m,50,50,0,0");
   send("m,50,50,32,1");  // wheel left (deskstream extension)
   send("m,50,50,0,0");
-  const std::string expected = "B1\nB3\nB4\nB4\nB4\nB5\nB6\n";
+  // A release on the last column and row is not lost: the next press is a new press.
+  const std::string corner = std::to_string(screen.width) + "," + std::to_string(screen.height);
+  send("m,50,50,1,0");
+  send("m," + corner + ",0,0");
+  send("m,50,50,1,0");
+  send("m,50,50,0,0");
+  const std::string expected = "B1\nB3\nB5\nB5\nB5\nB4\nB6\nB1\nB1\n";
   EXPECT_TRUE(pumpUntil([&] { return readFile(buttons).size() >= expected.size(); }));
   EXPECT_EQ(readFile(buttons), expected);
 }
