@@ -73,13 +73,14 @@ test('UTF-8 base64 round trip', () => {
 });
 
 test('wheel: mouse clicks pass through, trackpad deltas are throttled and capped', () => {
+  // Bit 3 (8) = wheel down, bit 4 (16) = up, as gst-web sends them.
   const w = new WheelSmoother();
-  assert.deepEqual(w.steps({ deltaMode: 1, deltaX: 0, deltaY: 3 }, 0), [[16, 1]]);
-  assert.deepEqual(w.steps({ deltaMode: 0, deltaX: 0, deltaY: -100 }, 0), [[8, 1]]);
+  assert.deepEqual(w.steps({ deltaMode: 1, deltaX: 0, deltaY: 3 }, 0), [[8, 1]]);
+  assert.deepEqual(w.steps({ deltaMode: 0, deltaX: 0, deltaY: -100 }, 0), [[16, 1]]);
   const t = new WheelSmoother();
   assert.deepEqual(t.steps({ deltaMode: 0, deltaX: 0, deltaY: 4.5 }, 1000), []);  // < 10 px
-  assert.deepEqual(t.steps({ deltaMode: 0, deltaX: 0, deltaY: 30.5 }, 1010), [[16, 1]]);
+  assert.deepEqual(t.steps({ deltaMode: 0, deltaX: 0, deltaY: 30.5 }, 1010), [[8, 1]]);
   assert.deepEqual(t.steps({ deltaMode: 0, deltaX: 0, deltaY: 30.5 }, 1050), []);  // throttled
   assert.deepEqual(t.steps({ deltaMode: 0, deltaX: -20.5, deltaY: 2000.5 }, 1200),
-    [[16, 10], [32, 1]]);
+    [[8, 10], [32, 1]]);
 });
