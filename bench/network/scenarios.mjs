@@ -1,0 +1,254 @@
+// Impaired-network scenarios against the real server and headless Chromium (issue 17). Run it
+// through bench/network/run.sh, which gives it a private network namespace (only `lo`, MTU 1500)
+// where `tc` and `iptables` change nothing outside the namespace.
+//
+// Each scenario: Xvfb + ds_painter (a barcode of the wall clock, with motion) + deskstream +
+// Chromium with bench/latency/decode.js, then a timeline of impairments (tc tbf on lo, iptables
+// random loss, or the userspace relay of delay_relay.mjs for delay and jitter). Every 500 ms it
+// samples the page's getStats and the decoded barcodes: received bitrate, fps, loss, NACK, PLI,
+// RTT, glass-to-glass latency, the longest gap between two presented frames. Writes one JSON per
+// scenario (conditions, timeline, series, per-phase summary) and plot.py draws it.
+import { spawn, execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  startXvfb, startDeskstream, launchBrowser, stopAll, sleep, waitFor, tempDir, freePort,
+} from '../../tests/e2e/lib/harness.mjs';
+import { DelayRelay } from './delay_relay.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+const SCENARIOS = {
+  // 1. 1080p30 motion, 8 Mbit/s configured, link capped to 3 Mbit/s for 20 s, then lifted.
+  cap3: { w: 1920, h: 1080, fps: 30, kbps: 8000, timeline: [[0, 'clean'], [10, { tbf: 3000 }], [30, 'clean']], end: 45 },
+  // 2. Step down 10 -> 1.5 Mbit/s and back up.
+  step: { w: 1920, h: 1080, fps: 30, kbps: 8000, timeline: [[0, { tbf: 10000 }], [10, { tbf: 1500 }], [30, { tbf: 10000 }]], end: 45 },
+  // 3. 2 % random loss on a clean-rate link.
+  loss2: { w: 1920, h: 1080, fps: 30, kbps: 8000, timeline: [[0, 'clean'], [5, { loss: 0.02 }], [30, 'clean']], end: 35 },
+  // 4. 100 ms RTT with 20 ms jitter and 1 % loss (browser forced through coturn behind the relay).
+  rtt100: { w: 1920, h: 1080, fps: 30, kbps: 8000, relay: true, timeline: [[0, { delay: 0 }], [5, { delay: 50, jitter: 10, loss: 0.01 }], [30, { delay: 0 }]], end: 35 },
+  // 5. Two viewers of one session: the controller on a clean link, a viewer on 1.5 Mbit/s.
+  twoviewers: { w: 1920, h: 1080, fps: 30, kbps: 8000, relay: true, viewers: 2, timeline: [[0, { slowRate: 0 }], [5, { slowRate: 1500 }], [30, { slowRate: 0 }]], end: 35 },
+};
+
+function parseArgs(argv) {
+  const o = { scenarios: [], out: path.join(here, '../results/network'), smoke: false, painter: process.env.DS_PAINTER || '' };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--scenario') o.scenarios.push(argv[++i]);
+    else if (a === '--out') o.out = argv[++i];
+    else if (a === '--smoke') o.smoke = true;
+    else throw new Error(`unknown option ${a}`);
+  }
+  if (!o.scenarios.length) o.scenarios = o.smoke ? ['loss2'] : Object.keys(SCENARIOS);
+  return o;
+}
+const opt = parseArgs(process.argv.slice(2));
+
+const sh = (cmd, args) => execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+// Impairments live in this namespace only (run.sh made it); each call replaces the last one.
+function clearKernelImpairments() {
+  try { sh('tc', ['qdisc', 'del', 'dev', 'lo', 'root']); } catch { /* none */ }
+  try { sh('iptables', ['-F', 'INPUT']); } catch { /* none */ }
+}
+function applyKernel(imp) {
+  clearKernelImpairments();
+  if (imp.tbf) {
+    // burst: 10 ms at the rate, at least 3 full packets; 200 ms of queue (bufferbloat).
+    const burst = Math.max(4500, Math.round((imp.tbf * 1000) / 8 / 100));
+    sh('tc', ['qdisc', 'add', 'dev', 'lo', 'root', 'tbf', 'rate', `${imp.tbf}kbit`, 'burst', String(burst), 'latency', '200ms']);
+  }
+  if (imp.loss) {
+    sh('iptables', ['-A', 'INPUT', '-p', 'udp', '-m', 'statistic', '--mode', 'random', '--probability', String(imp.loss), '-j', 'DROP']);
+  }
+}
+
+async function startCoturn(secret) {
+  const port = await freePort();
+  const dir = tempDir('ds-net-turn-');
+  const proc = spawn('turnserver', [
+    '-n', '--listening-ip=127.0.0.1', '--relay-ip=127.0.0.1', `--listening-port=${port}`, '--use-auth-secret',
+    `--static-auth-secret=${secret}`, '--realm=deskstream.test', '--min-port=49160', '--max-port=49400',
+    '--allow-loopback-peers', '--no-cli', '--no-tls', '--no-dtls', `--pidfile=${dir}/turn.pid`,
+    `--log-file=${dir}/turn.log`, '--simple-log', '--no-stdout-log',
+  ], { stdio: 'ignore' });
+  await sleep(700);
+  if (proc.exitCode !== null) throw new Error('turnserver did not start');
+  return { port, proc };
+}
+
+const quantile = (xs, q) => {
+  const s = [...xs].sort((a, b) => a - b);
+  if (!s.length) return null;
+  const pos = (s.length - 1) * q, lo = Math.floor(pos), hi = Math.ceil(pos);
+  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+};
+const r1 = (x) => (x === null || x === undefined || Number.isNaN(x) ? null : Math.round(x * 10) / 10);
+
+async function sample(page) {
+  return page.evaluate(async () => {
+    const pc = window.deskstream?.video?.pc;
+    const out = { t: performance.timeOrigin + performance.now() };
+    if (pc) {
+      const stats = await pc.getStats();
+      stats.forEach((s) => {
+        if (s.type === 'inbound-rtp' && s.kind === 'video') {
+          Object.assign(out, {
+            bytes: s.bytesReceived, frames: s.framesDecoded, lost: s.packetsLost, nack: s.nackCount, pli: s.pliCount,
+            freezes: s.freezeCount, freezeS: s.totalFreezesDuration, w: s.frameWidth, h: s.frameHeight,
+          });
+        }
+        if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded' && s.currentRoundTripTime !== undefined) out.rtt = s.currentRoundTripTime * 1000;
+      });
+    }
+    const b = window.__dsBench;
+    out.samples = b ? b.samples.splice(0) : [];  // [painted, callback wall, receive wall, presented]
+    return out;
+  });
+}
+
+async function runScenario(browser, name) {
+  const sc = SCENARIOS[name];
+  if (!sc) throw new Error(`unknown scenario ${name}`);
+  const scale = opt.smoke ? 0.34 : 1;  // the smoke run keeps the shape, a third of the length
+  const timeline = sc.timeline.map(([t, imp]) => [r1(t * scale), imp]);
+  const end = r1(sc.end * scale);
+  clearKernelImpairments();
+  const x = await startXvfb(sc.w, sc.h);
+  const painter = spawn(opt.painter, ['--period-us', '2000', '--block', '16', '--motion', '--motion-hz', '60'], {
+    env: { ...process.env, DISPLAY: x.display }, stdio: 'ignore',
+  });
+  const env = { SELKIES_FRAMERATE: String(sc.fps), SELKIES_VIDEO_BITRATE: String(sc.kbps), SELKIES_ENABLE_RESIZE: 'false' };
+  let turn = null;
+  const relays = [];
+  if (sc.relay) {
+    const secret = 'bench-network-secret';
+    turn = await startCoturn(secret);
+    for (let i = 0; i < (sc.viewers || 1); i++) {
+      const r = new DelayRelay({ target: { host: '127.0.0.1', port: turn.port } });
+      await r.listen(0);
+      relays.push(r);
+    }
+    Object.assign(env, {
+      SELKIES_TURN_HOST: '127.0.0.1', SELKIES_TURN_PORT: String(relays[0].port), SELKIES_TURN_PROTOCOL: 'udp',
+      SELKIES_TURN_SHARED_SECRET: secret, DESKSTREAM_FORCE_RELAY: 'true',
+    });
+  }
+  const ds = await startDeskstream(x.display, env);
+  const decoderSrc = readFileSync(path.join(here, '../latency/decode.js'), 'utf8');
+  const pages = [];
+  for (let i = 0; i < (sc.viewers || 1); i++) {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+    await ctx.addInitScript(`window.__dsBenchCfg = ${JSON.stringify({ variant: 'ours', block: 16, cols: 20, rows: 4 })};`);
+    await ctx.addInitScript(decoderSrc);
+    if (i > 0) {
+      // Viewer i goes to coturn through its own relay (the TURN URL's port is rewritten).
+      await ctx.addInitScript(`(() => { const P = RTCPeerConnection; window.RTCPeerConnection = function (cfg, ...r) {
+        if (cfg && cfg.iceServers) cfg.iceServers = cfg.iceServers.map((s) => ({ ...s, urls: [].concat(s.urls).map((u) => u.replace(/:${relays[0].port}(\\?|$)/, ':${relays[i].port}$1')) }));
+        return new P(cfg, ...r); }; window.RTCPeerConnection.prototype = P.prototype; })();`);
+    }
+    const page = await ctx.newPage();
+    await page.goto(ds.url);
+    pages.push({ ctx, page, role: i === 0 ? 'controller' : 'viewer' });
+  }
+  for (const p of pages) await waitFor(() => p.page.evaluate(() => window.__dsBench && window.__dsBench.samples.length > 0), 30000, 'first decoded barcode');
+
+  const apply = (imp) => {
+    if (imp === 'clean') { clearKernelImpairments(); return; }
+    if ('delay' in imp) relays[0].set({ delayMs: imp.delay, jitterMs: imp.jitter || 0, loss: imp.loss || 0 });
+    if ('slowRate' in imp) relays[relays.length - 1].set({ rateKbps: imp.slowRate, queueMs: 200 });
+    if (imp.tbf || imp.loss) { if (!('delay' in imp)) applyKernel(imp); }
+  };
+  const series = pages.map(() => []);
+  const prev = pages.map(() => null);
+  const t0 = Date.now();
+  let next = 0;
+  while ((Date.now() - t0) / 1000 < end) {
+    const t = (Date.now() - t0) / 1000;
+    while (next < timeline.length && timeline[next][0] <= t) apply(timeline[next++][1]);
+    for (let i = 0; i < pages.length; i++) {
+      const s = await sample(pages[i].page);
+      const p = prev[i];
+      const lat = s.samples.map((x) => x[1] - x[0]);
+      const walls = s.samples.map((x) => x[1]);
+      const row = { t: r1(t), latency_p50: r1(quantile(lat, 0.5)), latency_p95: r1(quantile(lat, 0.95)), rtt_ms: r1(s.rtt), frame: s.w ? `${s.w}x${s.h}` : null, walls };
+      if (p && s.bytes !== undefined && p.bytes !== undefined) {
+        const dt = (s.t - p.t) / 1000;
+        Object.assign(row, {
+          kbps: Math.round((8 * (s.bytes - p.bytes)) / dt / 1000), fps: r1((s.frames - p.frames) / dt),
+          lost: s.lost - p.lost, nack: s.nack - p.nack, pli: s.pli - p.pli, freezes: (s.freezes ?? 0) - (p.freezes ?? 0),
+        });
+      }
+      series[i].push(row);
+      prev[i] = s;
+    }
+    await sleep(500);
+  }
+  clearKernelImpairments();
+  // Per phase: medians and the longest gap between two presented frames.
+  const phases = timeline.map(([from, imp], k) => ({ from, to: k + 1 < timeline.length ? timeline[k + 1][0] : end, impairment: imp }));
+  const viewers = pages.map((p, i) => ({
+    role: p.role,
+    phases: phases.map((ph) => {
+      const rows = series[i].filter((r) => r.t >= ph.from && r.t < ph.to);
+      const walls = rows.flatMap((r) => r.walls);
+      let gap = 0;
+      for (let k = 1; k < walls.length; k++) gap = Math.max(gap, walls[k] - walls[k - 1]);
+      const med = (key) => r1(quantile(rows.map((r) => r[key]).filter((v) => v !== undefined && v !== null), 0.5));
+      return { ...ph, kbps: med('kbps'), fps: med('fps'), latency_p50: med('latency_p50'), latency_p95: med('latency_p95'), rtt_ms: med('rtt_ms'), longest_frame_gap_ms: walls.length > 1 ? Math.round(gap) : null, frames_shown: walls.length, lost: rows.reduce((a, r) => a + (r.lost || 0), 0), nacks: rows.reduce((a, r) => a + (r.nack || 0), 0), plis: rows.reduce((a, r) => a + (r.pli || 0), 0) };
+    }),
+    series: series[i].map(({ walls, ...r }) => r),
+  }));
+  for (const p of pages) await p.ctx.close().catch(() => {});
+  painter.kill('SIGTERM');
+  for (const r of relays) await r.close();
+  if (turn) turn.proc.kill('SIGTERM');
+  await stopAll();
+  return {
+    scenario: name,
+    conditions: { resolution: `${sc.w}x${sc.h}`, fps: sc.fps, encoder: 'x264enc', configured_kbps: sc.kbps, cores: os.cpus().length, smoke: opt.smoke, congestion_control: 'none (fixed bitrate)' },
+    timeline: phases,
+    viewers,
+  };
+}
+
+mkdirSync(opt.out, { recursive: true });
+if (!opt.painter) { console.error('scenarios: DS_PAINTER is not set'); process.exit(2); }
+const browser = await launchBrowser();
+const stamp = new Date().toISOString().replace(/[:.]/g, '').slice(0, 17);
+let failed = 0;
+try {
+  for (const name of opt.scenarios) {
+    try {
+      const r = await runScenario(browser, name);
+      const file = path.join(opt.out, `${stamp}-${name}.json`);
+      writeFileSync(file, JSON.stringify(r, null, 1));
+      for (const v of r.viewers) {
+        for (const ph of v.phases) console.log(`${name} ${v.role} ${ph.from}-${ph.to}s ${JSON.stringify(ph.impairment)}: ${ph.kbps} kbps, ${ph.fps} fps, latency p50 ${ph.latency_p50} p95 ${ph.latency_p95} ms, rtt ${ph.rtt_ms} ms, longest gap ${ph.longest_frame_gap_ms} ms, lost ${ph.lost}, nacks ${ph.nacks}, plis ${ph.plis}`);
+      }
+      console.log(`wrote ${file}`);
+      if (opt.smoke) {
+        // The smoke run checks that the bed works: frames in every phase, and a loss phase that
+        // really loses packets which NACKs then ask for again.
+        for (const v of r.viewers) {
+          for (const ph of v.phases) {
+            if (!(ph.frames_shown > 0)) throw new Error(`${v.role}: no frame shown during ${JSON.stringify(ph.impairment)}`);
+            if (ph.impairment.loss && !(ph.lost > 0 && ph.nacks > 0)) throw new Error(`${v.role}: the loss phase lost ${ph.lost} packets, ${ph.nacks} NACKs`);
+          }
+        }
+        console.log('smoke: every phase showed frames; the loss phase lost packets and NACKed them');
+      }
+    } catch (e) {
+      failed++;
+      console.log(`${name}: FAILED ${e.stack || e}`);
+      clearKernelImpairments();
+      await stopAll();
+    }
+  }
+} finally {
+  await browser.close().catch(() => {});
+  await stopAll();
+}
+process.exit(failed ? 1 : 0);
