@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  startXvfb, startDeskstream, launchBrowser, stopAll, sleep, waitFor, tempDir, freePort,
+  startXvfb, startDeskstream, launchBrowser, stopAll, sleep, waitFor, tempDir, freePort, deskstreamBin,
 } from '../../tests/e2e/lib/harness.mjs';
 import { DelayRelay } from './delay_relay.mjs';
 
@@ -136,6 +136,21 @@ async function runScenario(browser, name) {
       SELKIES_TURN_SHARED_SECRET: secret, DESKSTREAM_FORCE_RELAY: 'true',
     });
   }
+  // Several viewers: one controller and view-only viewers, admitted by JWT (with no auth every
+  // page is a controller, and a second controller of one session is refused).
+  const tokens = [];
+  if ((sc.viewers || 1) > 1) {
+    const dir = tempDir('ds-net-jwt-');
+    const key = path.join(dir, 'k.pem');
+    const pub = path.join(dir, 'k.pub');
+    execFileSync('openssl', ['genpkey', '-algorithm', 'ed25519', '-out', key]);
+    execFileSync('openssl', ['pkey', '-in', key, '-pubout', '-out', pub]);
+    Object.assign(env, { DESKSTREAM_JWT_PUBLIC_KEY_FILE: pub, DESKSTREAM_JWT_ISSUER: 'https://bench.test', DESKSTREAM_JWT_AUDIENCE: 'deskstream', DESKSTREAM_JWT_SESSION: 's-bench' });
+    for (let i = 0; i < sc.viewers; i++) {
+      tokens.push(execFileSync(deskstreamBin, ['token', '--key', key, '--sub', `user${i}`, '--session', 's-bench', '--role', i === 0 ? 'control' : 'view',
+        '--ttl', '600', '--iss', 'https://bench.test', '--aud', 'deskstream']).toString().trim());
+    }
+  }
   const ds = await startDeskstream(x.display, env);
   const decoderSrc = readFileSync(path.join(here, '../latency/decode.js'), 'utf8');
   const pages = [];
@@ -150,10 +165,17 @@ async function runScenario(browser, name) {
         return new P(cfg, ...r); }; window.RTCPeerConnection.prototype = P.prototype; })();`);
     }
     const page = await ctx.newPage();
-    await page.goto(ds.url);
+    await page.goto(tokens[i] ? `${ds.url}?token=${tokens[i]}` : ds.url);
     pages.push({ ctx, page, role: i === 0 ? 'controller' : 'viewer' });
   }
-  for (const p of pages) await waitFor(() => p.page.evaluate(() => window.__dsBench && window.__dsBench.samples.length > 0), 30000, 'first decoded barcode');
+  for (const p of pages) {
+    try {
+      await waitFor(() => p.page.evaluate(() => window.__dsBench && window.__dsBench.samples.length > 0), 30000, 'first decoded barcode');
+    } catch (e) {
+      const status = await p.page.textContent('#status').catch(() => '?');
+      throw new Error(`${p.role}: ${e.message}; page status: ${status}; server log: ${ds.entry.log.slice(-800)}`);
+    }
+  }
 
   const apply = (imp) => {
     if (imp === 'clean') { clearKernelImpairments(); return; }
