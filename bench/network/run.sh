@@ -26,8 +26,11 @@ fi
 mkdir -p "$out"
 marker="$(mktemp)"
 trap 'rm -f "$marker"' EXIT
+rc=0
 timeout --kill-after=30 1800 unshare -n bash -c \
-  'ip link set lo up && ip link set lo mtu 1500 && exec node "$0" "$@"' "$here/scenarios.mjs" "$@" --out "$out"
+  'ip link set lo up && ip link set lo mtu 1500 && exec node "$0" "$@"' "$here/scenarios.mjs" "$@" --out "$out" || rc=$?
+# Plot what was written, also when a scenario failed.
 py=/usr/bin/python3
 [[ -x $py ]] || py=python3
 find "$out" -name '*.json' -newer "$marker" -print0 | xargs -0 -r "$py" "$here/plot.py"
+exit $rc
