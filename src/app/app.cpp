@@ -112,6 +112,7 @@ class App {
     mo.video.encoder = encoder_;
     mo.video.params = params;
     mo.video.naive_baseline = config_.bench_baseline;
+    mo.peer_caps = {config_.max_peers, config_.max_peers_per_user};
     if (config_.bench_baseline) {
       log::warn(kLog, "DESKSTREAM_BENCH_BASELINE: streaming with the benchmark's naive pipeline");
     }
@@ -173,6 +174,8 @@ class App {
     s.encoder = sessions_->encoder();
     s.connections = sessions_->connections();
     s.video_viewers = sessions_->videoPeers();
+    s.peers = sessions_->peers();
+    s.peers_refused = sessions_->peersRefused();
     s.pipeline_starts = sessions_->pipelinesStarted();
     s.frames_encoded = sessions_->framesEncoded();
     s.frames_skipped = sessions_->framesSkipped();

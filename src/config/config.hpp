@@ -80,6 +80,8 @@ struct Config {
   std::string display;  // DISPLAY
   bool force_relay = false;
   bool bench_baseline = false;  // bench/latency's naive A/B baseline pipeline
+  int max_peers = 16;           // WebRTC peers (webrtcbins) in this process
+  int max_peers_per_user = 8;   // of them, per user (JWT sub, Basic user)
   // Values of options contributed by other modules (e.g. DESKSTREAM_JWT_*), by env name; only
   // the ones that were set.
   std::map<std::string, std::string> extra;

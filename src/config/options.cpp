@@ -260,6 +260,14 @@ std::vector<Option> build() {
                   "videoconvert and plain x264enc tune=zerolatency, no playout-delay extension, "
                   "every frame encoded",
                   kBool, boolean(&Config::bench_baseline)));
+  o.push_back(opt("max_peers", "DESKSTREAM_MAX_PEERS", "16",
+                  "Most WebRTC peers at once in this process (one per HELLO: a browser tab with "
+                  "sound uses two); more get an ERROR before any WebRTC object is made",
+                  "an integer 1..1000", integer(&Config::max_peers, 1, 1000)));
+  o.push_back(opt("max_peers_per_user", "DESKSTREAM_MAX_PEERS_PER_USER", "8",
+                  "Most WebRTC peers at once per user (JWT sub, Basic-auth user, or everyone "
+                  "together without auth)",
+                  "an integer 1..1000", integer(&Config::max_peers_per_user, 1, 1000)));
   return o;
 }
 

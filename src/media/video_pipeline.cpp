@@ -3,6 +3,7 @@
 #include <gst/rtp/rtp.h>
 #include <gst/video/video.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "core/log.hpp"
@@ -73,9 +74,12 @@ VideoPipeline::VideoPipeline(VideoOptions options, EncoderProfile profile, Error
     : options_(std::move(options)),
       profile_(std::move(profile)),
       on_error_(std::move(on_error)),
+      keyframe_limiter_(options_.keyframes.overall, /*coalesce=*/true),
       gate_(frameGateOptionsFor(options_.params.framerate)) {}
 
 VideoPipeline::~VideoPipeline() {
+  token_.reset();  // queued keyframe tasks now find nothing
+  if (keyframe_timer_ != 0) g_source_remove(keyframe_timer_);
   if (bus_watch_ != 0) g_source_remove(bus_watch_);
   if (pipeline_ != nullptr) {
     gst_element_set_state(pipeline_, GST_STATE_NULL);
@@ -153,6 +157,7 @@ Status VideoPipeline::build() {
     return st;
   }
   tee_ = chain.back();
+  shared_ = chain;
   for (size_t i = 0; i + 1 < chain.size(); ++i) {
     if (!gst_element_link(chain[i], chain[i + 1])) {
       return fail(std::string("cannot link ") + GST_ELEMENT_NAME(chain[i]) + " to " +
@@ -207,6 +212,14 @@ gboolean VideoPipeline::onBusMessage(GstBus* /*bus*/, GstMessage* msg, gpointer 
       log::error(kLog, text + (dbg != nullptr ? std::string(" (") + dbg + ")" : ""));
       g_clear_error(&err);
       g_free(dbg);
+      // A viewer's branch failed (DTLS, ICE, SCTP, a bad answer): that viewer's problem only.
+      if (std::string branch = self->branchOf(GST_MESSAGE_SRC(msg)); !branch.empty()) {
+        log::warn(kLog, "viewer branch " + branch + " failed; the stream goes on for the others");
+        if (self->on_branch_error_) {
+          postToMain([cb = self->on_branch_error_, branch, text] { cb(branch, text); });
+        }
+        break;
+      }
       bool from_encoder = false;
       for (GstElement* e : self->encoder_chain_) {
         from_encoder = from_encoder || GST_MESSAGE_SRC(msg) == GST_OBJECT(e) ||
@@ -246,22 +259,90 @@ GstPadProbeReturn VideoPipeline::gateProbe(GstPad* /*pad*/, GstPadProbeInfo* inf
                                                              : GST_PAD_PROBE_DROP;
 }
 
+namespace {
+// Marks the coalesced keyframe request we send ourselves, which the overall limit already counted.
+constexpr const char* kApprovedField = "deskstream-approved";
+}  // namespace
+
+std::string VideoPipeline::branchOf(GstObject* obj) const {
+  // Walk up to the element directly inside the pipeline (or to the top, if it was removed).
+  GstObject* top = GST_OBJECT(gst_object_ref(obj));
+  for (GstObject* parent = gst_object_get_parent(top); parent != nullptr;
+       parent = gst_object_get_parent(top)) {
+    if (parent == GST_OBJECT(pipeline_)) {
+      gst_object_unref(parent);
+      break;
+    }
+    gst_object_unref(top);
+    top = parent;
+  }
+  std::string name;
+  const bool shared = top == GST_OBJECT(pipeline_) ||
+                      std::find(shared_.begin(), shared_.end(), GST_ELEMENT(top)) != shared_.end();
+  if (!shared) name = GST_OBJECT_NAME(top);
+  gst_object_unref(top);
+  return name;
+}
+
 GstPadProbeReturn VideoPipeline::keyframeRequestProbe(GstPad* /*pad*/, GstPadProbeInfo* info,
                                                       gpointer data) {
   GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
-  if (event != nullptr && gst_video_event_is_force_key_unit(event)) {
-    static_cast<VideoPipeline*>(data)->gate_.forceNext();
+  if (event == nullptr || !gst_video_event_is_force_key_unit(event)) return GST_PAD_PROBE_OK;
+  auto* self = static_cast<VideoPipeline*>(data);
+  const GstStructure* s = gst_event_get_structure(event);
+  bool approved = s != nullptr && gst_structure_has_field(s, kApprovedField);
+  if (!approved) {
+    switch (self->keyframe_limiter_.request(KeyframeLimiter::Clock::now())) {
+      case KeyframeLimiter::Decision::kForward:
+        approved = true;
+        break;
+      case KeyframeLimiter::Decision::kDefer:
+        self->scheduleDeferredKeyframe();
+        break;
+      case KeyframeLimiter::Decision::kCoalesced:
+        break;
+    }
   }
+  if (!approved) return GST_PAD_PROBE_DROP;
+  // Let the next frame through the static-screen gate: the encoder needs one to make the IDR.
+  self->gate_.forceNext();
   return GST_PAD_PROBE_OK;
 }
 
-void VideoPipeline::requestKeyframe() {
-  gate_.forceNext();
+void VideoPipeline::scheduleDeferredKeyframe() {
+  // Streaming thread (or main): hop to the main loop, where the timer lives.
+  postToMain([weak = std::weak_ptr<Token>(token_)] {
+    auto token = weak.lock();
+    if (!token) return;
+    VideoPipeline* self = token->self;
+    if (self->keyframe_timer_ != 0) return;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        self->keyframe_limiter_.deferUntil() - KeyframeLimiter::Clock::now());
+    self->keyframe_timer_ = g_timeout_add(
+        static_cast<guint>(std::max<int64_t>(0, left.count())),
+        [](gpointer data) -> gboolean {
+          auto* p = static_cast<VideoPipeline*>(data);
+          p->keyframe_timer_ = 0;
+          p->keyframe_limiter_.fireDeferred(KeyframeLimiter::Clock::now());
+          p->sendKeyframeRequest(/*approved=*/true);
+          return G_SOURCE_REMOVE;
+        },
+        self);
+  });
+}
+
+void VideoPipeline::sendKeyframeRequest(bool approved) {
+  GstEvent* event = gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0);
+  if (approved) {
+    gst_structure_set(gst_event_writable_structure(event), kApprovedField, G_TYPE_BOOLEAN, TRUE,
+                      nullptr);
+  }
   GstPad* src = gst_element_get_static_pad(encoder_, "src");
-  gst_pad_send_event(src,
-                     gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+  gst_pad_send_event(src, event);
   gst_object_unref(src);
 }
+
+void VideoPipeline::requestKeyframe() { sendKeyframeRequest(/*approved=*/false); }
 
 void VideoPipeline::setBitrate(int kbps) {
   options_.params.bitrate_kbps = kbps;

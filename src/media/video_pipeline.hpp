@@ -15,6 +15,7 @@
 #include "media/damage_watch.hpp"
 #include "media/encoder_profile.hpp"
 #include "media/frame_gate.hpp"
+#include "media/keyframe_limiter.hpp"
 
 namespace ds::media {
 
@@ -26,6 +27,9 @@ struct VideoOptions {
   // Benchmark baseline (bench/latency A/B): naiveBaselineProfile(), every frame encoded, no
   // playout-delay header extension.
   bool naive_baseline = false;
+  // Keyframe request rate limits (media/keyframe_limiter.hpp); `overall` applies here, `per_peer`
+  // in each viewer's branch.
+  KeyframeLimits keyframes;
 };
 
 class VideoPipeline {
@@ -33,6 +37,10 @@ class VideoPipeline {
   // `from_encoder`: the error was posted by the encoder or an element of its profile chain
   // (converter, uploader), so another encoder may succeed where this one failed.
   using ErrorCallback = std::function<void(std::string message, bool from_encoder)>;
+  // An error posted by an element that is not part of the shared graph (a viewer's branch: its
+  // queue, its webrtcbin or anything inside it). `element` is the name of the branch element
+  // directly inside the pipeline (webrtc::PeerBranch::owns). The stream goes on for the others.
+  using BranchErrorCallback = std::function<void(std::string element, std::string message)>;
 
   // Builds and starts the pipeline (PLAYING). `on_error` runs on the main loop after a bus error.
   static Result<std::unique_ptr<VideoPipeline>> start(const VideoOptions& options,
@@ -41,13 +49,19 @@ class VideoPipeline {
   VideoPipeline(const VideoPipeline&) = delete;
   VideoPipeline& operator=(const VideoPipeline&) = delete;
 
+  // Where branch errors go; without a handler they are only logged.
+  void onBranchError(BranchErrorCallback cb) { on_branch_error_ = std::move(cb); }
+
   GstElement* pipeline() const { return pipeline_; }
   GstElement* tee() const { return tee_; }
   const EncoderProfile& profile() const { return profile_; }
   const VideoOptions& options() const { return options_; }
 
-  // Asks the encoder for an IDR (new viewer, PLI without webrtcbin's help).
+  // Asks the encoder for an IDR (new viewer, capture restart), within the overall keyframe rate.
   void requestKeyframe();
+  // Keyframe requests passed to the encoder, and dropped or coalesced by the overall limit.
+  uint64_t keyframeRequestsForwarded() const { return keyframe_limiter_.forwarded(); }
+  uint64_t keyframeRequestsDropped() const { return keyframe_limiter_.dropped(); }
   void setBitrate(int kbps);
   void setFramerate(int fps);
   void setPointerVisible(bool visible);
@@ -67,8 +81,19 @@ class VideoPipeline {
   GstElement* encoder() const { return encoder_; }
 
  private:
+  // Lets callbacks queued from streaming threads find out whether the pipeline still exists.
+  struct Token {
+    VideoPipeline* self;
+  };
+
   VideoPipeline(VideoOptions options, EncoderProfile profile, ErrorCallback on_error);
   Status build();
+  // The name of the branch element (directly in the pipeline, not ours) holding `obj`; "" when
+  // `obj` is part of the shared graph or the pipeline itself.
+  std::string branchOf(GstObject* obj) const;
+  // Main loop: a coalesced keyframe is due at the end of the overall interval.
+  void scheduleDeferredKeyframe();
+  void sendKeyframeRequest(bool approved);
   static gboolean onBusMessage(GstBus* bus, GstMessage* msg, gpointer self);
   static GstPadProbeReturn gateProbe(GstPad* pad, GstPadProbeInfo* info, gpointer self);
   static GstPadProbeReturn keyframeRequestProbe(GstPad* pad, GstPadProbeInfo* info, gpointer self);
@@ -76,6 +101,11 @@ class VideoPipeline {
   VideoOptions options_;
   EncoderProfile profile_;
   ErrorCallback on_error_;
+  BranchErrorCallback on_branch_error_;
+  std::shared_ptr<Token> token_ = std::make_shared<Token>(Token{this});
+  KeyframeLimiter keyframe_limiter_;
+  guint keyframe_timer_ = 0;  // main loop: the deferred keyframe's timeout
+  std::vector<GstElement*> shared_;  // every element of the shared graph (not the branches)
   GstElement* pipeline_ = nullptr;
   GstElement* source_caps_ = nullptr;
   GstElement* source_ = nullptr;

@@ -52,6 +52,13 @@ Metrics::Metrics(std::string version, std::string encoder)
       video_viewers_(
           gauges(*registry_, "deskstream_video_viewers", "Peers receiving the shared video encode")
               .Add({})),
+      peers_(gauges(*registry_, "deskstream_peers",
+                    "WebRTC peers (one webrtcbin each: video and audio) admitted by the peer caps")
+                 .Add({})),
+      peers_refused_(counters(*registry_, "deskstream_peers_refused_total",
+                              "HELLOs refused because a peer cap (DESKSTREAM_MAX_PEERS, "
+                              "DESKSTREAM_MAX_PEERS_PER_USER) was reached")
+                         .Add({})),
       pipeline_starts_(counters(*registry_, "deskstream_video_pipeline_starts_total",
                                 "Video pipelines started (first viewer, restarts, encoder "
                                 "fallbacks)")
@@ -93,6 +100,8 @@ void Metrics::update(const ServerState& state) {
   if (!state.encoder.empty()) setEncoder(state.encoder);
   connections_.Set(state.connections);
   video_viewers_.Set(state.video_viewers);
+  peers_.Set(state.peers);
+  catchUp(peers_refused_, state.peers_refused);
   catchUp(pipeline_starts_, state.pipeline_starts);
   catchUp(frames_encoded_, state.frames_encoded);
   catchUp(frames_skipped_, state.frames_skipped);

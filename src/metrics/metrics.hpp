@@ -32,6 +32,8 @@ struct ServerState {
   std::string encoder;  // the encoder in use now
   int connections = 0;  // signalling WebSockets
   int video_viewers = 0;
+  int peers = 0;                 // WebRTC peers holding a slot (DESKSTREAM_MAX_PEERS)
+  uint64_t peers_refused = 0;    // monotonic: HELLOs refused by the peer caps
   uint64_t pipeline_starts = 0;  // monotonic
   uint64_t frames_encoded = 0;   // monotonic
   uint64_t frames_skipped = 0;   // monotonic: unchanged frames kept from the encoder
@@ -80,6 +82,8 @@ class Metrics {
   CounterFamily& fallbacks_;
   prometheus::Gauge& connections_;
   prometheus::Gauge& video_viewers_;
+  prometheus::Gauge& peers_;
+  prometheus::Counter& peers_refused_;
   prometheus::Counter& pipeline_starts_;
   prometheus::Counter& frames_encoded_;
   prometheus::Counter& frames_skipped_;

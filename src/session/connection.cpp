@@ -14,6 +14,7 @@ Connection::Connection(Manager& manager, std::shared_ptr<http::WebSocket> ws, Pe
       ws_(std::move(ws)),
       info_(std::move(info)),
       handler_(manager.uids_, /*exclusive=*/info_.can_control) {
+  handler_.setAdmission([this](signalling::PeerKind kind) { return admit(kind); });
   scheduleLease();
 }
 
@@ -21,8 +22,23 @@ Connection::~Connection() {
   cancelLease();
   channel_.reset();
   branch_.reset();
+  slot_.reset();
   if (video_peer_) manager_.removeVideoPeer();
   handler_.onClosed();
+}
+
+// Runs before any GStreamer object of this peer exists (signalling::Handler::setAdmission).
+Status Connection::admit(signalling::PeerKind kind) {
+  auto slot = manager_.peer_limits_.acquire(info_.subject);
+  if (!slot) return Unexpected<Error>{slot.error()};
+  slot_ = std::move(*slot);
+  const auto& limits = manager_.peer_limits_;
+  log::info(kLog, "peer " + std::to_string(info_.id) + ": admitted as a " +
+                      (kind == signalling::PeerKind::kAudio ? "audio" : "video") + " peer (" +
+                      std::to_string(limits.total()) + "/" + std::to_string(limits.caps().total) +
+                      " peers, " + std::to_string(limits.of(info_.subject)) + "/" +
+                      std::to_string(limits.caps().per_user) + " for this user)");
+  return {};
 }
 
 void Connection::onText(std::string_view text) {

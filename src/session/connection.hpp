@@ -5,6 +5,7 @@
 #include <string>
 
 #include "session/manager.hpp"
+#include "session/peer_limits.hpp"
 
 namespace ds::session {
 
@@ -30,11 +31,13 @@ class Connection {
   void onAuth(std::string_view token);
   void scheduleLease();
   void cancelLease();
+  Status admit(signalling::PeerKind kind);
 
   Manager& manager_;
   std::shared_ptr<http::WebSocket> ws_;
   PeerInfo info_;
   signalling::Handler handler_;
+  PeerSlot slot_;  // taken at HELLO, before the branch exists; freed after it
   std::shared_ptr<webrtc::PeerBranch> branch_;
   std::unique_ptr<ChannelHandler> channel_;
   bool video_peer_ = false;

@@ -13,6 +13,7 @@ constexpr const char* kLog = "session";
 
 Manager::Manager(ManagerOptions options)
     : options_(std::move(options)),
+      peer_limits_(options_.peer_caps),
       failover_(options_.video.encoder, [probe = options_.probe_encoder](const std::string& e) {
         return probe ? probe(e) : Status{fail("no encoder probe configured")};
       }) {
@@ -73,6 +74,9 @@ Result<std::shared_ptr<webrtc::PeerBranch>> Manager::addVideoPeer(Connection& co
         });
     if (!started) return Unexpected<Error>{started.error()};
     video_ = std::move(*started);
+    video_->onBranchError([this, generation](std::string element, std::string message) {
+      if (generation == video_generation_ && video_) onBranchError(element, message);
+    });
     failover_.started(media::EncoderFailover::Clock::now());
     ++pipelines_started_;
     log::info(kLog, "video pipeline started (" + options_.video.encoder +
@@ -98,8 +102,20 @@ Result<std::shared_ptr<webrtc::PeerBranch>> Manager::addVideoPeer(Connection& co
   cb.on_channel_message = with([](Connection& c, std::string text) {
     if (c.channel_) c.channel_->onMessage(text);
   });
+  webrtc::BranchOptions branch_options;
+  branch_options.keyframe_interval = options_.video.keyframes.per_peer;
   return webrtc::PeerBranch::create(video_->pipeline(), video_->tee(), std::to_string(id),
-                                    iceServers(), std::move(cb));
+                                    iceServers(), std::move(cb), branch_options);
+}
+
+void Manager::onBranchError(const std::string& element, const std::string& message) {
+  for (auto& [id, conn] : connections_) {
+    if (conn->branch_ && !conn->audio_peer_ && conn->branch_->owns(element)) {
+      conn->fail("viewer stream failed: " + message);
+      return;
+    }
+  }
+  log::info(kLog, "error from " + element + ", a viewer that is already gone: " + message);
 }
 
 webrtc::PeerCallbacks Manager::callbacksFor(int id) {

@@ -15,6 +15,7 @@
 #include "http/websocket.hpp"
 #include "media/encoder_failover.hpp"
 #include "media/video_pipeline.hpp"
+#include "session/peer_limits.hpp"
 #include "signalling/handler.hpp"
 #include "webrtc/peer_branch.hpp"
 
@@ -53,6 +54,8 @@ struct Refreshed {
 
 struct ManagerOptions {
   media::VideoOptions video;
+  // Concurrent WebRTC peers, per process and per PeerInfo::subject (session/peer_limits.hpp).
+  PeerCaps peer_caps;
   std::function<webrtc::IceServers()> ice_servers;
   // Creates the channel handler of a new video peer; may return nullptr (no input).
   std::function<std::unique_ptr<ChannelHandler>(const PeerInfo&,
@@ -87,6 +90,9 @@ class Manager {
   std::string audioStatus() const { return audio_ ? audio_->status() : "disabled"; }
   int connections() const { return static_cast<int>(connections_.size()); }
   int videoPeers() const { return video_peers_; }
+  // WebRTC peers holding a slot (video and audio), and HELLOs refused by the caps since start.
+  int peers() const { return peer_limits_.total(); }
+  uint64_t peersRefused() const { return peer_limits_.refused(); }
   uint64_t pipelinesStarted() const { return pipelines_started_; }
   // Frames encoded and frames skipped as unchanged, over every pipeline since start.
   uint64_t framesEncoded() const {
@@ -105,6 +111,8 @@ class Manager {
   void restartVideo(const std::string& reason);
   // A running pipeline failed: restart it, on the next encoder when this one is at fault.
   void onVideoError(const std::string& message, bool from_encoder);
+  // An element of one viewer's branch failed: that viewer is ended, the others stream on.
+  void onBranchError(const std::string& element, const std::string& message);
 
   // Runtime changes (data channel `vb`, `_arg_fps`, `p`, resize). They apply to the running
   // pipeline and to every pipeline started later.
@@ -140,6 +148,7 @@ class Manager {
 
   ManagerOptions options_;
   signalling::UidRegistry uids_;
+  PeerLimits peer_limits_;  // before connections_: their slots point here
   std::map<int, std::unique_ptr<Connection>> connections_;
   std::unique_ptr<media::VideoPipeline> video_;
   std::unique_ptr<audio::AudioPipeline> audio_;

@@ -49,6 +49,15 @@ Actions Handler::onHello(const Hello& hello) {
     return {SendText{"ERROR peer '" + hello.uid + "' busy"},
             CloseConnection{1008, "peer id already connected"}};
   }
+  if (admit_) {
+    if (auto admitted = admit_(kind); !admitted) {
+      if (exclusive_) registry_.release(hello.uid);
+      ++errors_;
+      state_ = State::kClosed;
+      return {SendText{"ERROR " + admitted.error().message},
+              CloseConnection{kRefusedCloseCode, "too many peers"}};
+    }
+  }
   uid_ = hello.uid;
   holds_uid_ = exclusive_;
   state_ = State::kRegistered;

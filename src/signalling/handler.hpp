@@ -3,12 +3,14 @@
 // answer, add a candidate, close). Errors go to the offending peer only, as "ERROR ..." lines.
 #pragma once
 
+#include <functional>
 #include <set>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
 
+#include "core/result.hpp"
 #include "signalling/messages.hpp"
 
 namespace ds::signalling {
@@ -62,6 +64,12 @@ class Handler {
   Handler(const Handler&) = delete;
   Handler& operator=(const Handler&) = delete;
 
+  // Decides whether a HELLO may start a peer (the session's peer caps). Called once per accepted
+  // HELLO, after the uid checks and before any StartPeer; a refusal's message goes to the peer as
+  // "ERROR <message>" and the connection is closed with 1013 (try again later).
+  using Admit = std::function<Status(PeerKind)>;
+  void setAdmission(Admit admit) { admit_ = std::move(admit); }
+
   Actions onText(std::string_view text);
   Actions onOfferCreated(std::string_view sdp);
   Actions onLocalCandidate(std::string_view candidate, int mline_index);
@@ -74,6 +82,8 @@ class Handler {
 
   // After this many protocol errors the connection is closed.
   static constexpr int kMaxErrors = 20;
+  // Close code of a HELLO refused by the admission (RFC 6455 1013: try again later).
+  static constexpr int kRefusedCloseCode = 1013;
 
  private:
   Actions error(std::string message);
@@ -83,6 +93,7 @@ class Handler {
 
   UidRegistry& registry_;
   bool exclusive_;
+  Admit admit_;
   bool holds_uid_ = false;
   State state_ = State::kAwaitHello;
   std::string uid_;

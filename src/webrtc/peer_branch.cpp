@@ -1,6 +1,7 @@
 #include "webrtc/peer_branch.hpp"
 
 #include <gst/sdp/sdp.h>
+#include <gst/video/video.h>
 #include <gst/webrtc/webrtc.h>
 
 #include <utility>
@@ -55,11 +56,21 @@ PeerBranch::PeerBranch(std::string name, PeerCallbacks cb, BranchOptions options
     : name_(std::move(name)),
       cb_(std::move(cb)),
       options_(options),
-      shared_(std::make_shared<Shared>(Shared{this})) {}
+      shared_(std::make_shared<Shared>(Shared{this})),
+      keyframe_limiter_(options_.keyframe_interval, /*coalesce=*/false) {}
+
+bool PeerBranch::owns(const std::string& element) const {
+  return element == "peer-" + name_ + "-queue" || element == "peer-" + name_ + "-webrtc";
+}
 
 PeerBranch::~PeerBranch() {
   shared_.reset();  // late webrtcbin callbacks now find nothing
   detach();
+  if (keyframe_limiter_.forwarded() + keyframe_limiter_.dropped() > 0) {
+    log::info(kLog, "peer " + name_ + ": keyframe requests passed on " +
+                        std::to_string(keyframe_limiter_.forwarded()) + ", dropped " +
+                        std::to_string(keyframe_limiter_.dropped()));
+  }
 }
 
 Result<std::shared_ptr<PeerBranch>> PeerBranch::create(GstElement* pipeline, GstElement* tee,
@@ -68,6 +79,7 @@ Result<std::shared_ptr<PeerBranch>> PeerBranch::create(GstElement* pipeline, Gst
                                                        BranchOptions options) {
   std::shared_ptr<PeerBranch> branch(new PeerBranch(name, std::move(cb), options));
   if (auto st = branch->build(pipeline, tee, ice); !st) return Unexpected<Error>{st.error()};
+  log::info(kLog, "peer " + name + ": webrtcbin created");
   branch->createOffer();
   return branch;
 }
@@ -128,6 +140,7 @@ Status PeerBranch::build(GstElement* pipeline, GstElement* tee, const IceServers
                  nullptr);
     gst_object_unref(trans);
   }
+  addProbes();
   // Downstream first, tee link last: a buffer reaching an element that is still in NULL returns
   // FLUSHING, which would stop the queue's task and, through the tee, the capture for everyone.
   gst_element_sync_state_with_parent(webrtc_);
@@ -160,6 +173,56 @@ Status PeerBranch::build(GstElement* pipeline, GstElement* tee, const IceServers
       }),
       weakData(shared_), freeWeak, static_cast<GConnectFlags>(0));
   return {};
+}
+
+void PeerBranch::addProbes() {
+  GstPad* queue_src = gst_element_get_static_pad(queue_, "src");
+  // Keyframe requests from this viewer's RTCP (PLI/FIR) travel upstream through here.
+  gst_pad_add_probe(queue_src, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, &PeerBranch::keyframeProbe, this,
+                    nullptr);
+  // The media firewall: webrtcbin's answer to a buffer never reaches the tee (see below).
+  gst_pad_add_probe(
+      queue_src,
+      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+      &PeerBranch::firewallProbe, weakData(shared_), freeWeakNotify);
+  gst_object_unref(queue_src);
+}
+
+// Streaming thread (webrtcbin's RTCP). The probe's `self` stays valid: detach() stops the
+// webrtcbin (and its threads) before the branch goes.
+GstPadProbeReturn PeerBranch::keyframeProbe(GstPad* /*pad*/, GstPadProbeInfo* info,
+                                            gpointer self) {
+  GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
+  if (event == nullptr || !gst_video_event_is_force_key_unit(event)) return GST_PAD_PROBE_OK;
+  auto* branch = static_cast<PeerBranch*>(self);
+  const auto decision = branch->keyframe_limiter_.request(media::KeyframeLimiter::Clock::now());
+  return decision == media::KeyframeLimiter::Decision::kForward ? GST_PAD_PROBE_OK
+                                                                : GST_PAD_PROBE_DROP;
+}
+
+// Queue thread. The queue would remember a failed push (say webrtcbin's DTLS or SRTP broke) and
+// hand that flow error to the tee on the next buffer; the tee then fails the shared encode and
+// the capture, ending the stream of every viewer. So the buffer is pushed here, and whatever
+// webrtcbin answers, the queue is told OK; a failure is reported once, ending this viewer only.
+GstPadProbeReturn PeerBranch::firewallProbe(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
+  GstPad* peer = gst_pad_get_peer(pad);
+  if (peer == nullptr) return GST_PAD_PROBE_DROP;
+  GstFlowReturn ret = GST_FLOW_OK;
+  if ((info->type & GST_PAD_PROBE_TYPE_BUFFER) != 0) {
+    ret = gst_pad_chain(peer, gst_buffer_ref(GST_PAD_PROBE_INFO_BUFFER(info)));
+  } else if ((info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) != 0) {
+    ret = gst_pad_chain_list(peer, gst_buffer_list_ref(GST_PAD_PROBE_INFO_BUFFER_LIST(info)));
+  }
+  gst_object_unref(peer);
+  if (ret != GST_FLOW_OK && ret != GST_FLOW_FLUSHING && ret != GST_FLOW_NOT_LINKED) {
+    const std::string why = gst_flow_get_name(ret);
+    onMain(data, [why](PeerBranch& self) {
+      if (self.media_failed_.exchange(true)) return;
+      log::warn(kLog, "peer " + self.name_ + ": webrtcbin refused media (" + why + ")");
+      if (self.cb_.on_failed) self.cb_.on_failed("media path failed (" + why + ")");
+    });
+  }
+  return GST_PAD_PROBE_DROP;  // already pushed: the queue sees GST_FLOW_OK
 }
 
 void PeerBranch::createOffer() {

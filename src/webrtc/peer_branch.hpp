@@ -6,12 +6,15 @@
 
 #include <gst/gst.h>
 
+#include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "core/result.hpp"
+#include "media/keyframe_limiter.hpp"
 
 namespace ds::webrtc {
 
@@ -34,6 +37,8 @@ struct BranchOptions {
   bool data_channel = true;   // create the `input` data channel
   bool playout_delay = true;  // declare the playout-delay extension in the offer
   int queue_ms = 200;         // leaky queue between the tee and webrtcbin
+  // At most one keyframe request (PLI/FIR) from this viewer is passed on per interval.
+  std::chrono::milliseconds keyframe_interval = media::KeyframeLimits{}.per_peer;
 };
 
 // Audio peers (browser uid 3): no data channel, no playout-delay, a 16 ms queue (reference §3.6).
@@ -62,6 +67,11 @@ class PeerBranch {
   void detach();
 
   const std::string& name() const { return name_; }
+  // True when `element` (a name from media::VideoPipeline::BranchErrorCallback) is one of ours.
+  bool owns(const std::string& element) const;
+  // This viewer's keyframe requests passed on to the encoder, and dropped by its own limit.
+  uint64_t keyframeRequestsForwarded() const { return keyframe_limiter_.forwarded(); }
+  uint64_t keyframeRequestsDropped() const { return keyframe_limiter_.dropped(); }
 
   // Internal: the part of the branch that webrtcbin's callbacks reach through a weak_ptr.
   struct Shared;
@@ -71,6 +81,9 @@ class PeerBranch {
   Status build(GstElement* pipeline, GstElement* tee, const IceServers& ice);
   void createOffer();
   void onOfferCreated(GstPromise* promise);
+  void addProbes();
+  static GstPadProbeReturn keyframeProbe(GstPad* pad, GstPadProbeInfo* info, gpointer self);
+  static GstPadProbeReturn firewallProbe(GstPad* pad, GstPadProbeInfo* info, gpointer data);
 
   std::string name_;
   PeerCallbacks cb_;
@@ -83,6 +96,8 @@ class PeerBranch {
   GstPad* tee_pad_ = nullptr;
   GObject* channel_ = nullptr;
   bool detached_ = false;
+  media::KeyframeLimiter keyframe_limiter_;
+  std::atomic<bool> media_failed_{false};  // webrtcbin refused a buffer; reported once
 };
 
 // Adds 127.0.0.1 and every interface address to webrtcbin's libnice agent (libnice gathers no

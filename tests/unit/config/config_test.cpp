@@ -47,6 +47,8 @@ TEST(Config, DefaultsMatchSelkies) {
   EXPECT_EQ(c.stun_port, 19302);
   EXPECT_EQ(c.turn_rest_username_auth_header, "x-auth-user");
   EXPECT_EQ(c.display, ":0");
+  EXPECT_EQ(c.max_peers, 16);
+  EXPECT_EQ(c.max_peers_per_user, 8);
 }
 
 TEST(Config, EveryOptionHasEnvHelpAndAcceptsItsDefault) {
@@ -86,7 +88,10 @@ TEST(Config, BadValuesNameTheVariableAndAcceptedValues) {
         Case{"SELKIES_VIDEO_BITRATE", "12kbps", "integer"},
         Case{"SELKIES_METRICS_HTTP_PORT", "abc", "1..65535"},
         Case{"SELKIES_METRICS_HTTP_PORT", "65536", "1..65535"},
-        Case{"SELKIES_ENABLE_METRICS_HTTP", "on", "true or false"}}) {
+        Case{"SELKIES_ENABLE_METRICS_HTTP", "on", "true or false"},
+        Case{"DESKSTREAM_MAX_PEERS", "0", "1..1000"},
+        Case{"DESKSTREAM_MAX_PEERS", "many", "1..1000"},
+        Case{"DESKSTREAM_MAX_PEERS_PER_USER", "-1", "1..1000"}}) {
     Env env;
     env.vars[k.env] = k.value;
     auto r = run(env);

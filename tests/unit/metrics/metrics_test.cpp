@@ -57,6 +57,8 @@ TEST(Metrics, ServerStateAtScrapeTime) {
   s.encoder = "vp8enc";
   s.connections = 3;
   s.video_viewers = 2;
+  s.peers = 4;
+  s.peers_refused = 7;
   s.pipeline_starts = 1;
   s.frames_encoded = 120;
   s.frames_skipped = 480;
@@ -65,6 +67,8 @@ TEST(Metrics, ServerStateAtScrapeTime) {
   auto text = m.render();
   EXPECT_EQ(sample(text, "deskstream_connections"), 3.0) << text;
   EXPECT_EQ(sample(text, "deskstream_video_viewers"), 2.0);
+  EXPECT_EQ(sample(text, "deskstream_peers"), 4.0);
+  EXPECT_EQ(sample(text, "deskstream_peers_refused_total"), 7.0);
   EXPECT_EQ(sample(text, "deskstream_video_pipeline_starts_total"), 1.0);
   EXPECT_EQ(sample(text, "deskstream_video_frames_encoded_total"), 120.0);
   EXPECT_EQ(sample(text, "deskstream_video_frames_skipped_total"), 480.0);
@@ -135,9 +139,10 @@ TEST(Metrics, RendersTheTextExpositionFormat) {
       ++samples;
     }
   }
-  EXPECT_EQ(samples, 11) << text;  // 1 fallback + 3 counters + info + 3 gauges + 3 client
+  EXPECT_EQ(samples, 13) << text;  // 1 fallback + 4 counters + info + 4 gauges + 3 client
   for (const char* family :
        {"deskstream_info gauge", "deskstream_connections gauge", "deskstream_video_viewers gauge",
+        "deskstream_peers gauge", "deskstream_peers_refused_total counter",
         "deskstream_video_pipeline_starts_total counter",
         "deskstream_video_frames_encoded_total counter",
         "deskstream_video_frames_skipped_total counter", "deskstream_audio_up gauge",

@@ -118,5 +118,48 @@ TEST(Handler, TooManyErrorsCloses) {
   EXPECT_TRUE(h.onText("HELLO 1").empty());
 }
 
+// The session's peer caps decide after the uid checks and before any peer starts: a refusal
+// is an ERROR naming the reason, a 1013 close, no StartPeer, and the uid is free again.
+TEST(Handler, AdmissionRefusesBeforeAnyPeerStarts) {
+  UidRegistry reg;
+  int asked = 0;
+  Handler refused(reg);
+  refused.setAdmission([&](PeerKind kind) -> Status {
+    ++asked;
+    EXPECT_EQ(kind, PeerKind::kVideo);
+    return fail("too many peers for this user: 8 of 8 in use (DESKSTREAM_MAX_PEERS_PER_USER)");
+  });
+  auto a = refused.onText("HELLO 1");
+  EXPECT_EQ(asked, 1);
+  EXPECT_EQ(find<StartPeer>(a), nullptr);
+  ASSERT_NE(find<SendText>(a), nullptr);
+  EXPECT_EQ(find<SendText>(a)->text.rfind("ERROR too many peers for this user", 0), 0u);
+  ASSERT_NE(find<CloseConnection>(a), nullptr);
+  EXPECT_EQ(find<CloseConnection>(a)->code, Handler::kRefusedCloseCode);
+  EXPECT_FALSE(reg.held("1"));
+  EXPECT_TRUE(refused.onText("HELLO 1").empty()) << "closed: nothing more happens";
+
+  Handler admitted(reg);
+  admitted.setAdmission([&](PeerKind kind) -> Status {
+    ++asked;
+    EXPECT_EQ(kind, PeerKind::kAudio);
+    return {};
+  });
+  a = admitted.onText("HELLO 3");
+  EXPECT_EQ(asked, 2);
+  ASSERT_NE(find<StartPeer>(a), nullptr);
+  EXPECT_TRUE(reg.held("3"));
+
+  // A busy uid is refused before the caps are asked (no slot is taken for it).
+  Handler busy(reg);
+  busy.setAdmission([&](PeerKind) -> Status {
+    ++asked;
+    return {};
+  });
+  a = busy.onText("HELLO 3");
+  EXPECT_EQ(asked, 2);
+  EXPECT_EQ(find<StartPeer>(a), nullptr);
+}
+
 }  // namespace
 }  // namespace ds::signalling

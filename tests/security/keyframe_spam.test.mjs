@@ -1,0 +1,89 @@
+// Issue 12 item 6(a), end to end: a viewer spamming keyframe requests cannot raise everyone's
+// keyframe rate or bitrate. The attacker is a real Chromium page running the real web client; an
+// RTCRtpScriptTransform on its video receiver calls sendKeyFrameRequest() every 5 ms (200/s), so
+// Chromium sends PLIs through the real DTLS/SRTP connection, webrtcbin turns them into
+// force-key-unit events, and the per-peer and overall limits (media/keyframe_limiter.hpp) decide.
+// The victim, another real page, measures what it receives (keyframes decoded, kbit/s) on a
+// static screen, without and with the spam. (The component test
+// tests/unit/webrtc/branch_isolation_test.cpp measures the same without the limits.)
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  startXvfb, xsetroot, startDeskstream, launchBrowser, waitFramesDecoded, waitFor, stopAll, sleep,
+} from '../e2e/lib/harness.mjs';
+import { jwtSetup } from './lib/jwt.mjs';
+
+const jwt = jwtSetup();
+after(async () => { await stopAll(); jwt.cleanup(); });
+
+const inbound = (page) => page.evaluate(async () => {
+  const stats = await window.deskstream.video.pc.getStats();
+  let out = null;
+  stats.forEach((s) => {
+    if (s.type === 'inbound-rtp' && s.kind === 'video') {
+      out = { keyframes: s.keyFramesDecoded || 0, bytes: s.bytesReceived || 0, frames: s.framesDecoded || 0, plis: s.pliCount || 0 };
+    }
+  });
+  return { ...out, t: performance.now() };
+});
+
+async function window_(page, ms) {
+  const a = await inbound(page);
+  await sleep(ms);
+  const b = await inbound(page);
+  const s = (b.t - a.t) / 1000;
+  return { seconds: s, keyframes: b.keyframes - a.keyframes, kbps: ((b.bytes - a.bytes) * 8) / 1000 / s, fps: (b.frames - a.frames) / s };
+}
+
+test('200 PLI/s from one viewer: at most 2 keyframes/s for everyone, bitrate stays', async (t) => {
+  const x = await startXvfb(1280, 720);
+  xsetroot(x.display, '#6040a0');
+  const ds = await startDeskstream(x.display, { ...jwt.env, SELKIES_FRAMERATE: '30' });
+  const browser = await launchBrowser();
+  t.after(() => browser.close());
+  const victim = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  await victim.goto(ds.url + '?token=' + jwt.mint({ sub: 'bob' }));
+  await waitFramesDecoded(victim, 1, 30000);
+  const attacker = await (await browser.newContext()).newPage({ viewport: { width: 1280, height: 720 } });
+  await attacker.goto(ds.url + '?token=' + jwt.mint({ sub: 'mallory' }));
+  await waitFramesDecoded(attacker, 1, 30000);
+  await sleep(2000);  // both settled on the static screen
+
+  const quiet = await window_(victim, 6000);
+  const started = await attacker.evaluate(() => {
+    const r = window.deskstream.video.pc.getReceivers().find((x) => x.track && x.track.kind === 'video');
+    const src = `onrtctransform = (e) => {
+      const t = e.transformer;
+      t.readable.pipeTo(t.writable);
+      self.sent = 0;
+      setInterval(() => { t.sendKeyFrameRequest().catch(() => {}); self.sent++; }, 5);
+      onmessage = () => postMessage(self.sent);
+    };`;
+    window.__spam = new Worker(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })));
+    r.transform = new RTCRtpScriptTransform(window.__spam, {});
+    return true;
+  });
+  assert.ok(started);
+  await sleep(1000);
+  const attackerBefore = await inbound(attacker);
+  const spam = await window_(victim, 6000);
+  const attackerAfter = await inbound(attacker);
+  const sent = await attacker.evaluate(() => new Promise((r) => { window.__spam.onmessage = (e) => r(e.data); window.__spam.postMessage(0); }));
+  const plis = attackerAfter.plis - attackerBefore.plis;
+  await attacker.close();
+  await waitFor(() => /peer \d+: keyframe requests passed on \d+, dropped \d+/.test(ds.entry.log), 10000, 'the attacker branch figures');
+  const [, passed, dropped] = /peer \d+: keyframe requests passed on (\d+), dropped (\d+)/.exec(ds.entry.log).map(Number);
+  const after_ = await window_(victim, 4000);
+
+  const row = (name, w) => `  ${name.padEnd(28)} ${(w.keyframes / w.seconds).toFixed(2)} keyframes/s ${w.kbps.toFixed(0).padStart(6)} kbit/s ${w.fps.toFixed(1)} fps`;
+  console.log(['victim receives (1280x720 static screen, x264enc, 30 fps):', row('no spam:', quiet),
+    row('attacker at 200 req/s:', spam), row('after the attacker left:', after_)].join('\n'));
+  console.log(`attacker: ${sent} sendKeyFrameRequest() calls, ${plis} PLIs sent by Chromium in ${spam.seconds.toFixed(1)} s; ` +
+    `its branch passed ${passed} on to the encoder and dropped ${dropped}`);
+  assert.ok(plis > 5 * spam.seconds, `Chromium really sent PLIs (${plis})`);
+  assert.ok(dropped > 0, 'the per-peer limit dropped the excess');
+  // The overall cap: one forced keyframe per 500 ms, plus one in flight at each end.
+  assert.ok(spam.keyframes <= 2 * spam.seconds + 2, `${spam.keyframes} keyframes in ${spam.seconds.toFixed(1)} s`);
+  assert.ok(victim.url().startsWith(ds.url), 'victim still there');
+  assert.equal((ds.entry.log.match(/video pipeline started/g) || []).length, 1);
+});

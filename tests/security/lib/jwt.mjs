@@ -1,0 +1,41 @@
+// A JWT-protected deskstream for the attack tests: an Ed25519 key pair in a temp dir, the env
+// that turns JWT on, and mint() through the real binary's `deskstream token`.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { deskstreamBin } from '../../e2e/lib/harness.mjs';
+
+export function jwtSetup() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ds-sec-'));
+  const key = path.join(dir, 'signing.pem');
+  const pub = path.join(dir, 'signing.pub');
+  execFileSync('openssl', ['genpkey', '-algorithm', 'ed25519', '-out', key]);
+  execFileSync('openssl', ['pkey', '-in', key, '-pubout', '-out', pub]);
+  const env = {
+    DESKSTREAM_JWT_PUBLIC_KEY_FILE: pub,
+    DESKSTREAM_JWT_ISSUER: 'https://portal.test',
+    DESKSTREAM_JWT_AUDIENCE: 'deskstream',
+    DESKSTREAM_JWT_SESSION: 's-1',
+  };
+  const mint = ({ sub, role = 'view', ttl = 600 }) => execFileSync(deskstreamBin, ['token', '--key', key, '--sub', sub,
+    '--session', 's-1', '--role', role, '--ttl', String(ttl), '--iss', 'https://portal.test', '--aud', 'deskstream'])
+    .toString().trim();
+  return { env, mint, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+// One Prometheus scrape as { series: value }.
+export async function scrape(port) {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const out = {};
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const i = line.lastIndexOf(' ');
+    out[line.slice(0, i)] = Number(line.slice(i + 1));
+  }
+  return out;
+}
+
+export function rssKiB(pid) {
+  return Number(/VmRSS:\s+(\d+)/.exec(execFileSync('cat', [`/proc/${pid}/status`]).toString())[1]);
+}

@@ -1,0 +1,106 @@
+// Issue 12 item 6(b): an error inside one viewer's branch ends that viewer only. Two real
+// Chromium viewers share one encode; viewer A's peer connection is broken three ways: its page
+// is closed without a goodbye, its whole browser process is SIGKILLed, and a raw client sends an
+// answer webrtcbin rejects. Viewer B keeps decoding on the same RTCPeerConnection (no
+// reconnect), and the server log shows no stream restart. Loopback only.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import {
+  startXvfb, xsetroot, startDeskstream, launchBrowser, waitFramesDecoded, framesDecoded, expectLive, waitFor, stopAll, sleep,
+} from '../e2e/lib/harness.mjs';
+import { openWebSocket } from './lib/ws.mjs';
+import { jwtSetup } from './lib/jwt.mjs';
+
+const jwt = jwtSetup();
+after(async () => { await stopAll(); jwt.cleanup(); });
+
+// Our direct child processes (playwright starts each browser as one).
+const children = () => execFileSync('ps', ['-o', 'pid=', '--ppid', String(process.pid)]).toString().trim().split(/\s+/).map(Number);
+
+const restarts = (log) => (log.match(/restarting the stream for every viewer/g) || []).length;
+const pipelines = (log) => (log.match(/video pipeline started/g) || []).length;
+
+test('a broken viewer ends alone; the other keeps its peer connection and frames', async (t) => {
+  const x = await startXvfb(640, 360);
+  xsetroot(x.display, '#208040');
+  const ds = await startDeskstream(x.display, jwt.env);
+
+  // Viewer B (view only) in its own browser; it must never notice anything below.
+  const browserB = await launchBrowser();
+  t.after(() => browserB.close());
+  const b = await browserB.newPage();
+  await b.goto(ds.url + '?token=' + jwt.mint({ sub: 'bob' }));
+  await waitFramesDecoded(b, 1, 30000);
+  await b.evaluate(() => { window.__firstPc = window.deskstream.video.pc; });
+  const samePc = () => b.evaluate(() => window.deskstream.video.pc === window.__firstPc && window.__firstPc.connectionState === 'connected');
+  const check = async (what) => {
+    const before = await framesDecoded(b);
+    const fresh = await expectLive(b, x.display, 10000);
+    if (!(await samePc())) {
+      console.log(`server log, errors and restarts:\n${ds.entry.log.split('\n').filter((l) => /error|restart|failed/i.test(l)).join('\n')}`);
+    }
+    assert.ok(await samePc(), `${what}: viewer B kept its RTCPeerConnection`);
+    console.log(`${what}: viewer B decoded ${fresh} new frames after a screen change (${before} before), same peer connection`);
+  };
+
+  // 1. Viewer A (controller) in another browser: its page is closed without a goodbye.
+  const known = new Set(children());
+  const browserA = await launchBrowser();
+  t.after(() => browserA.close().catch(() => {}));
+  const pidA = children().find((p) => !known.has(p));
+  assert.ok(pidA, 'browser A\'s process');
+  let a = await browserA.newPage();
+  await a.goto(ds.url + '?token=' + jwt.mint({ sub: 'alice', role: 'control' }));
+  await waitFramesDecoded(a, 1, 30000);
+  // 1a. A's RTCPeerConnection is closed under the server's feet while its signalling socket
+  // stays open: Chromium aborts the SCTP association (the data channel) and ends DTLS, so the
+  // server's SCTP association goes into its error state (this used to restart everyone).
+  await a.evaluate(() => window.deskstream.video.pc.close());
+  await sleep(3000);
+  await check('A\'s peer connection closed under the server');
+  await a.close();
+  await sleep(2000);
+  await check('A\'s page closed');
+
+  a = await browserA.newPage();
+  await a.goto(ds.url + '?token=' + jwt.mint({ sub: 'alice', role: 'control' }));
+  await waitFramesDecoded(a, 1, 30000);
+  await a.close();
+  await sleep(3000);
+  await check('A\'s page closed while streaming');
+
+  // 2. A again, then its browser process is killed outright (no close of anything).
+  a = await browserA.newPage();
+  await a.goto(ds.url + '?token=' + jwt.mint({ sub: 'alice', role: 'control' }));
+  await waitFramesDecoded(a, 1, 30000);
+  process.kill(pidA, 'SIGKILL');
+  await sleep(3000);
+  await check('A\'s browser SIGKILLed');
+
+  // 3. A raw client negotiates badly: an answer webrtcbin rejects.
+  const ws = await openWebSocket(ds.url.replace('http', 'ws') + 'webrtc/signalling/',
+    { protocols: ['desk.v1', 'base64url.bearer.' + jwt.mint({ sub: 'carol' })] });
+  ws.send('HELLO 1');
+  assert.ok(await ws.next((m) => m.includes('"offer"'), 15000));
+  const bad = 'v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n' +
+    'c=IN IP4 0.0.0.0\r\na=mid:nope\r\na=recvonly\r\na=rtpmap:111 opus/48000/2\r\n';
+  ws.send(JSON.stringify({ sdp: { type: 'answer', sdp: bad } }));
+  const err = await ws.next((m) => m.startsWith('ERROR'), 10000);
+  console.log(`bad answer: ${err}`);
+  assert.match(err, /^ERROR invalid sdp/);
+  ws.close();
+  await sleep(1000);
+  await check('a bad answer');
+
+  // Waiting out libnice's consent/ICE timeouts for the killed browser's peer (if it reports).
+  await sleep(8000);
+  await check('after the timeouts');
+  const log = ds.entry.log;
+  const branchErrors = (log.match(/viewer branch .* failed/g) || []);
+  console.log(`server: ${restarts(log)} stream restarts, ${pipelines(log)} pipeline start(s), ` +
+    `${branchErrors.length} viewer-branch error(s) kept to their viewer: ${JSON.stringify(branchErrors)}`);
+  assert.equal(restarts(log), 0, 'no "restarting the stream for every viewer"');
+  assert.equal(pipelines(log), 1, 'one encode from start to end');
+  assert.equal(ds.proc.exitCode, null);
+});
