@@ -104,7 +104,7 @@ class VideoPipeline {
   BranchErrorCallback on_branch_error_;
   std::shared_ptr<Token> token_ = std::make_shared<Token>(Token{this});
   KeyframeLimiter keyframe_limiter_;
-  guint keyframe_timer_ = 0;  // main loop: the deferred keyframe's timeout
+  guint keyframe_timer_ = 0;         // main loop: the deferred keyframe's timeout
   std::vector<GstElement*> shared_;  // every element of the shared graph (not the branches)
   GstElement* pipeline_ = nullptr;
   GstElement* source_caps_ = nullptr;

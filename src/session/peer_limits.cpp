@@ -28,8 +28,7 @@ Result<PeerSlot> PeerLimits::acquire(const std::string& user) {
   if (total_ >= caps_.total) {
     ++refused_;
     return fail("too many peers on this server: " + std::to_string(total_) + " of " +
-                std::to_string(caps_.total) +
-                " in use (DESKSTREAM_MAX_PEERS); try again later");
+                std::to_string(caps_.total) + " in use (DESKSTREAM_MAX_PEERS); try again later");
   }
   ++total_;
   ++per_user_[user];

@@ -66,7 +66,7 @@ class Handler {
 
   // Decides whether a HELLO may start a peer (the session's peer caps). Called once per accepted
   // HELLO, after the uid checks and before any StartPeer; a refusal's message goes to the peer as
-  // "ERROR <message>" and the connection is closed with 1013 (try again later).
+  // "ERROR <message>" and the connection is closed with 4429 (too many peers).
   using Admit = std::function<Status(PeerKind)>;
   void setAdmission(Admit admit) { admit_ = std::move(admit); }
 
@@ -82,8 +82,9 @@ class Handler {
 
   // After this many protocol errors the connection is closed.
   static constexpr int kMaxErrors = 20;
-  // Close code of a HELLO refused by the admission (RFC 6455 1013: try again later).
-  static constexpr int kRefusedCloseCode = 1013;
+  // Close code of a HELLO refused by the admission: 4429, "too many" in the private range like
+  // 4401 (libsoup sends 1013 "try again later" as 1002, protocol error).
+  static constexpr int kRefusedCloseCode = 4429;
 
  private:
   Actions error(std::string message);

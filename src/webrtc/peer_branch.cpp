@@ -190,8 +190,7 @@ void PeerBranch::addProbes() {
 
 // Streaming thread (webrtcbin's RTCP). The probe's `self` stays valid: detach() stops the
 // webrtcbin (and its threads) before the branch goes.
-GstPadProbeReturn PeerBranch::keyframeProbe(GstPad* /*pad*/, GstPadProbeInfo* info,
-                                            gpointer self) {
+GstPadProbeReturn PeerBranch::keyframeProbe(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer self) {
   GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
   if (event == nullptr || !gst_video_event_is_force_key_unit(event)) return GST_PAD_PROBE_OK;
   auto* branch = static_cast<PeerBranch*>(self);

@@ -1,6 +1,6 @@
 // Issue 12 item 3: peers are capped per user and per process. An attacker holding a valid
 // view-only token opens 300 signalling sockets that each say `HELLO 1`: beyond
-// DESKSTREAM_MAX_PEERS_PER_USER (default 8) every one gets `ERROR too many peers ...` and a 1013
+// DESKSTREAM_MAX_PEERS_PER_USER (default 8) every one gets `ERROR too many peers ...` and a 4429
 // close, and no webrtcbin is created for it (the server logs each webrtcbin it creates; the
 // /metrics gauges say how many peers hold a slot). Another user still connects and streams, the
 // process cap (DESKSTREAM_MAX_PEERS, default 16) holds across users, and slots come back when
@@ -59,7 +59,7 @@ test('hundreds of HELLO sockets get ERRORs beyond the caps, no webrtcbin, and no
   assert.equal(flood.refused.length, 292);
   for (const r of flood.refused) {
     assert.match(r.first, /^ERROR too many peers for this user: 8 of 8 in use \(DESKSTREAM_MAX_PEERS_PER_USER\)/);
-    assert.equal(r.code, 1013);
+    assert.equal(r.code, 4429);
   }
   // The admitted ones get their offer; the refused ones never got a webrtcbin.
   for (const a of flood.admitted) assert.ok(await a.ws.next((m) => m.includes('"offer"'), 15000), 'admitted peer gets an offer');

@@ -54,9 +54,14 @@ TEST(KeyframeLimiter, KeyframesPerSecondStayAtTheCapUnderSpam) {
     for (auto* peer : {&a, &b}) {
       if (peer->request(now) != D::kForward) continue;
       switch (all.request(now)) {
-        case D::kForward: ++keyframes; break;
-        case D::kDefer: due = all.deferUntil(); break;
-        case D::kCoalesced: break;
+        case D::kForward:
+          ++keyframes;
+          break;
+        case D::kDefer:
+          due = all.deferUntil();
+          break;
+        case D::kCoalesced:
+          break;
       }
     }
   }

@@ -119,7 +119,7 @@ TEST(Handler, TooManyErrorsCloses) {
 }
 
 // The session's peer caps decide after the uid checks and before any peer starts: a refusal
-// is an ERROR naming the reason, a 1013 close, no StartPeer, and the uid is free again.
+// is an ERROR naming the reason, a 4429 close, no StartPeer, and the uid is free again.
 TEST(Handler, AdmissionRefusesBeforeAnyPeerStarts) {
   UidRegistry reg;
   int asked = 0;

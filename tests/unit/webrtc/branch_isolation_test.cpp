@@ -64,11 +64,13 @@ struct Figures {
 
 // The branch's webrtcbin asks for a keyframe, as its RTCP session does on a PLI/FIR.
 void sendPli(PeerBranch& branch, GstElement* pipeline) {
-  GstElement* webrtc = gst_bin_get_by_name(GST_BIN(pipeline), ("peer-" + branch.name() + "-webrtc").c_str());
+  GstElement* webrtc =
+      gst_bin_get_by_name(GST_BIN(pipeline), ("peer-" + branch.name() + "-webrtc").c_str());
   ASSERT_NE(webrtc, nullptr);
   GstPad* sink = gst_element_get_static_pad(webrtc, "sink_0");
   ASSERT_NE(sink, nullptr);
-  gst_pad_push_event(sink, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+  gst_pad_push_event(sink,
+                     gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
   gst_object_unref(sink);
   gst_object_unref(webrtc);
 }
@@ -88,7 +90,8 @@ Figures measure(EncoderOutput& out, int ms, PeerBranch* spammer, GstElement* pip
     g_usleep(500);
   }
   const double s = (g_get_monotonic_time() - start) / 1e6;
-  return Figures{(out.keyframes - k0) / s, (out.bytes - b0) * 8 / 1000.0 / s, (out.frames - f0) / s};
+  return Figures{(out.keyframes - k0) / s, (out.bytes - b0) * 8 / 1000.0 / s,
+                 (out.frames - f0) / s};
 }
 
 struct Stream {
@@ -108,7 +111,8 @@ struct Stream {
     auto p = media::VideoPipeline::start(o, [this](std::string m, bool) { errors.push_back(m); });
     ASSERT_TRUE(p) << p.error().message;
     video = std::move(*p);
-    video->onBranchError([this](std::string element, std::string) { branch_errors.push_back(element); });
+    video->onBranchError(
+        [this](std::string element, std::string) { branch_errors.push_back(element); });
     out.attach(video->encoder());
     BranchOptions bo;
     bo.keyframe_interval = limits.per_peer;
