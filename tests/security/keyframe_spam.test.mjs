@@ -8,6 +8,7 @@
 // tests/unit/webrtc/branch_isolation_test.cpp measures the same without the limits.)
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import {
   startXvfb, xsetroot, startDeskstream, launchBrowser, waitFramesDecoded, waitFor, stopAll, sleep,
 } from '../e2e/lib/harness.mjs';
@@ -27,12 +28,22 @@ const inbound = (page) => page.evaluate(async () => {
   return { ...out, t: performance.now() };
 });
 
-async function window_(page, ms) {
+// CPU seconds (user + system) the process has used so far.
+const cpuSeconds = (pid) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+};
+
+async function window_(page, ms, pid) {
   const a = await inbound(page);
+  const c0 = cpuSeconds(pid);
   await sleep(ms);
   const b = await inbound(page);
   const s = (b.t - a.t) / 1000;
-  return { seconds: s, keyframes: b.keyframes - a.keyframes, kbps: ((b.bytes - a.bytes) * 8) / 1000 / s, fps: (b.frames - a.frames) / s };
+  return {
+    seconds: s, keyframes: b.keyframes - a.keyframes, kbps: ((b.bytes - a.bytes) * 8) / 1000 / s,
+    fps: (b.frames - a.frames) / s, cpu: (100 * (cpuSeconds(pid) - c0)) / s,
+  };
 }
 
 test('200 PLI/s from one viewer: at most 2 keyframes/s for everyone, bitrate stays', async (t) => {
@@ -49,7 +60,7 @@ test('200 PLI/s from one viewer: at most 2 keyframes/s for everyone, bitrate sta
   await waitFramesDecoded(attacker, 1, 30000);
   await sleep(2000);  // both settled on the static screen
 
-  const quiet = await window_(victim, 6000);
+  const quiet = await window_(victim, 6000, ds.proc.pid);
   const started = await attacker.evaluate(() => {
     const r = window.deskstream.video.pc.getReceivers().find((x) => x.track && x.track.kind === 'video');
     const src = `onrtctransform = (e) => {
@@ -66,16 +77,16 @@ test('200 PLI/s from one viewer: at most 2 keyframes/s for everyone, bitrate sta
   assert.ok(started);
   await sleep(1000);
   const attackerBefore = await inbound(attacker);
-  const spam = await window_(victim, 6000);
+  const spam = await window_(victim, 6000, ds.proc.pid);
   const attackerAfter = await inbound(attacker);
   const sent = await attacker.evaluate(() => new Promise((r) => { window.__spam.onmessage = (e) => r(e.data); window.__spam.postMessage(0); }));
   const plis = attackerAfter.plis - attackerBefore.plis;
   await attacker.close();
   await waitFor(() => /peer \d+: keyframe requests passed on \d+, dropped \d+/.test(ds.entry.log), 10000, 'the attacker branch figures');
   const [, passed, dropped] = /peer \d+: keyframe requests passed on (\d+), dropped (\d+)/.exec(ds.entry.log).map(Number);
-  const after_ = await window_(victim, 4000);
+  const after_ = await window_(victim, 4000, ds.proc.pid);
 
-  const row = (name, w) => `  ${name.padEnd(28)} ${(w.keyframes / w.seconds).toFixed(2)} keyframes/s ${w.kbps.toFixed(0).padStart(6)} kbit/s ${w.fps.toFixed(1)} fps`;
+  const row = (name, w) => `  ${name.padEnd(28)} ${(w.keyframes / w.seconds).toFixed(2)} keyframes/s ${w.kbps.toFixed(0).padStart(6)} kbit/s ${w.fps.toFixed(1)} fps, deskstream CPU ${w.cpu.toFixed(0)} % of a core`;
   console.log(['victim receives (1280x720 static screen, x264enc, 30 fps):', row('no spam:', quiet),
     row('attacker at 200 req/s:', spam), row('after the attacker left:', after_)].join('\n'));
   console.log(`attacker: ${sent} sendKeyFrameRequest() calls, ${plis} PLIs sent by Chromium in ${spam.seconds.toFixed(1)} s; ` +

@@ -81,7 +81,8 @@ test('hundreds of HELLO sockets get ERRORs beyond the caps, no webrtcbin, and no
   assert.ok(await expectLive(bob, x.display, 10000) > 0, 'bob streams while mallory holds her slots');
   m = await scrape(metricsPort);
   const bobPeers = m.deskstream_peers - 8;
-  console.log(`bob's page holds ${bobPeers} peer(s) (video, and audio when PulseAudio answers)`);
+  const bobWebrtcbins = webrtcbins(ds.entry.log) - 8;
+  console.log(`bob's page holds ${bobPeers} peer(s) (video, and audio: its webrtcbin only when PulseAudio answers), ${bobWebrtcbins} webrtcbin(s)`);
   assert.ok(bobPeers >= 1 && bobPeers <= 2, String(bobPeers));
 
   // The process cap holds across users: eve fills the rest and is refused beyond 16.
@@ -111,6 +112,7 @@ test('hundreds of HELLO sockets get ERRORs beyond the caps, no webrtcbin, and no
   m = await scrape(metricsPort);
   console.log(`end: deskstream_peers=${m.deskstream_peers} refused_total=${m.deskstream_peers_refused_total} ` +
     `webrtcbins created=${webrtcbins(ds.entry.log)} RSS ${rssKiB(ds.proc.pid)} KiB`);
+  assert.equal(webrtcbins(ds.entry.log), 8 + bobWebrtcbins + free + 8, 'a webrtcbin for each admitted peer only');
   assert.equal((ds.entry.log.match(/video pipeline started/g) || []).length, 1, 'the encode never restarted');
   assert.equal(ds.proc.exitCode, null);
 });
