@@ -15,7 +15,7 @@ import {
 import { jwtSetup } from './lib/jwt.mjs';
 
 const jwt = jwtSetup();
-after(async () => { await stopAll(); jwt.cleanup(); });
+after(stopAll);
 
 const inbound = (page) => page.evaluate(async () => {
   const stats = await window.deskstream.video.pc.getStats();

@@ -14,7 +14,7 @@ import { openWebSocket } from './lib/ws.mjs';
 import { jwtSetup, scrape, rssKiB } from './lib/jwt.mjs';
 
 const jwt = jwtSetup();
-after(async () => { await stopAll(); jwt.cleanup(); });
+after(stopAll);
 
 const webrtcbins = (log) => (log.match(/webrtcbin created/g) || []).length;
 

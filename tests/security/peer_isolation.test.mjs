@@ -13,7 +13,7 @@ import { openWebSocket } from './lib/ws.mjs';
 import { jwtSetup } from './lib/jwt.mjs';
 
 const jwt = jwtSetup();
-after(async () => { await stopAll(); jwt.cleanup(); });
+after(stopAll);
 
 // Our direct child processes (playwright starts each browser as one).
 const children = () => execFileSync('ps', ['-o', 'pid=', '--ppid', String(process.pid)]).toString().trim().split(/\s+/).map(Number);

@@ -1,13 +1,12 @@
 // A JWT-protected deskstream for the attack tests: an Ed25519 key pair in a temp dir, the env
-// that turns JWT on, and mint() through the real binary's `deskstream token`.
+// that turns JWT on, and mint() through the real binary's `deskstream token`. The temp dir goes
+// with the harness's stopAll().
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { deskstreamBin } from '../../e2e/lib/harness.mjs';
+import { deskstreamBin, tempDir } from '../../e2e/lib/harness.mjs';
 
 export function jwtSetup() {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'ds-sec-'));
+  const dir = tempDir('ds-sec-');
   const key = path.join(dir, 'signing.pem');
   const pub = path.join(dir, 'signing.pub');
   execFileSync('openssl', ['genpkey', '-algorithm', 'ed25519', '-out', key]);
@@ -21,7 +20,7 @@ export function jwtSetup() {
   const mint = ({ sub, role = 'view', ttl = 600 }) => execFileSync(deskstreamBin, ['token', '--key', key, '--sub', sub,
     '--session', 's-1', '--role', role, '--ttl', String(ttl), '--iss', 'https://portal.test', '--aud', 'deskstream'])
     .toString().trim();
-  return { env, mint, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return { env, mint };
 }
 
 // One Prometheus scrape as { series: value }.
