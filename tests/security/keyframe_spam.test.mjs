@@ -60,6 +60,11 @@ test('200 PLI/s from one viewer: at most 2 keyframes/s for everyone, bitrate sta
   await waitFramesDecoded(attacker, 1, 30000);
   await sleep(2000);  // both settled on the static screen
 
+  if (!(await attacker.evaluate(() => typeof RTCRtpScriptTransform === 'function'))) {
+    t.skip('this Chromium has no RTCRtpScriptTransform (sendKeyFrameRequest), so it cannot be made to spam PLIs; ' +
+      'tests/unit/webrtc/branch_isolation_test.cpp covers the limits at component level');
+    return;
+  }
   const quiet = await window_(victim, 6000, ds.proc.pid);
   const started = await attacker.evaluate(() => {
     const r = window.deskstream.video.pc.getReceivers().find((x) => x.track && x.track.kind === 'video');
@@ -81,9 +86,23 @@ test('200 PLI/s from one viewer: at most 2 keyframes/s for everyone, bitrate sta
   const attackerAfter = await inbound(attacker);
   const sent = await attacker.evaluate(() => new Promise((r) => { window.__spam.onmessage = (e) => r(e.data); window.__spam.postMessage(0); }));
   const plis = attackerAfter.plis - attackerBefore.plis;
+  // A new viewer joining during the spam still gets its first picture (its keyframe request is
+  // coalesced with the attacker's at worst, never starved).
+  const late = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  await late.goto(ds.url + '?token=' + jwt.mint({ sub: 'carol' }));
+  const connectedAt = await waitFor(() => late.evaluate(() => (window.deskstream?.video?.pc?.connectionState === 'connected' ? performance.now() : false)), 30000, 'late viewer connected');
+  await waitFramesDecoded(late, 1, 15000);
+  const firstFrameMs = (await late.evaluate(() => performance.now())) - connectedAt;
+  const attackerStillSpamming = await attacker.evaluate(() => new Promise((r) => { window.__spam.onmessage = (e) => r(e.data); window.__spam.postMessage(0); }));
+  console.log(`a viewer joining during the spam: first frame decoded ${firstFrameMs.toFixed(0)} ms after its peer connection connected ` +
+    `(attacker at ${attackerStillSpamming} requests by then)`);
+  await late.close();
   await attacker.close();
-  await waitFor(() => /peer \d+: keyframe requests passed on \d+, dropped \d+/.test(ds.entry.log), 10000, 'the attacker branch figures');
-  const [, passed, dropped] = /peer \d+: keyframe requests passed on (\d+), dropped (\d+)/.exec(ds.entry.log).map(Number);
+  // Each branch logs its figures when it goes; the attacker's is the one with the most requests.
+  const figures = () => [...ds.entry.log.matchAll(/peer \d+: keyframe requests passed on (\d+), dropped (\d+)/g)]
+    .map((m) => [Number(m[1]), Number(m[2])]).sort((a, b) => (b[0] + b[1]) - (a[0] + a[1]));
+  await waitFor(() => figures().some(([p, d]) => p + d > 100), 10000, 'the attacker branch figures');
+  const [passed, dropped] = figures()[0];
   const after_ = await window_(victim, 4000, ds.proc.pid);
 
   const row = (name, w) => `  ${name.padEnd(28)} ${(w.keyframes / w.seconds).toFixed(2)} keyframes/s ${w.kbps.toFixed(0).padStart(6)} kbit/s ${w.fps.toFixed(1)} fps, deskstream CPU ${w.cpu.toFixed(0)} % of a core`;
