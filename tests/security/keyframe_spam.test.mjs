@@ -10,9 +10,9 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {
-  startXvfb, xsetroot, startDeskstream, launchBrowser, waitFramesDecoded, waitFor, stopAll, sleep,
+  startXvfb, xsetroot, startDeskstream, launchBrowser, waitFramesDecoded, waitFor, stopAll, sleep, centerColor, near, freePort,
 } from '../e2e/lib/harness.mjs';
-import { jwtSetup } from './lib/jwt.mjs';
+import { jwtSetup, scrape } from './lib/jwt.mjs';
 
 const jwt = jwtSetup();
 after(stopAll);
@@ -34,22 +34,29 @@ const cpuSeconds = (pid) => {
   return (Number(f[11]) + Number(f[12])) / 100;
 };
 
-async function window_(page, ms, pid) {
+// What the victim page receives over `ms`, with the server's CPU and encoded frames meanwhile.
+async function window_(page, ms, { pid, metricsPort }) {
+  const encoded = async () => (await scrape(metricsPort)).deskstream_video_frames_encoded_total;
   const a = await inbound(page);
   const c0 = cpuSeconds(pid);
+  const e0 = await encoded();
   await sleep(ms);
   const b = await inbound(page);
   const s = (b.t - a.t) / 1000;
   return {
     seconds: s, keyframes: b.keyframes - a.keyframes, kbps: ((b.bytes - a.bytes) * 8) / 1000 / s,
-    fps: (b.frames - a.frames) / s, cpu: (100 * (cpuSeconds(pid) - c0)) / s,
+    fps: (b.frames - a.frames) / s, cpu: (100 * (cpuSeconds(pid) - c0)) / s, encodedFps: ((await encoded()) - e0) / s,
   };
 }
 
 test('200 PLI/s from one viewer: at most 2 keyframes/s for everyone, bitrate stays', async (t) => {
   const x = await startXvfb(1280, 720);
   xsetroot(x.display, '#6040a0');
-  const ds = await startDeskstream(x.display, { ...jwt.env, SELKIES_FRAMERATE: '30' });
+  const metricsPort = await freePort();
+  const ds = await startDeskstream(x.display, {
+    ...jwt.env, SELKIES_FRAMERATE: '30', SELKIES_ENABLE_METRICS_HTTP: 'true', SELKIES_METRICS_HTTP_PORT: String(metricsPort),
+  });
+  const server = { pid: ds.proc.pid, metricsPort };
   const browser = await launchBrowser();
   t.after(() => browser.close());
   const victim = await browser.newPage({ viewport: { width: 1280, height: 720 } });
@@ -65,7 +72,7 @@ test('200 PLI/s from one viewer: at most 2 keyframes/s for everyone, bitrate sta
       'tests/unit/webrtc/branch_isolation_test.cpp covers the limits at component level');
     return;
   }
-  const quiet = await window_(victim, 6000, ds.proc.pid);
+  const quiet = await window_(victim, 6000, server);
   const started = await attacker.evaluate(() => {
     const r = window.deskstream.video.pc.getReceivers().find((x) => x.track && x.track.kind === 'video');
     const src = `onrtctransform = (e) => {
@@ -82,8 +89,13 @@ test('200 PLI/s from one viewer: at most 2 keyframes/s for everyone, bitrate sta
   assert.ok(started);
   await sleep(1000);
   const attackerBefore = await inbound(attacker);
-  const spam = await window_(victim, 6000, ds.proc.pid);
+  const spam = await window_(victim, 6000, server);
   const attackerAfter = await inbound(attacker);
+  // A change on the screen during the spam still reaches the victim at once.
+  const changeAt = Date.now();
+  xsetroot(x.display, '#c08020');
+  await waitFor(async () => near(await centerColor(victim), [0xc0, 0x80, 0x20]), 10000, 'the change on the victim');
+  const changeMs = Date.now() - changeAt;
   const sent = await attacker.evaluate(() => new Promise((r) => { window.__spam.onmessage = (e) => r(e.data); window.__spam.postMessage(0); }));
   const plis = attackerAfter.plis - attackerBefore.plis;
   // A new viewer joining during the spam still gets its first picture (its keyframe request is
@@ -103,11 +115,12 @@ test('200 PLI/s from one viewer: at most 2 keyframes/s for everyone, bitrate sta
     .map((m) => [Number(m[1]), Number(m[2])]).sort((a, b) => (b[0] + b[1]) - (a[0] + a[1]));
   await waitFor(() => figures().some(([p, d]) => p + d > 100), 10000, 'the attacker branch figures');
   const [passed, dropped] = figures()[0];
-  const after_ = await window_(victim, 4000, ds.proc.pid);
+  const after_ = await window_(victim, 4000, server);
 
-  const row = (name, w) => `  ${name.padEnd(28)} ${(w.keyframes / w.seconds).toFixed(2)} keyframes/s ${w.kbps.toFixed(0).padStart(6)} kbit/s ${w.fps.toFixed(1)} fps, deskstream CPU ${w.cpu.toFixed(0)} % of a core`;
+  const row = (name, w) => `  ${name.padEnd(28)} ${(w.keyframes / w.seconds).toFixed(2)} keyframes/s ${w.kbps.toFixed(0).padStart(6)} kbit/s ${w.fps.toFixed(1)} fps decoded; server: ${w.encodedFps.toFixed(1)} fps encoded, CPU ${w.cpu.toFixed(0)} % of a core`;
   console.log(['victim receives (1280x720 static screen, x264enc, 30 fps):', row('no spam:', quiet),
     row('attacker at 200 req/s:', spam), row('after the attacker left:', after_)].join('\n'));
+  console.log(`a screen change during the spam showed on the victim's page after ${changeMs} ms`);
   console.log(`attacker: ${sent} sendKeyFrameRequest() calls, ${plis} PLIs sent by Chromium in ${spam.seconds.toFixed(1)} s; ` +
     `its branch passed ${passed} on to the encoder and dropped ${dropped}`);
   assert.ok(plis > 5 * spam.seconds, `Chromium really sent PLIs (${plis})`);
