@@ -163,6 +163,70 @@ def _eff(spec, c, key):
     return (spec.get("securityContext") or {}).get(key)
 
 
+def serves_http(c):
+    return any(p.get("name") == "http" or p.get("containerPort") == 8080 for p in c.get("ports") or [])
+
+
+# deskstream's secret settings (config options marked secret, and the JWT HMAC key file).
+SECRET_ENV = {"SELKIES_TURN_SHARED_SECRET", "SELKIES_TURN_PASSWORD", "SELKIES_BASIC_AUTH_PASSWORD",
+              "SELKIES_CLOUDFLARE_TURN_API_TOKEN", "DESKSTREAM_JWT_HMAC_SECRET_FILE"}
+
+
+def role_of(c):
+    return (env_of(c).get("DS_ROLE") or {}).get("value", "all")
+
+
+def secret_sources(spec, c):
+    """What in container c carries a secret: secretKeyRef/secretRef env, secret-named env,
+    mounts of secret (or projected secret) volumes."""
+    vols = {v["name"]: v for v in spec.get("volumes") or []}
+    out = []
+    for e in c.get("env") or []:
+        if "secretKeyRef" in (e.get("valueFrom") or {}):
+            out.append(f"env {e['name']} from a Secret")
+        elif e["name"] in SECRET_ENV:
+            out.append(f"env {e['name']}")
+    for ef in c.get("envFrom") or []:
+        if "secretRef" in ef:
+            out.append(f"envFrom Secret {ef['secretRef'].get('name')}")
+    for m in c.get("volumeMounts") or []:
+        vol = vols.get(m["name"], {})
+        if "secret" in vol or any("secret" in src for src in (vol.get("projected") or {}).get("sources") or []):
+            out.append(f"Secret volume {m['name']} at {m['mountPath']}")
+    return out
+
+
+def secret_isolation(spec):
+    """ADR 0005: the desktop user's container (DS_ROLE=desktop) holds no secret; whatever holds
+    one runs as another uid, in a PID namespace the desktop cannot see, with its own /tmp."""
+    msgs = []
+    cs = spec.get("containers") or []
+    desktops = [c for c in cs if role_of(c) == "desktop"]
+    if spec.get("shareProcessNamespace"):
+        msgs.append("shareProcessNamespace: true (the desktop user would see the streamer's /proc)")
+    if len(desktops) != 1:
+        return msgs + [f"expected one DS_ROLE=desktop container, found {len(desktops)} (ADR 0005)"]
+    desk = desktops[0]
+    desk_uid = _eff(spec, desk, "runAsUser")
+    for src in secret_sources(spec, desk):
+        msgs.append(f"{desk['name']} (desktop): {src}")
+    desk_mounts = {m["name"] for m in desk.get("volumeMounts") or []}
+    for c in containers(spec):
+        if c is desk:
+            continue
+        role = role_of(c)
+        if secret_sources(spec, c) or serves_http(c):
+            if role != "streamer":
+                msgs.append(f"{c['name']}: holds secrets or serves http with DS_ROLE={role} (want streamer)")
+            uid = _eff(spec, c, "runAsUser")
+            if uid is None or desk_uid is None or uid == desk_uid:
+                msgs.append(f"{c['name']}: runs as uid {uid}, the desktop as {desk_uid} (must differ)")
+            for m in c.get("volumeMounts") or []:
+                if m["mountPath"] == "/tmp" and m["name"] in desk_mounts:
+                    msgs.append(f"{c['name']}: /tmp is volume {m['name']}, which the desktop also mounts")
+    return msgs
+
+
 RESTRICTED_VOLUMES = {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral",
                       "persistentVolumeClaim", "projected", "secret"}
 
@@ -233,7 +297,7 @@ def check_pod(meta, spec, gpu_overlay=False):
             bad("image-tag", f"{name}: image {image!r} has no tag (implies latest)")
         elif last.endswith(":latest"):
             bad("image-tag", f"{name}: image {image!r} uses the latest tag")
-        if name in [x.get("name") for x in spec.get("containers") or []]:
+        if name in [x.get("name") for x in spec.get("containers") or []] and serves_http(c):
             probes = {}
             for kind in ("startupProbe", "readinessProbe", "livenessProbe"):
                 pr = c.get(kind)
@@ -249,7 +313,8 @@ def check_pod(meta, spec, gpu_overlay=False):
         gpu = requests_gpu(c)
         if gpu and "NVIDIA_VISIBLE_DEVICES" in env:
             bad("no-nvidia-visible-devices", f"{name}: NVIDIA_VISIBLE_DEVICES set in a GPU pod (the device plugin owns it)")
-        if gpu or gpu_overlay:
+        # The GPU belongs to the streamer (the container serving http; NVENC); the desktop gets none.
+        if gpu or (gpu_overlay and serves_http(c)):
             caps_env = (env.get("NVIDIA_DRIVER_CAPABILITIES") or {}).get("value", "")
             have = {x.strip() for x in caps_env.split(",")}
             if not ({"video", "compute"} <= have or "all" in have):
@@ -268,6 +333,10 @@ def check_pod(meta, spec, gpu_overlay=False):
                     shm_ok = True
     if cs and not shm_ok and "dev-shm" not in v:
         bad("dev-shm", "no /dev/shm mount (the container default is 64 MB)")
+    if cs and not any(serves_http(c) for c in spec.get("containers") or []):
+        bad("probes-set", "no container serves the http port (8080)")
+    for msg in secret_isolation(spec):
+        bad("secret-isolation", msg)
     if gpu_overlay:
         if not spec.get("runtimeClassName"):
             bad("gpu-runtime-class", "GPU pod without runtimeClassName")
@@ -356,7 +425,7 @@ ALL_CHECKS = [
     "no-hostpath", "not-privileged", "requests-set", "probes-set", "no-nvidia-visible-devices",
     "nvidia-driver-capabilities", "image-tag", "dev-shm", "no-cpu-limit", "memory-limit",
     "safe-to-evict", "read-only-root", "no-host-namespaces", "restricted-volumes", "no-sa-token",
-    "termination-grace", "no-host-ports", "gpu-runtime-class", "gpu-toleration",
+    "termination-grace", "no-host-ports", "gpu-runtime-class", "gpu-toleration", "secret-isolation",
 ]
 
 
@@ -427,10 +496,12 @@ def cmd_policy(_):
         msgs = infra.get(check, [])
         failed += len(msgs)
         print(f"  [{'ok' if not msgs else 'FAIL'}] infra: {check}" + "".join(f"\n      {m}" for m in msgs))
-    cpu_req = [c["resources"]["requests"]["cpu"] for d in render("cpu") for _, s in pod_specs(d) for c in s["containers"]]
-    ok = cpu_req == ["1500m"]
+    cpu_req = {c["name"]: c["resources"]["requests"]["cpu"] for d in render("cpu") for _, s in pod_specs(d)
+               for c in s["containers"]}
+    total = sum(int(v[:-1]) / 1000 if str(v).endswith("m") else float(v) for v in cpu_req.values())
+    ok = abs(total - 1.5) < 1e-9
     failed += not ok
-    print(f"  [{'ok' if ok else 'FAIL'}] cpu: CPU request {cpu_req} == ['1500m'] (1080p30 x264 ultrafast, provisional)")
+    print(f"  [{'ok' if ok else 'FAIL'}] cpu: CPU requests {cpu_req} sum to {total} == 1.5 (1080p30 x264 ultrafast, provisional)")
     print("policy: all checks pass" if not failed else f"policy: {failed} violations")
     return 1 if failed else 0
 
@@ -452,9 +523,16 @@ def mutations():
         c = _main_container(doc)[1]
         c.setdefault("env", []).append({"name": name, "value": value})
 
+    def desktop(doc):
+        return next(c for c in _main_container(doc)[0]["containers"] if role_of(c) == "desktop")
+
+    def share_tmp(doc):
+        c = _main_container(doc)[1]
+        next(m for m in c["volumeMounts"] if m["mountPath"] == "/tmp")["name"] = "tmp"
+
     def shm_vol(doc):
-        spec, c = _main_container(doc)
-        name = next(m["name"] for m in c["volumeMounts"] if m["mountPath"] == "/dev/shm")
+        spec = _main_container(doc)[0]
+        name = next(m["name"] for c in spec["containers"] for m in c["volumeMounts"] if m["mountPath"] == "/dev/shm")
         return next(v for v in spec["volumes"] if v["name"] == name)
 
     def drop_key(d, *keys):
@@ -494,6 +572,15 @@ def mutations():
         ("no-sa-token", "service account token mounted", lambda d: _main_container(d)[0].pop("automountServiceAccountToken")),
         ("gpu-runtime-class", "runtimeClassName removed", lambda d: _main_container(d)[0].pop("runtimeClassName")),
         ("gpu-toleration", "toleration removed", lambda d: _main_container(d)[0].pop("tolerations")),
+        ("secret-isolation", "TURN secret in the desktop container", lambda d: desktop(d)["env"].append(
+            {"name": "SELKIES_TURN_SHARED_SECRET", "valueFrom": {"secretKeyRef": {"name": "deskstream-turn", "key": "shared-secret"}}})),
+        ("secret-isolation", "JWT Secret volume in the desktop container", lambda d: desktop(d)["volumeMounts"].append(
+            {"name": "jwt", "mountPath": "/etc/deskstream/jwt", "readOnly": True})),
+        ("secret-isolation", "streamer as the desktop's uid", lambda d: drop_key(sc(d), "runAsUser")),
+        ("secret-isolation", "shared PID namespace", lambda d: _main_container(d)[0].update(shareProcessNamespace=True)),
+        ("secret-isolation", "streamer /tmp shared with the desktop", share_tmp),
+        ("secret-isolation", "one container for everything", lambda d: _main_container(d)[0].update(
+            containers=[_main_container(d)[1]])),
     ]
 
 
@@ -519,7 +606,7 @@ def cmd_negative(_):
     missing = {"run-as-non-root", "no-privilege-escalation", "drop-all-capabilities", "seccomp-runtime-default",
                "no-hostpath", "not-privileged", "requests-set", "probes-set", "no-nvidia-visible-devices",
                "nvidia-driver-capabilities", "image-tag", "dev-shm", "no-cpu-limit", "memory-limit",
-               "safe-to-evict"} - covered
+               "safe-to-evict", "secret-isolation"} - covered
     if missing:
         failed += 1
         print(f"  [FAIL] required checks without a passing negative test: {sorted(missing)}")
@@ -562,7 +649,8 @@ def cmd_negative(_):
     res = check_docs(seed, gpu_overlay=True)
     expected = {"no-hostpath", "nvidia-driver-capabilities", "image-tag", "probes-set", "run-as-non-root",
                 "no-privilege-escalation", "drop-all-capabilities", "seccomp-runtime-default",
-                "safe-to-evict", "dev-shm", "requests-set", "gpu-runtime-class", "gpu-toleration"}
+                "safe-to-evict", "dev-shm", "requests-set", "gpu-runtime-class", "gpu-toleration",
+                "secret-isolation"}
     miss = expected - set(res)
     failed += bool(miss)
     print(f"  [{'ok' if not miss else 'FAIL'}] seed template fails {len(res)} checks: {sorted(res)}"
