@@ -7,14 +7,17 @@
 
 Targets: cpu (overlay), nvidia (overlay), example (examples/selkies-style-pod.yaml),
 cpu-nvenc (cpu overlay with SELKIES_ENCODER=nvh264enc: no NVIDIA here, must fall back),
+cpu-hmac (cpu overlay with an HS256 JWT secret file instead of the public key),
 cpu-xorg (cpu overlay with X_SERVER=xorg; needs an image built with build.sh --xorg),
 broken (negative: deskstream replaced by `false`; the test must see it fail).
-The pod spec is rendered from deploy/kubernetes and translated by podspec.py (env, user,
-read-only root fs, tmpfs /dev/shm with its sizeLimit, emptyDirs, PVC, secrets, memory limit).
+The pod spec is rendered from deploy/kubernetes and translated by podspec.py into a podman pod
+(network, IPC and UTS shared; PID not) with one container per pod container: env, users,
+read-only root fs, tmpfs /dev/shm with its sizeLimit, emptyDirs shared between containers,
+PVC, Secrets, memory limits.
 Per target the test asserts: the startup probe path answers 2xx/3xx within the startup
 budget (period x failureThreshold); readiness and liveness paths answer; /health answers 200;
-the process runs as the pod's user on a read-only root; /dev/shm has the pod's size; with
-nvh264enc the log mentions the fallback to x264enc; SIGTERM stops the container, with exit
+each container runs as its uid on a read-only root; /dev/shm has the pod's size; with
+nvh264enc the log mentions the fallback to x264enc; SIGTERM stops every container, with exit
 status 0, within terminationGracePeriodSeconds.
 Needs root, podman (deploy/image/podman-env.sh settings) and the image (DS_IMAGE, default
 localhost/deskstream:dev) built by deploy/image/build.sh. Exit 77 (skip) when podman is absent.
@@ -36,16 +39,27 @@ REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, HERE)
 import podspec  # noqa: E402
 
+def _hmac_jwt(meta, spec):
+    """The platform chose an HMAC (HS256) JWT secret: a file in the deskstream-auth Secret."""
+    c = spec["containers"][0]
+    c["env"] = [e for e in c["env"] if e["name"] != "DESKSTREAM_JWT_PUBLIC_KEY_FILE"]
+    c["env"].append({"name": "DESKSTREAM_JWT_HMAC_SECRET_FILE", "value": "/etc/deskstream/jwt/hmac.key"})
+    jwt = next(v for v in spec["volumes"] if v["name"] == "jwt")
+    jwt["secret"]["items"].append({"key": "jwt-hmac-secret", "path": "hmac.key"})
+
+
+# variant -> (rendered target, extra env for every container, patch of the pod spec or None)
 VARIANTS = {
-    "cpu": ("cpu", {}),
-    "nvidia": ("nvidia", {}),
-    "example": ("example", {}),
-    "cpu-nvenc": ("cpu", {"SELKIES_ENCODER": "nvh264enc"}),
+    "cpu": ("cpu", {}, None),
+    "nvidia": ("nvidia", {}, None),
+    "example": ("example", {}, None),
+    "cpu-nvenc": ("cpu", {"SELKIES_ENCODER": "nvh264enc"}, None),
+    "cpu-hmac": ("cpu", {}, _hmac_jwt),
     # Only with an image built by `deploy/image/build.sh --xorg` (DS_IMAGE=...).
-    "cpu-xorg": ("cpu", {"X_SERVER": "xorg"}),
+    "cpu-xorg": ("cpu", {"X_SERVER": "xorg"}, None),
     # Negative: deskstream exits at once; the start-up check must fail and the container must
     # stop with a non-zero status (the entrypoint's child-death rule).
-    "broken": ("cpu", {"DESKSTREAM_CMD": "false"}),
+    "broken": ("cpu", {"DESKSTREAM_CMD": "false"}, None),
 }
 FALLBACK_RE = re.compile(r"fall(ing|s)?[ -]?back.*x264enc|x264enc.*fall(ing|s)?[ -]?back", re.I)
 
@@ -92,25 +106,35 @@ def workdir_for(variant, port):
 
 
 def start(variant, port, wait=True):
-    target, extra = VARIANTS[variant]
+    target, extra, patch = VARIANTS[variant]
     wd = workdir_for(variant, port)
+    name = f"ds-pod-{variant}-{port}"
+    remove(name)
     shutil.rmtree(wd, ignore_errors=True)
     spec = podspec.build(target, port, wd, ENV.get("DS_IMAGE", "localhost/deskstream:dev"), extra,
-                         metrics_port=free_port())
-    spec["name"] = f"ds-pod-{variant}-{port}"
-    spec["args"][spec["args"].index("--name") + 1] = spec["name"]
+                         metrics_port=free_port(), patch=patch, name=name)
     with open(os.path.join(wd, "pod.json"), "w", encoding="utf-8") as f:
         json.dump(spec, f, indent=1)
-    podman("rm", "-f", spec["name"], check=False)
-    r = podman(*spec["args"], check=False)
-    if r.returncode != 0:
-        raise RuntimeError(f"podman run failed: {r.stderr.strip()}")
+    steps = spec["volume_args"] + [spec["pod_args"]] + [c["args"] for c in spec["containers"]]
+    for args in steps:
+        r = podman(*args, check=False)
+        if r.returncode != 0:
+            raise RuntimeError(f"podman {' '.join(args[:2])} failed: {r.stderr.strip()}")
     spec["started"] = time.monotonic()
     if wait:
         ok, msg = wait_startup(spec, port)
         if not ok:
             raise RuntimeError(msg)
     return spec
+
+
+def remove(name):
+    """Removes the pod <name>-pod (all its containers) and its volumes <name>-*."""
+    podman("pod", "rm", "-f", f"{name}-pod", check=False)
+    podman("rm", "-f", name, check=False)
+    vols = podman("volume", "ls", "-q", "--filter", f"name={name}-", check=False).stdout.split()
+    if vols:
+        podman("volume", "rm", "-f", *[v for v in vols if v.startswith(f"{name}-")], check=False)
 
 
 def running(name):
@@ -133,24 +157,27 @@ def wait_startup(spec, port):
     return False, f"startup probe {sp['path']} not successful within {budget} s (last status {last})"
 
 
-def stop(name, grace):
-    """SIGTERM (what the kubelet sends), wait up to grace; returns (seconds, exit code, killed)."""
+def stop(names, grace):
+    """SIGTERM to every container (what the kubelet sends), wait up to grace; returns
+    (seconds, {name: exit code or None}, killed)."""
     t0 = time.monotonic()
-    podman("kill", "--signal", "TERM", name, check=False)
+    podman("kill", "--signal", "TERM", *names, check=False)
+    codes = {}
     try:
-        r = podman("wait", name, check=False, timeout=grace + 5)
-        code = int(r.stdout.strip() or -1)
+        r = podman("wait", *names, check=False, timeout=grace + 5)
+        vals = r.stdout.split()
+        codes = {n: int(v) if v.lstrip("-").isdigit() else None for n, v in zip(names, vals)}
     except subprocess.TimeoutExpired:
-        code = None
+        pass
     took = time.monotonic() - t0
-    killed = code is None or took > grace
+    killed = len(codes) != len(names) or took > grace
     if killed:
-        podman("kill", "--signal", "KILL", name, check=False)
-    return took, code, killed
+        podman("kill", "--signal", "KILL", *names, check=False)
+    return took, codes, killed
 
 
 def cleanup(name, variant, port):
-    podman("rm", "-f", name, check=False)
+    remove(name)
     shutil.rmtree(workdir_for(variant, port), ignore_errors=True)
 
 
@@ -168,6 +195,7 @@ def test_variant(variant):
         spec = start(variant, port, wait=False)
     except RuntimeError as e:
         check(False, str(e))
+        cleanup(f"ds-pod-{variant}-{port}", variant, port)
         return fails
     name = spec["name"]
     try:
@@ -182,14 +210,18 @@ def test_variant(variant):
                     check(st is not None and 200 <= st < 400, f"{kind} {pr['path']} -> {st}")
             st = http_status(port, "/health", 5)
             check(st == 200, f"/health (Selkies compatible, no auth) -> {st}")
-            r = podman("exec", name, "sh", "-c",
-                       "id -u; touch /usr/.rw-test 2>/dev/null && echo rw || echo ro; "
-                       "df -B1 --output=size /dev/shm | tail -1", check=False)
-            lines = r.stdout.split()
-            check(len(lines) == 3 and lines[0] == str(spec["uid"]), f"runs as uid {spec['uid']} (got {lines[:1]})")
-            check(len(lines) == 3 and lines[1] == "ro", "root filesystem is read-only")
-            if len(lines) == 3:
-                check(int(lines[2]) == 1 << 30, f"/dev/shm is a 1Gi tmpfs (size {lines[2]})")
+            for c in spec["containers"]:
+                r = podman("exec", c["name"], "sh", "-c",
+                           "id -u; touch /usr/.rw-test 2>/dev/null && echo rw || echo ro; "
+                           "df -B1 --output=size /dev/shm | tail -1", check=False)
+                lines = r.stdout.split()
+                who = f"{c['k8s_name']} (DS_ROLE={c['role']})"
+                check(len(lines) == 3 and lines[0] == str(c["uid"]), f"{who} runs as uid {c['uid']} (got {lines[:1]})")
+                check(len(lines) == 3 and lines[1] == "ro", f"{who}: root filesystem is read-only")
+                if len(lines) == 3 and "/dev/shm" in c["mounts"]:
+                    check(int(lines[2]) == 1 << 30, f"{who}: /dev/shm is a 1Gi tmpfs (size {lines[2]})")
+            uids = {c["uid"] for c in spec["containers"]}
+            check(len(uids) == len(spec["containers"]), f"every container has its own uid ({sorted(uids)})")
             if spec["env"].get("SELKIES_ENABLE_METRICS_HTTP") == "true":
                 mport = spec.get("metrics_port")
                 text = http_text(mport, "/metrics", 5) if mport else None
@@ -204,13 +236,15 @@ def test_variant(variant):
                 m = [ln for ln in text.splitlines() if FALLBACK_RE.search(ln)]
                 check(bool(m), "nvh264enc without NVIDIA falls back to x264enc: "
                       + (m[0].strip()[:160] if m else "no fallback line in the log"))
-        took, code, killed = stop(name, spec["grace"])
-        check(not killed and code == 0,
-              f"SIGTERM -> stopped in {took:.1f} s (grace {spec['grace']} s), exit status {code}")
+        names = [c["name"] for c in spec["containers"]]
+        took, codes, killed = stop(names, spec["grace"])
+        check(not killed and all(v == 0 for v in codes.values()),
+              f"SIGTERM -> stopped in {took:.1f} s (grace {spec['grace']} s), exit status {codes}")
     finally:
         if fails:
-            logs = podman("logs", "--tail", "40", name, check=False)
-            print(f"  --- last log lines of {name} ---\n{logs.stdout}{logs.stderr}  ---", flush=True)
+            for c in spec["containers"]:
+                logs = podman("logs", "--tail", "40", c["name"], check=False)
+                print(f"  --- last log lines of {c['name']} ---\n{logs.stdout}{logs.stderr}  ---", flush=True)
         cleanup(name, variant, port)
     print(f"  {variant}: {time.monotonic() - t0:.1f} s", flush=True)
     return fails
@@ -243,8 +277,12 @@ def main(argv):
         variant, port = argv[2], int(argv[3])
         spec = start(variant, port, wait="--no-wait" not in argv)
         print(f"http://127.0.0.1:{port}/")
-        print(f"container {spec['name']} (stop: tests/image/stop_pod.sh {variant} {port}); "
+        print(f"container {spec['name']}, desktop container {spec['desktop']} "
+              f"(stop: tests/image/stop_pod.sh {variant} {port}); "
               f"pod spec and env: {workdir_for(variant, port)}/pod.json", file=sys.stderr)
+        if spec.get("hmac_key"):
+            print(f"JWT HMAC key (matches the pod's DESKSTREAM_JWT_HMAC_SECRET_FILE): {spec['hmac_key']}",
+                  file=sys.stderr)
         if spec.get("signing_key"):
             print(f"JWT signing key (matches the pod's DESKSTREAM_JWT_PUBLIC_KEY_FILE): {spec['signing_key']}",
                   file=sys.stderr)
@@ -252,8 +290,10 @@ def main(argv):
     if cmd == "stop":
         variant, port = argv[2], int(argv[3])
         name = f"ds-pod-{variant}-{port}"
-        took, code, killed = stop(name, 30)
-        print(f"stopped {name} in {took:.1f} s, exit status {code}" + (" (killed)" if killed else ""), file=sys.stderr)
+        names = podman("ps", "-a", "--filter", f"pod={name}-pod", "--format", "{{.Names}}", check=False).stdout.split()
+        names = [n for n in names if n.startswith(name)] or [name]
+        took, codes, killed = stop(names, 30)
+        print(f"stopped {name} in {took:.1f} s, exit status {codes}" + (" (killed)" if killed else ""), file=sys.stderr)
         cleanup(name, variant, port)
         return 0
     if podman("image", "exists", image, check=False).returncode != 0:
