@@ -124,17 +124,23 @@ test('the desktop user finds no secret and no credential of the viewer; the stre
 
   const desk = search(plan.desktop, '1000', values, '/tmp/ds-canary');
   report('desktop user (desktop container)', desk);
-  const streamer = search(plan.name, '1001', values, '/tmp/ds-canary');
+  // Controls in the streamer container: as deskstream's uid/gid (its /proc is readable), and
+  // with gid 1000, which stands in for the fsGroup deskstream has as a supplementary group and
+  // which makes the Secret files readable to it (podman exec has no --group-add).
+  const streamer = search(plan.name, '1001:1001', values, '/tmp/ds-canary');
   report('streamer user (deskstream container, control)', streamer);
+  const streamerFiles = search(plan.name, '1001:1000', values, '/tmp/ds-canary');
+  report('streamer user with the fsGroup (deskstream container, control)', streamerFiles);
 
   // The search is not blind: the planted canary is found as a file in both containers, and the
   // streamer's own search finds the TURN secret in deskstream's environment and the HMAC key
   // in its file.
   assert.ok(desk.file.some((f) => f.startsWith('/tmp/ds-canary: planted canary')), `desktop search finds the planted canary: ${desk.file}`);
-  assert.ok(streamer.proc.some((p) => p.endsWith('/environ: Secret deskstream-turn/shared-secret')),
-    `control: the streamer's search finds the TURN secret in a process environment: ${streamer.proc}`);
-  assert.ok(streamer.file.some((f) => f.startsWith('/etc/deskstream/jwt/hmac.key: Secret deskstream-auth/jwt-hmac-secret')),
-    `control: the streamer's search finds the HMAC key file: ${streamer.file}`);
+  const dsPid = streamer.comms.find((c) => / deskstream /.test(c + ' '))?.split(' ')[0];
+  assert.ok(streamer.proc.includes(`/proc/${dsPid}/environ: Secret deskstream-turn/shared-secret`),
+    `control: the streamer's search finds the TURN secret in deskstream's environment (pid ${dsPid}): ${streamer.proc}`);
+  assert.ok(streamerFiles.file.some((f) => f.startsWith('/etc/deskstream/jwt/hmac.key: Secret deskstream-auth/jwt-hmac-secret')),
+    `control: the streamer's search finds the HMAC key file: ${streamerFiles.file}`);
   assert.ok(streamer.comms.some((c) => / deskstream /.test(c + ' ')), 'control: deskstream is visible to its own container');
 
   // The desktop user: nothing but its own canary.
@@ -164,4 +170,38 @@ test('the desktop user finds no secret and no credential of the viewer; the stre
   assert.ok(now >= before + 10, `the viewer still streams after the searches (${before} -> ${now} frames)`);
   const rss = podman(['exec', plan.name, 'sh', '-c', 'for p in /proc/[0-9]*; do [ "$(cat $p/comm)" = deskstream ] && awk \'/VmRSS/{print $2}\' $p/status; done']);
   console.log(`deskstream RSS in the streamer container: ${rss.stdout.trim()} kB`);
+});
+
+// Why the pod has two containers: the same search, run as the desktop user in the image's
+// one-container mode (DS_ROLE=all, everything as uid 1000), finds the TURN secret in deskstream's
+// /proc/<pid>/environ (the desktop's own processes no longer inherit it).
+test('one container (DS_ROLE=all): the desktop user finds the secret in deskstream\'s /proc', async (t) => {
+  const image = process.env.DS_IMAGE || 'localhost/deskstream:dev';
+  const name = `ds-secrets-all-${process.pid}`;
+  const secret = `test-turn-secret-${randomBytes(16).toString('hex')}`;
+  // The secret goes to podman through its environment (-e NAME without a value), never an argv.
+  const cmd = `. '${repo}/deploy/image/podman-env.sh' && exec podman run -d --rm --name ${name} --read-only --read-only-tmpfs=false ` +
+    `--mount type=tmpfs,destination=/tmp,tmpfs-mode=1777 --mount type=tmpfs,destination=/run/pulse,tmpfs-mode=1777 ` +
+    `-e HOME=/tmp -e DS_ROLE=all -e SELKIES_TURN_SHARED_SECRET ` +
+    `-e SELKIES_ENABLE_BASIC_AUTH=false -e SELKIES_ADDR=127.0.0.1 ${image}`;
+  const r = spawnSync('bash', ['-c', cmd], { env: { ...process.env, SELKIES_TURN_SHARED_SECRET: secret }, encoding: 'utf8' });
+  assert.equal(r.status, 0, `podman run: ${r.stderr}`);
+  t.after(() => podman(['rm', '-f', '-t', '2', name]));
+  let logs = '';
+  for (let i = 0; i < 120 && !/streaming :0/.test(logs); i++) {
+    await new Promise((res) => setTimeout(res, 500));
+    const l = podman(['logs', name]);
+    logs = l.stdout + l.stderr;
+  }
+  assert.match(logs, /streaming :0/, 'deskstream started in the one-container mode');
+  assert.match(logs, /WARNING: DS_ROLE=all .*SELKIES_TURN_SHARED_SECRET/, 'the entrypoint warns that the secret is not isolated');
+  const s = search(name, '1000', { 'TURN shared secret': secret }, '/tmp/ds-canary');
+  report('desktop user, one container (DS_ROLE=all)', s);
+  const dsPid = s.comms.find((c) => / deskstream /.test(c + ' '))?.split(' ')[0];
+  assert.ok(s.proc.includes(`/proc/${dsPid}/environ: TURN shared secret`), `found in deskstream's environ: ${s.proc}`);
+  const desktopSide = s.comms.filter((c) => /^\d+ (Xvfb|pulseaudio|openbox|xterm) /.test(c)).map((c) => c.split(' ')[0]);
+  assert.equal(desktopSide.length, 4, `X, PulseAudio, openbox and xterm run: ${s.comms}`);
+  for (const pid of desktopSide) {
+    assert.ok(!s.proc.includes(`/proc/${pid}/environ: TURN shared secret`), `the desktop side (pid ${pid}) did not inherit it`);
+  }
 });

@@ -11,8 +11,8 @@ from test values; fieldRef metadata.labels[...] / metadata.name), runAsUser/runA
 default, container override), fsGroup (--group-add, and the group of Secret files),
 readOnlyRootFilesystem (--read-only, no implicit tmpfs), capabilities drop ALL,
 allowPrivilegeEscalation false (no-new-privileges), each container's memory limit, emptyDir
-volumes (Memory ones as tmpfs podman volumes with their sizeLimit, disk ones as fresh 0777 host
-folders; both shared by every container that mounts them), readOnly mounts, the PVC as a host
+volumes (Memory ones as tmpfs with their sizeLimit, or as an unsized tmpfs podman volume when
+several containers mount them; disk ones as fresh 0777 host folders), readOnly mounts, the PVC as a host
 folder owned by the pod user, Secret volumes as folders of root:fsGroup files with the volume's
 mode (test content), the container ports published on 127.0.0.1. The image is replaced by the
 locally built one (default localhost/deskstream:dev).
@@ -171,16 +171,24 @@ def build(target, port, workdir, image, extra_env, metrics_port=None, patch=None
                 pod_args += ["-p", f"127.0.0.1:{metrics_port}:{p['containerPort']}"]
     # Volumes: one backing per pod volume, shared by every container that mounts it.
     backing, podman_volumes = {}, []
-    for vname in sorted({m["name"] for c in spec["containers"] for m in c.get("volumeMounts") or []}):
+    users = {}
+    for c in spec["containers"]:
+        for m in c.get("volumeMounts") or []:
+            users[m["name"]] = users.get(m["name"], 0) + 1
+    for vname in sorted(users):
         vol = vols[vname]
         host = os.path.join(workdir, vname)
         if "emptyDir" in vol:
             ed = vol["emptyDir"] or {}
-            if ed.get("medium") == "Memory":
+            if ed.get("medium") == "Memory" and users[vname] == 1:
+                size = quantity_bytes(ed["sizeLimit"]) if ed.get("sizeLimit") else None
+                backing[vname] = "type=tmpfs,tmpfs-mode=1777" + (f",tmpfs-size={size}" if size else "")
+            elif ed.get("medium") == "Memory":
+                # Shared by several containers: a tmpfs podman volume (podman 4.3 cannot size
+                # one: its size option is taken for a project quota).
                 pv = f"{base}-{vname}"
-                opts = "mode=1777" + (f",size={quantity_bytes(ed['sizeLimit'])}" if ed.get("sizeLimit") else "")
                 podman_volumes.append((pv, ["volume", "create", "--opt", "type=tmpfs", "--opt", "device=tmpfs",
-                                            "--opt", f"o={opts}", pv]))
+                                            "--opt", "o=mode=1777", pv]))
                 backing[vname] = f"type=volume,source={pv}"
             else:
                 os.makedirs(host, exist_ok=True)
@@ -240,7 +248,11 @@ def build(target, port, workdir, image, extra_env, metrics_port=None, patch=None
             args += ["-e", f"{k}={v}"]
         for m in c.get("volumeMounts") or []:
             ro = ",ro" if m.get("readOnly") or "secret" in vols[m["name"]] else ""
-            args += ["--mount", f"{backing[m['name']]},destination={m['mountPath']}{ro}"]
+            b = backing[m["name"]]
+            if b.startswith("type=tmpfs"):  # podman's tmpfs mount syntax puts destination first
+                args += ["--mount", f"type=tmpfs,destination={m['mountPath']}{b[len('type=tmpfs'):]}{ro}"]
+            else:
+                args += ["--mount", f"{b},destination={m['mountPath']}{ro}"]
         args.append(image)
         plan_containers.append({"name": cname, "k8s_name": c["name"], "role": env.get("DS_ROLE", "all"),
                                 "uid": uid, "gid": gid, "args": args, "env": env,
