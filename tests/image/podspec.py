@@ -188,7 +188,7 @@ def build(target, port, workdir, image, extra_env, metrics_port=None, patch=None
                 # one: its size option is taken for a project quota).
                 pv = f"{base}-{vname}"
                 podman_volumes.append((pv, ["volume", "create", "--opt", "type=tmpfs", "--opt", "device=tmpfs",
-                                            "--opt", "o=mode=1777", pv]))
+                                            "--opt", "o=mode=1777,uid=0,gid=0", pv]))
                 backing[vname] = f"type=volume,source={pv}"
             else:
                 os.makedirs(host, exist_ok=True)
