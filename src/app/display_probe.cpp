@@ -15,7 +15,7 @@ struct DisplayProbe::Shared {
   std::mutex mutex;
   http::ProbeCache cache;
   explicit Shared(http::ProbeCache::Clock::time_point now)
-      : cache(true, std::chrono::milliseconds(1000), std::chrono::milliseconds(5000), now) {}
+      : cache(true, std::chrono::milliseconds(1000), std::chrono::milliseconds(2000), now) {}
 };
 
 DisplayProbe::DisplayProbe(std::string display)
