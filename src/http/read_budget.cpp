@@ -33,6 +33,8 @@ BudgetInput* asBudgetInput(gpointer p) {
   return G_TYPE_CHECK_INSTANCE_CAST(p, budget_input_get_type(), BudgetInput);
 }
 
+constexpr guint kCloseGraceMs = 200;
+
 // Counts `n` bytes; false once the budget is used up (nothing more is delivered).
 bool count(BudgetInput* self, gssize n) {
   ReadBudget& b = **self->budget;
@@ -47,9 +49,20 @@ bool count(BudgetInput* self, gssize n) {
           try {
             if (budget->on_exceeded) {
               auto cb = budget->on_exceeded;
-              cb();
-            } else if (budget->socket != nullptr) {
-              g_socket_shutdown(budget->socket, TRUE, TRUE, nullptr);
+              cb();  // queues the close frame (1009)
+            }
+            // Nothing more is read from this peer, so it would never see the close handshake
+            // finish: end the connection once the close frame has had time to go out.
+            if (budget->socket != nullptr) {
+              g_timeout_add_full(
+                  G_PRIORITY_DEFAULT, kCloseGraceMs,
+                  [](gpointer d) -> gboolean {
+                    const auto& owner = *static_cast<std::shared_ptr<ReadBudget>*>(d);
+                    g_socket_shutdown(owner->socket, TRUE, TRUE, nullptr);
+                    return G_SOURCE_REMOVE;
+                  },
+                  new std::shared_ptr<ReadBudget>(budget),
+                  [](gpointer d) { delete static_cast<std::shared_ptr<ReadBudget>*>(d); });
             }
           } catch (const std::exception& e) {
             log::error("http", std::string("read limit handler failed: ") + e.what());
