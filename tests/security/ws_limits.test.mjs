@@ -8,7 +8,7 @@ import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import {
-  startXvfb, xsetroot, startDeskstream, launchBrowser, waitFramesDecoded, expectLive, stopAll,
+  startXvfb, xsetroot, startDeskstream, launchBrowser, waitFramesDecoded, expectLive, stopAll, logsOf,
 } from '../e2e/lib/harness.mjs';
 import { rssMiB, rssSampler } from './lib/attack.mjs';
 
@@ -97,6 +97,9 @@ test('compression bombs and oversized messages close only their own socket', asy
   xsetroot(x.display, '#802040');
   const ds = await startDeskstream(x.display, {
     SELKIES_ENABLE_BASIC_AUTH: 'true', SELKIES_BASIC_AUTH_USER: user, SELKIES_BASIC_AUTH_PASSWORD: password,
+    // Short, so that the test also shows a live browser's signalling socket outlasting it (its
+    // pongs to the server's pings every second count as traffic).
+    DESKSTREAM_HTTP_IDLE_TIMEOUT: '3',
   });
   const pid = ds.proc.pid;
   const browser = await launchBrowser();
@@ -154,8 +157,30 @@ test('compression bombs and oversized messages close only their own socket', asy
   assert.ok([1009, 1006].includes(closed.code), `closed (${closed.code})`);
   assert.ok(peak < baseline + RSS_BOUND_MIB);
 
+  const viewerConnections = logsOf('deskstream').split('\n').filter((l) => /\[session\] connection \d+ from/.test(l)).slice(0, 2)
+    .map((l) => /connection (\d+)/.exec(l)[1]);
+  await new Promise((r) => setTimeout(r, 4000));  // past the idle timeout once more
   const frames = await expectLive(viewer, x.display, 15000);
+  for (const id of viewerConnections) {
+    assert.ok(!logsOf('deskstream').includes(`connection ${id} closed`), `the viewer's connection ${id} is still open`);
+  }
+  console.log(`the viewer's signalling connections (${viewerConnections.join(', ')}) stayed open through ` +
+    'DESKSTREAM_HTTP_IDLE_TIMEOUT=3 (pongs)');
   const after = rssMiB(pid);
   console.log(`the viewer decoded ${frames} new frames after a screen change; RSS after: ${after} MiB`);
   assert.ok(after < baseline + RSS_BOUND_MIB);
+});
+
+test('a silent WebSocket (no pongs, no data) is closed after the idle timeout', async () => {
+  const x = await startXvfb(320, 240);
+  const ds = await startDeskstream(x.display, {
+    SELKIES_ENABLE_BASIC_AUTH: 'true', SELKIES_BASIC_AUTH_USER: user, SELKIES_BASIC_AUTH_PASSWORD: password,
+    DESKSTREAM_HTTP_IDLE_TIMEOUT: '3', // pings every second; a live client's pongs keep it open
+  });
+  const ws = await openSocket(ds.port);
+  ws.start();
+  const closed = await Promise.race([ws.closed, new Promise((r) => setTimeout(() => r(null), 15000))]);
+  ws.sock.destroy();
+  console.log(`silent WebSocket with DESKSTREAM_HTTP_IDLE_TIMEOUT=3: ${closed ? `closed (${closed.code}) after ${closed.ms} ms` : 'still open after 15 s'}`);
+  assert.ok(closed, 'closed by the idle timeout');
 });
