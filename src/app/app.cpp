@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "app/access.hpp"
+#include "app/display_probe.hpp"
 #include "app/input_wiring.hpp"
 #include "app/startup.hpp"
 #include "auth/jwt_config.hpp"
@@ -67,6 +68,7 @@ class App {
 
   Status start() {
     if (auto st = waitForDisplay(config_.display, std::chrono::seconds(10)); !st) return st;
+    display_probe_ = std::make_unique<DisplayProbe>(config_.display);
     media::EncodeParams params;
     params.framerate = config_.framerate;
     params.bitrate_kbps = config_.video_bitrate_kbps;
@@ -146,6 +148,10 @@ class App {
     so.cert_file = config_.https_cert;
     so.key_file = config_.https_key;
     so.websocket_protocols = {std::string(auth::kWebSocketProtocol)};
+    so.max_connections = config_.http_max_connections;
+    so.max_connections_per_address = config_.http_max_connections_per_address;
+    so.header_timeout_s = config_.http_header_timeout_s;
+    so.idle_timeout_s = config_.http_idle_timeout_s;
     log::info(kLog, "web client from " + so.web_root);
     auto server = http::Server::start(so, handlers());
     if (!server) return Unexpected<Error>{server.error()};
@@ -195,7 +201,8 @@ class App {
           return text(200, "ok\n");
         case http::Route::kHealth:
         case http::Route::kReadyz: {
-          if (!displayReachable(config_.display)) return text(503, "X display unreachable\n");
+          // Cached; refreshed off the main loop at most once a second (app/display_probe.hpp).
+          if (!display_probe_->reachable()) return text(503, "X display unreachable\n");
           // Body stays Selkies' "OK\n"; audio is reported in a header (never unhealthy).
           auto r = text(200, route == http::Route::kHealth ? "OK\n" : "ready\n");
           r.headers.emplace_back("X-Deskstream-Audio", sessions_->audioStatus());
@@ -245,6 +252,7 @@ class App {
 
   config::Config config_;
   Access access_;
+  std::unique_ptr<DisplayProbe> display_probe_;
   std::string encoder_;
   std::unique_ptr<metrics::Metrics> metrics_;  // when enabled; outlives the input channels
   std::unique_ptr<input::Desktop> desktop_;

@@ -82,6 +82,11 @@ struct Config {
   bool bench_baseline = false;  // bench/latency's naive A/B baseline pipeline
   int max_peers = 16;           // WebRTC peers (webrtcbins) in this process
   int max_peers_per_user = 8;   // of them, per user (JWT sub, Basic user)
+  // HTTP limits (DESKSTREAM_HTTP_*), enforced before any request is read.
+  int http_max_connections = 256;
+  int http_max_connections_per_address = 64;  // 0: no per-address limit
+  int http_header_timeout_s = 10;
+  int http_idle_timeout_s = 60;
   // Values of options contributed by other modules (e.g. DESKSTREAM_JWT_*), by env name; only
   // the ones that were set.
   std::map<std::string, std::string> extra;

@@ -268,6 +268,22 @@ std::vector<Option> build() {
                   "Most WebRTC peers at once per user (JWT sub, Basic-auth user, or everyone "
                   "together without auth)",
                   "an integer 1..1000", integer(&Config::max_peers_per_user, 1, 1000)));
+  o.push_back(opt("http_max_connections", "DESKSTREAM_HTTP_MAX_CONNECTIONS", "256",
+                  "Open HTTP/WebSocket connections at once (all clients); more are answered 503 "
+                  "and closed",
+                  "an integer 1..65535", integer(&Config::http_max_connections, 1, 65535)));
+  o.push_back(
+      opt("http_max_connections_per_address", "DESKSTREAM_HTTP_MAX_CONNECTIONS_PER_ADDRESS", "64",
+          "Open connections from one client IP address; 0 = no per-address limit (e.g. "
+          "when every client comes through one gateway address)",
+          "an integer 0..65535", integer(&Config::http_max_connections_per_address, 0, 65535)));
+  o.push_back(opt("http_header_timeout", "DESKSTREAM_HTTP_HEADER_TIMEOUT", "10",
+                  "Seconds a new connection has to deliver its complete request headers",
+                  "an integer 1..300", integer(&Config::http_header_timeout_s, 1, 300)));
+  o.push_back(opt("http_idle_timeout", "DESKSTREAM_HTTP_IDLE_TIMEOUT", "60",
+                  "Seconds without any data from the client before a connection (also a "
+                  "WebSocket: the server pings every third of this, at most every 20 s) is closed",
+                  "an integer 3..3600", integer(&Config::http_idle_timeout_s, 3, 3600)));
   return o;
 }
 

@@ -7,6 +7,8 @@
 #include <mutex>
 #include <string>
 
+#include "core/strings.hpp"
+
 namespace ds::log {
 namespace {
 
@@ -52,10 +54,12 @@ void write(Level level, std::string_view module, std::string_view message) {
   gmtime_r(&t, &tm);
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%H:%M:%S", &tm);
+  // Messages carry request data (paths, headers, user names): one call is one line, whatever
+  // they contain.
+  const std::string safe = escapeForLog(message);
   const std::lock_guard lock(outputMutex());
-  std::fprintf(stderr, "%s.%03lld %-5s [%.*s] %.*s\n", stamp, static_cast<long long>(ms),
-               name(level), static_cast<int>(module.size()), module.data(),
-               static_cast<int>(message.size()), message.data());
+  std::fprintf(stderr, "%s.%03lld %-5s [%.*s] %s\n", stamp, static_cast<long long>(ms), name(level),
+               static_cast<int>(module.size()), module.data(), safe.c_str());
 }
 
 }  // namespace ds::log

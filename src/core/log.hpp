@@ -11,6 +11,8 @@ enum class Level { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3 };
 
 void setLevel(Level level);
 bool enabled(Level level);
+// Writes one line; `message` goes through escapeForLog (core/strings.hpp) first, so text from a
+// request or a peer can never forge a line or send terminal escapes.
 void write(Level level, std::string_view module, std::string_view message);
 
 inline void debug(std::string_view m, std::string_view msg) { write(Level::kDebug, m, msg); }

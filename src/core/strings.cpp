@@ -115,3 +115,95 @@ std::optional<std::string> base64Decode(std::string_view data) {
 }
 
 }  // namespace ds
+
+namespace ds {
+namespace {
+
+void appendHex(std::string& out, const char* prefix, unsigned value, int digits) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += prefix;
+  for (int i = digits - 1; i >= 0; --i) out += kHex[(value >> (4 * i)) & 0xf];
+}
+
+// Length of the valid UTF-8 sequence at s[i] (2..4) and its code point, or 0 when invalid
+// (truncated, overlong, surrogate, above U+10FFFF).
+int utf8Sequence(std::string_view s, size_t i, unsigned* code_point) {
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned lead = b(i);
+  int len = 0;
+  unsigned cp = 0;
+  if (lead >= 0xc2 && lead <= 0xdf) {
+    len = 2;
+    cp = lead & 0x1f;
+  } else if (lead >= 0xe0 && lead <= 0xef) {
+    len = 3;
+    cp = lead & 0x0f;
+  } else if (lead >= 0xf0 && lead <= 0xf4) {
+    len = 4;
+    cp = lead & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + static_cast<size_t>(len) > s.size()) return 0;
+  for (int k = 1; k < len; ++k) {
+    const unsigned c = b(i + static_cast<size_t>(k));
+    if ((c & 0xc0) != 0x80) return 0;
+    cp = (cp << 6) | (c & 0x3f);
+  }
+  if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+      (cp >= 0xd800 && cp <= 0xdfff)) {
+    return 0;
+  }
+  *code_point = cp;
+  return len;
+}
+
+// C1 controls, line/paragraph separators, bidirectional embeddings/overrides/isolates.
+bool unsafeCodePoint(unsigned cp) {
+  return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x2028 && cp <= 0x202e) ||
+         (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200e || cp == 0x200f || cp == 0x061c;
+}
+
+}  // namespace
+
+std::string escapeForLog(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7f) {
+      if (c == '\\') out += '\\';
+      out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    if (c < 0x80) {
+      if (c == '\n') {
+        out += "\\n";
+      } else if (c == '\r') {
+        out += "\\r";
+      } else if (c == '\t') {
+        out += "\\t";
+      } else {
+        appendHex(out, "\\x", c, 2);
+      }
+      ++i;
+      continue;
+    }
+    unsigned cp = 0;
+    const int len = utf8Sequence(s, i, &cp);
+    if (len == 0) {
+      appendHex(out, "\\x", c, 2);
+      ++i;
+    } else if (unsafeCodePoint(cp)) {
+      appendHex(out, "\\u", cp, 4);
+      i += static_cast<size_t>(len);
+    } else {
+      out.append(s.substr(i, static_cast<size_t>(len)));
+      i += static_cast<size_t>(len);
+    }
+  }
+  return out;
+}
+
+}  // namespace ds

@@ -37,6 +37,7 @@ struct Response {
 
 struct Handlers {
   // nullopt: allowed. Otherwise the refusal to send (401/403). Not called for health routes.
+  // Called once per request, as soon as its headers have arrived and before any body is read.
   std::function<std::optional<Response>(const Request&, Route)> authorize;
   // /health, /healthz, /readyz, /metrics.
   std::function<Response(const Request&, Route)> probe;
@@ -54,6 +55,12 @@ struct ServerOptions {
   std::string key_file;
   // Subprotocols the server may select (a client that offers one of them gets it back).
   std::vector<std::string> websocket_protocols;
+  // Limits applied before a request is read (config: DESKSTREAM_HTTP_*). No route takes a
+  // request body: one that declares a body is refused (413) without reading it.
+  int max_connections = 256;
+  int max_connections_per_address = 64;  // 0: none
+  int header_timeout_s = 10;
+  int idle_timeout_s = 60;  // WebSockets are pinged every third of this (at most every 20 s)
 };
 
 class Server {

@@ -3,18 +3,29 @@
 #include <libsoup/soup.h>
 
 #include "core/log.hpp"
+#include "http/read_budget.hpp"
 
 namespace ds::http {
 
-WebSocket::WebSocket(SoupWebsocketConnection* conn)
-    : conn_(static_cast<SoupWebsocketConnection*>(g_object_ref(conn))) {
+WebSocket::WebSocket(SoupWebsocketConnection* conn, int keepalive_s,
+                     std::shared_ptr<detail::ReadBudget> budget)
+    : conn_(static_cast<SoupWebsocketConnection*>(g_object_ref(conn))), budget_(std::move(budget)) {
+  if (budget_) {
+    budget_->used = 0;  // the handshake does not count
+    budget_->on_exceeded = [this] {
+      log::warn("http", "websocket closed: more than " + std::to_string(budget_->limit) +
+                            " bytes without a complete message (1009)");
+      close(SOUP_WEBSOCKET_CLOSE_TOO_BIG, "message too big");
+    };
+  }
   soup_websocket_connection_set_max_incoming_payload_size(conn_, kMaxFrameBytes);
-  soup_websocket_connection_set_keepalive_interval(conn_, 20);
+  soup_websocket_connection_set_keepalive_interval(conn_, static_cast<guint>(keepalive_s));
   message_handler_ = g_signal_connect(conn_, "message", G_CALLBACK(&WebSocket::onMessage), this);
   closed_handler_ = g_signal_connect(conn_, "closed", G_CALLBACK(&WebSocket::onClosed), this);
 }
 
 WebSocket::~WebSocket() {
+  if (budget_) budget_->on_exceeded = nullptr;
   g_signal_handler_disconnect(conn_, message_handler_);
   g_signal_handler_disconnect(conn_, closed_handler_);
   if (soup_websocket_connection_get_state(conn_) == SOUP_WEBSOCKET_STATE_OPEN) {
@@ -50,6 +61,7 @@ bool WebSocket::isOpen() const {
 
 void WebSocket::onMessage(SoupWebsocketConnection* /*conn*/, int type, void* bytes, void* self) {
   auto* ws = static_cast<WebSocket*>(self);
+  if (ws->budget_) ws->budget_->used = 0;
   if (type != SOUP_WEBSOCKET_DATA_TEXT) {
     ws->send("ERROR invalid message: binary frames are not part of the protocol");
     return;

@@ -9,11 +9,18 @@
 typedef struct _SoupWebsocketConnection SoupWebsocketConnection;
 
 namespace ds::http {
+namespace detail {
+struct ReadBudget;
+}
 
 class WebSocket {
  public:
-  // Takes a reference on `conn`.
-  explicit WebSocket(SoupWebsocketConnection* conn);
+  // Takes a reference on `conn`; pings the peer every `keepalive_s` seconds (its pongs keep the
+  // connection inside the server's idle timeout).
+  // `budget` (may be null) caps what the peer sends between two messages, fragments included:
+  // past it the socket is closed with 1009.
+  explicit WebSocket(SoupWebsocketConnection* conn, int keepalive_s = 20,
+                     std::shared_ptr<detail::ReadBudget> budget = nullptr);
   ~WebSocket();
   WebSocket(const WebSocket&) = delete;
   WebSocket& operator=(const WebSocket&) = delete;
@@ -35,6 +42,7 @@ class WebSocket {
   static void onClosed(SoupWebsocketConnection* conn, void* self);
 
   SoupWebsocketConnection* conn_;
+  std::shared_ptr<detail::ReadBudget> budget_;
   unsigned long message_handler_ = 0;
   unsigned long closed_handler_ = 0;
   bool closed_notified_ = false;

@@ -101,6 +101,33 @@ TEST(Config, BadValuesNameTheVariableAndAcceptedValues) {
   }
 }
 
+TEST(Config, HttpLimitsHaveDefaultsAndBounds) {
+  Env env;
+  auto r = run(env);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->config.http_max_connections, 256);
+  EXPECT_EQ(r->config.http_max_connections_per_address, 64);
+  EXPECT_EQ(r->config.http_header_timeout_s, 10);
+  EXPECT_EQ(r->config.http_idle_timeout_s, 60);
+  env.vars["DESKSTREAM_HTTP_MAX_CONNECTIONS_PER_ADDRESS"] = "0";
+  env.vars["DESKSTREAM_HTTP_IDLE_TIMEOUT"] = "3";
+  r = run(env);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->config.http_max_connections_per_address, 0);
+  EXPECT_EQ(r->config.http_idle_timeout_s, 3);
+  for (const auto& [name, bad] :
+       std::map<std::string, std::string>{{"DESKSTREAM_HTTP_MAX_CONNECTIONS", "0"},
+                                          {"DESKSTREAM_HTTP_MAX_CONNECTIONS_PER_ADDRESS", "-1"},
+                                          {"DESKSTREAM_HTTP_HEADER_TIMEOUT", "0"},
+                                          {"DESKSTREAM_HTTP_IDLE_TIMEOUT", "2"}}) {
+    Env e;
+    e.vars[name] = bad;
+    auto refused = run(e);
+    ASSERT_FALSE(refused) << name;
+    EXPECT_NE(refused.error().message.find(name), std::string::npos) << refused.error().message;
+  }
+}
+
 TEST(Config, EmptyPasswordWithAuthRefused) {
   Env env;
   env.vars["SELKIES_BASIC_AUTH_PASSWORD"] = "";

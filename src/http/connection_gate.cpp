@@ -1,0 +1,252 @@
+#include "http/connection_gate.hpp"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <vector>
+
+#include "core/log.hpp"
+#include "http/read_budget.hpp"
+
+namespace ds::http::detail {
+
+struct WeakData {
+  ConnectionGate* gate;
+  uint64_t id;
+};
+
+namespace {
+
+constexpr const char* kLog = "http";
+constexpr int kBacklog = 1024;  // GSocketListener's default (10) drops SYNs under a flood
+
+std::string addressText(GSocketAddress* address) {
+  if (!G_IS_INET_SOCKET_ADDRESS(address)) return "?";
+  gchar* s =
+      g_inet_address_to_string(g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(address)));
+  std::string out = s == nullptr ? "?" : s;
+  g_free(s);
+  return out;
+}
+
+}  // namespace
+
+ConnectionGate::ConnectionGate(SoupServer* server, GTlsCertificate* tls, const GateOptions& options)
+    : server_(server),
+      tls_(tls == nullptr ? nullptr : static_cast<GTlsCertificate*>(g_object_ref(tls))),
+      options_(options),
+      limits_(options.max_connections, options.max_per_address) {}
+
+Result<std::unique_ptr<ConnectionGate>> ConnectionGate::start(SoupServer* server,
+                                                              GTlsCertificate* tls,
+                                                              const std::string& addr, int port,
+                                                              const GateOptions& options,
+                                                              std::string_view settings) {
+  std::unique_ptr<ConnectionGate> gate(new ConnectionGate(server, tls, options));
+  GInetAddress* inet = g_inet_address_new_from_string(addr.c_str());
+  if (inet == nullptr) return fail("SELKIES_ADDR=\"" + addr + "\" is not an IP address");
+  GSocketAddress* address = g_inet_socket_address_new(inet, static_cast<guint16>(port));
+  g_object_unref(inet);
+  gate->service_ = g_socket_service_new();
+  g_socket_listener_set_backlog(G_SOCKET_LISTENER(gate->service_), kBacklog);
+  GSocketAddress* effective = nullptr;
+  GError* err = nullptr;
+  const gboolean ok = g_socket_listener_add_address(G_SOCKET_LISTENER(gate->service_), address,
+                                                    G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                                    nullptr, &effective, &err);
+  g_object_unref(address);
+  if (!ok) {
+    std::string m = "cannot listen on " + addr + ":" + std::to_string(port) + " (" +
+                    std::string(settings) +
+                    "): " + (err != nullptr ? err->message : "unknown error");
+    g_clear_error(&err);
+    return fail(m);
+  }
+  gate->port_ = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(effective));
+  g_object_unref(effective);
+  g_signal_connect(gate->service_, "incoming", G_CALLBACK(&ConnectionGate::onIncoming), gate.get());
+  g_socket_service_start(gate->service_);
+  gate->tick_source_ = g_timeout_add_seconds(1, &ConnectionGate::onTick, gate.get());
+  return gate;
+}
+
+ConnectionGate::~ConnectionGate() {
+  if (tick_source_ != 0) g_source_remove(tick_source_);
+  if (service_ != nullptr) {
+    g_signal_handlers_disconnect_by_data(service_, this);
+    g_socket_service_stop(service_);
+    g_socket_listener_close(G_SOCKET_LISTENER(service_));
+    g_object_unref(service_);
+  }
+  for (auto& [id, c] : conns_) {
+    if (c.stream != nullptr)
+      g_object_weak_unref(c.stream, &ConnectionGate::onStreamFinalized, c.weak);
+    delete c.weak;
+    g_object_unref(c.socket);
+    g_object_unref(c.remote);
+  }
+  if (tls_ != nullptr) g_object_unref(tls_);
+}
+
+gboolean ConnectionGate::onIncoming(GSocketService* /*service*/, GSocketConnection* connection,
+                                    GObject* /*source*/, gpointer self) {
+  try {
+    static_cast<ConnectionGate*>(self)->accept(connection);
+  } catch (const std::exception& e) {
+    log::error(kLog, std::string("accepting a connection failed: ") + e.what());
+    g_io_stream_close(G_IO_STREAM(connection), nullptr, nullptr);
+  }
+  return TRUE;
+}
+
+void ConnectionGate::accept(GSocketConnection* connection) {
+  GSocket* socket = g_socket_connection_get_socket(connection);
+  GSocketAddress* remote = g_socket_connection_get_remote_address(connection, nullptr);
+  GSocketAddress* local = g_socket_connection_get_local_address(connection, nullptr);
+  if (remote == nullptr || local == nullptr) {  // already reset by the peer
+    if (remote != nullptr) g_object_unref(remote);
+    if (local != nullptr) g_object_unref(local);
+    g_io_stream_close(G_IO_STREAM(connection), nullptr, nullptr);
+    return;
+  }
+  const std::string address = addressText(remote);
+  const Admission admission = limits_.admit(address);
+  if (admission != Admission::kAdmitted) {
+    g_object_unref(remote);
+    g_object_unref(local);
+    refuse(connection, admission);
+    return;
+  }
+  g_socket_set_timeout(socket, static_cast<guint>(options_.idle_timeout_s));
+  g_socket_set_option(socket, IPPROTO_TCP, TCP_NODELAY, TRUE, nullptr);
+
+  GIOStream* stream = G_IO_STREAM(g_object_ref(connection));
+  if (tls_ != nullptr) {
+    GError* err = nullptr;
+    GIOStream* wrapped = g_tls_server_connection_new(stream, tls_, &err);
+    g_object_unref(stream);
+    if (wrapped == nullptr) {
+      log::warn(kLog, std::string("TLS setup failed: ") + (err ? err->message : "unknown error"));
+      g_clear_error(&err);
+      limits_.release(address);
+      g_object_unref(remote);
+      g_object_unref(local);
+      g_io_stream_close(G_IO_STREAM(connection), nullptr, nullptr);
+      return;
+    }
+    stream = wrapped;
+  }
+  {
+    auto budget = std::make_shared<ReadBudget>(options_.max_unread_message_bytes, socket);
+    GIOStream* counted = newReadBudgetStream(stream, budget);
+    g_object_unref(stream);
+    stream = counted;
+    attachReadBudget(remote, std::move(budget));
+  }
+
+  const uint64_t id = next_id_++;
+  Conn c;
+  c.address = address;
+  c.socket = static_cast<GSocket*>(g_object_ref(socket));
+  c.remote = remote;
+  c.stream = G_OBJECT(stream);
+  c.weak = new WeakData{this, id};
+  c.header_deadline_us =
+      g_get_monotonic_time() + static_cast<int64_t>(options_.header_timeout_s) * 1000000;
+  g_object_weak_ref(c.stream, &ConnectionGate::onStreamFinalized, c.weak);
+  by_remote_[remote] = id;
+  conns_.emplace(id, std::move(c));
+
+  GError* err = nullptr;
+  if (!soup_server_accept_iostream(server_, stream, local, remote, &err)) {
+    log::warn(kLog, std::string("libsoup refused a connection: ") +
+                        (err != nullptr ? err->message : "unknown error"));
+    g_clear_error(&err);
+    g_io_stream_close(stream, nullptr, nullptr);
+  }
+  g_object_unref(local);
+  g_object_unref(stream);  // libsoup holds it now; onStreamFinalized forgets the connection
+}
+
+void ConnectionGate::refuse(GSocketConnection* connection, Admission why) {
+  if (why == Admission::kTotalFull) {
+    ++refused_total_;
+  } else {
+    ++refused_address_;
+  }
+  if (tls_ == nullptr) {
+    static constexpr char kBusy[] =
+        "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n"
+        "Retry-After: 1\r\n\r\n";
+    g_socket_send_with_blocking(g_socket_connection_get_socket(connection), kBusy, sizeof kBusy - 1,
+                                FALSE, nullptr, nullptr);
+  }
+  g_io_stream_close(G_IO_STREAM(connection), nullptr, nullptr);
+}
+
+void ConnectionGate::headersArrived(GSocketAddress* remote) {
+  auto it = by_remote_.find(remote);
+  if (it == by_remote_.end()) return;
+  auto c = conns_.find(it->second);
+  if (c != conns_.end()) c->second.header_deadline_us = 0;
+}
+
+void ConnectionGate::onStreamFinalized(gpointer data, GObject* /*where_the_object_was*/) {
+  auto* weak = static_cast<WeakData*>(data);
+  auto it = weak->gate->conns_.find(weak->id);
+  if (it != weak->gate->conns_.end()) it->second.stream = nullptr;  // no weak_unref now
+  weak->gate->forget(weak->id);
+}
+
+void ConnectionGate::forget(uint64_t id) {
+  auto it = conns_.find(id);
+  if (it == conns_.end()) return;
+  Conn& c = it->second;
+  if (c.stream != nullptr)
+    g_object_weak_unref(c.stream, &ConnectionGate::onStreamFinalized, c.weak);
+  delete c.weak;
+  limits_.release(c.address);
+  by_remote_.erase(c.remote);
+  g_object_unref(c.remote);
+  g_object_unref(c.socket);
+  conns_.erase(it);
+}
+
+gboolean ConnectionGate::onTick(gpointer self) {
+  try {
+    static_cast<ConnectionGate*>(self)->tick();
+  } catch (const std::exception& e) {
+    log::error(kLog, std::string("connection sweep failed: ") + e.what());
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+void ConnectionGate::tick() {
+  const int64_t now = g_get_monotonic_time();
+  std::vector<uint64_t> closed;
+  for (auto& [id, c] : conns_) {
+    if (g_socket_is_closed(c.socket)) {
+      // Closed but still referenced somewhere: it holds no descriptor, stop counting it.
+      closed.push_back(id);
+    } else if (c.header_deadline_us != 0 && now >= c.header_deadline_us) {
+      // No complete request headers in time: shut the socket down; libsoup sees the end of the
+      // stream and drops the connection.
+      c.header_deadline_us = 0;
+      ++header_timeouts_;
+      g_socket_shutdown(c.socket, TRUE, TRUE, nullptr);
+    }
+  }
+  for (uint64_t id : closed) forget(id);
+  if (refused_total_ + refused_address_ + header_timeouts_ > 0) {
+    log::warn(kLog, "connections refused in the last second: " + std::to_string(refused_total_) +
+                        " over DESKSTREAM_HTTP_MAX_CONNECTIONS, " +
+                        std::to_string(refused_address_) +
+                        " over DESKSTREAM_HTTP_MAX_CONNECTIONS_PER_ADDRESS; closed without "
+                        "request headers (DESKSTREAM_HTTP_HEADER_TIMEOUT): " +
+                        std::to_string(header_timeouts_) +
+                        "; open now: " + std::to_string(limits_.open()));
+    refused_total_ = refused_address_ = header_timeouts_ = 0;
+  }
+}
+
+}  // namespace ds::http::detail
