@@ -5,10 +5,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { startXvfb, startDeskstream, stopAll, logsOf, waitFor, deskstreamBin } from '../e2e/lib/harness.mjs';
+import { startXvfb, startDeskstream, stopAll, logsOf, waitFor, deskstreamBin, tempDir } from '../e2e/lib/harness.mjs';
 
 after(stopAll);
 
@@ -73,7 +71,7 @@ test('request data is escaped in every log line', async () => {
 });
 
 test('a token subject with CR/LF is escaped when the ticket is logged', async () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'ds-logforge-'));
+  const dir = tempDir('ds-logforge-');
   const key = path.join(dir, 'signing.pem');
   const pub = path.join(dir, 'signing.pub');
   execFileSync('openssl', ['genpkey', '-algorithm', 'ed25519', '-out', key]);
