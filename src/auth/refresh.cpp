@@ -22,4 +22,8 @@ Result<Principal> acceptRefresh(const Principal& current, const Principal& fresh
   return fresh;
 }
 
+Role liveRole(Role current, Role fresh) {
+  return current == Role::kControl && fresh == Role::kControl ? Role::kControl : Role::kView;
+}
+
 }  // namespace ds::auth

@@ -30,4 +30,9 @@ ExpiryPlan planExpiry(const Principal& principal, std::chrono::system_clock::tim
 // revoke control by refreshing with desktop:view). Error messages start with "jwt refresh:".
 Result<Principal> acceptRefresh(const Principal& current, const Principal& fresh);
 
+// The role a live connection has after a refresh: a view token demotes a controller at once;
+// a control token never promotes a live view-only connection (it applies on reconnect, where
+// the one-controller rule of the signalling layer is checked again).
+Role liveRole(Role current, Role fresh);
+
 }  // namespace ds::auth

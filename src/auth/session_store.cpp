@@ -57,4 +57,10 @@ bool ReplayCache::firstUse(std::string_view token_id, system_clock::time_point e
   return true;
 }
 
+bool ReplayCache::wasUsed(std::string_view token_id, system_clock::time_point now) const {
+  if (token_id.empty()) return false;
+  const auto it = seen_.find(std::string(token_id));
+  return it != seen_.end() && now < it->second;
+}
+
 }  // namespace ds::auth

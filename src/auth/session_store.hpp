@@ -42,6 +42,9 @@ class ReplayCache {
   // id, and when the cache is full of unexpired ids (fail closed).
   bool firstUse(std::string_view token_id, std::chrono::system_clock::time_point expires_at,
                 std::chrono::system_clock::time_point now);
+  // True when `token_id` was recorded by firstUse and has not expired at `now`: an exchanged
+  // ticket, refused on every other way in (Bearer, WebSocket subprotocol, AUTH).
+  bool wasUsed(std::string_view token_id, std::chrono::system_clock::time_point now) const;
 
  private:
   size_t max_entries_;

@@ -33,10 +33,11 @@ std::optional<std::string> cookieValue(std::string_view header, std::string_view
   return std::nullopt;
 }
 
-std::string sessionCookie(std::string_view id, long long max_age_s, std::string_view path) {
+std::string sessionCookie(std::string_view id, long long max_age_s, std::string_view path,
+                          bool secure) {
   return std::string(kSessionCookie) + "=" + std::string(id) + "; Path=" + std::string(path) +
-         "; Max-Age=" + std::to_string(max_age_s < 0 ? 0 : max_age_s) +
-         "; HttpOnly; Secure; SameSite=Strict";
+         "; Max-Age=" + std::to_string(max_age_s < 0 ? 0 : max_age_s) + "; HttpOnly" +
+         (secure ? "; Secure" : "") + "; SameSite=Strict";
 }
 
 }  // namespace ds::auth

@@ -22,7 +22,9 @@ std::optional<std::string> tokenFromWebSocketProtocols(std::string_view header);
 // The value of cookie `name` in a Cookie header, or nullopt.
 std::optional<std::string> cookieValue(std::string_view header, std::string_view name);
 
-// Set-Cookie value for the session cookie, valid `max_age_s` seconds under `path`.
-std::string sessionCookie(std::string_view id, long long max_age_s, std::string_view path = "/");
+// Set-Cookie value for the session cookie, valid `max_age_s` seconds under `path`: always
+// HttpOnly and SameSite=Strict, Secure when the browser came over HTTPS.
+std::string sessionCookie(std::string_view id, long long max_age_s, std::string_view path = "/",
+                          bool secure = true);
 
 }  // namespace ds::auth
