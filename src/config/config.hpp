@@ -79,6 +79,13 @@ struct Config {
   // deskstream's own settings (DESKSTREAM_*).
   std::string display;  // DISPLAY
   bool force_relay = false;
+  // Access hardening (docs/access.md): validated by the app with the auth module's parsers.
+  std::string public_url;       // DESKSTREAM_PUBLIC_URL
+  std::string trusted_proxies;  // DESKSTREAM_TRUSTED_PROXIES
+  int basic_auth_max_failures = 5;
+  int basic_auth_lockout_s = 60;
+  int turn_credential_lifetime_s = 3600;
+  std::string turn_identity;    // DESKSTREAM_TURN_IDENTITY
   bool bench_baseline = false;  // bench/latency's naive A/B baseline pipeline
   int max_peers = 16;           // WebRTC peers (webrtcbins) in this process
   int max_peers_per_user = 8;   // of them, per user (JWT sub, Basic user)

@@ -255,6 +255,30 @@ std::vector<Option> build() {
   o.push_back(opt("force_relay", "DESKSTREAM_FORCE_RELAY", "false",
                   "Tell browsers to use TURN relays only (iceTransportPolicy=relay)", kBool,
                   boolean(&Config::force_relay)));
+  o.push_back(opt("public_url", "DESKSTREAM_PUBLIC_URL", "",
+                  "The URL browsers use for this session through the gateway, e.g. "
+                  "https://desk.example/s/s-123/: its origin is the only WebSocket Origin "
+                  "accepted, its path scopes the session cookie, https makes the cookie Secure",
+                  "http(s)://host[:port]/path", str(&Config::public_url)));
+  o.push_back(opt("trusted_proxies", "DESKSTREAM_TRUSTED_PROXIES", "",
+                  "Gateway addresses (IPs or CIDR blocks, comma-separated) whose X-Forwarded-For, "
+                  "X-Forwarded-Proto, X-Forwarded-Prefix and TURN user header are believed",
+                  "IP addresses or CIDR blocks", str(&Config::trusted_proxies)));
+  o.push_back(opt("basic_auth_max_failures", "DESKSTREAM_BASIC_AUTH_MAX_FAILURES", "5",
+                  "Failed Basic-auth attempts per client address before it gets 429",
+                  "an integer 1..1000", integer(&Config::basic_auth_max_failures, 1, 1000)));
+  o.push_back(opt("basic_auth_lockout", "DESKSTREAM_BASIC_AUTH_LOCKOUT", "60",
+                  "Seconds over which failures count, and of the lockout after the last one",
+                  "an integer 1..86400", integer(&Config::basic_auth_lockout_s, 1, 86400)));
+  o.push_back(opt("turn_credential_lifetime", "DESKSTREAM_TURN_CREDENTIAL_LIFETIME", "3600",
+                  "Seconds a TURN REST credential handed to a browser stays valid (never beyond "
+                  "the token's exp with JWT)",
+                  "an integer 60..86400", integer(&Config::turn_credential_lifetime_s, 60, 86400)));
+  o.push_back(opt("turn_identity", "DESKSTREAM_TURN_IDENTITY", "",
+                  "This session's TURN identity, in every REST user name "
+                  "(\"<expiry>:<identity>/<user>\"); default: DESKSTREAM_JWT_SESSION, else "
+                  "$HOSTNAME plus a random suffix per start",
+                  kAnyText, str(&Config::turn_identity)));
   o.push_back(opt("bench_baseline", "DESKSTREAM_BENCH_BASELINE", "false",
                   "Benchmarks only (bench/latency A/B): stream with a naive pipeline instead - "
                   "videoconvert and plain x264enc tune=zerolatency, no playout-delay extension, "

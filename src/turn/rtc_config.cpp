@@ -34,7 +34,8 @@ std::string turnUrl(const IceSettings& s) {
 TurnCredentials credentialsFor(const IceSettings& s, std::string_view user,
                                std::chrono::system_clock::time_point now) {
   if (!s.turn_username.empty()) return {s.turn_username, s.turn_password};
-  return restCredentials(s.turn_shared_secret, user, now + s.credential_lifetime);
+  return restCredentials(s.turn_shared_secret, restUser(s.identity, user),
+                         now + s.credential_lifetime);
 }
 
 bool hasTurn(const IceSettings& s) {
@@ -42,6 +43,15 @@ bool hasTurn(const IceSettings& s) {
 }
 
 }  // namespace
+
+std::string restUser(std::string_view identity, std::string_view user) {
+  if (identity.empty()) return std::string(user);
+  std::string id(identity);
+  for (char& c : id) {
+    if (c == ':' || c == '/') c = '-';
+  }
+  return id + "/" + std::string(user.empty() ? "username" : user);
+}
 
 TurnCredentials restCredentials(std::string_view secret, std::string_view user,
                                 std::chrono::system_clock::time_point expiry) {

@@ -21,6 +21,9 @@ struct IceSettings {
   std::string turn_username;  // long-term credentials win over the shared secret
   std::string turn_password;
   std::string turn_shared_secret;
+  // Who this session is to the TURN server (session id / pod): REST user names become
+  // "<expiry>:<identity>/<user>", so no two sessions share one user name (nor its quota).
+  std::string identity;
   std::chrono::seconds credential_lifetime{24 * 3600};
   bool force_relay = false;
 };
@@ -34,6 +37,10 @@ struct TurnCredentials {
 // password base64(HMAC-SHA1(secret, username)). ':' in user is replaced by '-'.
 TurnCredentials restCredentials(std::string_view secret, std::string_view user,
                                 std::chrono::system_clock::time_point expiry);
+
+// The user part of a REST user name: "<identity>/<user>", or `user` without an identity. ':'
+// becomes '-' in both and '/' becomes '-' in the identity, so the parts stay unambiguous.
+std::string restUser(std::string_view identity, std::string_view user);
 
 // Builds the /turn JSON. `user` names the TURN REST user (a header value or a token subject).
 // `override_json` is the content of SELKIES_RTC_CONFIG_JSON when that file exists.

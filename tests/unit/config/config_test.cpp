@@ -128,6 +128,31 @@ TEST(Config, HttpLimitsHaveDefaultsAndBounds) {
   }
 }
 
+TEST(Config, AccessHardeningSettings) {
+  Env env;
+  auto r = run(env);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->config.turn_credential_lifetime_s, 3600);
+  EXPECT_EQ(r->config.basic_auth_max_failures, 5);
+  EXPECT_EQ(r->config.basic_auth_lockout_s, 60);
+  EXPECT_EQ(r->config.public_url, "");
+  EXPECT_EQ(r->config.trusted_proxies, "");
+  env.vars["DESKSTREAM_TURN_CREDENTIAL_LIFETIME"] = "59";
+  r = run(env);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("DESKSTREAM_TURN_CREDENTIAL_LIFETIME"), std::string::npos);
+  env.vars["DESKSTREAM_TURN_CREDENTIAL_LIFETIME"] = "600";
+  env.vars["DESKSTREAM_BASIC_AUTH_MAX_FAILURES"] = "0";
+  r = run(env);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("DESKSTREAM_BASIC_AUTH_MAX_FAILURES"), std::string::npos);
+  env.vars["DESKSTREAM_BASIC_AUTH_MAX_FAILURES"] = "3";
+  r = run(env);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->config.turn_credential_lifetime_s, 600);
+  EXPECT_EQ(r->config.basic_auth_max_failures, 3);
+}
+
 TEST(Config, EmptyPasswordWithAuthRefused) {
   Env env;
   env.vars["SELKIES_BASIC_AUTH_PASSWORD"] = "";

@@ -26,6 +26,31 @@ TEST(Turn, RestCredentialsKnownVector) {
             "8h/GlhbEXJkM14Y8LMFz7+bjTWc=");
 }
 
+TEST(Turn, EachSessionHasItsOwnUserName) {
+  EXPECT_EQ(restUser("", "alice"), "alice");
+  EXPECT_EQ(restUser("s-1", "alice"), "s-1/alice");
+  EXPECT_EQ(restUser("ns:pod/1", "a:b"), "ns-pod-1/a:b");  // ':' in the user: restCredentials
+  IceSettings a;
+  a.turn_host = "turn.example";
+  a.turn_shared_secret = "secret";
+  IceSettings b = a;
+  a.identity = "s-1";
+  b.identity = "s-2";
+  const auto now = system_clock::time_point(seconds(1000));
+  const auto ja = nlohmann::json::parse(*buildRtcConfig(a, "alice", now, std::nullopt));
+  const auto jb = nlohmann::json::parse(*buildRtcConfig(b, "alice", now, std::nullopt));
+  EXPECT_EQ(ja["iceServers"][0]["username"], "87400:s-1/alice");
+  EXPECT_EQ(jb["iceServers"][0]["username"], "87400:s-2/alice");
+  EXPECT_NE(ja["iceServers"][0]["credential"], jb["iceServers"][0]["credential"]);
+  a.credential_lifetime = seconds(3600);
+  const auto short_lived = nlohmann::json::parse(*buildRtcConfig(a, "alice", now, std::nullopt));
+  EXPECT_EQ(short_lived["lifetimeDuration"], "3600s");
+  EXPECT_EQ(short_lived["iceServers"][0]["username"], "4600:s-1/alice");
+  const auto uris = serverUris(a, "deskstream", now);
+  ASSERT_EQ(uris.turn.size(), 1u);
+  EXPECT_NE(uris.turn[0].find("4600%3As-1%2Fdeskstream"), std::string::npos) << uris.turn[0];
+}
+
 TEST(Turn, SelkiesShape) {
   IceSettings s;
   s.stun_host = "stun.example";
