@@ -9,20 +9,39 @@ namespace {
 
 constexpr const char* kLog = "auth";
 
-Identity fromPrincipal(const auth::Principal& p) {
-  return Identity{auth::canControl(p), p.subject, p.expires_at};
+Identity fromPrincipal(const auth::Principal& p, Via via) {
+  return Identity{auth::canControl(p), p.subject, p.expires_at, via};
 }
 
-// "http://host:port" -> "host:port"
-std::string originHost(const std::string& origin) {
-  const auto scheme = origin.find("://");
-  return scheme == std::string::npos ? origin : origin.substr(scheme + 3);
+http::Response plain(int status, std::string body) {
+  return http::Response{status, "text/plain; charset=utf-8", std::move(body), {}};
 }
 
 }  // namespace
 
+Result<AccessSettings> accessSettings(const config::Config& c) {
+  AccessSettings s;
+  if (!c.public_url.empty()) {
+    auto url = auth::parsePublicUrl(c.public_url);
+    if (!url) {
+      return fail("DESKSTREAM_PUBLIC_URL=\"" + c.public_url +
+                  "\" is not valid: " + url.error().message);
+    }
+    s.public_url = *url;
+  }
+  auto trusted = auth::TrustedProxies::parse(c.trusted_proxies);
+  if (!trusted) {
+    return fail("DESKSTREAM_TRUSTED_PROXIES=\"" + c.trusted_proxies +
+                "\" is not valid: " + trusted.error().message);
+  }
+  s.trusted = *trusted;
+  s.throttle.max_failures = c.basic_auth_max_failures;
+  s.throttle.window = std::chrono::seconds(c.basic_auth_lockout_s);
+  return s;
+}
+
 http::Response Access::unauthorized(const std::string& why) const {
-  http::Response r{401, "text/plain; charset=utf-8", "unauthorized: " + why + "\n", {}};
+  http::Response r = plain(401, "unauthorized: " + why + "\n");
   if (config_.enable_basic_auth) {
     r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"deskstream\", charset=\"UTF-8\"");
   }
@@ -30,34 +49,55 @@ http::Response Access::unauthorized(const std::string& why) const {
   return r;
 }
 
-Result<Identity> Access::identifyOrError(const http::Request& req) {
-  if (!config_.enable_basic_auth && !verifier_) return Identity{true, "anonymous", std::nullopt};
+std::string Access::clientOf(const http::Request& req) const {
+  return auth::clientAddress(req.remoteAddress(), req.header("X-Forwarded-For"), settings_.trusted);
+}
+
+bool Access::browserUsedHttps(const http::Request& req) const {
+  if (settings_.public_url) return settings_.public_url->scheme == "https";
+  return config_.enable_https ||
+         auth::forwardedHttps(req.remoteAddress(), req.header("X-Forwarded-Proto"),
+                              settings_.trusted);
+}
+
+Result<Identity> Access::identifyOrError(const http::Request& req, bool* basic_failed) {
+  if (!config_.enable_basic_auth && !verifier_) {
+    return Identity{true, "anonymous", std::nullopt, Via::kOpen};
+  }
   std::string why = "no credentials";
   const auto authorization = req.header("Authorization");
   if (config_.enable_basic_auth && authorization) {
     const auto creds = http::parseBasic(*authorization);
     if (creds &&
         http::credentialsMatch(*creds, config_.basic_auth_user, config_.basic_auth_password)) {
-      return Identity{true, creds->user, std::nullopt};
+      return Identity{true, creds->user, std::nullopt, Via::kBasic};
     }
-    if (creds) why = "basic auth: wrong user or password";
+    if (creds) {
+      why = "basic auth: wrong user or password";
+      if (basic_failed != nullptr) *basic_failed = true;
+    }
   }
   if (verifier_) {
     std::optional<std::string> token;
+    Via via = Via::kBearer;
     if (authorization) token = auth::tokenFromAuthorization(*authorization);
     if (!token) {
       if (auto protocols = req.header("Sec-WebSocket-Protocol")) {
         token = auth::tokenFromWebSocketProtocols(*protocols);
+        via = Via::kSubprotocol;
       }
     }
+    const auto now = std::chrono::system_clock::now();
     if (token) {
       auto principal = verifier_->verifyNow(*token);
-      if (principal) return fromPrincipal(*principal);
+      if (principal && replays_.wasUsed(principal->token_id, now)) {
+        return fail("jwt jti: this ?token= ticket was already exchanged for a session cookie");
+      }
+      if (principal) return fromPrincipal(*principal, via);
       why = principal.error().message;
     } else if (auto cookie = req.header("Cookie")) {
       if (auto id = auth::cookieValue(*cookie, auth::kSessionCookie)) {
-        if (auto p = sessions_.lookup(*id, std::chrono::system_clock::now()))
-          return fromPrincipal(*p);
+        if (auto p = sessions_.lookup(*id, now)) return fromPrincipal(*p, Via::kCookie);
         why = "session cookie unknown or expired";
       }
     }
@@ -88,40 +128,74 @@ std::optional<http::Response> Access::exchangeTicket(const http::Request& req,
   const std::string id = sessions_.create(*principal);
   const auto max_age =
       std::chrono::duration_cast<std::chrono::seconds>(principal->expires_at - now).count();
-  std::string cookie = std::string(auth::kSessionCookie) + "=" + id +
-                       "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
-                       std::to_string(std::max<long long>(0, max_age));
-  if (config_.enable_https) cookie += "; Secure";
+  const std::optional<std::string> public_path =
+      settings_.public_url ? std::optional<std::string>(settings_.public_url->path) : std::nullopt;
+  const auto prefix = fromTrustedProxy(req) ? req.header("X-Forwarded-Prefix") : std::nullopt;
+  const std::string cookie = auth::sessionCookie(
+      id, max_age, auth::cookiePath(public_path, prefix, req.path()), browserUsedHttps(req));
   log::info(kLog, "ticket for " + principal->subject + " (" +
                       std::string(auth::roleName(principal->role)) +
                       ") exchanged for a session cookie");
-  // Drop the token from the address bar and history.
+  // Drop the token from the address bar and history; a relative reference cannot leave the
+  // origin (no open redirect through "//host" paths).
   return http::Response{303,
                         "text/plain; charset=utf-8",
                         "signed in\n",
-                        {{"Location", std::string(req.path())}, {"Set-Cookie", cookie}}};
+                        {{"Location", auth::ticketRedirect(req.path())}, {"Set-Cookie", cookie}}};
+}
+
+std::optional<http::Response> Access::checkOrigin(const http::Request& req, Via via) const {
+  // Cookies and Basic credentials travel with cross-site WebSocket requests: the page's origin
+  // must be ours. A browser always sends Origin; without one, only an explicit token may come.
+  const auto origin = req.header("Origin");
+  if (!origin) {
+    if (via != Via::kCookie) return std::nullopt;
+    log::info(kLog, "websocket refused from " + req.remoteAddress() +
+                        ": no Origin on a cookie-authenticated upgrade");
+    return plain(403, "forbidden: Origin required\n");
+  }
+  auth::ExpectedOrigin expected;
+  if (settings_.public_url) {
+    expected.scheme = settings_.public_url->scheme;
+    expected.host_header =
+        settings_.public_url->host + ":" + std::to_string(settings_.public_url->port);
+  } else {
+    expected.host_header = req.header("Host").value_or("");
+    if (browserUsedHttps(req)) expected.scheme = "https";
+  }
+  if (auth::originMatches(*origin, expected)) return std::nullopt;
+  log::info(kLog, "websocket refused from " + req.remoteAddress() + ": Origin " + *origin +
+                      " is not this session's origin");
+  return plain(403, "forbidden: cross-origin WebSocket\n");
 }
 
 std::optional<http::Response> Access::authorize(const http::Request& req, http::Route route) {
-  if (route == http::Route::kSignalling) {
-    // Cookies travel with cross-site WebSocket requests: the page's origin must be ours.
-    const auto origin = req.header("Origin");
-    const auto host = req.header("Host");
-    if (origin && host && originHost(*origin) != *host) {
-      log::info(kLog, "websocket refused from " + req.remoteAddress() + ": Origin " + *origin +
-                          " is not " + *host);
-      return http::Response{
-          403, "text/plain; charset=utf-8", "forbidden: cross-origin WebSocket\n", {}};
-    }
-  }
   if (verifier_ && route == http::Route::kStatic) {
     if (auto token = req.query("token")) return exchangeTicket(req, *token);
   }
-  auto id = identifyOrError(req);
-  if (id) return std::nullopt;
-  log::info(kLog, "refused " + std::string(req.path()) + " from " + req.remoteAddress() + ": " +
-                      id.error().message);
-  return unauthorized(id.error().message);
+  const std::string client = clientOf(req);
+  const auto authorization = req.header("Authorization");
+  if (config_.enable_basic_auth && authorization && http::parseBasic(*authorization)) {
+    const auto wait = throttle_.blockedFor(client, auth::FailureThrottle::Clock::now());
+    if (wait > 0) {
+      auto r = plain(429, "too many failed sign-ins; try again later\n");
+      r.headers.emplace_back("Retry-After", std::to_string(wait));
+      return r;
+    }
+  }
+  bool basic_failed = false;
+  auto id = identifyOrError(req, &basic_failed);
+  if (!id) {
+    if (basic_failed) {
+      throttle_.recordFailure(client, auth::FailureThrottle::Clock::now());
+    }
+    log::info(kLog, "refused " + std::string(req.path()) + " from " + req.remoteAddress() + ": " +
+                        id.error().message);
+    return unauthorized(id.error().message);
+  }
+  if (id->via == Via::kBasic) throttle_.recordSuccess(client);
+  if (route == http::Route::kSignalling) return checkOrigin(req, id->via);
+  return std::nullopt;
 }
 
 session::Lease Access::leaseFor(std::chrono::system_clock::time_point expires_at) const {
@@ -136,6 +210,9 @@ Result<session::Refreshed> Access::refresh(const session::PeerInfo& peer,
   if (!verifier_) return fail("refresh: JWT is not enabled");
   auto fresh = verifier_->verifyNow(token);
   if (!fresh) return Unexpected<Error>{fresh.error()};
+  if (replays_.wasUsed(fresh->token_id, std::chrono::system_clock::now())) {
+    return fail("jwt jti: this ?token= ticket was already exchanged for a session cookie");
+  }
   auth::Principal current;
   current.subject = peer.subject;
   current.role = peer.can_control ? auth::Role::kControl : auth::Role::kView;
@@ -145,12 +222,10 @@ Result<session::Refreshed> Access::refresh(const session::PeerInfo& peer,
   const auto exp =
       std::chrono::duration_cast<std::chrono::seconds>(accepted->expires_at.time_since_epoch())
           .count();
-  // The role of a live connection is fixed when it opens; a changed role applies on reconnect.
-  return session::Refreshed{
-      leaseFor(accepted->expires_at),
-      "{\"expires_at\":" + std::to_string(exp) + ",\"role\":\"" +
-          std::string(auth::roleName(peer.can_control ? auth::Role::kControl : auth::Role::kView)) +
-          "\"}"};
+  const auth::Role role = auth::liveRole(current.role, accepted->role);
+  return session::Refreshed{leaseFor(accepted->expires_at), role == auth::Role::kControl,
+                            "{\"expires_at\":" + std::to_string(exp) + ",\"role\":\"" +
+                                std::string(auth::roleName(role)) + "\"}"};
 }
 
 }  // namespace ds::app

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <thread>
 
@@ -17,6 +18,7 @@
 #include "app/startup.hpp"
 #include "auth/jwt_config.hpp"
 #include "auth/mint.hpp"
+#include "auth/startup_policy.hpp"
 #include "auth/transport.hpp"
 #include "config/config.hpp"
 #include "config/options.hpp"
@@ -44,8 +46,27 @@ turn::IceSettings iceSettings(const config::Config& c) {
   s.turn_username = c.turn_username;
   s.turn_password = c.turn_password;
   s.turn_shared_secret = c.turn_shared_secret;
+  s.identity = c.turn_identity;
+  s.credential_lifetime = std::chrono::seconds(c.turn_credential_lifetime_s);
   s.force_relay = c.force_relay;
   return s;
+}
+
+// The server's own TURN credentials (webrtcbin) never leave the process; they last a day so
+// coturn does not end a long relayed stream (it checks the expiry on every allocation refresh).
+constexpr std::chrono::hours kServerTurnLifetime{24};
+
+// DESKSTREAM_TURN_IDENTITY, else the JWT session id, else the host name plus a random suffix
+// per start: never one TURN user name shared by every pod.
+std::string turnIdentity(const config::Config& c) {
+  if (!c.turn_identity.empty()) return c.turn_identity;
+  if (auto it = c.extra.find("DESKSTREAM_JWT_SESSION"); it != c.extra.end() && !it->second.empty())
+    return it->second;
+  const char* host = std::getenv("HOSTNAME");
+  std::random_device rd;
+  char suffix[9];
+  std::snprintf(suffix, sizeof suffix, "%08x", rd());
+  return std::string(host != nullptr && *host != '\0' ? host : "deskstream") + "-" + suffix;
 }
 
 std::optional<std::string> readIfExists(const std::string& path) {
@@ -63,8 +84,8 @@ http::Response text(int status, std::string body) {
 // Everything that lives for the whole run, in construction order.
 class App {
  public:
-  App(config::Config config, std::unique_ptr<auth::Verifier> verifier)
-      : config_(std::move(config)), access_(config_, std::move(verifier)) {}
+  App(config::Config config, std::unique_ptr<auth::Verifier> verifier, AccessSettings access)
+      : config_(std::move(config)), access_(config_, std::move(verifier), std::move(access)) {}
 
   Status start() {
     if (auto st = waitForDisplay(config_.display, std::chrono::seconds(10)); !st) return st;
@@ -128,8 +149,9 @@ class App {
       metrics_->setEncoder(to);
     };
     mo.ice_servers = [this] {
-      const auto uris =
-          turn::serverUris(iceSettings(config_), "deskstream", std::chrono::system_clock::now());
+      auto settings = iceSettings(config_);
+      settings.credential_lifetime = kServerTurnLifetime;
+      const auto uris = turn::serverUris(settings, "deskstream", std::chrono::system_clock::now());
       return webrtc::IceServers{uris.stun, uris.turn};
     };
     audio::AudioOptions ao;  // PulseAudio server: PULSE_SERVER or libpulse's default
@@ -213,22 +235,22 @@ class App {
       }
     };
     h.turn = [this](const http::Request& req) {
-      // The TURN REST user: the token's subject with JWT, else Selkies' header (or "username").
-      std::string user =
-          req.header(config_.turn_rest_username_auth_header.c_str()).value_or("username");
+      // The TURN REST user: the token's subject with JWT; else Selkies' header, but only from a
+      // trusted proxy (DESKSTREAM_TRUSTED_PROXIES); else the Basic user (or "anonymous").
+      const auto id = access_.identify(req);
+      std::string user = id ? id->subject : "username";
+      if (!access_.jwtEnabled() && access_.fromTrustedProxy(req)) {
+        if (auto header = req.header(config_.turn_rest_username_auth_header.c_str())) {
+          user = *header;
+        }
+      }
       auto settings = iceSettings(config_);
       const auto now = std::chrono::system_clock::now();
-      if (access_.jwtEnabled()) {
-        if (auto id = access_.identify(req)) {
-          user = id->subject;
-          // TURN credentials never outlive the token that obtained them.
-          if (id->expires_at) {
-            const auto left =
-                std::chrono::duration_cast<std::chrono::seconds>(*id->expires_at - now);
-            settings.credential_lifetime =
-                std::clamp(left, std::chrono::seconds(1), settings.credential_lifetime);
-          }
-        }
+      if (id && id->expires_at) {
+        // TURN credentials never outlive the token that obtained them.
+        const auto left = std::chrono::duration_cast<std::chrono::seconds>(*id->expires_at - now);
+        settings.credential_lifetime =
+            std::clamp(left, std::chrono::seconds(1), settings.credential_lifetime);
       }
       auto json = turn::buildRtcConfig(settings, user, now, readIfExists(config_.rtc_config_json));
       if (!json) return text(500, json.error().message + "\n");
@@ -303,8 +325,30 @@ int run(int argc, char** argv) {
     std::fprintf(stderr, "deskstream: %s\n", jwt.error().message.c_str());
     return 2;
   }
+  config::Config& config = loaded->config;
+  const bool basic_explicit =
+      std::any_of(loaded->settings.begin(), loaded->settings.end(), [](const config::Setting& st) {
+        return st.env == "SELKIES_ENABLE_BASIC_AUTH" && !st.from_default;
+      });
+  config.enable_basic_auth =
+      auth::basicAuthEnabled(jwt->enabled(), config.enable_basic_auth, basic_explicit);
+  auto access = accessSettings(config);
+  if (!access) {
+    std::fprintf(stderr, "deskstream: %s\n", access.error().message.c_str());
+    return 2;
+  }
+  config.turn_identity = turnIdentity(config);
   gst_init(nullptr, nullptr);
   logSettings(*loaded);
+  if (jwt->enabled() && !config.enable_basic_auth) {
+    log::info(kLog,
+              "Basic auth off: JWT is configured (set SELKIES_ENABLE_BASIC_AUTH=true to keep it)");
+  }
+  for (const auto& w : auth::startupWarnings(
+           {config.addr, config.enable_basic_auth, config.basic_auth_password, jwt->enabled()})) {
+    log::warn(kLog, w);
+  }
+  log::info(kLog, "TURN identity " + config.turn_identity);
   waitForReadyFile(loaded->config);
 
   std::unique_ptr<auth::Verifier> verifier;
@@ -320,7 +364,7 @@ int run(int argc, char** argv) {
     });
     log::info(kLog, "JWT access control on");
   }
-  App app(loaded->config, std::move(verifier));
+  App app(config, std::move(verifier), std::move(*access));
   if (auto st = app.start(); !st) {
     std::fprintf(stderr, "deskstream: %s\n", st.error().message.c_str());
     return 1;

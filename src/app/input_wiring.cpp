@@ -54,6 +54,7 @@ class InputChannel final : public session::ChannelHandler {
   }
   void onOpen() override { session_.onOpen(info_); }
   void onMessage(std::string_view text) override { session_.onMessage(text); }
+  void demote() override { session_.demote(); }
 
  private:
   PeerControls controls_;  // before session_, which holds a reference to it

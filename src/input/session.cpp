@@ -72,6 +72,13 @@ void InputSession::releaseAll() {
   button_mask_ = 0;
 }
 
+void InputSession::demote() {
+  if (!can_control_) return;
+  can_control_ = false;
+  releaseAll();
+  desktop_.processEvents();
+}
+
 void InputSession::onOpen(const SystemInfo& info) {
   open_ = true;
   send_(systemMessage("framerate," + std::to_string(info.framerate)));

@@ -63,6 +63,12 @@ void Connection::onAuth(std::string_view token) {
     return;
   }
   info_.lease = refreshed->lease;
+  if (info_.can_control && !refreshed->can_control) {
+    // Demoted: input, clipboard and resize from this peer stop before the reply goes out.
+    info_.can_control = false;
+    if (channel_) channel_->demote();
+    log::info(kLog, "peer " + std::to_string(info_.id) + ": demoted to view by a token refresh");
+  }
   scheduleLease();
   ws_->send("AUTH_OK " + refreshed->ok_json);
 }

@@ -28,6 +28,8 @@ class ChannelHandler {
   virtual ~ChannelHandler() = default;
   virtual void onOpen() = 0;
   virtual void onMessage(std::string_view text) = 0;
+  // The peer lost control (a refresh with a view token): drop its input from now on.
+  virtual void demote() {}
 };
 
 // How long a token-admitted connection may stay (docs/access.md §6).
@@ -49,7 +51,8 @@ struct PeerInfo {
 // The answer to an `AUTH <token>` refresh on the signalling socket.
 struct Refreshed {
   Lease lease;
-  std::string ok_json;  // the JSON after "AUTH_OK "
+  bool can_control = false;  // the connection's role from now on (never more than before)
+  std::string ok_json;       // the JSON after "AUTH_OK "
 };
 
 struct ManagerOptions {
