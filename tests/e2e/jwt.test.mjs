@@ -65,9 +65,10 @@ test('tokens admit the right people with the right role', async (t) => {
   const bearer = await fetch(ds.url + 'turn', { headers: { Authorization: 'Bearer ' + mint({ sub: 'carol', ttl: 120 }) } });
   assert.equal(bearer.status, 200);
   const rtc = await bearer.json();
-  // Default TURN settings: the REST credential names the token's subject and ends with the token.
+  // Default TURN settings: the REST credential names the session and the token's subject and
+  // ends with the token.
   const turnServer = rtc.iceServers.find((s) => s.username);
-  assert.match(turnServer.username, /^\d+:carol$/);
+  assert.match(turnServer.username, /^\d+:s-123\/carol$/);
   const expiry = Number(turnServer.username.split(':')[0]);
   assert.ok(expiry <= Date.now() / 1000 + 121, `TURN credential expiry ${expiry} bounded by the token`);
   assert.ok(Number(/^(\d+)s$/.exec(rtc.lifetimeDuration)[1]) <= 120, rtc.lifetimeDuration);
