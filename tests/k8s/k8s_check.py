@@ -395,6 +395,8 @@ def check_infra(coturn_docs, sharing_docs):
             bad("coturn-denied-peers", f"no denied-peer-ip starting {must}")
     if "allow-loopback-peers" in opts:
         bad("coturn-denied-peers", "allow-loopback-peers is development-only")
+    if "no-tcp-relay" not in opts:
+        bad("coturn-tcp-relay", "no-tcp-relay missing (TCP relays are opt-in: TURN_ALLOW_TCP_RELAY)")
     if ds is None:
         bad("coturn-daemonset", "no coturn DaemonSet")
     else:
@@ -417,7 +419,7 @@ def check_infra(coturn_docs, sharing_docs):
 
 
 INFRA_CHECKS = ["coturn-auth-secret", "coturn-relay-range", "coturn-tls-443", "coturn-denied-peers",
-                "coturn-daemonset", "time-slicing"]
+                "coturn-tcp-relay", "coturn-daemonset", "time-slicing"]
 
 
 ALL_CHECKS = [
@@ -633,6 +635,7 @@ def cmd_negative(_):
         ("coturn-relay-range", "relay range unbounded", conf_edit(lambda t: t.replace("max-port=50151", "max-port=65535").replace("min-port=49152", "min-port=1025"))),
         ("coturn-auth-secret", "no use-auth-secret", conf_edit(lambda t: t.replace("use-auth-secret\n", ""))),
         ("coturn-auth-secret", "secret in the ConfigMap", conf_edit(lambda t: t + "static-auth-secret=hunter2\n")),
+        ("coturn-tcp-relay", "TCP relays allowed", conf_edit(lambda t: t.replace("no-tcp-relay\n", ""))),
         ("coturn-tls-443", "TLS on 5349", conf_edit(lambda t: t.replace("tls-listening-port=443", "tls-listening-port=5349"))),
         ("time-slicing", "failRequestsGreaterThanOne false", ts_edit),
     ]
