@@ -102,14 +102,16 @@ test('failed Basic-auth attempts are throttled per client address, in a bounded 
   assert.equal((await get(ds.port, {}, '127.0.0.1', '/health')).status, 200, '/health is never throttled');
   assert.equal((await get(ds.port, { Authorization: basic('alice', 's3cret') }, '127.0.0.2')).status, 200, 'another address is not affected');
 
-  // Behind a trusted proxy the forwarded client address is the key; 3,000 distinct addresses
-  // (each failing once) stay in a bounded table.
+  // Behind a trusted proxy the forwarded client address is the key; 12,000 distinct addresses
+  // (each failing once, three times the 4,096-entry table) stay in a bounded table.
   const before = rssKb(ds.proc.pid);
   const started = Date.now();
   const proxyAgent = new http.Agent({ keepAlive: true, maxSockets: 4 });
-  const n = 3000;
+  const n = 12000;
   let refused = 0;
+  const rssAt = {};
   for (let i = 0; i < n; i += 50) {
+    if (i % 4000 === 0) rssAt[i] = rssKb(ds.proc.pid);
     const batch = [];
     for (let j = i; j < i + 50; j++) {
       batch.push(new Promise((resolve, reject) => {
@@ -124,7 +126,8 @@ test('failed Basic-auth attempts are throttled per client address, in a bounded 
   }
   proxyAgent.destroy();
   const after = rssKb(ds.proc.pid);
-  console.log(`${n} forwarded addresses, one failure each: ${refused} x 401 in ${Date.now() - started} ms; RSS ${before} -> ${after} kB`);
+  console.log(`${n} forwarded addresses, one failure each: ${refused} x 401 in ${Date.now() - started} ms; ` +
+    `RSS before ${before} kB, ${Object.entries(rssAt).map(([k, v]) => `after ${k}: ${v} kB`).join(', ')}, after ${n}: ${after} kB`);
   assert.equal(refused, n);
   // The forwarded address counts, not the proxy's: five failures of one forwarded client lock it alone.
   for (let i = 0; i < 5; i++) {
