@@ -6,15 +6,13 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
-import { startXvfb, startDeskstream, launchBrowser, stopAll, deskstreamBin } from '../e2e/lib/harness.mjs';
+import { startXvfb, startDeskstream, launchBrowser, stopAll, deskstreamBin, tempDir } from '../e2e/lib/harness.mjs';
 
 after(stopAll);
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'ds-sec-cookies-'));
+const dir = tempDir('ds-sec-cookies-');
 const key = path.join(dir, 'signing.pem');
 const pub = path.join(dir, 'signing.pub');
 execFileSync('openssl', ['genpkey', '-algorithm', 'ed25519', '-out', key]);

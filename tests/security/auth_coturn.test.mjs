@@ -7,11 +7,10 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { startXvfb, startDeskstream, stopAll, freePort, sleep, waitFor, repoRoot } from '../e2e/lib/harness.mjs';
+import { startXvfb, startDeskstream, stopAll, freePort, sleep, waitFor, repoRoot, tempDir } from '../e2e/lib/harness.mjs';
 
 const children = [];
 after(async () => {
@@ -126,7 +125,7 @@ test('shipped coturn config: TCP relays refused, UDP relays granted to deskstrea
     t.skip('coturn (turnserver) is not installed: apt-get install coturn');
     return;
   }
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'ds-sec-coturn-'));
+  const dir = tempDir('ds-sec-coturn-');
   const strict = await startCoturn(dir, false);
   const x = await startXvfb(320, 240);
   const ds = await startDeskstream(x.display, { SELKIES_TURN_HOST: '127.0.0.1', SELKIES_TURN_PORT: String(strict.port),

@@ -7,15 +7,14 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
-import { startXvfb, startDeskstream, stopAll, waitFor, freePort, deskstreamBin, repoRoot } from '../e2e/lib/harness.mjs';
+import { startXvfb, startDeskstream, stopAll, waitFor, freePort, deskstreamBin, repoRoot, tempDir } from '../e2e/lib/harness.mjs';
 
 after(stopAll);
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'ds-sec-defaults-'));
+const dir = tempDir('ds-sec-defaults-');
 const key = path.join(dir, 'signing.pem');
 const pub = path.join(dir, 'signing.pub');
 execFileSync('openssl', ['genpkey', '-algorithm', 'ed25519', '-out', key]);

@@ -6,19 +6,18 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, mkdtempSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import {
   startXvfb, xsetroot, startDeskstream, launchBrowser, waitFramesDecoded, expectLive, waitFor, stopAll, sleep,
-  deskstreamBin, repoRoot,
+  deskstreamBin, repoRoot, tempDir,
 } from '../e2e/lib/harness.mjs';
 
 after(stopAll);
 
 const keyLogger = process.env.DS_KEY_LOGGER || path.join(repoRoot, 'build/tests/unit/input/input_key_logger');
-const dir = mkdtempSync(path.join(os.tmpdir(), 'ds-sec-roles-'));
+const dir = tempDir('ds-sec-roles-');
 const key = path.join(dir, 'signing.pem');
 const pub = path.join(dir, 'signing.pub');
 execFileSync('openssl', ['genpkey', '-algorithm', 'ed25519', '-out', key]);

@@ -7,11 +7,10 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
-import { startXvfb, startDeskstream, stopAll, deskstreamBin, repoRoot } from '../e2e/lib/harness.mjs';
+import { startXvfb, startDeskstream, stopAll, deskstreamBin, repoRoot, tempDir } from '../e2e/lib/harness.mjs';
 
 after(stopAll);
 
@@ -67,7 +66,7 @@ test('TURN user, lifetime and per-session identity', async () => {
   console.log(`two sessions, same Basic user: ${a.username} vs ${b.username}`);
 
   // JWT sessions: the session id is the identity.
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'ds-sec-turn-'));
+  const dir = tempDir('ds-sec-turn-');
   const key = path.join(dir, 'k.pem');
   execFileSync('openssl', ['genpkey', '-algorithm', 'ed25519', '-out', key]);
   execFileSync('openssl', ['pkey', '-in', key, '-pubout', '-out', key + '.pub']);
@@ -102,7 +101,7 @@ test('coturn config in deploy/: no TCP relays unless enabled, private ranges den
   assert.match(ds, /name: TURN_ALLOW_TCP_RELAY\s+value: "false"/);
   // The start script drops no-tcp-relay only for TURN_ALLOW_TCP_RELAY=true: run that line.
   const script = /^\s*(if \[ "\$\{TURN_ALLOW_TCP_RELAY.*)$/m.exec(ds)[1];
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'ds-sec-coturn-'));
+  const dir = tempDir('ds-sec-coturn-');
   const run = (value) => {
     const file = path.join(dir, `turnserver-${value}.conf`);
     execFileSync('sh', ['-c', `printf 'use-auth-secret\\nno-tcp-relay\\nfingerprint\\n' > "${file}"; ` +
