@@ -120,8 +120,8 @@ std::vector<Option> build() {
                   str(&Config::turn_rest_username), false));
   o.push_back(opt("turn_rest_username_auth_header", "SELKIES_TURN_REST_USERNAME_AUTH_HEADER",
                   "x-auth-user",
-                  "Header carrying the user name (to the REST endpoint, and read by /turn in "
-                  "shared-secret mode)",
+                  "Header carrying the user name (to the REST endpoint; read by /turn in "
+                  "shared-secret mode only from DESKSTREAM_TRUSTED_PROXIES)",
                   kAnyText, str(&Config::turn_rest_username_auth_header)));
   o.push_back(opt("turn_rest_protocol_header", "SELKIES_TURN_REST_PROTOCOL_HEADER",
                   "x-turn-protocol", "Header carrying udp/tcp to the REST endpoint", kAnyText,
