@@ -67,6 +67,7 @@ void Connection::onAuth(std::string_view token) {
     // Demoted: input, clipboard and resize from this peer stop before the reply goes out.
     info_.can_control = false;
     if (channel_) channel_->demote();
+    handler_.dropControl();  // a new controller may join; this peer stays on as a viewer
     log::info(kLog, "peer " + std::to_string(info_.id) + ": demoted to view by a token refresh");
   }
   scheduleLease();

@@ -94,6 +94,12 @@ Actions Handler::onLocalCandidate(std::string_view candidate, int mline_index) {
   return {SendText{encodeIce(candidate, mline_index)}};
 }
 
+void Handler::dropControl() {
+  if (holds_uid_) registry_.release(uid_);
+  holds_uid_ = false;
+  exclusive_ = false;
+}
+
 void Handler::onClosed() {
   if (holds_uid_) registry_.release(uid_);
   holds_uid_ = false;

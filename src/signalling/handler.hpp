@@ -75,6 +75,9 @@ class Handler {
   Actions onLocalCandidate(std::string_view candidate, int mline_index);
   // The transport closed (either side). Releases the uid; idempotent.
   void onClosed();
+  // The connection was demoted to view-only while open: it gives its uid back (if it held it)
+  // so that a new controller can join, and stays on as a viewer.
+  void dropControl();
 
   State state() const { return state_; }
   const std::string& uid() const { return uid_; }

@@ -105,6 +105,16 @@ test('AUTH with a view token demotes a live controller; exchanged tickets work n
   await sleep(800);
   assert.equal(typed(), 'ab', 'still no keys after a control token on the live connection');
 
+  // The demoted peer gave the control slot back: a new controller joins while it keeps watching.
+  const next = await (await browser.newContext({ viewport: { width: 800, height: 600 } })).newPage();
+  await next.goto(ds.url + '?token=' + mint({ sub: 'bob' }));
+  await waitFramesDecoded(next, 1);
+  await waitFor(() => next.evaluate(() => window.deskstream.video.channel?.readyState === 'open'), 10000, 'new controller channel');
+  await next.evaluate(() => { window.deskstream.video.channel.send('kd,122'); window.deskstream.video.channel.send('ku,122'); });
+  await waitFor(() => typed() === 'abz', 5000, `new controller's key (got ${JSON.stringify(typed())})`);
+  assert.ok(await expectLive(page, x.display) > 0, 'the demoted peer still watches next to the new controller');
+  console.log('after the demotion a new controller joined and typed; the demoted peer kept streaming');
+
   // A ticket, once exchanged for the cookie, is refused on every other way in.
   const ticket = mint({ role: 'control', ttl: 1200 });
   const exchanged = await fetch(ds.url + '?token=' + ticket, { redirect: 'manual' });

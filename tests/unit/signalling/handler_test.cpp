@@ -101,6 +101,21 @@ TEST(Handler, ViewersJoinWhileTheControllerHoldsTheUid) {
   EXPECT_TRUE(sentError(second_controller.onText("HELLO 1")));
 }
 
+TEST(Handler, ADemotedControllerFreesTheUidAndStaysOn) {
+  UidRegistry reg;
+  Handler controller(reg);
+  EXPECT_NE(find<StartPeer>(controller.onText("HELLO 1")), nullptr);
+  controller.dropControl();
+  EXPECT_FALSE(reg.held("1"));
+  EXPECT_EQ(controller.state(), Handler::State::kRegistered);
+  Handler next(reg);
+  EXPECT_NE(find<StartPeer>(next.onText("HELLO 1")), nullptr);
+  controller.onClosed();  // the demoted one leaving does not free the new controller's uid
+  EXPECT_TRUE(reg.held("1"));
+  controller.dropControl();  // idempotent
+  EXPECT_TRUE(reg.held("1"));
+}
+
 TEST(Handler, UnknownUidAndSecondHello) {
   UidRegistry reg;
   Handler h(reg);
