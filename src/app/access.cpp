@@ -170,6 +170,10 @@ std::optional<http::Response> Access::checkOrigin(const http::Request& req, Via 
 }
 
 std::optional<http::Response> Access::authorize(const http::Request& req, http::Route route) {
+  // A foreign Origin is refused before any credential is looked at.
+  if (route == http::Route::kSignalling && req.header("Origin")) {
+    if (auto refusal = checkOrigin(req, Via::kOpen)) return refusal;
+  }
   if (verifier_ && route == http::Route::kStatic) {
     if (auto token = req.query("token")) return exchangeTicket(req, *token);
   }
