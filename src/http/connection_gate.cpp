@@ -7,6 +7,7 @@
 
 #include "core/log.hpp"
 #include "http/read_budget.hpp"
+#include "http/soup_util.hpp"
 
 namespace ds::http::detail {
 
@@ -43,10 +44,9 @@ Result<std::unique_ptr<ConnectionGate>> ConnectionGate::start(SoupServer* server
                                                               const GateOptions& options,
                                                               std::string_view settings) {
   std::unique_ptr<ConnectionGate> gate(new ConnectionGate(server, tls, options));
-  GInetAddress* inet = g_inet_address_new_from_string(addr.c_str());
-  if (inet == nullptr) return fail("SELKIES_ADDR=\"" + addr + "\" is not an IP address");
-  GSocketAddress* address = g_inet_socket_address_new(inet, static_cast<guint16>(port));
-  g_object_unref(inet);
+  auto socket_address = socketAddress(addr, port);
+  if (!socket_address) return Unexpected<Error>{socket_address.error()};
+  GSocketAddress* address = *socket_address;
   gate->service_ = g_socket_service_new();
   g_socket_listener_set_backlog(G_SOCKET_LISTENER(gate->service_), kBacklog);
   GSocketAddress* effective = nullptr;
@@ -55,13 +55,7 @@ Result<std::unique_ptr<ConnectionGate>> ConnectionGate::start(SoupServer* server
                                                     G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
                                                     nullptr, &effective, &err);
   g_object_unref(address);
-  if (!ok) {
-    std::string m = "cannot listen on " + addr + ":" + std::to_string(port) + " (" +
-                    std::string(settings) +
-                    "): " + (err != nullptr ? err->message : "unknown error");
-    g_clear_error(&err);
-    return fail(m);
-  }
+  if (!ok) return fail(listenError(addr, port, settings, &err));
   gate->port_ = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(effective));
   g_object_unref(effective);
   g_signal_connect(gate->service_, "incoming", G_CALLBACK(&ConnectionGate::onIncoming), gate.get());

@@ -15,24 +15,33 @@ void respond(SoupServerMessage* msg, const Response& r) {
                                    r.body.size());
 }
 
-Result<int> listen(SoupServer* server, const std::string& addr, int port, bool https,
-                   std::string_view settings) {
+Result<GSocketAddress*> socketAddress(const std::string& addr, int port) {
   GInetAddress* inet = g_inet_address_new_from_string(addr.c_str());
   if (inet == nullptr) return fail("SELKIES_ADDR=\"" + addr + "\" is not an IP address");
   GSocketAddress* address = g_inet_socket_address_new(inet, static_cast<guint16>(port));
   g_object_unref(inet);
+  return address;
+}
+
+std::string listenError(const std::string& addr, int port, std::string_view settings,
+                        GError** err) {
+  std::string m = "cannot listen on " + addr + ":" + std::to_string(port) + " (" +
+                  std::string(settings) +
+                  "): " + (*err != nullptr ? (*err)->message : "unknown error");
+  g_clear_error(err);
+  return m;
+}
+
+Result<int> listen(SoupServer* server, const std::string& addr, int port, bool https,
+                   std::string_view settings) {
+  auto address = socketAddress(addr, port);
+  if (!address) return Unexpected<Error>{address.error()};
   GError* err = nullptr;
   const gboolean ok = soup_server_listen(
-      server, address, https ? SOUP_SERVER_LISTEN_HTTPS : static_cast<SoupServerListenOptions>(0),
+      server, *address, https ? SOUP_SERVER_LISTEN_HTTPS : static_cast<SoupServerListenOptions>(0),
       &err);
-  g_object_unref(address);
-  if (!ok) {
-    std::string m = "cannot listen on " + addr + ":" + std::to_string(port) + " (" +
-                    std::string(settings) +
-                    "): " + (err != nullptr ? err->message : "unknown error");
-    g_clear_error(&err);
-    return fail(m);
-  }
+  g_object_unref(*address);
+  if (!ok) return fail(listenError(addr, port, settings, &err));
   int bound = port;
   GSList* uris = soup_server_get_uris(server);
   if (uris != nullptr) bound = g_uri_get_port(static_cast<GUri*>(uris->data));

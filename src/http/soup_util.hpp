@@ -14,6 +14,11 @@ namespace ds::http::detail {
 // Sends `r` with the headers every deskstream response carries (no-store, nosniff, close).
 void respond(SoupServerMessage* msg, const Response& r);
 
+// The socket address addr:port, or an error naming SELKIES_ADDR when addr is not an IP address.
+Result<GSocketAddress*> socketAddress(const std::string& addr, int port);
+// "cannot listen on addr:port (settings): <err>"; clears `err`.
+std::string listenError(const std::string& addr, int port, std::string_view settings, GError** err);
+
 // Listens on addr:port (HTTPS when `https`; the certificate must already be set). `settings`
 // names the variables to blame in the error, e.g. "SELKIES_ADDR/SELKIES_PORT". Returns the port
 // bound (useful when `port` is 0).
