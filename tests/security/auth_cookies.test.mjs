@@ -5,26 +5,15 @@
 // never leaves the origin. Real binary, real HTTP/WebSocket requests and Chromium, loopback only.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import http from 'node:http';
-import path from 'node:path';
-import { startXvfb, startDeskstream, launchBrowser, stopAll, deskstreamBin, tempDir } from '../e2e/lib/harness.mjs';
+import { startXvfb, startDeskstream, launchBrowser, stopAll } from '../e2e/lib/harness.mjs';
+import { jwtSetup } from './lib/jwt.mjs';
 
 after(stopAll);
 
-const dir = tempDir('ds-sec-cookies-');
-const key = path.join(dir, 'signing.pem');
-const pub = path.join(dir, 'signing.pub');
-execFileSync('openssl', ['genpkey', '-algorithm', 'ed25519', '-out', key]);
-execFileSync('openssl', ['pkey', '-in', key, '-pubout', '-out', pub]);
-const jwtEnv = {
-  DESKSTREAM_JWT_PUBLIC_KEY_FILE: pub,
-  DESKSTREAM_JWT_ISSUER: 'https://portal.test',
-  DESKSTREAM_JWT_AUDIENCE: 'deskstream',
-  DESKSTREAM_JWT_SESSION: 's-cookie',
-};
-const mint = () => execFileSync(deskstreamBin, ['token', '--key', key, '--sub', 'alice', '--session', 's-cookie',
-  '--role', 'control', '--ttl', '300', '--iss', 'https://portal.test', '--aud', 'deskstream']).toString().trim();
+const jwt = jwtSetup({ session: 's-cookie' });
+const jwtEnv = jwt.env;
+const mint = () => jwt.mint({ sub: 'alice', role: 'control', ttl: 300 });
 
 // One raw HTTP request (the path is sent as is); resolves with status and headers.
 function request(port, rawPath, headers = {}, localAddress = '127.0.0.1') {

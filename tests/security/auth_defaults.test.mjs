@@ -6,25 +6,16 @@
 // so nothing is ever exposed: the warning is logged, then binding fails).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { startXvfb, startDeskstream, stopAll, waitFor, freePort, deskstreamBin, repoRoot, tempDir } from '../e2e/lib/harness.mjs';
+import { startXvfb, startDeskstream, stopAll, waitFor, freePort, deskstreamBin, repoRoot } from '../e2e/lib/harness.mjs';
+import { jwtSetup } from './lib/jwt.mjs';
 
 after(stopAll);
 
-const dir = tempDir('ds-sec-defaults-');
-const key = path.join(dir, 'signing.pem');
-const pub = path.join(dir, 'signing.pub');
-execFileSync('openssl', ['genpkey', '-algorithm', 'ed25519', '-out', key]);
-execFileSync('openssl', ['pkey', '-in', key, '-pubout', '-out', pub]);
-const jwtEnv = {
-  DESKSTREAM_JWT_PUBLIC_KEY_FILE: pub,
-  DESKSTREAM_JWT_ISSUER: 'https://portal.test',
-  DESKSTREAM_JWT_AUDIENCE: 'deskstream',
-  DESKSTREAM_JWT_SESSION: 's-defaults',
-};
+const jwtEnv = jwtSetup({ session: 's-defaults' }).env;
 const basic = (user, pass) => 'Basic ' + Buffer.from(`${user}:${pass}`).toString('base64');
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 

@@ -11,27 +11,17 @@ import http from 'node:http';
 import path from 'node:path';
 import {
   startXvfb, xsetroot, startDeskstream, launchBrowser, waitFramesDecoded, expectLive, waitFor, stopAll, sleep,
-  deskstreamBin, repoRoot, tempDir,
+  repoRoot,
 } from '../e2e/lib/harness.mjs';
+import { jwtSetup } from './lib/jwt.mjs';
 
 after(stopAll);
 
 const keyLogger = process.env.DS_KEY_LOGGER || path.join(repoRoot, 'build/tests/unit/input/input_key_logger');
-const dir = tempDir('ds-sec-roles-');
-const key = path.join(dir, 'signing.pem');
-const pub = path.join(dir, 'signing.pub');
-execFileSync('openssl', ['genpkey', '-algorithm', 'ed25519', '-out', key]);
-execFileSync('openssl', ['pkey', '-in', key, '-pubout', '-out', pub]);
-const jwtEnv = {
-  DESKSTREAM_JWT_PUBLIC_KEY_FILE: pub,
-  DESKSTREAM_JWT_ISSUER: 'https://portal.test',
-  DESKSTREAM_JWT_AUDIENCE: 'deskstream',
-  DESKSTREAM_JWT_SESSION: 's-roles',
-  DESKSTREAM_JWT_LEEWAY: '0',
-};
-const mint = ({ role = 'control', ttl = 300, sub = 'alice' } = {}) => execFileSync(deskstreamBin, ['token', '--key', key,
-  '--sub', sub, '--session', 's-roles', '--role', role, '--ttl', String(ttl), '--iss', 'https://portal.test',
-  '--aud', 'deskstream']).toString().trim();
+const jwt = jwtSetup({ session: 's-roles' });
+const dir = jwt.dir;
+const jwtEnv = { ...jwt.env, DESKSTREAM_JWT_LEEWAY: '0' };
+const mint = ({ role = 'control', ttl = 300, sub = 'alice' } = {}) => jwt.mint({ sub, role, ttl });
 
 const pointer = (display) => {
   const m = /x:(\d+) y:(\d+)/.exec(execFileSync('xdotool', ['getmouselocation'], { env: { ...process.env, DISPLAY: display } }).toString());

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { deskstreamBin, tempDir } from '../../e2e/lib/harness.mjs';
 
-export function jwtSetup() {
+export function jwtSetup({ session = 's-1' } = {}) {
   const dir = tempDir('ds-sec-');
   const key = path.join(dir, 'signing.pem');
   const pub = path.join(dir, 'signing.pub');
@@ -15,12 +15,12 @@ export function jwtSetup() {
     DESKSTREAM_JWT_PUBLIC_KEY_FILE: pub,
     DESKSTREAM_JWT_ISSUER: 'https://portal.test',
     DESKSTREAM_JWT_AUDIENCE: 'deskstream',
-    DESKSTREAM_JWT_SESSION: 's-1',
+    DESKSTREAM_JWT_SESSION: session,
   };
   const mint = ({ sub, role = 'view', ttl = 600 }) => execFileSync(deskstreamBin, ['token', '--key', key, '--sub', sub,
-    '--session', 's-1', '--role', role, '--ttl', String(ttl), '--iss', 'https://portal.test', '--aud', 'deskstream'])
+    '--session', session, '--role', role, '--ttl', String(ttl), '--iss', 'https://portal.test', '--aud', 'deskstream'])
     .toString().trim();
-  return { env, mint };
+  return { env, mint, dir };
 }
 
 // One Prometheus scrape as { series: value }.
