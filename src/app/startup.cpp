@@ -60,6 +60,7 @@ void logSettings(const config::Loaded& loaded) {
       log::debug("config", line);
     }
   }
+  for (const auto& w : loaded.warnings) log::warn("config", w);
 }
 
 }  // namespace ds::app

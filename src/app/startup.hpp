@@ -18,7 +18,8 @@ void waitForReadyFile(const config::Config& config);
 // The web client directory: SELKIES_WEB_ROOT if it has index.html, else the installed client
 // next to the binary, else the source tree's web/.
 std::string resolveWebRoot(const std::string& configured);
-// Logs every setting, and warns about set options whose feature is not supported yet.
+// Logs every setting, warns about set options whose feature is not supported yet and about
+// values accepted although probably not what was meant (Loaded::warnings).
 void logSettings(const config::Loaded& loaded);
 
 }  // namespace ds::app

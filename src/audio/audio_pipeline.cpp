@@ -87,7 +87,7 @@ Result<std::unique_ptr<AudioPipeline>> AudioPipeline::start(AudioOptions options
                                                             StateCallback on_state) {
   if (options.channels < 1 || options.channels > 8) return fail("audio channels must be 1..8");
   options.bitrate_bps = clampBitrate(options.bitrate_bps);
-  options.packetloss_percent = std::clamp(options.packetloss_percent, 0, 100);
+  options.packetloss_percent = std::clamp(options.packetloss_percent, 0.0, 100.0);
   options.retry_initial_ms = std::max(10, options.retry_initial_ms);
   options.retry_max_ms = std::max(options.retry_initial_ms, options.retry_max_ms);
   std::unique_ptr<AudioPipeline> p(new AudioPipeline(std::move(options), std::move(on_state)));
@@ -138,7 +138,7 @@ Result<GstElement*> AudioPipeline::build() {
           {"perfect-timestamp", "true"},
           {"max-payload-size", "4000"},
           {"inband-fec", b(fec)},
-          {"packet-loss-percentage", std::to_string(options_.packetloss_percent)},
+          {"packet-loss-percentage", std::to_string(static_cast<int>(options_.packetloss_percent))},
           {"bitrate", std::to_string(options_.bitrate_bps)}}}));
   }
   if (st)

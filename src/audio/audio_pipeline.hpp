@@ -23,7 +23,7 @@ struct AudioOptions {
   std::string device;  // PulseAudio source; "" = the server's default source (null sink monitor)
   int channels = 2;    // 1..8; >2 is sent as MULTIOPUS
   int bitrate_bps = 128000;
-  int packetloss_percent = 0;  // >0 turns on Opus in-band FEC tuned for that loss
+  double packetloss_percent = 0;  // >0 turns on Opus in-band FEC tuned for that loss
   // pulsesrc clocking (reference: provide-clock=true, do-timestamp=false; see docs/audio.md).
   bool provide_clock = true;
   bool do_timestamp = false;

@@ -83,10 +83,13 @@ Result<Loaded> load(int argc, const char* const* argv, const GetEnv& getenv, std
       source = o.env;
     }
     if (from_default && o.extra) continue;  // unset module option: the module's own default
-    if (!o.apply(loaded.config, text)) {
-      return fail(source + "=\"" + (o.secret ? std::string("***") : text) +
-                  "\" is not valid: expected " + o.accepted);
+    const std::string shown = source + "=\"" + (o.secret ? std::string("***") : text) + "\"";
+    const Verdict verdict = o.apply(loaded.config, text);
+    if (!verdict) {
+      return fail(shown + " is not valid: expected " + o.accepted +
+                  (verdict.reason.empty() ? "" : " (" + verdict.reason + ")"));
     }
+    if (!verdict.warning.empty()) loaded.warnings.push_back(shown + ": " + verdict.warning);
     loaded.settings.push_back(Setting{o.flag, o.env, o.secret && !text.empty() ? "***" : text,
                                       from_default, o.supported});
   }
@@ -104,7 +107,9 @@ Status validateCombination(const Config& c) {
     return fail("SELKIES_TURN_PASSWORD is empty while SELKIES_TURN_USERNAME is set");
   }
   if (c.force_relay && c.turn_host.empty()) {
-    return fail("DESKSTREAM_FORCE_RELAY=true needs a TURN server: SELKIES_TURN_HOST is empty");
+    return fail(
+        "DESKSTREAM_FORCE_RELAY=true needs a TURN server: SELKIES_TURN_HOST or SELKIES_TURN_PORT "
+        "is empty");
   }
   if (c.enable_metrics_http && c.metrics_http_port == c.port) {
     return fail("SELKIES_METRICS_HTTP_PORT=" + std::to_string(c.metrics_http_port) +

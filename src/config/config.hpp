@@ -57,13 +57,13 @@ struct Config {
   int gpu_id = 0;
   int framerate = 60;
   int video_bitrate_kbps = 8000;
-  int keyframe_distance_s = -1;
+  double keyframe_distance_s = -1;  // -1 = keyframes only on request
   bool congestion_control = false;
-  int video_packetloss_percent = 0;
+  double video_packetloss_percent = 0;
   // Audio.
   int audio_bitrate_bps = 128000;
   int audio_channels = 2;
-  int audio_packetloss_percent = 0;
+  double audio_packetloss_percent = 0;
   // Desktop.
   ClipboardMode clipboard = ClipboardMode::kBoth;
   bool enable_resize = false;
@@ -111,6 +111,8 @@ struct Setting {
 struct Loaded {
   Config config;
   std::vector<Setting> settings;
+  // Values accepted although probably not what was meant, one line each naming the variable.
+  std::vector<std::string> warnings;
 };
 
 using GetEnv = std::function<std::optional<std::string>(std::string_view)>;

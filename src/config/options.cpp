@@ -2,12 +2,45 @@
 
 #include <utility>
 
+#include "config/selkies_values.hpp"
 #include "core/strings.hpp"
 
 namespace ds::config {
+
+Verdict Verdict::warn(std::string why) {
+  Verdict v(true);
+  v.warning = std::move(why);
+  return v;
+}
+
+Verdict Verdict::refuse(std::string why) {
+  Verdict v(false);
+  v.reason = std::move(why);
+  return v;
+}
+
 namespace {
 
-using Apply = std::function<bool(Config&, std::string_view)>;
+using Apply = std::function<Verdict(Config&, std::string_view)>;
+
+// A reader of config/selkies_values.hpp applied to one field.
+template <typename T, typename R>
+Verdict take(T& field, Result<selkies::Reading<R>> r) {
+  if (!r) return Verdict::refuse(r.error().message);
+  field = static_cast<T>(r->value);
+  return r->warning.empty() ? Verdict(true) : Verdict::warn(r->warning);
+}
+
+template <typename T, typename R>
+Verdict take(T& field, selkies::Reading<R> r) {
+  field = std::move(r.value);
+  return r.warning.empty() ? Verdict(true) : Verdict::warn(r.warning);
+}
+
+template <typename T>
+Apply reader(T Config::*field, Result<selkies::Reading<T>> (*read)(std::string_view)) {
+  return [field, read](Config& c, std::string_view v) { return take(c.*field, read(v)); };
+}
 
 Apply str(std::string Config::*field) {
   return [field](Config& c, std::string_view v) {
@@ -16,23 +49,15 @@ Apply str(std::string Config::*field) {
   };
 }
 
+// Every boolean reads as Selkies reads its own: "true" in any case, else false (warned).
 Apply boolean(bool Config::*field) {
-  return [field](Config& c, std::string_view v) {
-    const std::string s = toLower(trim(v));
-    if (s == "true" || s == "1" || s == "yes") {
-      c.*field = true;
-    } else if (s == "false" || s == "0" || s == "no") {
-      c.*field = false;
-    } else {
-      return false;
-    }
-    return true;
-  };
+  return [field](Config& c, std::string_view v) { return take(c.*field, selkies::readBool(v)); };
 }
 
+// Python int() syntax, as Selkies reads its numbers.
 Apply integer(int Config::*field, int64_t min, int64_t max) {
   return [field, min, max](Config& c, std::string_view v) {
-    const auto n = parseInt(trim(v));
+    const auto n = selkies::pythonInt(v);
     if (!n || *n < min || *n > max) return false;
     c.*field = static_cast<int>(*n);
     return true;
@@ -75,6 +100,18 @@ Option opt(std::string flag, std::string env, std::string def, std::string help,
 constexpr const char* kBool = "true or false";
 constexpr const char* kAnyText = "any text";
 constexpr const char* kPort = "an integer 1..65535";
+constexpr const char* kPortOrEmpty = "an integer 1..65535, or empty for none";
+constexpr const char* kPercent = "a percentage 0..100 (fractions allowed)";
+
+// STUN/TURN port: empty means no such server, as in Selkies (which needs host and port).
+Apply clearsHostWhenEmpty(int Config::*port_field, std::string Config::*host_field,
+                          const std::string& what) {
+  return [port_field, host_field, what](Config& c, std::string_view v) {
+    Verdict verdict = take(c.*port_field, selkies::readPort(v, true, "no " + what + " server"));
+    if (verdict && c.*port_field == 0) (c.*host_field).clear();
+    return verdict;
+  };
+}
 
 std::vector<Option> build() {
   const std::vector<std::string> encoders = {"nvh264enc",   "nvh265enc", "nvav1enc", "vah264enc",
@@ -132,10 +169,12 @@ std::vector<Option> build() {
   o.push_back(opt("turn_host", "SELKIES_TURN_HOST", "staticauth.openrelay.metered.ca",
                   "TURN host (IPv6 in [ ]); empty disables TURN", kAnyText,
                   str(&Config::turn_host)));
-  o.push_back(opt("turn_port", "SELKIES_TURN_PORT", "443", "TURN port", kPort,
-                  integer(&Config::turn_port, 1, 65535)));
+  o.push_back(opt("turn_port", "SELKIES_TURN_PORT", "443", "TURN port", kPortOrEmpty,
+                  clearsHostWhenEmpty(&Config::turn_port, &Config::turn_host, "TURN")));
   o.push_back(opt("turn_protocol", "SELKIES_TURN_PROTOCOL", "udp", "TURN transport", "udp or tcp",
-                  oneOf(&Config::turn_protocol, {"udp", "tcp"})));
+                  [](Config& c, std::string_view v) {
+                    return take(c.turn_protocol, selkies::readTurnProtocol(v));
+                  }));
   o.push_back(opt("turn_tls", "SELKIES_TURN_TLS", "false", "Use turns: (TLS) URIs", kBool,
                   boolean(&Config::turn_tls)));
   o.push_back(opt("turn_shared_secret", "SELKIES_TURN_SHARED_SECRET", "openrelayprojectsecret",
@@ -148,8 +187,8 @@ std::vector<Option> build() {
                   str(&Config::turn_password), true, true));
   o.push_back(opt("stun_host", "SELKIES_STUN_HOST", "stun.l.google.com",
                   "STUN host; empty disables STUN", kAnyText, str(&Config::stun_host)));
-  o.push_back(opt("stun_port", "SELKIES_STUN_PORT", "19302", "STUN port", kPort,
-                  integer(&Config::stun_port, 1, 65535)));
+  o.push_back(opt("stun_port", "SELKIES_STUN_PORT", "19302", "STUN port", kPortOrEmpty,
+                  clearsHostWhenEmpty(&Config::stun_port, &Config::stun_host, "STUN")));
   o.push_back(opt("enable_cloudflare_turn", "SELKIES_ENABLE_CLOUDFLARE_TURN", "false",
                   "Fetch TURN credentials from the Cloudflare Calls API", kBool,
                   boolean(&Config::enable_cloudflare_turn), false));
@@ -175,48 +214,38 @@ std::vector<Option> build() {
                   "Video encoder; falls back to x264enc when it is not available", join(encoders),
                   oneOf(&Config::encoder, encoders)));
   o.push_back(opt("gpu_id", "SELKIES_GPU_ID", "0", "GPU index for nv* and va* encoders",
-                  "an integer 0..63", integer(&Config::gpu_id, 0, 63)));
+                  "a whole number 0..1000 (negative: the default GPU)",
+                  reader(&Config::gpu_id, selkies::readGpuId)));
   o.push_back(opt("framerate", "SELKIES_FRAMERATE", "60", "Capture and encode frame rate (fps)",
-                  "an integer 1..240", integer(&Config::framerate, 1, 240)));
+                  "a whole number of frames per second, at least 1",
+                  reader(&Config::framerate, selkies::readFramerate)));
   o.push_back(opt("video_bitrate", "SELKIES_VIDEO_BITRATE", "8000", "Video bitrate in kbit/s",
-                  "an integer 100..500000", integer(&Config::video_bitrate_kbps, 100, 500000)));
+                  "a whole number of kbit/s 1..2048000",
+                  reader(&Config::video_bitrate_kbps, selkies::readVideoBitrate)));
   o.push_back(opt("keyframe_distance", "SELKIES_KEYFRAME_DISTANCE", "-1",
                   "Seconds between keyframes; -1 = only on request (PLI/FIR)",
-                  "-1 or an integer 1..3600", [](Config& c, std::string_view v) {
-                    const auto n = parseInt(trim(v));
-                    if (!n || (*n != -1 && (*n < 1 || *n > 3600))) return false;
-                    c.keyframe_distance_s = static_cast<int>(*n);
-                    return true;
-                  }));
+                  "a number of seconds (fractions allowed) or -1",
+                  reader(&Config::keyframe_distance_s, selkies::readKeyframeDistance)));
   o.push_back(opt("congestion_control", "SELKIES_CONGESTION_CONTROL", "false",
                   "Congestion control (TWCC + GCC) driving the encoder bitrate", kBool,
                   boolean(&Config::congestion_control), false));
   o.push_back(opt("video_packetloss_percent", "SELKIES_VIDEO_PACKETLOSS_PERCENT", "0",
                   "Expected video loss; >0 enables ULPFEC/RED at that percentage",
-                  "an integer 0..100", integer(&Config::video_packetloss_percent, 0, 100), false));
+                  kPercent, reader(&Config::video_packetloss_percent, selkies::readLossPercent),
+                  false));
   o.push_back(opt("audio_bitrate", "SELKIES_AUDIO_BITRATE", "128000", "Opus bitrate in bit/s",
-                  "an integer 6000..510000", integer(&Config::audio_bitrate_bps, 6000, 510000)));
+                  "a whole number of bit/s",
+                  reader(&Config::audio_bitrate_bps, selkies::readAudioBitrate)));
   o.push_back(opt("audio_channels", "SELKIES_AUDIO_CHANNELS", "2", "Audio channels",
                   "an integer 1..8", integer(&Config::audio_channels, 1, 8)));
   o.push_back(opt("audio_packetloss_percent", "SELKIES_AUDIO_PACKETLOSS_PERCENT", "0",
-                  "Expected audio loss; >0 enables Opus in-band FEC", "an integer 0..100",
-                  integer(&Config::audio_packetloss_percent, 0, 100)));
+                  "Expected audio loss; >0 enables Opus in-band FEC", kPercent,
+                  reader(&Config::audio_packetloss_percent, selkies::readLossPercent)));
   o.push_back(opt("enable_clipboard", "SELKIES_ENABLE_CLIPBOARD", "true",
                   "Clipboard sync: true (both ways), false, in (browser to desktop), out "
                   "(desktop to browser)",
                   "true, false, in or out", [](Config& c, std::string_view v) {
-                    const std::string s = toLower(trim(v));
-                    if (s == "true")
-                      c.clipboard = ClipboardMode::kBoth;
-                    else if (s == "false")
-                      c.clipboard = ClipboardMode::kOff;
-                    else if (s == "in")
-                      c.clipboard = ClipboardMode::kIn;
-                    else if (s == "out")
-                      c.clipboard = ClipboardMode::kOut;
-                    else
-                      return false;
-                    return true;
+                    return take(c.clipboard, selkies::readClipboard(v));
                   }));
   o.push_back(opt("enable_resize", "SELKIES_ENABLE_RESIZE", "false",
                   "Resize the X screen to the browser window", kBool,
@@ -228,12 +257,8 @@ std::vector<Option> build() {
                   boolean(&Config::debug_cursors)));
   o.push_back(opt("cursor_size", "SELKIES_CURSOR_SIZE", "-1",
                   "Cursor image size in pixels; -1 = native (XCURSOR_SIZE is used when unset)",
-                  "-1 or an integer 1..512", [](Config& c, std::string_view v) {
-                    const auto n = parseInt(trim(v));
-                    if (!n || (*n != -1 && (*n < 1 || *n > 512))) return false;
-                    c.cursor_size = static_cast<int>(*n);
-                    return true;
-                  }));
+                  "-1 or a whole number of pixels",
+                  reader(&Config::cursor_size, selkies::readCursorSize)));
   o.push_back(opt("enable_webrtc_statistics", "SELKIES_ENABLE_WEBRTC_STATISTICS", "false",
                   "Write client WebRTC statistics as CSV", kBool,
                   boolean(&Config::enable_webrtc_statistics)));

@@ -10,6 +10,18 @@
 
 namespace ds::config {
 
+// An option parser's verdict on one value: refused, accepted, or accepted with a warning (a
+// value that works but is probably not what was meant; logged at startup with the variable).
+struct Verdict {
+  Verdict(bool accepted) : ok(accepted) {}  // NOLINT(google-explicit-constructor): plain bool
+  static Verdict warn(std::string why);
+  static Verdict refuse(std::string why);
+  explicit operator bool() const { return ok; }
+  bool ok;
+  std::string warning;  // ok: why the value is probably a mistake
+  std::string reason;   // !ok: why it cannot work (besides the accepted values)
+};
+
 struct Option {
   std::string flag;          // CLI name without dashes (Selkies spelling, e.g. "enable_basic_auth")
   std::string env;           // environment variable
@@ -19,8 +31,8 @@ struct Option {
   bool supported = true;  // false: validated, reported "not yet supported" when set
   bool secret = false;    // masked in the startup log
   bool extra = false;     // contributed by another module; stored in Config::extra
-  // Parses `text` into the config; returns false when the text is not acceptable.
-  std::function<bool(Config&, std::string_view)> apply;
+  // Parses `text` into the config; false when the text cannot work.
+  std::function<Verdict(Config&, std::string_view)> apply;
 };
 
 const std::vector<Option>& options();

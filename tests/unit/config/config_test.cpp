@@ -81,14 +81,16 @@ TEST(Config, BadValuesNameTheVariableAndAcceptedValues) {
   };
   for (const Case& k :
        {Case{"SELKIES_PORT", "abc", "1..65535"}, Case{"SELKIES_PORT", "0", "1..65535"},
-        Case{"SELKIES_ENCODER", "foo", "x264enc"}, Case{"SELKIES_FRAMERATE", "0", "1..240"},
-        Case{"SELKIES_ENABLE_RESIZE", "maybe", "true or false"},
-        Case{"SELKIES_ENABLE_CLIPBOARD", "sideways", "in or out"},
-        Case{"SELKIES_KEYFRAME_DISTANCE", "-5", "-1"},
-        Case{"SELKIES_VIDEO_BITRATE", "12kbps", "integer"},
+        Case{"SELKIES_ENCODER", "foo", "x264enc"}, Case{"SELKIES_FRAMERATE", "0", "at least 1"},
+        Case{"SELKIES_FRAMERATE", "29.97", "whole number"},
+        Case{"SELKIES_KEYFRAME_DISTANCE", "inf", "finite"},
+        Case{"SELKIES_VIDEO_BITRATE", "12kbps", "whole number"},
+        Case{"SELKIES_VIDEO_BITRATE", "8000000", "bit/s"},
+        Case{"SELKIES_AUDIO_CHANNELS", "0", "1..8"},
+        Case{"SELKIES_AUDIO_PACKETLOSS_PERCENT", "150", "0..100"},
+        Case{"SELKIES_TURN_PORT", "abc", "1..65535"},
         Case{"SELKIES_METRICS_HTTP_PORT", "abc", "1..65535"},
         Case{"SELKIES_METRICS_HTTP_PORT", "65536", "1..65535"},
-        Case{"SELKIES_ENABLE_METRICS_HTTP", "on", "true or false"},
         Case{"DESKSTREAM_MAX_PEERS", "0", "1..1000"},
         Case{"DESKSTREAM_MAX_PEERS", "many", "1..1000"},
         Case{"DESKSTREAM_MAX_PEERS_PER_USER", "-1", "1..1000"}}) {
@@ -99,6 +101,62 @@ TEST(Config, BadValuesNameTheVariableAndAcceptedValues) {
     EXPECT_NE(r.error().message.find(k.env), std::string::npos) << r.error().message;
     EXPECT_NE(r.error().message.find(k.expect), std::string::npos) << r.error().message;
   }
+}
+
+// Issue 14 item 4: what Selkies accepts is accepted with its meaning; probable mistakes give one
+// warning each, naming the variable.
+TEST(Config, SelkiesValuesAreAcceptedWithWarnings) {
+  Env env;
+  env.vars["SELKIES_ENABLE_RESIZE"] = "yes";
+  env.vars["SELKIES_ENABLE_CURSORS"] = "1";
+  env.vars["SELKIES_ENABLE_CLIPBOARD"] = "sideways";
+  env.vars["SELKIES_KEYFRAME_DISTANCE"] = "0.5";
+  env.vars["SELKIES_AUDIO_PACKETLOSS_PERCENT"] = "2.5";
+  env.vars["SELKIES_TURN_PROTOCOL"] = "TCP";
+  env.vars["SELKIES_FRAMERATE"] = " 30 ";
+  auto r = run(env, {"--enable_metrics_http", "on"});
+  ASSERT_TRUE(r) << r.error().message;
+  const Config& c = r->config;
+  EXPECT_FALSE(c.enable_resize);
+  EXPECT_FALSE(c.enable_cursors);
+  EXPECT_FALSE(c.enable_metrics_http);
+  EXPECT_EQ(c.clipboard, ClipboardMode::kOff);
+  EXPECT_EQ(c.keyframe_distance_s, 0.5);
+  EXPECT_EQ(c.audio_packetloss_percent, 2.5);
+  EXPECT_EQ(c.turn_protocol, "tcp");
+  EXPECT_EQ(c.framerate, 30);
+  std::string all;
+  for (const auto& w : r->warnings) all += w + "\n";
+  ASSERT_EQ(r->warnings.size(), 4u) << all;
+  EXPECT_NE(all.find("SELKIES_ENABLE_RESIZE=\"yes\": read as false"), std::string::npos) << all;
+  EXPECT_NE(all.find("SELKIES_ENABLE_CURSORS=\"1\": read as false"), std::string::npos) << all;
+  EXPECT_NE(all.find("SELKIES_ENABLE_CLIPBOARD=\"sideways\""), std::string::npos) << all;
+  EXPECT_NE(all.find("--enable_metrics_http=\"on\": read as false"), std::string::npos) << all;
+}
+
+TEST(Config, EmptyTurnOrStunPortMeansNoSuchServer) {
+  Env env;
+  env.vars["SELKIES_TURN_PORT"] = "";
+  env.vars["SELKIES_STUN_PORT"] = " ";
+  auto r = run(env);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->config.turn_host, "");
+  EXPECT_EQ(r->config.stun_host, "");
+  ASSERT_EQ(r->warnings.size(), 2u);
+  EXPECT_NE(r->warnings[0].find("SELKIES_TURN_PORT=\"\": empty: no TURN server"),
+            std::string::npos)
+      << r->warnings[0];
+  env.vars["DESKSTREAM_FORCE_RELAY"] = "true";
+  r = run(env);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("SELKIES_TURN_PORT"), std::string::npos);
+}
+
+TEST(Config, DefaultsGiveNoWarnings) {
+  Env env;
+  auto r = run(env);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_TRUE(r->warnings.empty()) << r->warnings.front();
 }
 
 TEST(Config, HttpLimitsHaveDefaultsAndBounds) {
