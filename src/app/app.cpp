@@ -99,8 +99,8 @@ class App {
     params.cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     auto choice = media::chooseEncoder(config_.encoder, params);
     if (!choice) return Unexpected<Error>{choice.error()};
-    for (const auto& w : choice->warnings) {
-      log::warn(kLog, "encoder unavailable: " + w + "; falling back to " + choice->encoder);
+    if (choice->encoder != config_.encoder) {
+      log::warn(kLog, media::fallbackLine(config_.encoder, *choice));
     }
     encoder_ = choice->encoder;
     log::info(kLog, "video encoder: " + encoder_);

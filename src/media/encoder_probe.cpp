@@ -3,44 +3,88 @@
 #include <gst/gst.h>
 
 #include "media/video_pipeline.hpp"
+#include "media/yuv_convert.hpp"
 
 namespace ds::media {
+namespace {
+
+bool installed(const ElementSpec& spec) {
+  auto has = [](const std::string& factory) {
+    GstElementFactory* f = gst_element_factory_find(factory.c_str());
+    if (f == nullptr) return false;
+    gst_object_unref(f);
+    return true;
+  };
+  if (has(spec.factory)) return true;
+  for (const auto& alt : spec.alternatives) {
+    if (has(alt)) return true;
+  }
+  return false;
+}
+
+// Why an element is typically missing, for the one fallback line.
+std::string missingHint(const std::string& factory, const EncodeParams& params) {
+  if (factory == "rtpav1pay") return " (the AV1 RTP payloader comes with gst-plugins-rs)";
+  if (factory.rfind("nvcuda", 0) == 0 || factory.rfind("cuda", 0) == 0) {
+    return " (GStreamer's nvcodec plugin registers it only with an NVIDIA GPU and driver)";
+  }
+  if (factory.rfind("va", 0) == 0) {
+    return params.gpu_id > 0 ? " (SELKIES_GPU_ID=" + std::to_string(params.gpu_id) +
+                                   " selects /dev/dri/renderD" +
+                                   std::to_string(128 + params.gpu_id) +
+                                   ", whose VA elements GStreamer did not find)"
+                             : " (GStreamer's va plugin registers it only with a VA-API GPU)";
+  }
+  return "";
+}
+
+}  // namespace
 
 Status probeEncoder(const std::string& encoder, const EncodeParams& params) {
-  if (!hasProfile(encoder)) return fail(encoder + " is not supported by deskstream yet");
+  if (!hasProfile(encoder)) return fail(encoder + " is not an encoder Selkies knows");
+  registerYuvConvert();  // our own element (dsyuvconvert)
   const EncoderProfile profile = profileFor(encoder, params);
-  if (gst_element_factory_find(profile.encoder_element.factory.c_str()) == nullptr) {
-    return fail(encoder + ": GStreamer element " + profile.encoder_element.factory +
-                " is not installed");
+  std::vector<ElementSpec> needed = profile.pre;
+  needed.push_back(profile.encoder_element);
+  needed.push_back(profile.payloader);
+  for (const auto& spec : needed) {
+    if (!installed(spec)) {
+      return fail(encoder + ": GStreamer element " + spec.factory + " is not installed" +
+                  missingHint(spec.factory, params));
+    }
   }
+  // One frame through the stream's own chain: converters, encoder, caps, payloader.
   GstElement* pipeline = gst_pipeline_new("encoder-probe");
   std::vector<GstElement*> chain;
-  std::vector<ElementSpec> specs = {{"videotestsrc", "", {{"num-buffers", "2"}}}};
-  for (const auto& s : profile.pre) specs.push_back({s.factory, "", s.properties});
-  specs.push_back({profile.encoder_element.factory, "", profile.encoder_element.properties});
-  specs.push_back({"fakesink", "", {}});
-  for (const auto& spec : specs) {
-    auto e = makeElement(spec);
+  Status made;
+  auto add = [&](Result<GstElement*> e) {
+    if (!made) return;
     if (!e) {
-      gst_object_unref(pipeline);
-      return Unexpected<Error>{e.error()};
+      made = Unexpected<Error>{e.error()};
+      return;
     }
     gst_bin_add(GST_BIN(pipeline), *e);
     chain.push_back(*e);
-  }
-  GstCaps* raw = gst_caps_from_string("video/x-raw,width=320,height=240,framerate=30/1");
-  bool linked = gst_element_link_filtered(chain[0], chain[1], raw);
-  gst_caps_unref(raw);
-  GstCaps* pre_caps = gst_caps_from_string(profile.pre_caps.c_str());
-  const size_t enc_index = chain.size() - 2;
-  for (size_t i = 1; linked && i + 1 < chain.size(); ++i) {
-    linked = (i + 1 == enc_index) ? gst_element_link_filtered(chain[i], chain[i + 1], pre_caps)
-                                  : gst_element_link(chain[i], chain[i + 1]);
-  }
-  gst_caps_unref(pre_caps);
-  if (!linked) {
+  };
+  add(makeElement({"videotestsrc", "", {{"num-buffers", "2"}}}));
+  add(makeCaps("video/x-raw,width=320,height=240,framerate=30/1", nullptr));
+  for (const auto& s : profile.pre) add(makeElement({s.factory, "", s.properties, s.alternatives}));
+  add(makeCaps(profile.pre_caps, nullptr));
+  const auto& enc = profile.encoder_element;
+  add(makeElement({enc.factory, "", enc.properties, enc.alternatives}));
+  add(makeCaps(profile.post_caps, nullptr));
+  add(makeElement({profile.payloader.factory, "", profile.payloader.properties}));
+  add(makeElement({"fakesink", "", {}}));
+  if (!made) {
     gst_object_unref(pipeline);
-    return fail(encoder + ": cannot link the probe pipeline (missing converter or caps)");
+    return made;
+  }
+  for (size_t i = 0; i + 1 < chain.size(); ++i) {
+    if (!gst_element_link(chain[i], chain[i + 1])) {
+      gst_object_unref(pipeline);
+      return fail(encoder + ": cannot link " + GST_ELEMENT_NAME(chain[i]) + " to " +
+                  GST_ELEMENT_NAME(chain[i + 1]) + " (caps)");
+    }
   }
   Status result;
   if (gst_element_set_state(pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
@@ -78,6 +122,13 @@ Result<EncoderChoice> chooseEncoder(const std::string& requested, const EncodePa
   std::string all;
   for (const auto& w : choice.warnings) all += "\n  " + w;
   return fail("no usable video encoder (SELKIES_ENCODER=" + requested + "):" + all);
+}
+
+std::string fallbackLine(const std::string& requested, const EncoderChoice& choice) {
+  std::string why;
+  for (const auto& w : choice.warnings) why += (why.empty() ? "" : "; ") + w;
+  return "SELKIES_ENCODER=" + requested + " is not usable here, falling back to " +
+         choice.encoder + ": " + why;
 }
 
 }  // namespace ds::media

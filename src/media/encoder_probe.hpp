@@ -21,5 +21,8 @@ struct EncoderChoice {
 
 // Walks fallbackChain(requested) and returns the first encoder that passes the probe.
 Result<EncoderChoice> chooseEncoder(const std::string& requested, const EncodeParams& params);
+// The one startup line for a choice that is not `requested`: what is used instead, and why each
+// encoder before it was skipped.
+std::string fallbackLine(const std::string& requested, const EncoderChoice& choice);
 
 }  // namespace ds::media

@@ -3,24 +3,32 @@
 #include <algorithm>
 #include <cmath>
 
+#include "media/encoder_parts.hpp"
+
 namespace ds::media {
+namespace parts {
 namespace {
 
 constexpr const char* kFeedback =
     ",rtcp-fb-nack-pli=(boolean)true,rtcp-fb-ccm-fir=(boolean)true,"
     "rtcp-fb-x-gstreamer-fir-as-repair=(boolean)true";
 
+ElementSpec videoconvert(int threads, const std::string& name = "video-convert") {
+  return {"videoconvert", name, {{"n-threads", std::to_string(threads)}, {"qos", "true"}}};
+}
+
+}  // namespace
+
 std::string rtpCaps(const std::string& name, int pt) {
   return "application/x-rtp,media=video,clock-rate=90000,encoding-name=" + name +
          ",payload=" + std::to_string(pt) + kFeedback;
 }
 
-bool infiniteGop(const EncodeParams& p) { return p.keyframe_distance_s < 0; }
+bool infiniteGop(const EncodeParams& p) { return p.keyframe_distance_s == -1.0; }
 
-int gopFrames(const EncodeParams& p) { return std::max(60, p.framerate * p.keyframe_distance_s); }
-
-ElementSpec videoconvert(int threads, const std::string& name = "video-convert") {
-  return {"videoconvert", name, {{"n-threads", std::to_string(threads)}, {"qos", "true"}}};
+int gopFrames(const EncodeParams& p) {
+  const double frames = std::min(p.framerate * p.keyframe_distance_s, 2147483647.0);
+  return std::max(60, static_cast<int>(frames));
 }
 
 // X capture -> 4:2:0 for the software encoders: libyuv (media/yuv_convert.hpp) does the work;
@@ -45,6 +53,29 @@ void constrainedBaselineH264Output(EncoderProfile& e) {
   e.rtp_caps = rtpCaps("H264", 97);
   e.bitrate_property = "bitrate";
 }
+
+void h265Output(EncoderProfile& e) {
+  e.post_caps = "video/x-h265,profile=main,stream-format=byte-stream";
+  e.payloader = {"rtph265pay",
+                 "video-pay",
+                 {{"mtu", "1200"}, {"aggregate-mode", "zero-latency"}, {"config-interval", "-1"}}};
+  e.payload_type = 100;
+  e.rtp_caps = rtpCaps("H265", 100);
+  e.bitrate_property = "bitrate";
+}
+
+void av1Output(EncoderProfile& e) {
+  e.post_caps = "video/x-av1,parsed=true,stream-format=obu-stream";
+  e.payloader = {"rtpav1pay", "video-pay", {{"mtu", "1200"}}};
+  e.payload_type = 96;
+  e.rtp_caps = rtpCaps("AV1", 96);
+}
+
+}  // namespace parts
+
+namespace {
+
+using namespace parts;  // NOLINT(google-build-using-namespace): this file's own parts
 
 EncoderProfile x264(const EncodeParams& p) {
   const int threads = softwareThreads(p.cores);
@@ -148,74 +179,6 @@ EncoderProfile vpx(const EncodeParams& p, bool vp9) {
   return e;
 }
 
-EncoderProfile nvenc(const EncodeParams& p, bool h265) {
-  EncoderProfile e;
-  e.encoder = h265 ? "nvh265enc" : "nvh264enc";
-  e.codec = h265 ? "H265" : "H264";
-  const std::string dev = std::to_string(p.gpu_id);
-  e.pre = {{"cudaupload", "video-upload", {{"cuda-device-id", dev}}},
-           {"cudaconvert", "video-convert", {{"cuda-device-id", dev}, {"qos", "true"}}}};
-  e.pre_caps = "video/x-raw(memory:CUDAMemory),format=NV12";
-  // GStreamer 1.22: the CUDA-memory encoders are nvcuda{h264,h265}enc (device N:
-  // nvcuda...deviceNenc).
-  std::string factory = h265 ? "nvcudah265enc" : "nvcudah264enc";
-  if (p.gpu_id > 0) {
-    factory = std::string(h265 ? "nvcudah265device" : "nvcudah264device") + dev + "enc";
-  }
-  e.encoder_element = {factory,
-                       "video-enc",
-                       {{"bitrate", std::to_string(fecAdjustedKbps(p))},
-                        {"rate-control", "cbr"},
-                        {"gop-size", infiniteGop(p) ? "-1" : std::to_string(gopFrames(p))},
-                        {"strict-gop", "true"},
-                        {"aud", "false"},
-                        {"b-adapt", "false"},
-                        {"rc-lookahead", "0"},
-                        {"vbv-buffer-size", std::to_string(hardwareVbvKbit(p))},
-                        {"b-frames", "0"},
-                        {"zero-reorder-delay", "true"},
-                        {"repeat-sequence-header", "true"},
-                        {"preset", "p4"},
-                        {"tune", "ultra-low-latency"},
-                        {"multi-pass", "two-pass-quarter"}}};
-  if (!h265) e.encoder_element.properties.emplace_back("cabac", "true");
-  e.post_caps = h265 ? "video/x-h265,profile=main,stream-format=byte-stream"
-                     : "video/x-h264,profile=main,stream-format=byte-stream";
-  e.payloader = h265 ? ElementSpec{"rtph265pay",
-                                   "video-pay",
-                                   {{"mtu", "1200"},
-                                    {"aggregate-mode", "zero-latency"},
-                                    {"config-interval", "-1"}}}
-                     : h264Payloader();
-  e.payload_type = h265 ? 100 : 97;
-  e.rtp_caps = rtpCaps(e.codec, e.payload_type);
-  e.bitrate_property = "bitrate";
-  return e;
-}
-
-EncoderProfile vah264(const EncodeParams& p) {
-  EncoderProfile e;
-  e.encoder = "vah264enc";
-  e.codec = "H264";
-  e.pre = {{"vapostproc", "video-convert", {{"scale-method", "fast"}, {"qos", "true"}}}};
-  e.pre_caps = "video/x-raw(memory:VAMemory),format=NV12";
-  e.encoder_element = {"vah264enc",
-                       "video-enc",
-                       {{"aud", "false"},
-                        {"b-frames", "0"},
-                        {"cpb-size", std::to_string(hardwareVbvKbit(p))},
-                        {"dct8x8", "false"},
-                        {"key-int-max", infiniteGop(p) ? "1024" : std::to_string(gopFrames(p))},
-                        {"mbbrc", "disabled"},
-                        {"num-slices", "4"},
-                        {"ref-frames", "1"},
-                        {"rate-control", "cbr"},
-                        {"target-usage", "6"},
-                        {"bitrate", std::to_string(fecAdjustedKbps(p))}}};
-  constrainedBaselineH264Output(e);
-  return e;
-}
-
 }  // namespace
 
 int fecAdjustedKbps(const EncodeParams& p) {
@@ -234,19 +197,34 @@ int hardwareVbvKbit(const EncodeParams& p) {
 
 int softwareThreads(int cores) { return std::max(1, std::min(4, cores - 1)); }
 
+const std::vector<std::string>& selkiesEncoders() {
+  static const std::vector<std::string> kAll = {
+      "nvh264enc",   "nvh265enc", "nvav1enc", "vah264enc", "vah265enc",
+      "vavp9enc",    "vaav1enc",  "x264enc",  "openh264enc", "x265enc",
+      "vp8enc",      "vp9enc",    "svtav1enc", "av1enc",   "rav1enc"};
+  return kAll;
+}
+
 bool hasProfile(const std::string& encoder) {
-  static const char* kKnown[] = {"x264enc",   "openh264enc", "vp8enc",   "vp9enc",
-                                 "nvh264enc", "nvh265enc",   "vah264enc"};
-  return std::find(std::begin(kKnown), std::end(kKnown), encoder) != std::end(kKnown);
+  const auto& all = selkiesEncoders();
+  return std::find(all.begin(), all.end(), encoder) != all.end();
 }
 
 EncoderProfile profileFor(const std::string& encoder, const EncodeParams& params) {
   if (encoder == "openh264enc") return openh264(params);
   if (encoder == "vp8enc") return vpx(params, false);
   if (encoder == "vp9enc") return vpx(params, true);
-  if (encoder == "nvh264enc") return nvenc(params, false);
-  if (encoder == "nvh265enc") return nvenc(params, true);
-  if (encoder == "vah264enc") return vah264(params);
+  if (encoder == "nvh264enc") return nvenc(params, HwCodec::kH264);
+  if (encoder == "nvh265enc") return nvenc(params, HwCodec::kH265);
+  if (encoder == "nvav1enc") return nvenc(params, HwCodec::kAv1);
+  if (encoder == "vah264enc") return vaapi(params, HwCodec::kH264);
+  if (encoder == "vah265enc") return vaapi(params, HwCodec::kH265);
+  if (encoder == "vavp9enc") return vaapi(params, HwCodec::kVp9);
+  if (encoder == "vaav1enc") return vaapi(params, HwCodec::kAv1);
+  if (encoder == "x265enc") return x265(params);
+  if (encoder == "svtav1enc") return svtAv1(params);
+  if (encoder == "av1enc") return aomAv1(params);
+  if (encoder == "rav1enc") return rav1e(params);
   return x264(params);
 }
 
@@ -266,7 +244,9 @@ std::vector<std::string> fallbackChain(const std::string& encoder) {
   auto add = [&chain](const char* e) {
     if (std::find(chain.begin(), chain.end(), e) == chain.end()) chain.emplace_back(e);
   };
-  if (encoder.rfind("nv", 0) == 0) add("vah264enc");
+  // Hardware encoders try the H.264 VA encoder (same GPU id) before software H.264, which every
+  // browser decodes.
+  if (encoder.rfind("nv", 0) == 0 || encoder.rfind("va", 0) == 0) add("vah264enc");
   add("x264enc");
   return chain;
 }

@@ -12,8 +12,10 @@ namespace ds::media {
 struct EncodeParams {
   int framerate = 60;
   int bitrate_kbps = 8000;
-  int keyframe_distance_s = -1;  // -1 = infinite GOP, keyframes on PLI/FIR only
-  int packetloss_percent = 0;
+  // -1 = infinite GOP (keyframes on PLI/FIR only); any other value: max(60, framerate x it)
+  // frames, as Selkies computes it.
+  double keyframe_distance_s = -1;
+  double packetloss_percent = 0;
   int cores = 2;
   int gpu_id = 0;
 };
@@ -24,6 +26,8 @@ struct ElementSpec {
   std::string factory;
   std::string name;
   Properties properties;
+  // Factories tried in order when `factory` is not installed (e.g. VA low-power encoders).
+  std::vector<std::string> alternatives = {};
 };
 
 struct EncoderProfile {
@@ -42,7 +46,9 @@ struct EncoderProfile {
   int bitrate_multiplier = 1;
 };
 
-// The encoders deskstream knows. Returns false for a name without a profile.
+// Every SELKIES_ENCODER name Selkies 1.6 knows, each with a profile here.
+const std::vector<std::string>& selkiesEncoders();
+// False for a name without a profile.
 bool hasProfile(const std::string& encoder);
 EncoderProfile profileFor(const std::string& encoder, const EncodeParams& params);
 // The benchmark's A/B baseline (issue 6): videoconvert and plain `x264enc tune=zerolatency` at
@@ -55,7 +61,7 @@ int softwareVbvMs(const EncodeParams& params);
 int hardwareVbvKbit(const EncodeParams& params);
 int softwareThreads(int cores);  // min(4, cores-1), at least 1
 
-// The fallback order when `encoder` cannot be used: NVENC -> VA -> x264.
+// The fallback order when `encoder` cannot be used: NVENC or VA -> VA H.264 -> x264.
 std::vector<std::string> fallbackChain(const std::string& encoder);
 
 }  // namespace ds::media

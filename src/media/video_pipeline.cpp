@@ -57,8 +57,11 @@ Result<GstElement*> makeCaps(const std::string& caps_text, const char* name) {
 
 Result<GstElement*> makeElement(const ElementSpec& spec) {
   if (spec.factory == kYuvConvertFactory) registerYuvConvert();
-  GstElement* e = gst_element_factory_make(spec.factory.c_str(),
-                                           spec.name.empty() ? nullptr : spec.name.c_str());
+  const char* name = spec.name.empty() ? nullptr : spec.name.c_str();
+  GstElement* e = gst_element_factory_make(spec.factory.c_str(), name);
+  for (size_t i = 0; e == nullptr && i < spec.alternatives.size(); ++i) {
+    e = gst_element_factory_make(spec.alternatives[i].c_str(), name);
+  }
   if (e == nullptr) return fail("GStreamer element '" + spec.factory + "' is not available");
   for (const auto& [key, value] : spec.properties) {
     if (g_object_class_find_property(G_OBJECT_GET_CLASS(e), key.c_str()) == nullptr) {

@@ -131,7 +131,10 @@ void Connection::run(const signalling::Actions& actions) {
       startPeer(*start);
     } else if (const auto* answer = std::get_if<signalling::ApplyAnswer>(&action)) {
       if (!branch_) continue;
-      if (auto st = branch_->setAnswer(answer->sdp); !st) ws_->send("ERROR " + st.error().message);
+      if (auto st = branch_->setAnswer(answer->sdp); !st) {
+        log::warn(kLog, "peer " + std::to_string(info_.id) + ": " + st.error().message);
+        ws_->send("ERROR " + st.error().message);
+      }
     } else if (const auto* ice = std::get_if<signalling::AddRemoteIce>(&action)) {
       if (branch_) branch_->addCandidate(ice->ice.mline_index, ice->ice.candidate);
     } else if (const auto* close_action = std::get_if<signalling::CloseConnection>(&action)) {

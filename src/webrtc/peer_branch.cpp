@@ -9,6 +9,7 @@
 #include "core/log.hpp"
 #include "media/main_thread.hpp"
 #include "media/video_pipeline.hpp"
+#include "sdp/answer.hpp"
 #include "sdp/munge.hpp"
 
 namespace ds::webrtc {
@@ -267,6 +268,7 @@ void PeerBranch::onOfferCreated(GstPromise* promise) {
       gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, sdp);
   g_signal_emit_by_name(webrtc_, "set-local-description", desc, nullptr);
   gst_webrtc_session_description_free(desc);
+  offered_video_codec_ = sdp::offeredVideoCodec(munged->sdp);
   if (cb_.on_offer) cb_.on_offer(munged->sdp);
 }
 
@@ -279,6 +281,16 @@ Status PeerBranch::setAnswer(const std::string& text) {
   if (gst_sdp_message_medias_len(sdp) == 0) {
     gst_sdp_message_free(sdp);
     return fail("invalid sdp: the answer has no media section");
+  }
+  // webrtcbin aborts the process on an answer that declines a bundled section: never pass one.
+  if (const std::string declined = sdp::declinedSections(text); !declined.empty()) {
+    gst_sdp_message_free(sdp);
+    if (declined.find("video") != std::string::npos && !offered_video_codec_.empty()) {
+      return fail("the browser cannot decode " + offered_video_codec_ +
+                  " video: its answer declines the video (choose an encoder of a codec it "
+                  "decodes, e.g. SELKIES_ENCODER=x264enc)");
+    }
+    return fail("invalid sdp: the answer declines " + declined);
   }
   GstWebRTCSessionDescription* desc =
       gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, sdp);

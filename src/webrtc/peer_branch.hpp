@@ -86,6 +86,7 @@ class PeerBranch {
   static GstPadProbeReturn firewallProbe(GstPad* pad, GstPadProbeInfo* info, gpointer data);
 
   std::string name_;
+  std::string offered_video_codec_;  // from our offer, e.g. "H265"
   PeerCallbacks cb_;
   BranchOptions options_;
   std::shared_ptr<Shared> shared_;  // what webrtcbin callbacks see, through weak_ptr

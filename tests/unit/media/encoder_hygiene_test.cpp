@@ -130,9 +130,7 @@ TEST(EncoderHygiene, EveryEncoderLeavesDevAndWorkingDirectoryAlone) {
   expectDevNullIntact();
   const auto dev_before = listTree("/dev");
   int exercised = 0;
-  const std::vector<std::string> offered = {"x264enc",   "openh264enc", "vp8enc",   "vp9enc",
-                                            "nvh264enc", "nvh265enc",   "vah264enc"};
-  for (const auto& encoder : offered) {
+  for (const auto& encoder : selkiesEncoders()) {
     ASSERT_TRUE(hasProfile(encoder)) << encoder;
     EncodeParams params;
     params.framerate = 30;
