@@ -230,9 +230,8 @@ std::vector<Option> build() {
                   "Congestion control (TWCC + GCC) driving the encoder bitrate", kBool,
                   boolean(&Config::congestion_control), false));
   o.push_back(opt("video_packetloss_percent", "SELKIES_VIDEO_PACKETLOSS_PERCENT", "0",
-                  "Expected video loss; >0 enables ULPFEC/RED at that percentage",
-                  kPercent, reader(&Config::video_packetloss_percent, selkies::readLossPercent),
-                  false));
+                  "Expected video loss; >0 enables ULPFEC/RED at that percentage", kPercent,
+                  reader(&Config::video_packetloss_percent, selkies::readLossPercent), false));
   o.push_back(opt("audio_bitrate", "SELKIES_AUDIO_BITRATE", "128000", "Opus bitrate in bit/s",
                   "a whole number of bit/s",
                   reader(&Config::audio_bitrate_bps, selkies::readAudioBitrate)));

@@ -153,7 +153,8 @@ Result<Reading<int>> readVideoBitrate(std::string_view text) {
   if (*v < 1) return fail("no video at 0 kbit/s");
   if (*v > 2048000) return fail("more than x264enc's 2048000 kbit/s (kbit/s, not bit/s?)");
   const int kbps = static_cast<int>(*v);
-  if (kbps < 100) return Reading<int>{kbps, "below 100 kbit/s: the unit is kbit/s (8000 = 8 Mbit/s)"};
+  if (kbps < 100)
+    return Reading<int>{kbps, "below 100 kbit/s: the unit is kbit/s (8000 = 8 Mbit/s)"};
   return Reading<int>{kbps, ""};
 }
 

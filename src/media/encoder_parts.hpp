@@ -23,8 +23,8 @@ void h265Output(EncoderProfile& e);
 void av1Output(EncoderProfile& e);
 
 enum class HwCodec { kH264, kH265, kVp9, kAv1 };
-EncoderProfile nvenc(const EncodeParams& p, HwCodec codec);   // kH264, kH265, kAv1
-EncoderProfile vaapi(const EncodeParams& p, HwCodec codec);   // all four
+EncoderProfile nvenc(const EncodeParams& p, HwCodec codec);  // kH264, kH265, kAv1
+EncoderProfile vaapi(const EncodeParams& p, HwCodec codec);  // all four
 EncoderProfile x265(const EncodeParams& p);
 EncoderProfile svtAv1(const EncodeParams& p);
 EncoderProfile aomAv1(const EncodeParams& p);

@@ -29,11 +29,11 @@ std::string missingHint(const std::string& factory, const EncodeParams& params) 
     return " (GStreamer's nvcodec plugin registers it only with an NVIDIA GPU and driver)";
   }
   if (factory.rfind("va", 0) == 0) {
-    return params.gpu_id > 0 ? " (SELKIES_GPU_ID=" + std::to_string(params.gpu_id) +
-                                   " selects /dev/dri/renderD" +
-                                   std::to_string(128 + params.gpu_id) +
-                                   ", whose VA elements GStreamer did not find)"
-                             : " (GStreamer's va plugin registers it only with a VA-API GPU)";
+    return params.gpu_id > 0
+               ? " (SELKIES_GPU_ID=" + std::to_string(params.gpu_id) + " selects /dev/dri/renderD" +
+                     std::to_string(128 + params.gpu_id) +
+                     ", whose VA elements GStreamer did not find)"
+               : " (GStreamer's va plugin registers it only with a VA-API GPU)";
   }
   return "";
 }
@@ -127,8 +127,8 @@ Result<EncoderChoice> chooseEncoder(const std::string& requested, const EncodePa
 std::string fallbackLine(const std::string& requested, const EncoderChoice& choice) {
   std::string why;
   for (const auto& w : choice.warnings) why += (why.empty() ? "" : "; ") + w;
-  return "SELKIES_ENCODER=" + requested + " is not usable here, falling back to " +
-         choice.encoder + ": " + why;
+  return "SELKIES_ENCODER=" + requested + " is not usable here, falling back to " + choice.encoder +
+         ": " + why;
 }
 
 }  // namespace ds::media

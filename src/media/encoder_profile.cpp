@@ -198,10 +198,10 @@ int hardwareVbvKbit(const EncodeParams& p) {
 int softwareThreads(int cores) { return std::max(1, std::min(4, cores - 1)); }
 
 const std::vector<std::string>& selkiesEncoders() {
-  static const std::vector<std::string> kAll = {
-      "nvh264enc",   "nvh265enc", "nvav1enc", "vah264enc", "vah265enc",
-      "vavp9enc",    "vaav1enc",  "x264enc",  "openh264enc", "x265enc",
-      "vp8enc",      "vp9enc",    "svtav1enc", "av1enc",   "rav1enc"};
+  static const std::vector<std::string> kAll = {"nvh264enc",   "nvh265enc", "nvav1enc", "vah264enc",
+                                                "vah265enc",   "vavp9enc",  "vaav1enc", "x264enc",
+                                                "openh264enc", "x265enc",   "vp8enc",   "vp9enc",
+                                                "svtav1enc",   "av1enc",    "rav1enc"};
   return kAll;
 }
 

@@ -143,8 +143,7 @@ TEST(Config, EmptyTurnOrStunPortMeansNoSuchServer) {
   EXPECT_EQ(r->config.turn_host, "");
   EXPECT_EQ(r->config.stun_host, "");
   ASSERT_EQ(r->warnings.size(), 2u);
-  EXPECT_NE(r->warnings[0].find("SELKIES_TURN_PORT=\"\": empty: no TURN server"),
-            std::string::npos)
+  EXPECT_NE(r->warnings[0].find("SELKIES_TURN_PORT=\"\": empty: no TURN server"), std::string::npos)
       << r->warnings[0];
   env.vars["DESKSTREAM_FORCE_RELAY"] = "true";
   r = run(env);

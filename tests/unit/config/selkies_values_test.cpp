@@ -17,8 +17,8 @@ TEST(SelkiesValues, PythonIntSyntax) {
   EXPECT_EQ(pythonInt("-1"), -1);
   EXPECT_EQ(pythonInt("0060"), 60);
   EXPECT_EQ(pythonInt("8_000"), 8000);
-  for (const char* bad : {"", " ", "60.0", "6e1", "0x3c", "60fps", "8__000", "_8000", "8000_",
-                          "+", "- 1", "1 2", "99999999999999999999"}) {
+  for (const char* bad : {"", " ", "60.0", "6e1", "0x3c", "60fps", "8__000", "_8000", "8000_", "+",
+                          "- 1", "1 2", "99999999999999999999"}) {
     EXPECT_FALSE(pythonInt(bad).has_value()) << bad;
   }
 }
