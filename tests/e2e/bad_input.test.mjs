@@ -99,6 +99,20 @@ test('malformed signalling affects only the sender', async (t) => {
   assert.ok(res.got.some((g) => g.includes('"offer"')));
   assert.ok(res.got.some((g) => g.startsWith('ERROR invalid sdp')), JSON.stringify(res.got));
 
+  // A complete answer that declines the video (what a browser without the offered codec sends) is
+  // refused before webrtcbin, which aborted the whole process on this one (SIGABRT in
+  // _connect_rtpfunnel; issue 14).
+  const fp = Array.from({ length: 32 }, () => 'AB').join(':');
+  const ice = ['a=ice-ufrag:abcd', 'a=ice-pwd:abcdefghijklmnopqrstuvwx', 'a=setup:active'];
+  const declining = ['v=0', 'o=- 1 1 IN IP4 0.0.0.0', 's=-', 't=0 0', 'a=group:BUNDLE application1',
+    `a=fingerprint:sha-256 ${fp}`, 'm=video 0 UDP/TLS/RTP/SAVPF 0', 'c=IN IP4 0.0.0.0', ...ice, 'a=mid:video0',
+    'm=application 9 UDP/DTLS/SCTP webrtc-datachannel', 'c=IN IP4 0.0.0.0', ...ice, 'a=mid:application1',
+    'a=sctp-port:5000', ''].join('\r\n');
+  res = await exchange(['HELLO 1', '<offer?>', JSON.stringify({ sdp: { type: 'answer', sdp: declining } })]);
+  assert.ok(res.got.some((g) => g.startsWith('ERROR the browser cannot decode H264 video')), JSON.stringify(res.got).slice(0, 300));
+  await sleep(300);
+  assert.equal(ds.proc.signalCode, null, 'the server is still running');
+
   // A real viewer connects and streams while others misbehave.
   const viewer = await browser.newPage();
   await viewer.goto(ds.url);
