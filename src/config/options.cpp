@@ -124,7 +124,8 @@ std::vector<Option> build() {
                   "enable_resize, encoder); client changes are written back to it",
                   kAnyText, str(&Config::json_config), false));
   o.push_back(opt("addr", "SELKIES_ADDR", "0.0.0.0", "Listen address for HTTP and WebSocket",
-                  "an IP address", str(&Config::addr)));
+                  "an IP address, localhost, or empty for every interface",
+                  reader(&Config::addr, selkies::readListenAddress)));
   o.push_back(opt("port", "SELKIES_PORT", "8080", "Listen port for HTTP and WebSocket", kPort,
                   integer(&Config::port, 1, 65535)));
   o.push_back(opt("web_root", "SELKIES_WEB_ROOT", "/opt/gst-web",

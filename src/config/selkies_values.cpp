@@ -1,5 +1,7 @@
 #include "config/selkies_values.hpp"
 
+#include <arpa/inet.h>
+
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -184,6 +186,17 @@ Result<Reading<int>> readCursorSize(std::string_view text) {
   if (*v < 1) return Reading<int>{-1, "below 1: cursor images keep their native size"};
   if (*v > 512) return Reading<int>{-1, "above 512: cursor images keep their native size"};
   return Reading<int>{static_cast<int>(*v), ""};
+}
+
+Result<Reading<std::string>> readListenAddress(std::string_view text) {
+  const std::string s(text);
+  if (s.empty()) return Reading<std::string>{"0.0.0.0", ""};
+  if (toLower(s) == "localhost") return Reading<std::string>{"127.0.0.1", ""};
+  unsigned char buf[16];
+  if (inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1) {
+    return Reading<std::string>{s, ""};
+  }
+  return fail("a host name: give its IP address");
 }
 
 Result<Reading<int>> readPort(std::string_view text, bool empty_is_off,

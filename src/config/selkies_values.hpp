@@ -53,6 +53,9 @@ Result<Reading<int>> readGpuId(std::string_view text);
 // int() pixels; -1 = native size. Other values below 1 and sizes above 512 keep the native size
 // (warned).
 Result<Reading<int>> readCursorSize(std::string_view text);
+// Listen address: an IP address; empty (Selkies: every interface) is 0.0.0.0, "localhost" is
+// 127.0.0.1. Other host names fail (Selkies resolves them; deskstream listens on addresses only).
+Result<Reading<std::string>> readListenAddress(std::string_view text);
 // int() port 1..65535. With `empty_is_off`, an empty text reads as 0 ("not set"), warned with
 // `off_meaning`.
 Result<Reading<int>> readPort(std::string_view text, bool empty_is_off = false,

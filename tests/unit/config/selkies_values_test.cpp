@@ -133,6 +133,15 @@ TEST(SelkiesValues, AudioBitrateOutsideOpusRangeKeepsOpusDefault) {
   EXPECT_FALSE(readAudioBitrate("128k"));
 }
 
+TEST(SelkiesValues, ListenAddress) {
+  EXPECT_EQ(readListenAddress("")->value, "0.0.0.0");  // asyncio: every interface
+  EXPECT_EQ(readListenAddress("LocalHost")->value, "127.0.0.1");
+  EXPECT_EQ(readListenAddress("10.1.2.3")->value, "10.1.2.3");
+  EXPECT_EQ(readListenAddress("::1")->value, "::1");
+  EXPECT_FALSE(readListenAddress("desk.example"));
+  EXPECT_FALSE(readListenAddress("10.1.2.3 "));
+}
+
 TEST(SelkiesValues, GpuIdCursorSizeAndPorts) {
   EXPECT_EQ(readGpuId("1")->value, 1);
   EXPECT_EQ(readGpuId("-1")->value, -1);
