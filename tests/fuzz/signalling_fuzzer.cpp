@@ -1,11 +1,12 @@
 // libFuzzer target: arbitrary WebSocket text frames through the signalling parser and the
 // per-connection state machine (with a second connection sharing the uid registry), and the
-// offer munger. Nothing may crash, and the state machine's invariants must hold.
+// offer munger and the answer checks. Nothing may crash, and the state machine's invariants must hold.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
 
+#include "sdp/answer.hpp"
 #include "sdp/munge.hpp"
 #include "signalling/handler.hpp"
 
@@ -29,6 +30,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   (void)ds::sdp::mungeOffer(input, {});
   (void)ds::sdp::extmapId(input, ds::sdp::kPlayoutDelayUri);
+  (void)ds::sdp::declinedSections(input);
+  (void)ds::sdp::offeredVideoCodec(input);
   a.onClosed();
   if (registry.held("1") || registry.held("3")) std::abort();  // closing frees the uid
   return 0;
