@@ -77,12 +77,10 @@ VideoPipeline::VideoPipeline(VideoOptions options, EncoderProfile profile, Error
     : options_(std::move(options)),
       profile_(std::move(profile)),
       on_error_(std::move(on_error)),
-      keyframe_limiter_(options_.keyframes.overall, /*coalesce=*/true),
+      keyframes_(options_.keyframes.overall, [this] { gate_.forceNext(); }),
       gate_(frameGateOptionsFor(options_.params.framerate)) {}
 
 VideoPipeline::~VideoPipeline() {
-  token_.reset();  // queued keyframe tasks now find nothing
-  if (keyframe_timer_ != 0) g_source_remove(keyframe_timer_);
   if (bus_watch_ != 0) g_source_remove(bus_watch_);
   if (pipeline_ != nullptr) {
     gst_element_set_state(pipeline_, GST_STATE_NULL);
@@ -177,11 +175,11 @@ Status VideoPipeline::build() {
   }
   GstPad* enc_src = gst_element_get_static_pad(encoder_, "src");
   gst_pad_add_probe(enc_src, GST_PAD_PROBE_TYPE_BUFFER, countFrames, &encoded_frames_, nullptr);
-  // A PLI/FIR reaches the encoder as an upstream force-key-unit event: let the next frame
-  // through the static-screen gate so the encoder has something to make the keyframe from.
-  gst_pad_add_probe(enc_src, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
-                    &VideoPipeline::keyframeRequestProbe, this, nullptr);
   gst_object_unref(enc_src);
+  // A PLI/FIR reaches the encoder as an upstream force-key-unit event: within the overall limit,
+  // let the next frame through the static-screen gate so the encoder has something to make the
+  // keyframe from.
+  keyframes_.attach(encoder_);
   if (!options_.naive_baseline) {
     if (!options_.display.empty()) {
       auto watch = DamageWatch::open(options_.display);
@@ -262,11 +260,6 @@ GstPadProbeReturn VideoPipeline::gateProbe(GstPad* /*pad*/, GstPadProbeInfo* inf
                                                              : GST_PAD_PROBE_DROP;
 }
 
-namespace {
-// Marks the coalesced keyframe request we send ourselves, which the overall limit already counted.
-constexpr const char* kApprovedField = "deskstream-approved";
-}  // namespace
-
 std::string VideoPipeline::branchOf(GstObject* obj) const {
   // Walk up to the element directly inside the pipeline (or to the top, if it was removed).
   GstObject* top = GST_OBJECT(gst_object_ref(obj));
@@ -287,65 +280,7 @@ std::string VideoPipeline::branchOf(GstObject* obj) const {
   return name;
 }
 
-GstPadProbeReturn VideoPipeline::keyframeRequestProbe(GstPad* /*pad*/, GstPadProbeInfo* info,
-                                                      gpointer data) {
-  GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
-  if (event == nullptr || !gst_video_event_is_force_key_unit(event)) return GST_PAD_PROBE_OK;
-  auto* self = static_cast<VideoPipeline*>(data);
-  const GstStructure* s = gst_event_get_structure(event);
-  bool approved = s != nullptr && gst_structure_has_field(s, kApprovedField);
-  if (!approved) {
-    switch (self->keyframe_limiter_.request(KeyframeLimiter::Clock::now())) {
-      case KeyframeLimiter::Decision::kForward:
-        approved = true;
-        break;
-      case KeyframeLimiter::Decision::kDefer:
-        self->scheduleDeferredKeyframe();
-        break;
-      case KeyframeLimiter::Decision::kCoalesced:
-        break;
-    }
-  }
-  if (!approved) return GST_PAD_PROBE_DROP;
-  // Let the next frame through the static-screen gate: the encoder needs one to make the IDR.
-  self->gate_.forceNext();
-  return GST_PAD_PROBE_OK;
-}
-
-void VideoPipeline::scheduleDeferredKeyframe() {
-  // Streaming thread (or main): hop to the main loop, where the timer lives.
-  postToMain([weak = std::weak_ptr<Token>(token_)] {
-    auto token = weak.lock();
-    if (!token) return;
-    VideoPipeline* self = token->self;
-    if (self->keyframe_timer_ != 0) return;
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        self->keyframe_limiter_.deferUntil() - KeyframeLimiter::Clock::now());
-    self->keyframe_timer_ = g_timeout_add(
-        static_cast<guint>(std::max<int64_t>(0, left.count())),
-        [](gpointer data) -> gboolean {
-          auto* p = static_cast<VideoPipeline*>(data);
-          p->keyframe_timer_ = 0;
-          p->keyframe_limiter_.fireDeferred(KeyframeLimiter::Clock::now());
-          p->sendKeyframeRequest(/*approved=*/true);
-          return G_SOURCE_REMOVE;
-        },
-        self);
-  });
-}
-
-void VideoPipeline::sendKeyframeRequest(bool approved) {
-  GstEvent* event = gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0);
-  if (approved) {
-    gst_structure_set(gst_event_writable_structure(event), kApprovedField, G_TYPE_BOOLEAN, TRUE,
-                      nullptr);
-  }
-  GstPad* src = gst_element_get_static_pad(encoder_, "src");
-  gst_pad_send_event(src, event);
-  gst_object_unref(src);
-}
-
-void VideoPipeline::requestKeyframe() { sendKeyframeRequest(/*approved=*/false); }
+void VideoPipeline::requestKeyframe() { keyframes_.request(); }
 
 void VideoPipeline::setBitrate(int kbps) {
   options_.params.bitrate_kbps = kbps;

@@ -15,7 +15,7 @@
 #include "media/damage_watch.hpp"
 #include "media/encoder_profile.hpp"
 #include "media/frame_gate.hpp"
-#include "media/keyframe_limiter.hpp"
+#include "media/keyframe_requests.hpp"
 
 namespace ds::media {
 
@@ -60,8 +60,8 @@ class VideoPipeline {
   // Asks the encoder for an IDR (new viewer, capture restart), within the overall keyframe rate.
   void requestKeyframe();
   // Keyframe requests passed to the encoder, and dropped or coalesced by the overall limit.
-  uint64_t keyframeRequestsForwarded() const { return keyframe_limiter_.forwarded(); }
-  uint64_t keyframeRequestsDropped() const { return keyframe_limiter_.dropped(); }
+  uint64_t keyframeRequestsForwarded() const { return keyframes_.forwarded(); }
+  uint64_t keyframeRequestsDropped() const { return keyframes_.dropped(); }
   void setBitrate(int kbps);
   void setFramerate(int fps);
   void setPointerVisible(bool visible);
@@ -81,30 +81,19 @@ class VideoPipeline {
   GstElement* encoder() const { return encoder_; }
 
  private:
-  // Lets callbacks queued from streaming threads find out whether the pipeline still exists.
-  struct Token {
-    VideoPipeline* self;
-  };
-
   VideoPipeline(VideoOptions options, EncoderProfile profile, ErrorCallback on_error);
   Status build();
   // The name of the branch element (directly in the pipeline, not ours) holding `obj`; "" when
   // `obj` is part of the shared graph or the pipeline itself.
   std::string branchOf(GstObject* obj) const;
-  // Main loop: a coalesced keyframe is due at the end of the overall interval.
-  void scheduleDeferredKeyframe();
-  void sendKeyframeRequest(bool approved);
   static gboolean onBusMessage(GstBus* bus, GstMessage* msg, gpointer self);
   static GstPadProbeReturn gateProbe(GstPad* pad, GstPadProbeInfo* info, gpointer self);
-  static GstPadProbeReturn keyframeRequestProbe(GstPad* pad, GstPadProbeInfo* info, gpointer self);
 
   VideoOptions options_;
   EncoderProfile profile_;
   ErrorCallback on_error_;
   BranchErrorCallback on_branch_error_;
-  std::shared_ptr<Token> token_ = std::make_shared<Token>(Token{this});
-  KeyframeLimiter keyframe_limiter_;
-  guint keyframe_timer_ = 0;         // main loop: the deferred keyframe's timeout
+  KeyframeRequests keyframes_;       // the overall keyframe limit, on the encoder's source pad
   std::vector<GstElement*> shared_;  // every element of the shared graph (not the branches)
   GstElement* pipeline_ = nullptr;
   GstElement* source_caps_ = nullptr;

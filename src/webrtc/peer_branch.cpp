@@ -94,8 +94,8 @@ Status PeerBranch::build(GstElement* pipeline, GstElement* tee, const IceServers
   gst_object_ref_sink(queue_);
   gst_object_ref_sink(webrtc_);
   // A slow viewer drops its own packets instead of blocking the tee for everyone.
-  g_object_set(queue_, "leaky", 2 /* downstream */, "max-size-buffers", 0u, "max-size-bytes", 0u,
-               "max-size-time", static_cast<guint64>(options_.queue_ms) * GST_MSECOND, nullptr);
+  g_object_set(queue_, "leaky", 2 /* downstream */, "max-size-buffers", options_.queue_packets,
+               "max-size-bytes", 0u, "max-size-time", static_cast<guint64>(0), nullptr);
   gst_util_set_object_arg(G_OBJECT(webrtc_), "bundle-policy", "max-bundle");
   g_object_set(webrtc_, "latency", 0u, nullptr);
   if (!ice.stun.empty()) g_object_set(webrtc_, "stun-server", ice.stun.c_str(), nullptr);

@@ -36,13 +36,19 @@ struct PeerCallbacks {
 struct BranchOptions {
   bool data_channel = true;   // create the `input` data channel
   bool playout_delay = true;  // declare the playout-delay extension in the offer
-  int queue_ms = 200;         // leaky queue between the tee and webrtcbin
+  // The leaky queue between the tee and webrtcbin holds at most this many RTP packets (about
+  // 600 kB of video; a keyframe is far smaller with the encoders' one-frame VBV). A count, not a
+  // time: a queue's time level is the newest timestamp in minus the last one out, so after a gap
+  // longer than a time limit (a static screen's 250 ms heartbeat) a leaky queue drops the first
+  // packets of the next frame whenever its thread has not yet dequeued them (docs/performance.md).
+  unsigned queue_packets = 512;
   // At most one keyframe request (PLI/FIR) from this viewer is passed on per interval.
   std::chrono::milliseconds keyframe_interval = media::KeyframeLimits{}.per_peer;
 };
 
-// Audio peers (browser uid 3): no data channel, no playout-delay, a 16 ms queue (reference §3.6).
-inline BranchOptions audioBranch() { return BranchOptions{false, false, 16}; }
+// Audio peers (browser uid 3): no data channel, no playout-delay, a queue of 4 packets (40 ms of
+// 10 ms Opus frames; the reference's 16 ms time limit has the gap problem above at every packet).
+inline BranchOptions audioBranch() { return BranchOptions{false, false, 4}; }
 
 // Loads the WebRTC plugins and has GStreamer generate its per-process DTLS certificate now, at
 // startup, instead of during the first viewer's handshake (about 175 ms of the first viewer's
