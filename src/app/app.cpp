@@ -21,6 +21,7 @@
 #include "auth/startup_policy.hpp"
 #include "auth/transport.hpp"
 #include "config/config.hpp"
+#include "config/json_overlay.hpp"
 #include "config/options.hpp"
 #include "core/log.hpp"
 #include "http/metrics_server.hpp"
@@ -28,7 +29,10 @@
 #include "media/encoder_probe.hpp"
 #include "metrics/metrics.hpp"
 #include "session/manager.hpp"
+#include "stats/csv_recorder.hpp"
+#include "turn/rest_monitor.hpp"
 #include "turn/rtc_config.hpp"
+#include "turn/rtc_parse.hpp"
 
 namespace ds::app {
 namespace {
@@ -69,12 +73,29 @@ std::string turnIdentity(const config::Config& c) {
   return std::string(host != nullptr && *host != '\0' ? host : "deskstream") + "-" + suffix;
 }
 
+// SELKIES_RTC_CONFIG_JSON is read at each use (a changed file applies to the next viewer and
+// the next /turn request, as Selkies reloads it); at most 1 MiB of it.
 std::optional<std::string> readIfExists(const std::string& path) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  std::string data(1 << 20, '\0');
+  in.read(data.data(), static_cast<std::streamsize>(data.size()));
+  data.resize(static_cast<size_t>(in.gcount()));
+  return data;
+}
+
+turn::RestSettings restSettings(const config::Config& c) {
+  turn::RestSettings r;
+  r.uri = c.turn_rest_uri;
+  r.username = c.turn_rest_username;
+  r.username_header = c.turn_rest_username_auth_header;
+  r.protocol = c.turn_protocol;
+  r.protocol_header = c.turn_rest_protocol_header;
+  r.tls = c.turn_tls;
+  r.tls_header = c.turn_rest_tls_header;
+  r.force_relay = c.force_relay;
+  r.period = std::chrono::seconds(c.turn_rest_interval_s);
+  return r;
 }
 
 http::Response text(int status, std::string body) {
@@ -121,6 +142,25 @@ class App {
     }
     input_ = std::make_unique<InputWiring>(desktop_.get(), config_);
     input_->setMetrics(metrics_.get());
+    input_->setJsonConfig(config_.json_config);
+    if (config_.enable_webrtc_statistics) {
+      stats_ = std::make_unique<stats::Recorder>(config_.webrtc_statistics_dir);
+      input_->setStatsRecorder(stats_.get());
+      log::info(kLog, "WebRTC statistics CSV files in " + config_.webrtc_statistics_dir);
+    }
+    if (!config_.turn_rest_uri.empty()) {
+      auto rest = turn::RestMonitor::create(restSettings(config_));
+      if (!rest) return Unexpected<Error>{rest.error()};
+      rest_ = std::move(*rest);
+      rest_->start();
+      // Selkies fetches once before it starts; without an answer the settings below apply until
+      // a refresh succeeds.
+      if (!rest_->waitFirst(std::chrono::seconds(11))) {
+        log::warn(kLog,
+                  "no TURN REST configuration yet; using the STUN/TURN settings until a "
+                  "refresh succeeds");
+      }
+    }
 
     session::ManagerOptions mo;
     mo.channel_handler = [this](const session::PeerInfo& peer,
@@ -149,6 +189,9 @@ class App {
       metrics_->setEncoder(to);
     };
     mo.ice_servers = [this] {
+      if (auto external = externalRtc()) {
+        return webrtc::IceServers{external->uris.stun, external->uris.turn};
+      }
       auto settings = iceSettings(config_);
       settings.credential_lifetime = kServerTurnLifetime;
       const auto uris = turn::serverUris(settings, "deskstream", std::chrono::system_clock::now());
@@ -190,6 +233,20 @@ class App {
   }
 
   int port() const { return server_->port(); }
+
+  // Selkies' precedence for ICE servers: the SELKIES_RTC_CONFIG_JSON file when it exists, else
+  // the TURN REST answer, else (nullopt) the STUN/TURN settings.
+  std::optional<turn::ParsedRtc> externalRtc() {
+    if (auto file = readIfExists(config_.rtc_config_json)) {
+      auto parsed = turn::parseRtcConfig(*file, config_.force_relay);
+      if (parsed) return std::move(*parsed);
+      log::warn(kLog, "SELKIES_RTC_CONFIG_JSON " + config_.rtc_config_json +
+                          " is not an RTC configuration (" + parsed.error().message +
+                          "); the viewer gets the other ICE settings");
+    }
+    if (rest_) return rest_->current();
+    return std::nullopt;
+  }
 
   void stop() {
     if (sessions_) sessions_->closeAll("server shutting down");
@@ -252,7 +309,20 @@ class App {
         settings.credential_lifetime =
             std::clamp(left, std::chrono::seconds(1), settings.credential_lifetime);
       }
-      auto json = turn::buildRtcConfig(settings, user, now, readIfExists(config_.rtc_config_json));
+      if (auto file = readIfExists(config_.rtc_config_json)) {
+        auto parsed = turn::parseRtcConfig(*file, config_.force_relay);
+        if (!parsed) {
+          return text(500, "SELKIES_RTC_CONFIG_JSON file is not an RTC configuration: " +
+                               parsed.error().message + "\n");
+        }
+        return http::Response{200, "application/json", parsed->json, {}};
+      }
+      if (rest_) {
+        if (auto fetched = rest_->current()) {
+          return http::Response{200, "application/json", fetched->json, {}};
+        }
+      }
+      auto json = turn::buildRtcConfig(settings, user, now, std::nullopt);
       if (!json) return text(500, json.error().message + "\n");
       return http::Response{200, "application/json", *json, {}};
     };
@@ -277,6 +347,8 @@ class App {
   std::unique_ptr<DisplayProbe> display_probe_;
   std::string encoder_;
   std::unique_ptr<metrics::Metrics> metrics_;  // when enabled; outlives the input channels
+  std::unique_ptr<stats::Recorder> stats_;     // SELKIES_ENABLE_WEBRTC_STATISTICS; ditto
+  std::unique_ptr<turn::RestMonitor> rest_;    // SELKIES_TURN_REST_URI
   std::unique_ptr<input::Desktop> desktop_;
   std::unique_ptr<InputWiring> input_;
   std::unique_ptr<session::Manager> sessions_;
@@ -315,6 +387,22 @@ int run(int argc, char** argv) {
     return 2;
   }
   if (loaded->config.debug) log::setLevel(log::Level::kDebug);
+  // SELKIES_JSON_CONFIG overrides the environment, as in Selkies; never stops startup.
+  if (auto file = config::readJsonConfig(loaded->config.json_config); !file) {
+    log::warn("config", file.error().message + "; its settings are ignored");
+  } else if (*file) {
+    const std::string path = loaded->config.json_config;
+    const auto report = config::applyJsonOverlay(*loaded, **file, path);
+    for (const auto& w : report.warnings) log::warn("config", w);
+    for (const auto& a : report.applied)
+      log::info("config", "SELKIES_JSON_CONFIG " + path + ": " + a);
+  }
+  if (loaded->config.enable_webrtc_statistics) {
+    if (auto st = stats::checkDirectory(loaded->config.webrtc_statistics_dir); !st) {
+      std::fprintf(stderr, "deskstream: %s\n", st.error().message.c_str());
+      return 2;
+    }
+  }
   const auto& extras = loaded->config.extra;
   auto jwt = auth::configFromEnv([&extras](std::string_view name) -> std::optional<std::string> {
     auto it = extras.find(std::string(name));

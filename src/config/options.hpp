@@ -19,6 +19,8 @@ struct Option {
   bool supported = true;  // false: validated, reported "not yet supported" when set
   bool secret = false;    // masked in the startup log
   bool extra = false;     // contributed by another module; stored in Config::extra
+  // Read when `env` is unset, before the default (SELKIES_CURSOR_SIZE falls back to XCURSOR_SIZE).
+  std::string fallback_env;
   // Parses `text` into the config; returns false when the text is not acceptable.
   std::function<bool(Config&, std::string_view)> apply;
 };
