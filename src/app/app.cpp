@@ -397,6 +397,12 @@ int run(int argc, char** argv) {
     for (const auto& a : report.applied)
       log::info("config", "SELKIES_JSON_CONFIG " + path + ": " + a);
   }
+  if (!loaded->config.turn_rest_uri.empty()) {
+    if (auto st = turn::checkRestUri(loaded->config.turn_rest_uri); !st) {
+      std::fprintf(stderr, "deskstream: %s\n", st.error().message.c_str());
+      return 2;
+    }
+  }
   if (loaded->config.enable_webrtc_statistics) {
     if (auto st = stats::checkDirectory(loaded->config.webrtc_statistics_dir); !st) {
       std::fprintf(stderr, "deskstream: %s\n", st.error().message.c_str());

@@ -185,17 +185,22 @@ RestMonitor::~RestMonitor() {
   if (impl_->cancellable) g_cancellable_cancel(impl_->cancellable.get());
 }
 
-Result<std::unique_ptr<RestMonitor>> RestMonitor::create(RestSettings settings) {
-  const std::string lower = toLower(settings.uri.substr(0, 8));
-  if (lower.rfind("http://", 0) != 0 && lower.rfind("https://", 0) != 0) {
-    return fail("SELKIES_TURN_REST_URI=\"" + settings.uri +
+Status checkRestUri(const std::string& uri) {
+  const std::string lower = toLower(uri.substr(0, 8));
+  SoupMessage* probe = nullptr;
+  if (lower.rfind("http://", 0) == 0 || lower.rfind("https://", 0) == 0) {
+    probe = soup_message_new(SOUP_METHOD_GET, uri.c_str());
+  }
+  if (probe == nullptr) {
+    return fail("SELKIES_TURN_REST_URI=\"" + uri +
                 "\" is not valid: expected an http:// or https:// URL");
   }
-  SoupMessage* probe = soup_message_new(SOUP_METHOD_GET, settings.uri.c_str());
-  if (probe == nullptr) {
-    return fail("SELKIES_TURN_REST_URI=\"" + settings.uri + "\" is not valid: not a URL");
-  }
   g_object_unref(probe);
+  return {};
+}
+
+Result<std::unique_ptr<RestMonitor>> RestMonitor::create(RestSettings settings) {
+  if (auto st = checkRestUri(settings.uri); !st) return Unexpected<Error>{st.error()};
   auto impl = std::make_shared<Impl>();
   impl->self = impl;
   impl->session.reset(

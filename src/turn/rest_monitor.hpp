@@ -32,6 +32,9 @@ struct RestSettings {
 
 inline constexpr size_t kMaxRestResponseBytes = 64 * 1024;
 
+// An error naming SELKIES_TURN_REST_URI unless `uri` is an http:// or https:// URL.
+Status checkRestUri(const std::string& uri);
+
 // Pure: the request headers, as Selkies sends them (':' in the user name becomes '-').
 std::vector<std::pair<std::string, std::string>> restHeaders(const RestSettings& settings);
 
