@@ -14,6 +14,7 @@
 
 #include "app/access.hpp"
 #include "app/display_probe.hpp"
+#include "app/ice_sources.hpp"
 #include "app/input_wiring.hpp"
 #include "app/startup.hpp"
 #include "auth/jwt_config.hpp"
@@ -32,33 +33,11 @@
 #include "stats/csv_recorder.hpp"
 #include "turn/rest_monitor.hpp"
 #include "turn/rtc_config.hpp"
-#include "turn/rtc_parse.hpp"
 
 namespace ds::app {
 namespace {
 
 constexpr const char* kLog = "app";
-
-turn::IceSettings iceSettings(const config::Config& c) {
-  turn::IceSettings s;
-  s.stun_host = c.stun_host;
-  s.stun_port = c.stun_port;
-  s.turn_host = c.turn_host;
-  s.turn_port = c.turn_port;
-  s.turn_protocol = c.turn_protocol;
-  s.turn_tls = c.turn_tls;
-  s.turn_username = c.turn_username;
-  s.turn_password = c.turn_password;
-  s.turn_shared_secret = c.turn_shared_secret;
-  s.identity = c.turn_identity;
-  s.credential_lifetime = std::chrono::seconds(c.turn_credential_lifetime_s);
-  s.force_relay = c.force_relay;
-  return s;
-}
-
-// The server's own TURN credentials (webrtcbin) never leave the process; they last a day so
-// coturn does not end a long relayed stream (it checks the expiry on every allocation refresh).
-constexpr std::chrono::hours kServerTurnLifetime{24};
 
 // DESKSTREAM_TURN_IDENTITY, else the JWT session id, else the host name plus a random suffix
 // per start: never one TURN user name shared by every pod.
@@ -71,31 +50,6 @@ std::string turnIdentity(const config::Config& c) {
   char suffix[9];
   std::snprintf(suffix, sizeof suffix, "%08x", rd());
   return std::string(host != nullptr && *host != '\0' ? host : "deskstream") + "-" + suffix;
-}
-
-// SELKIES_RTC_CONFIG_JSON is read at each use (a changed file applies to the next viewer and
-// the next /turn request, as Selkies reloads it); at most 1 MiB of it.
-std::optional<std::string> readIfExists(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::string data(1 << 20, '\0');
-  in.read(data.data(), static_cast<std::streamsize>(data.size()));
-  data.resize(static_cast<size_t>(in.gcount()));
-  return data;
-}
-
-turn::RestSettings restSettings(const config::Config& c) {
-  turn::RestSettings r;
-  r.uri = c.turn_rest_uri;
-  r.username = c.turn_rest_username;
-  r.username_header = c.turn_rest_username_auth_header;
-  r.protocol = c.turn_protocol;
-  r.protocol_header = c.turn_rest_protocol_header;
-  r.tls = c.turn_tls;
-  r.tls_header = c.turn_rest_tls_header;
-  r.force_relay = c.force_relay;
-  r.period = std::chrono::seconds(c.turn_rest_interval_s);
-  return r;
 }
 
 http::Response text(int status, std::string body) {
@@ -148,19 +102,7 @@ class App {
       input_->setStatsRecorder(stats_.get());
       log::info(kLog, "WebRTC statistics CSV files in " + config_.webrtc_statistics_dir);
     }
-    if (!config_.turn_rest_uri.empty()) {
-      auto rest = turn::RestMonitor::create(restSettings(config_));
-      if (!rest) return Unexpected<Error>{rest.error()};
-      rest_ = std::move(*rest);
-      rest_->start();
-      // Selkies fetches once before it starts; without an answer the settings below apply until
-      // a refresh succeeds.
-      if (!rest_->waitFirst(std::chrono::seconds(11))) {
-        log::warn(kLog,
-                  "no TURN REST configuration yet; using the STUN/TURN settings until a "
-                  "refresh succeeds");
-      }
-    }
+    if (auto st = ice_.startRest(); !st) return st;
 
     session::ManagerOptions mo;
     mo.channel_handler = [this](const session::PeerInfo& peer,
@@ -188,15 +130,7 @@ class App {
       metrics_->countEncoderFallback(from, to, metrics::Phase::kRuntime);
       metrics_->setEncoder(to);
     };
-    mo.ice_servers = [this] {
-      if (auto external = externalRtc()) {
-        return webrtc::IceServers{external->uris.stun, external->uris.turn};
-      }
-      auto settings = iceSettings(config_);
-      settings.credential_lifetime = kServerTurnLifetime;
-      const auto uris = turn::serverUris(settings, "deskstream", std::chrono::system_clock::now());
-      return webrtc::IceServers{uris.stun, uris.turn};
-    };
+    mo.ice_servers = [this] { return ice_.serverIce(); };
     audio::AudioOptions ao;  // PulseAudio server: PULSE_SERVER or libpulse's default
     ao.channels = config_.audio_channels;
     ao.bitrate_bps = config_.audio_bitrate_bps;
@@ -233,20 +167,6 @@ class App {
   }
 
   int port() const { return server_->port(); }
-
-  // Selkies' precedence for ICE servers: the SELKIES_RTC_CONFIG_JSON file when it exists, else
-  // the TURN REST answer, else (nullopt) the STUN/TURN settings.
-  std::optional<turn::ParsedRtc> externalRtc() {
-    if (auto file = readIfExists(config_.rtc_config_json)) {
-      auto parsed = turn::parseRtcConfig(*file, config_.force_relay);
-      if (parsed) return std::move(*parsed);
-      log::warn(kLog, "SELKIES_RTC_CONFIG_JSON " + config_.rtc_config_json +
-                          " is not an RTC configuration (" + parsed.error().message +
-                          "); the viewer gets the other ICE settings");
-    }
-    if (rest_) return rest_->current();
-    return std::nullopt;
-  }
 
   void stop() {
     if (sessions_) sessions_->closeAll("server shutting down");
@@ -309,22 +229,9 @@ class App {
         settings.credential_lifetime =
             std::clamp(left, std::chrono::seconds(1), settings.credential_lifetime);
       }
-      if (auto file = readIfExists(config_.rtc_config_json)) {
-        auto parsed = turn::parseRtcConfig(*file, config_.force_relay);
-        if (!parsed) {
-          return text(500, "SELKIES_RTC_CONFIG_JSON file is not an RTC configuration: " +
-                               parsed.error().message + "\n");
-        }
-        return http::Response{200, "application/json", parsed->json, {}};
-      }
-      if (rest_) {
-        if (auto fetched = rest_->current()) {
-          return http::Response{200, "application/json", fetched->json, {}};
-        }
-      }
-      auto json = turn::buildRtcConfig(settings, user, now, std::nullopt);
-      if (!json) return text(500, json.error().message + "\n");
-      return http::Response{200, "application/json", *json, {}};
+      auto [status, body] = ice_.turnJson(settings, user, now);
+      if (status != 200) return text(status, std::move(body));
+      return http::Response{200, "application/json", std::move(body), {}};
     };
     h.websocket = [this](std::shared_ptr<http::WebSocket> ws, const http::Request& req) {
       const auto id = access_.identify(req);
@@ -348,7 +255,7 @@ class App {
   std::string encoder_;
   std::unique_ptr<metrics::Metrics> metrics_;  // when enabled; outlives the input channels
   std::unique_ptr<stats::Recorder> stats_;     // SELKIES_ENABLE_WEBRTC_STATISTICS; ditto
-  std::unique_ptr<turn::RestMonitor> rest_;    // SELKIES_TURN_REST_URI
+  IceSources ice_{config_};                    // /turn and the server's ICE servers
   std::unique_ptr<input::Desktop> desktop_;
   std::unique_ptr<InputWiring> input_;
   std::unique_ptr<session::Manager> sessions_;
