@@ -14,6 +14,7 @@
 
 #include "app/access.hpp"
 #include "app/display_probe.hpp"
+#include "app/ice_sources.hpp"
 #include "app/input_wiring.hpp"
 #include "app/startup.hpp"
 #include "auth/jwt_config.hpp"
@@ -21,6 +22,7 @@
 #include "auth/startup_policy.hpp"
 #include "auth/transport.hpp"
 #include "config/config.hpp"
+#include "config/json_overlay.hpp"
 #include "config/options.hpp"
 #include "core/log.hpp"
 #include "http/metrics_server.hpp"
@@ -28,33 +30,14 @@
 #include "media/encoder_probe.hpp"
 #include "metrics/metrics.hpp"
 #include "session/manager.hpp"
+#include "stats/csv_recorder.hpp"
+#include "turn/rest_monitor.hpp"
 #include "turn/rtc_config.hpp"
 
 namespace ds::app {
 namespace {
 
 constexpr const char* kLog = "app";
-
-turn::IceSettings iceSettings(const config::Config& c) {
-  turn::IceSettings s;
-  s.stun_host = c.stun_host;
-  s.stun_port = c.stun_port;
-  s.turn_host = c.turn_host;
-  s.turn_port = c.turn_port;
-  s.turn_protocol = c.turn_protocol;
-  s.turn_tls = c.turn_tls;
-  s.turn_username = c.turn_username;
-  s.turn_password = c.turn_password;
-  s.turn_shared_secret = c.turn_shared_secret;
-  s.identity = c.turn_identity;
-  s.credential_lifetime = std::chrono::seconds(c.turn_credential_lifetime_s);
-  s.force_relay = c.force_relay;
-  return s;
-}
-
-// The server's own TURN credentials (webrtcbin) never leave the process; they last a day so
-// coturn does not end a long relayed stream (it checks the expiry on every allocation refresh).
-constexpr std::chrono::hours kServerTurnLifetime{24};
 
 // DESKSTREAM_TURN_IDENTITY, else the JWT session id, else the host name plus a random suffix
 // per start: never one TURN user name shared by every pod.
@@ -67,14 +50,6 @@ std::string turnIdentity(const config::Config& c) {
   char suffix[9];
   std::snprintf(suffix, sizeof suffix, "%08x", rd());
   return std::string(host != nullptr && *host != '\0' ? host : "deskstream") + "-" + suffix;
-}
-
-std::optional<std::string> readIfExists(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 http::Response text(int status, std::string body) {
@@ -121,6 +96,13 @@ class App {
     }
     input_ = std::make_unique<InputWiring>(desktop_.get(), config_);
     input_->setMetrics(metrics_.get());
+    input_->setJsonConfig(config_.json_config);
+    if (config_.enable_webrtc_statistics) {
+      stats_ = std::make_unique<stats::Recorder>(config_.webrtc_statistics_dir);
+      input_->setStatsRecorder(stats_.get());
+      log::info(kLog, "WebRTC statistics CSV files in " + config_.webrtc_statistics_dir);
+    }
+    if (auto st = ice_.startRest(); !st) return st;
 
     session::ManagerOptions mo;
     mo.channel_handler = [this](const session::PeerInfo& peer,
@@ -148,12 +130,7 @@ class App {
       metrics_->countEncoderFallback(from, to, metrics::Phase::kRuntime);
       metrics_->setEncoder(to);
     };
-    mo.ice_servers = [this] {
-      auto settings = iceSettings(config_);
-      settings.credential_lifetime = kServerTurnLifetime;
-      const auto uris = turn::serverUris(settings, "deskstream", std::chrono::system_clock::now());
-      return webrtc::IceServers{uris.stun, uris.turn};
-    };
+    mo.ice_servers = [this] { return ice_.serverIce(); };
     audio::AudioOptions ao;  // PulseAudio server: PULSE_SERVER or libpulse's default
     ao.channels = config_.audio_channels;
     ao.bitrate_bps = config_.audio_bitrate_bps;
@@ -252,9 +229,9 @@ class App {
         settings.credential_lifetime =
             std::clamp(left, std::chrono::seconds(1), settings.credential_lifetime);
       }
-      auto json = turn::buildRtcConfig(settings, user, now, readIfExists(config_.rtc_config_json));
-      if (!json) return text(500, json.error().message + "\n");
-      return http::Response{200, "application/json", *json, {}};
+      auto [status, body] = ice_.turnJson(settings, user, now);
+      if (status != 200) return text(status, std::move(body));
+      return http::Response{200, "application/json", std::move(body), {}};
     };
     h.websocket = [this](std::shared_ptr<http::WebSocket> ws, const http::Request& req) {
       const auto id = access_.identify(req);
@@ -277,6 +254,8 @@ class App {
   std::unique_ptr<DisplayProbe> display_probe_;
   std::string encoder_;
   std::unique_ptr<metrics::Metrics> metrics_;  // when enabled; outlives the input channels
+  std::unique_ptr<stats::Recorder> stats_;     // SELKIES_ENABLE_WEBRTC_STATISTICS; ditto
+  IceSources ice_{config_};                    // /turn and the server's ICE servers
   std::unique_ptr<input::Desktop> desktop_;
   std::unique_ptr<InputWiring> input_;
   std::unique_ptr<session::Manager> sessions_;
@@ -315,6 +294,28 @@ int run(int argc, char** argv) {
     return 2;
   }
   if (loaded->config.debug) log::setLevel(log::Level::kDebug);
+  // SELKIES_JSON_CONFIG overrides the environment, as in Selkies; never stops startup.
+  if (auto file = config::readJsonConfig(loaded->config.json_config); !file) {
+    log::warn("config", file.error().message + "; its settings are ignored");
+  } else if (*file) {
+    const std::string path = loaded->config.json_config;
+    const auto report = config::applyJsonOverlay(*loaded, **file, path);
+    for (const auto& w : report.warnings) log::warn("config", w);
+    for (const auto& a : report.applied)
+      log::info("config", "SELKIES_JSON_CONFIG " + path + ": " + a);
+  }
+  if (!loaded->config.turn_rest_uri.empty()) {
+    if (auto st = turn::checkRestUri(loaded->config.turn_rest_uri); !st) {
+      std::fprintf(stderr, "deskstream: %s\n", st.error().message.c_str());
+      return 2;
+    }
+  }
+  if (loaded->config.enable_webrtc_statistics) {
+    if (auto st = stats::checkDirectory(loaded->config.webrtc_statistics_dir); !st) {
+      std::fprintf(stderr, "deskstream: %s\n", st.error().message.c_str());
+      return 2;
+    }
+  }
   const auto& extras = loaded->config.extra;
   auto jwt = auth::configFromEnv([&extras](std::string_view name) -> std::optional<std::string> {
     auto it = extras.find(std::string(name));

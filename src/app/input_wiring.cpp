@@ -1,5 +1,6 @@
 #include "app/input_wiring.hpp"
 
+#include "config/json_overlay.hpp"
 #include "core/log.hpp"
 
 namespace ds::app {
@@ -9,8 +10,9 @@ namespace {
 // also go to the metrics under its connection id.
 class PeerControls final : public input::Controls {
  public:
-  PeerControls(input::Controls& shared, metrics::Metrics* metrics, int connection)
-      : shared_(shared), metrics_(metrics), connection_(connection) {}
+  PeerControls(input::Controls& shared, metrics::Metrics* metrics, int connection,
+               std::unique_ptr<stats::ConnectionCsv> csv)
+      : shared_(shared), metrics_(metrics), connection_(connection), csv_(std::move(csv)) {}
   void setVideoBitrate(int kbps) override { shared_.setVideoBitrate(kbps); }
   void setAudioBitrate(int bps) override { shared_.setAudioBitrate(bps); }
   void setFramerate(int fps) override { shared_.setFramerate(fps); }
@@ -19,6 +21,13 @@ class PeerControls final : public input::Controls {
   void onResizeEnabled(bool enabled) override { shared_.onResizeEnabled(enabled); }
   void onClientStats(bool audio, std::string_view json) override {
     shared_.onClientStats(audio, json);
+    if (csv_) {
+      if (auto st = csv_->add(audio, json); !st && !csv_error_logged_) {
+        csv_error_logged_ = true;  // once per connection: the client decides what it sends
+        log::warn("stats", "connection " + std::to_string(connection_) +
+                               ": statistics not written: " + st.error().message);
+      }
+    }
   }
   void onClientFps(int fps) override {
     shared_.onClientFps(fps);
@@ -37,14 +46,16 @@ class PeerControls final : public input::Controls {
   input::Controls& shared_;
   metrics::Metrics* metrics_;
   int connection_;
+  std::unique_ptr<stats::ConnectionCsv> csv_;  // SELKIES_ENABLE_WEBRTC_STATISTICS
+  bool csv_error_logged_ = false;
 };
 
 class InputChannel final : public session::ChannelHandler {
  public:
   InputChannel(input::Desktop& desktop, input::Controls& controls, metrics::Metrics* metrics,
                int connection, std::function<void(std::string)> send, bool can_control,
-               input::SystemInfo info)
-      : controls_(controls, metrics, connection),
+               input::SystemInfo info, std::unique_ptr<stats::ConnectionCsv> csv)
+      : controls_(controls, metrics, connection, std::move(csv)),
         session_(desktop, controls_, std::move(send), can_control),
         info_(std::move(info)),
         metrics_(metrics),
@@ -86,6 +97,7 @@ input::Options inputOptions(const config::Config& c) {
   }
   o.cursors_enabled = c.enable_cursors;
   o.cursor_size = c.cursor_size;
+  o.debug_cursors = c.debug_cursors;  // PNGs go to /tmp, as Selkies writes them
   return o;
 }
 
@@ -98,8 +110,9 @@ std::unique_ptr<session::ChannelHandler> InputWiring::makeChannel(
   info.video_bitrate_kbps = v.params.bitrate_kbps;
   info.audio_bitrate_bps = audio_bitrate_bps_ != 0 ? audio_bitrate_bps_ : config_.audio_bitrate_bps;
   info.encoder = sessions_->encoder();  // may have changed since start (runtime failover)
-  return std::make_unique<InputChannel>(*desktop_, *this, metrics_, peer.id, std::move(send),
-                                        peer.can_control, info);
+  return std::make_unique<InputChannel>(
+      *desktop_, *this, metrics_, peer.id, std::move(send), peer.can_control, info,
+      stats_ != nullptr ? stats_->open(std::chrono::system_clock::now()) : nullptr);
 }
 
 void InputWiring::onVideoHello(const session::PeerInfo& peer) {
@@ -115,18 +128,47 @@ void InputWiring::onVideoHello(const session::PeerInfo& peer) {
   onScreenResized(r->width, r->height);
 }
 
+template <typename T>
+void InputWiring::persist(const char* key, T value) {
+  if (json_config_.empty()) return;
+  auto existing = config::readJsonConfig(json_config_);
+  bool replaced = false;
+  const std::string text = config::withJsonValue(
+      existing && *existing ? std::string_view(**existing) : std::string_view(), key, value,
+      &replaced);
+  if (replaced || !existing) {
+    log::warn("config", "SELKIES_JSON_CONFIG " + json_config_ +
+                            (existing ? " was not a JSON object" : " could not be read") +
+                            "; writing a new one");
+  }
+  if (auto st = config::writeFileAtomic(json_config_, text); !st) {
+    if (!json_config_failed_) {
+      log::warn("config",
+                "SELKIES_JSON_CONFIG: client settings are not saved: " + st.error().message);
+    }
+    json_config_failed_ = true;
+    return;
+  }
+  json_config_failed_ = false;
+}
+
 void InputWiring::setVideoBitrate(int kbps) {
+  persist("video_bitrate", kbps);
   if (sessions_ != nullptr) sessions_->setBitrate(kbps);
 }
 
 void InputWiring::setAudioBitrate(int bps) {
+  persist("audio_bitrate", bps);
   audio_bitrate_bps_ = bps;
   if (sessions_ != nullptr && sessions_->audio() != nullptr) sessions_->audio()->setBitrate(bps);
 }
 
 void InputWiring::setFramerate(int fps) {
+  persist("framerate", fps);
   if (sessions_ != nullptr) sessions_->setFramerate(fps);
 }
+
+void InputWiring::onResizeEnabled(bool enabled) { persist("enable_resize", enabled); }
 
 void InputWiring::setPointerVisible(bool visible) {
   if (sessions_ != nullptr) sessions_->setPointerVisible(visible);

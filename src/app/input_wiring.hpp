@@ -11,6 +11,7 @@
 #include "input/session.hpp"
 #include "metrics/metrics.hpp"
 #include "session/manager.hpp"
+#include "stats/csv_recorder.hpp"
 
 namespace ds::app {
 
@@ -22,6 +23,11 @@ class InputWiring final : public input::Controls {
   void attach(session::Manager* sessions) { sessions_ = sessions; }
   // Exports each channel's client figures (nullptr: metrics off). Must outlive the channels.
   void setMetrics(metrics::Metrics* metrics) { metrics_ = metrics; }
+  // SELKIES_ENABLE_WEBRTC_STATISTICS: each channel writes its client's statistics CSV files
+  // (nullptr: off). Must outlive the channels.
+  void setStatsRecorder(stats::Recorder* recorder) { stats_ = recorder; }
+  // SELKIES_JSON_CONFIG: where client changes (vb, ab, _arg_fps, _arg_resize) are written back.
+  void setJsonConfig(std::string path) { json_config_ = std::move(path); }
 
   // session::ManagerOptions::channel_handler
   std::unique_ptr<session::ChannelHandler> makeChannel(const session::PeerInfo& peer,
@@ -35,13 +41,20 @@ class InputWiring final : public input::Controls {
   void setFramerate(int fps) override;
   void setPointerVisible(bool visible) override;
   void onScreenResized(int width, int height) override;
+  void onResizeEnabled(bool enabled) override;
 
  private:
   input::Desktop* desktop_;
   const config::Config& config_;
   session::Manager* sessions_ = nullptr;
   metrics::Metrics* metrics_ = nullptr;
+  stats::Recorder* stats_ = nullptr;
+  std::string json_config_;
+  bool json_config_failed_ = false;  // logged once
   int audio_bitrate_bps_ = 0;
+
+  template <typename T>
+  void persist(const char* key, T value);
 };
 
 input::Options inputOptions(const config::Config& config);

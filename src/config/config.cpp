@@ -77,6 +77,9 @@ Result<Loaded> load(int argc, const char* const* argv, const GetEnv& getenv, std
     } else if (auto env = getenv(o.env)) {
       text = *env;
       source = o.env;
+    } else if (auto fallback = o.fallback_env.empty() ? std::nullopt : getenv(o.fallback_env)) {
+      text = *fallback;
+      source = o.fallback_env;
     } else {
       text = effectiveDefault(o, getenv);
       from_default = true;

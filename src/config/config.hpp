@@ -85,6 +85,8 @@ struct Config {
   int basic_auth_max_failures = 5;
   int basic_auth_lockout_s = 60;
   int turn_credential_lifetime_s = 3600;
+  // DESKSTREAM_TURN_REST_INTERVAL: seconds between SELKIES_TURN_REST_URI fetches (Selkies: 60).
+  int turn_rest_interval_s = 60;
   std::string turn_identity;    // DESKSTREAM_TURN_IDENTITY
   bool bench_baseline = false;  // bench/latency's naive A/B baseline pipeline
   int max_peers = 16;           // WebRTC peers (webrtcbins) in this process

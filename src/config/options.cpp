@@ -120,9 +120,10 @@ std::vector<Option> build() {
                                              "svtav1enc",   "av1enc",    "rav1enc"};
   std::vector<Option> o;
   o.push_back(opt("json_config", "SELKIES_JSON_CONFIG", "/tmp/selkies_config.json",
-                  "JSON file with runtime overrides (framerate, video_bitrate, audio_bitrate, "
-                  "enable_resize, encoder); client changes are written back to it",
-                  kAnyText, str(&Config::json_config), false));
+                  "JSON file whose framerate, video_bitrate, audio_bitrate, enable_resize and "
+                  "encoder override the environment at startup; the client's changes are written "
+                  "back to it, so this path must be writable",
+                  kAnyText, str(&Config::json_config)));
   o.push_back(opt("addr", "SELKIES_ADDR", "0.0.0.0", "Listen address for HTTP and WebSocket",
                   "an IP address, localhost, or empty for every interface",
                   reader(&Config::addr, selkies::readListenAddress)));
@@ -149,24 +150,29 @@ std::vector<Option> build() {
                   "Basic auth password; must not be empty when basic auth is on", kAnyText,
                   str(&Config::basic_auth_password), true, true));
   o.push_back(opt("rtc_config_json", "SELKIES_RTC_CONFIG_JSON", "/tmp/rtc.json",
-                  "If this file exists, its RTC configuration replaces all STUN/TURN settings",
+                  "If this file exists, its RTC configuration replaces all other STUN/TURN "
+                  "settings, for /turn and the server's own ICE servers (read again at each use)",
                   kAnyText, str(&Config::rtc_config_json)));
-  o.push_back(opt("turn_rest_uri", "SELKIES_TURN_REST_URI", "", "TURN REST endpoint", kAnyText,
-                  str(&Config::turn_rest_uri), false));
+  o.push_back(opt("turn_rest_uri", "SELKIES_TURN_REST_URI", "",
+                  "TURN REST endpoint (http(s) URL) whose RTC configuration is used for /turn and "
+                  "the server's own ICE servers, fetched at start and every "
+                  "DESKSTREAM_TURN_REST_INTERVAL seconds",
+                  kAnyText, str(&Config::turn_rest_uri)));
   o.push_back(opt("turn_rest_username", "SELKIES_TURN_REST_USERNAME", "selkies-$HOSTNAME",
                   "User name sent to the TURN REST endpoint", kAnyText,
-                  str(&Config::turn_rest_username), false));
+                  str(&Config::turn_rest_username)));
   o.push_back(opt("turn_rest_username_auth_header", "SELKIES_TURN_REST_USERNAME_AUTH_HEADER",
                   "x-auth-user",
                   "Header carrying the user name (to the REST endpoint; read by /turn in "
                   "shared-secret mode only from DESKSTREAM_TRUSTED_PROXIES)",
                   kAnyText, str(&Config::turn_rest_username_auth_header)));
   o.push_back(opt("turn_rest_protocol_header", "SELKIES_TURN_REST_PROTOCOL_HEADER",
-                  "x-turn-protocol", "Header carrying udp/tcp to the REST endpoint", kAnyText,
-                  str(&Config::turn_rest_protocol_header), false));
+                  "x-turn-protocol",
+                  "Header carrying SELKIES_TURN_PROTOCOL (udp/tcp) to the REST endpoint", kAnyText,
+                  str(&Config::turn_rest_protocol_header)));
   o.push_back(opt("turn_rest_tls_header", "SELKIES_TURN_REST_TLS_HEADER", "x-turn-tls",
-                  "Header carrying true/false to the REST endpoint", kAnyText,
-                  str(&Config::turn_rest_tls_header), false));
+                  "Header carrying SELKIES_TURN_TLS (true/false) to the REST endpoint", kAnyText,
+                  str(&Config::turn_rest_tls_header)));
   o.push_back(opt("turn_host", "SELKIES_TURN_HOST", "staticauth.openrelay.metered.ca",
                   "TURN host (IPv6 in [ ]); empty disables TURN", kAnyText,
                   str(&Config::turn_host)));
@@ -253,18 +259,25 @@ std::vector<Option> build() {
   o.push_back(opt("enable_cursors", "SELKIES_ENABLE_CURSORS", "true",
                   "Send the remote cursor image to the browser", kBool,
                   boolean(&Config::enable_cursors)));
-  o.push_back(opt("debug_cursors", "SELKIES_DEBUG_CURSORS", "false", "Log cursor changes", kBool,
-                  boolean(&Config::debug_cursors)));
+  o.push_back(opt("debug_cursors", "SELKIES_DEBUG_CURSORS", "false",
+                  "Log every cursor change and write each new cursor image to "
+                  "/tmp/cursor_<serial>.png (at most 256)",
+                  kBool, boolean(&Config::debug_cursors)));
   o.push_back(opt("cursor_size", "SELKIES_CURSOR_SIZE", "-1",
-                  "Cursor image size in pixels; -1 = native (XCURSOR_SIZE is used when unset)",
+                  "Size in pixels the remote cursor images are scaled to; -1 = native size. When "
+                  "unset, XCURSOR_SIZE is used, so one variable sets the desktop's and the "
+                  "browser's cursor size",
                   "-1 or a whole number of pixels",
                   reader(&Config::cursor_size, selkies::readCursorSize)));
+  o.back().fallback_env = "XCURSOR_SIZE";
   o.push_back(opt("enable_webrtc_statistics", "SELKIES_ENABLE_WEBRTC_STATISTICS", "false",
-                  "Write client WebRTC statistics as CSV", kBool,
-                  boolean(&Config::enable_webrtc_statistics)));
+                  "Write the client's WebRTC statistics to CSV files in "
+                  "SELKIES_WEBRTC_STATISTICS_DIR, per connection selkies-stats-video-<time>.csv "
+                  "and selkies-stats-audio-<time>.csv (bounded: 64 MiB a file, 512 MiB in all)",
+                  kBool, boolean(&Config::enable_webrtc_statistics)));
   o.push_back(opt("webrtc_statistics_dir", "SELKIES_WEBRTC_STATISTICS_DIR", "/tmp",
-                  "Directory for the statistics CSV files", kAnyText,
-                  str(&Config::webrtc_statistics_dir)));
+                  "Directory for the statistics CSV files; must be writable when they are on",
+                  kAnyText, str(&Config::webrtc_statistics_dir)));
   o.push_back(opt("enable_metrics_http", "SELKIES_ENABLE_METRICS_HTTP", "false",
                   "Serve Prometheus metrics at /metrics on their own port (no auth there)", kBool,
                   boolean(&Config::enable_metrics_http)));
@@ -304,6 +317,9 @@ std::vector<Option> build() {
                   "(\"<expiry>:<identity>/<user>\"); default: DESKSTREAM_JWT_SESSION, else "
                   "$HOSTNAME plus a random suffix per start",
                   kAnyText, str(&Config::turn_identity)));
+  o.push_back(opt("turn_rest_interval", "DESKSTREAM_TURN_REST_INTERVAL", "60",
+                  "Seconds between two fetches from SELKIES_TURN_REST_URI", "an integer 1..86400",
+                  integer(&Config::turn_rest_interval_s, 1, 86400)));
   o.push_back(opt("bench_baseline", "DESKSTREAM_BENCH_BASELINE", "false",
                   "Benchmarks only (bench/latency A/B): stream with a naive pipeline instead - "
                   "videoconvert and plain x264enc tune=zerolatency, no playout-delay extension, "

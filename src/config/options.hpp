@@ -31,6 +31,8 @@ struct Option {
   bool supported = true;  // false: validated, reported "not yet supported" when set
   bool secret = false;    // masked in the startup log
   bool extra = false;     // contributed by another module; stored in Config::extra
+  // Read when `env` is unset, before the default (SELKIES_CURSOR_SIZE falls back to XCURSOR_SIZE).
+  std::string fallback_env;
   // Parses `text` into the config; false when the text cannot work.
   std::function<Verdict(Config&, std::string_view)> apply;
 };

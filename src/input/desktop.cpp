@@ -81,7 +81,9 @@ Status Desktop::init() {
         });
   }
   if (options_.cursors_enabled) {
-    cursor_ = std::make_unique<detail::CursorWatcher>(dpy_, root_, options_.cursor_size);
+    cursor_ = std::make_unique<detail::CursorWatcher>(
+        dpy_, root_, options_.cursor_size,
+        detail::CursorDebug{options_.debug_cursors, options_.cursor_dump_dir});
   }
   XFlush(dpy_);
   fd_source_ = g_unix_fd_add(ConnectionNumber(dpy_), G_IO_IN, &onXReadable, this);

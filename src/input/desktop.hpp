@@ -27,6 +27,9 @@ struct Options {
   ClipboardMode clipboard = ClipboardMode::kBoth;
   bool cursors_enabled = true;
   int cursor_size = -1;  // -1 = native size, else cursor PNGs are scaled to this square size
+  // SELKIES_DEBUG_CURSORS: log cursor changes and write each new cursor PNG to cursor_dump_dir.
+  bool debug_cursors = false;
+  std::string cursor_dump_dir = "/tmp";
   // Host → browser clipboard texts whose base64 would exceed this are refused (never truncated):
   // the peer gets a `pipeline` status explaining why. 65400 matches upstream's single-message cap.
   size_t clipboard_max_base64 = 65400;

@@ -2,32 +2,11 @@
 // to relay; the stream flows through the relay; wrong credentials get no stream.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import {
-  startXvfb, xsetroot, startDeskstream, launchBrowser, waitFramesDecoded, framesDecoded, waitFor, stopAll, sleep, freePort, tempDir,
+  startXvfb, xsetroot, startDeskstream, launchBrowser, waitFramesDecoded, framesDecoded, waitFor, stopAll, sleep, startCoturn,
 } from './lib/harness.mjs';
 
 after(stopAll);
-
-async function startCoturn(secret) {
-  const port = await freePort();
-  const dir = tempDir('ds-turn-');
-  // Loopback is the only network here, so loopback peers must be allowed; every private and
-  // link-local range stays denied, as in the production DaemonSet.
-  const args = [
-    '-n', '--listening-ip=127.0.0.1', '--relay-ip=127.0.0.1', `--listening-port=${port}`,
-    '--use-auth-secret', `--static-auth-secret=${secret}`, '--realm=deskstream.test',
-    '--min-port=49160', '--max-port=49200', '--allow-loopback-peers', '--no-cli', '--no-tls', '--no-dtls',
-    '--denied-peer-ip=10.0.0.0-10.255.255.255', '--denied-peer-ip=172.16.0.0-172.31.255.255',
-    '--denied-peer-ip=192.168.0.0-192.168.255.255', '--denied-peer-ip=169.254.0.0-169.254.255.255',
-    `--pidfile=${dir}/turn.pid`, `--log-file=${dir}/turn.log`, '--simple-log', '--no-stdout-log', '-v',
-  ];
-  const proc = spawn('turnserver', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  await sleep(700);
-  assert.equal(proc.exitCode, null, 'turnserver is running');
-  return { port, proc, log: path.join(dir, 'turn.log') };
-}
 
 async function selectedCandidateTypes(page) {
   return page.evaluate(async () => {

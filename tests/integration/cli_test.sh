@@ -23,6 +23,8 @@ check "flag beats env" 2 "--port=\"70000\"" env SELKIES_PORT=8080 "$bin" --port 
 check "unknown flag" 2 "command line" "$bin" --frobnicate
 check "bad metrics port" 2 "SELKIES_METRICS_HTTP_PORT=\"http\" is not valid: expected an integer 1..65535" env SELKIES_METRICS_HTTP_PORT=http "$bin"
 check "metrics port is the main port" 2 "SELKIES_METRICS_HTTP_PORT=8080 is also SELKIES_PORT" env SELKIES_ENABLE_METRICS_HTTP=true SELKIES_METRICS_HTTP_PORT=8080 "$bin"
+check "bad TURN REST URI" 2 "SELKIES_TURN_REST_URI=\"ftp://x\" is not valid" env SELKIES_TURN_REST_URI=ftp://x "$bin"
+check "statistics dir missing" 2 "SELKIES_WEBRTC_STATISTICS_DIR=\"/nonexistent/ds\" is not valid" env SELKIES_ENABLE_WEBRTC_STATISTICS=true SELKIES_WEBRTC_STATISTICS_DIR=/nonexistent/ds "$bin"
 check "empty password" 2 "SELKIES_BASIC_AUTH_PASSWORD is empty" env SELKIES_BASIC_AUTH_PASSWORD= "$bin"
 check "bad public URL" 2 "DESKSTREAM_PUBLIC_URL=\"ftp://desk.example/\" is not valid: the scheme must be http or https" env DESKSTREAM_PUBLIC_URL=ftp://desk.example/ "$bin"
 check "bad trusted proxies" 2 "DESKSTREAM_TRUSTED_PROXIES=\"10.0.0.0/33\" is not valid" env DESKSTREAM_TRUSTED_PROXIES=10.0.0.0/33 "$bin"

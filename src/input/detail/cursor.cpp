@@ -1,6 +1,8 @@
 #include "input/detail/cursor.hpp"
 
+#include <fcntl.h>
 #include <png.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -83,7 +85,7 @@ CursorImage scaleCursor(const CursorImage& image, int size) {
   return out;
 }
 
-Result<std::string> cursorJson(const CursorImage& source, int cursor_size) {
+Result<CursorPng> cursorPng(const CursorImage& source, int cursor_size) {
   if (source.width <= 0 || source.height <= 0 || source.width > kMaxCursorSide ||
       source.height > kMaxCursorSide) {
     return fail("cursor image has no usable size");
@@ -107,11 +109,17 @@ Result<std::string> cursorJson(const CursorImage& source, int cursor_size) {
   }
   auto png = encodePng(rgba, image.width, image.height);
   if (!png) return fail(png.error().message);
-  return cursorMessage(*png, image.serial, transparent, image.xhot, image.yhot);
+  return CursorPng{std::move(*png), transparent, image.xhot, image.yhot, image.serial};
 }
 
-CursorWatcher::CursorWatcher(Display* dpy, Window root, int cursor_size)
-    : dpy_(dpy), cursor_size_(cursor_size) {
+Result<std::string> cursorJson(const CursorImage& source, int cursor_size) {
+  auto png = cursorPng(source, cursor_size);
+  if (!png) return fail(png.error().message);
+  return cursorMessage(png->png, png->serial, png->transparent, png->xhot, png->yhot);
+}
+
+CursorWatcher::CursorWatcher(Display* dpy, Window root, int cursor_size, CursorDebug debug)
+    : dpy_(dpy), cursor_size_(cursor_size), debug_(std::move(debug)) {
   XFixesSelectCursorInput(dpy_, root, XFixesDisplayCursorNotifyMask);
 }
 
@@ -130,7 +138,12 @@ std::optional<std::string> CursorWatcher::fetch(std::optional<uint64_t> expected
     return std::nullopt;
   };
   if (expected_serial) {
-    if (auto hit = lookup(*expected_serial)) return hit;
+    if (auto hit = lookup(*expected_serial)) {
+      if (debug_.enabled) {
+        log::info("input", "cursor changed to cached serial " + std::to_string(*expected_serial));
+      }
+      return hit;
+    }
   }
   XFixesCursorImage* raw = XFixesGetCursorImage(dpy_);
   if (raw == nullptr) {
@@ -150,17 +163,52 @@ std::optional<std::string> CursorWatcher::fetch(std::optional<uint64_t> expected
   for (size_t i = 0; i < image.argb.size(); ++i) {
     image.argb[i] = static_cast<uint32_t>(raw->pixels[i]);  // unsigned long holds 32-bit ARGB
   }
+  const int x = raw->x;
+  const int y = raw->y;
   XFree(raw);
   if (auto hit = lookup(image.serial)) return hit;
-  auto json = cursorJson(image, cursor_size_);
-  if (!json) {
-    log::debug("input", "cursor " + std::to_string(image.serial) +
-                            " not converted: " + json.error().message);
+  auto png = cursorPng(image, cursor_size_);
+  if (!png) {
+    log::debug("input",
+               "cursor " + std::to_string(image.serial) + " not converted: " + png.error().message);
     return std::nullopt;
   }
-  cache_.emplace_front(image.serial, std::move(*json));
+  if (debug_.enabled) {
+    log::info("input",
+              "new cursor: position=" + std::to_string(x) + "," + std::to_string(y) +
+                  ", size=" + std::to_string(image.width) + "x" + std::to_string(image.height) +
+                  ", png bytes=" + std::to_string(png->png.size()) +
+                  ", xyhot=" + std::to_string(image.xhot) + "," + std::to_string(image.yhot) +
+                  ", cursor_serial=" + std::to_string(image.serial));
+    dump(*png);
+  }
+  cache_.emplace_front(
+      image.serial, cursorMessage(png->png, png->serial, png->transparent, png->xhot, png->yhot));
   if (cache_.size() > kCacheSize) cache_.pop_back();
   return cache_.front().second;
+}
+
+void CursorWatcher::dump(const CursorPng& png) {
+  if (dumps_ >= kMaxCursorDumps) {
+    if (dumps_++ == kMaxCursorDumps) {
+      log::warn("input", "SELKIES_DEBUG_CURSORS: " + std::to_string(kMaxCursorDumps) +
+                             " cursor PNGs written; no more are written");
+    }
+    return;
+  }
+  ++dumps_;
+  const std::string path = debug_.dump_dir + "/cursor_" + std::to_string(png.serial) + ".png";
+  // O_NOFOLLOW: a symlink planted in a shared /tmp never redirects the write.
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+  bool ok = fd >= 0;
+  size_t done = 0;
+  while (ok && done < png.png.size()) {
+    const ssize_t n = ::write(fd, png.png.data() + done, png.png.size() - done);
+    ok = n > 0;
+    if (ok) done += static_cast<size_t>(n);
+  }
+  if (fd >= 0) ::close(fd);
+  if (!ok) log::warn("input", "SELKIES_DEBUG_CURSORS: cannot write " + path);
 }
 
 }  // namespace ds::input::detail

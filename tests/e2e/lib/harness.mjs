@@ -100,6 +100,9 @@ export async function startDeskstream(display, env = {}, args = []) {
       SELKIES_FRAMERATE: '30',
       SELKIES_VIDEO_BITRATE: '4000',
       SELKIES_WEB_ROOT: path.join(repoRoot, 'web'),
+      // Never the shared /tmp defaults: client settings are written back to this file.
+      SELKIES_JSON_CONFIG: path.join(tempDir('ds-json-'), 'selkies_config.json'),
+      SELKIES_RTC_CONFIG_JSON: path.join(tempDir('ds-rtc-'), 'rtc.json'),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -212,4 +215,25 @@ export async function stopAll() {
   }
   started.length = 0;
   for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+// Debian's coturn on loopback with use-auth-secret (TURN REST credentials from `secret`).
+export async function startCoturn(secret) {
+  const port = await freePort();
+  const dir = tempDir('ds-turn-');
+  // Loopback is the only network here, so loopback peers must be allowed; every private and
+  // link-local range stays denied, as in the production DaemonSet.
+  const args = [
+    '-n', '--listening-ip=127.0.0.1', '--relay-ip=127.0.0.1', `--listening-port=${port}`,
+    '--use-auth-secret', `--static-auth-secret=${secret}`, '--realm=deskstream.test',
+    '--min-port=49160', '--max-port=49200', '--allow-loopback-peers', '--no-cli', '--no-tls', '--no-dtls',
+    '--denied-peer-ip=10.0.0.0-10.255.255.255', '--denied-peer-ip=172.16.0.0-172.31.255.255',
+    '--denied-peer-ip=192.168.0.0-192.168.255.255', '--denied-peer-ip=169.254.0.0-169.254.255.255',
+    `--pidfile=${dir}/turn.pid`, `--log-file=${dir}/turn.log`, '--simple-log', '--no-stdout-log', '-v',
+  ];
+  const proc = spawn('turnserver', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  track(proc, 'turnserver');
+  await sleep(700);
+  if (proc.exitCode !== null) throw new Error(`turnserver exited ${proc.exitCode}`);
+  return { port, proc, log: path.join(dir, 'turn.log') };
 }

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "core/strings.hpp"
@@ -280,6 +281,57 @@ TEST_F(InputX, CursorSizeScalesImages) {
   ASSERT_TRUE(png.has_value());
   EXPECT_EQ(png->width, 48);
   EXPECT_EQ(png->height, 48);
+}
+
+TEST_F(InputX, DebugCursorsDumpsEachNewCursorPng) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("ds_cursor_dump_" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  session_.reset();
+  desktop_.reset();
+  options_.debug_cursors = true;
+  options_.cursor_dump_dir = dir.string();
+  options_.cursor_size = 24;
+  desktop_ = Desktop::open(options_).value();
+  session_ = makeSession(true);
+  send("m,900,600,0,0");
+  session_->onOpen({60, 8000, 128000, "x264enc"});
+  startCursorClient(*xvfb_, [&](const std::function<bool()>& f) { return pumpUntil(f); });
+  const size_t before = sentOfType("cursor").size();
+  send("m,100,100,0,0");
+  ASSERT_TRUE(pumpUntil([&] { return sentOfType("cursor").size() > before; }));
+  auto msg = nlohmann::json::parse(sentOfType("cursor").back());
+  const auto serial = msg["data"]["handle"].get<uint64_t>();
+  ASSERT_GT(serial, 0u);
+  // The file holds exactly the PNG sent to the browser (scaled to SELKIES_CURSOR_SIZE).
+  const fs::path file = dir / ("cursor_" + std::to_string(serial) + ".png");
+  ASSERT_TRUE(fs::exists(file)) << file;
+  const std::string dumped = readFile(file.string());
+  EXPECT_EQ(dumped, *base64Decode(msg["data"]["curdata"].get<std::string>()));
+  auto png = decodePng(dumped);
+  ASSERT_TRUE(png.has_value());
+  EXPECT_EQ(png->width, 24);
+  // A planted symlink is never followed.
+  const fs::path target = dir / "target";
+  std::ofstream(target) << "keep";
+  fs::remove(file);
+  fs::create_symlink(target, file);
+  session_.reset();
+  desktop_.reset();  // a fresh watcher (empty cache) fetches and dumps the same serial again
+  desktop_ = Desktop::open(options_).value();
+  session_ = makeSession(true);
+  send("m,900,600,0,0");
+  session_->onOpen({60, 8000, 128000, "x264enc"});
+  sent_.clear();
+  send("m,100,100,0,0");
+  ASSERT_TRUE(pumpUntil([&] {
+    const auto c = sentOfType("cursor");
+    return !c.empty() && nlohmann::json::parse(c.back())["data"]["handle"] == serial;
+  }));
+  EXPECT_TRUE(fs::is_symlink(file));
+  EXPECT_EQ(readFile(target.string()), "keep");
+  fs::remove_all(dir);
 }
 
 TEST_F(InputX, CursorsDisabledSendNothing) {
