@@ -23,6 +23,7 @@
 #include "config/config.hpp"
 #include "config/options.hpp"
 #include "core/log.hpp"
+#include "gamepad/gamepads.hpp"
 #include "http/metrics_server.hpp"
 #include "http/server.hpp"
 #include "media/encoder_probe.hpp"
@@ -121,6 +122,8 @@ class App {
     }
     input_ = std::make_unique<InputWiring>(desktop_.get(), config_);
     input_->setMetrics(metrics_.get());
+    gamepads_ = std::make_unique<gamepad::Gamepads>(config_.js_socket_path);
+    input_->setGamepads(gamepads_.get());
 
     session::ManagerOptions mo;
     mo.channel_handler = [this](const session::PeerInfo& peer,
@@ -276,7 +279,8 @@ class App {
   Access access_;
   std::unique_ptr<DisplayProbe> display_probe_;
   std::string encoder_;
-  std::unique_ptr<metrics::Metrics> metrics_;  // when enabled; outlives the input channels
+  std::unique_ptr<metrics::Metrics> metrics_;    // when enabled; outlives the input channels
+  std::unique_ptr<gamepad::Gamepads> gamepads_;  // outlives the input channels
   std::unique_ptr<input::Desktop> desktop_;
   std::unique_ptr<InputWiring> input_;
   std::unique_ptr<session::Manager> sessions_;

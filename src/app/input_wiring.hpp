@@ -1,12 +1,14 @@
 // Glue between the input module and the rest of the server: the data channel of each video peer
 // gets an input::InputSession; its Controls land on the session manager, and the figures the
-// client reports (_f, _l, the ping round trip) on the metrics, per connection.
+// client reports (_f, _l, the ping round trip) on the metrics, per connection; its gamepads on
+// the gamepad sockets, owned by its connection.
 #pragma once
 
 #include <memory>
 #include <string>
 
 #include "config/config.hpp"
+#include "gamepad/gamepads.hpp"
 #include "input/desktop.hpp"
 #include "input/session.hpp"
 #include "metrics/metrics.hpp"
@@ -22,6 +24,8 @@ class InputWiring final : public input::Controls {
   void attach(session::Manager* sessions) { sessions_ = sessions; }
   // Exports each channel's client figures (nullptr: metrics off). Must outlive the channels.
   void setMetrics(metrics::Metrics* metrics) { metrics_ = metrics; }
+  // Where controlling peers' gamepads go (selkies_jsN.sock). Must outlive the channels.
+  void setGamepads(gamepad::Gamepads* gamepads) { gamepads_ = gamepads; }
 
   // session::ManagerOptions::channel_handler
   std::unique_ptr<session::ChannelHandler> makeChannel(const session::PeerInfo& peer,
@@ -41,6 +45,7 @@ class InputWiring final : public input::Controls {
   const config::Config& config_;
   session::Manager* sessions_ = nullptr;
   metrics::Metrics* metrics_ = nullptr;
+  gamepad::Gamepads* gamepads_ = nullptr;
   int audio_bitrate_bps_ = 0;
 };
 
