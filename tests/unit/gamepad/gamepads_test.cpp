@@ -29,7 +29,6 @@ class TempDir {
   }
   ~TempDir() {
     for (int i = 0; i < kSlots; ++i) ::unlink(Gamepads::socketPath(path_, i).c_str());
-    ::unlink((path_ + "/selkies_js3.sock").c_str());
     ::rmdir(path_.c_str());
   }
   const std::string& path() const { return path_; }
