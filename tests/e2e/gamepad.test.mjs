@@ -17,8 +17,21 @@ after(stopAll);
 const CONFIG_BYTES = 1348;  // sizeof(js_config_t) in the interposer
 const EVENT_BYTES = 8;      // sizeof(struct js_event)
 
-// Reads the socket like the interposer: connect, read the config record, then events.
-function openDevice(socketPath) {
+// Reads the socket like the interposer: connect (retried for a while, as the interposer does:
+// the file appears at bind(), a moment before the server listens), read the config record, then
+// events.
+async function openDevice(socketPath) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await connectDevice(socketPath);
+    } catch (e) {
+      if (attempt >= 50 || !['ECONNREFUSED', 'ENOENT'].includes(e.code)) throw e;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
+
+function connectDevice(socketPath) {
   return new Promise((resolve, reject) => {
     const sock = net.createConnection({ path: socketPath });
     let buf = Buffer.alloc(0);
@@ -54,7 +67,7 @@ const BUTTON = 1;
 const AXIS = 2;
 const isSocket = (p) => existsSync(p) && statSync(p).isSocket();
 
-test('gamepads reach the interposer socket; a viewer\'s do not', async (t) => {
+test('gamepads reach the interposer socket; a viewer\'s, a demoted peer\'s and a departed peer\'s do not', async (t) => {
   const { env: jwtEnv, mint } = jwtSetup({ session: 's-gamepad' });
   const dir = tempDir('ds-js-');
   const sock = (n) => path.join(dir, `selkies_js${n}.sock`);
@@ -71,6 +84,21 @@ test('gamepads reach the interposer socket; a viewer\'s do not', async (t) => {
     return page;
   };
   const send = (page, text) => page.evaluate((m) => window.deskstream.video.channel.send(m), text);
+  // The channel is ordered: once the server has answered two pongs sent after them (one may
+  // already have been on its way), every message the page sent before is handled.
+  const handled = async (page) => {
+    const before = await page.evaluate(() => {
+      if (window.__latency === undefined) {
+        window.__latency = 0;
+        window.deskstream.video.channel.addEventListener('message', (e) => {
+          if (JSON.parse(e.data).type === 'latency_measurement') window.__latency += 1;
+        });
+      }
+      return window.__latency;
+    });
+    await send(page, 'pong,' + Date.now() / 1000);
+    await waitFor(async () => (await page.evaluate(() => window.__latency)) >= before + 2, 10000, 'messages handled');
+  };
   const controller = await open('control', 'alice');
   const viewer = await open('view', 'bob');
 
@@ -117,20 +145,11 @@ test('gamepads reach the interposer socket; a viewer\'s do not', async (t) => {
   for (const e of got) assert.ok(Math.abs(e.time - (Date.now() % 1e9)) < 60000, `event time ${e.time}`);
 
   // A view-only peer: its gamepad messages are dropped (no socket, no event); the controller's
-  // next event is the very next thing the reader gets. The channel is ordered: once the server
-  // has answered two pongs sent after them, the viewer's gamepad messages have been handled.
-  await viewer.evaluate(() => {
-    window.__latency = 0;
-    window.deskstream.video.channel.addEventListener('message', (e) => {
-      if (JSON.parse(e.data).type === 'latency_measurement') window.__latency += 1;
-    });
-  });
-  const before = await viewer.evaluate(() => window.__latency);
+  // next event is the very next thing the reader gets.
   await send(viewer, 'js,c,1,' + Buffer.from('viewer pad').toString('base64') + ',4,17');
   await send(viewer, 'js,b,0,1,1');
   await send(viewer, 'js,a,0,0,1');
-  await send(viewer, 'pong,' + Date.now() / 1000);
-  await waitFor(async () => (await viewer.evaluate(() => window.__latency)) >= before + 2, 10000, 'the viewer\'s messages handled');
+  await handled(viewer);
   await send(controller, 'js,b,0,3,1');  // Y, the marker
   await waitFor(() => dev.events.length >= 1, 5000, 'marker event');
   assert.deepEqual(dev.events.map((e) => [e.type, e.number, e.value]), [[BUTTON, 3, 1]]);
@@ -157,8 +176,23 @@ test('gamepads reach the interposer socket; a viewer\'s do not', async (t) => {
   await controller.context().close();
   await waitFor(() => dev2.ended && !existsSync(sock(2)), 10000, 'selkies_js2.sock removed when its peer left');
 
+  // A controller demoted to viewer (AUTH with a view token) loses its gamepads at once and
+  // cannot connect one again.
+  const carol = await open('control', 'carol');
+  await send(carol, 'js,c,1,' + Buffer.from('pad').toString('base64') + ',4,17');
+  await waitFor(() => isSocket(sock(1)), 5000, 'selkies_js1.sock');
+  const dev1 = await openDevice(sock(1));
+  t.after(() => dev1.sock.destroy());
+  await carol.evaluate((tk) => { window.deskstream.video.lastAuth = ''; window.deskstream.video.sig.sendText('AUTH ' + tk); },
+    mint({ role: 'view', sub: 'carol', ttl: 1200 }));
+  await waitFor(async () => /"role":"view"/.test(await carol.evaluate(() => window.deskstream.video.lastAuth || '')), 5000, 'AUTH_OK as viewer');
+  await waitFor(() => dev1.ended && !existsSync(sock(1)), 5000, 'selkies_js1.sock removed on demotion');
+  await send(carol, 'js,c,1,' + Buffer.from('pad').toString('base64') + ',4,17');
+  await handled(carol);
+  assert.ok(!existsSync(sock(1)), 'a demoted peer cannot connect a gamepad');
+
   // At exit every socket is removed.
-  const again = await open('control', 'carol');
+  const again = await open('control', 'dave');
   await send(again, 'js,c,3,' + Buffer.from('pad').toString('base64') + ',4,17');
   await waitFor(() => isSocket(sock(3)), 5000, 'selkies_js3.sock');
   const exited = new Promise((r) => ds.proc.once('exit', r));
