@@ -71,7 +71,10 @@ class InputChannel final : public session::ChannelHandler {
         metrics_(metrics),
         connection_(connection) {}
   ~InputChannel() override {
-    controls_.releaseGamepads();
+    try {
+      controls_.releaseGamepads();
+    } catch (...) {  // NOLINT(bugprone-empty-catch): nothing may escape a destructor
+    }
     if (metrics_ != nullptr) metrics_->removeConnection(connection_);
   }
   void onOpen() override { session_.onOpen(info_); }

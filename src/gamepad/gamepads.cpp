@@ -28,7 +28,12 @@ Gamepads::Gamepads(std::string socket_dir, SocketLimits limits)
     : dir_(std::move(socket_dir)), limits_(limits) {}
 
 Gamepads::~Gamepads() {
-  for (int i = 0; i < kSlots; ++i) close(i);
+  for (int i = 0; i < kSlots; ++i) {
+    try {
+      close(i);
+    } catch (...) {  // NOLINT(bugprone-empty-catch): only the log line can throw; the socket
+    }                // is closed and its file removed by ~SocketServer either way
+  }
 }
 
 std::string Gamepads::socketPath(std::string_view dir, int index) {
