@@ -25,6 +25,7 @@
 #include "config/json_overlay.hpp"
 #include "config/options.hpp"
 #include "core/log.hpp"
+#include "gamepad/gamepads.hpp"
 #include "http/metrics_server.hpp"
 #include "http/server.hpp"
 #include "media/encoder_probe.hpp"
@@ -102,6 +103,8 @@ class App {
       input_->setStatsRecorder(stats_.get());
       log::info(kLog, "WebRTC statistics CSV files in " + config_.webrtc_statistics_dir);
     }
+    gamepads_ = std::make_unique<gamepad::Gamepads>(config_.js_socket_path);
+    input_->setGamepads(gamepads_.get());
     if (auto st = ice_.startRest(); !st) return st;
 
     session::ManagerOptions mo;
@@ -253,9 +256,10 @@ class App {
   Access access_;
   std::unique_ptr<DisplayProbe> display_probe_;
   std::string encoder_;
-  std::unique_ptr<metrics::Metrics> metrics_;  // when enabled; outlives the input channels
-  std::unique_ptr<stats::Recorder> stats_;     // SELKIES_ENABLE_WEBRTC_STATISTICS; ditto
-  IceSources ice_{config_};                    // /turn and the server's ICE servers
+  std::unique_ptr<metrics::Metrics> metrics_;    // when enabled; outlives the input channels
+  std::unique_ptr<stats::Recorder> stats_;       // SELKIES_ENABLE_WEBRTC_STATISTICS; ditto
+  std::unique_ptr<gamepad::Gamepads> gamepads_;  // outlives the input channels
+  IceSources ice_{config_};                      // /turn and the server's ICE servers
   std::unique_ptr<input::Desktop> desktop_;
   std::unique_ptr<InputWiring> input_;
   std::unique_ptr<session::Manager> sessions_;

@@ -10,9 +10,13 @@ namespace {
 // also go to the metrics under its connection id.
 class PeerControls final : public input::Controls {
  public:
-  PeerControls(input::Controls& shared, metrics::Metrics* metrics, int connection,
-               std::unique_ptr<stats::ConnectionCsv> csv)
-      : shared_(shared), metrics_(metrics), connection_(connection), csv_(std::move(csv)) {}
+  PeerControls(input::Controls& shared, metrics::Metrics* metrics, gamepad::Gamepads* gamepads,
+               int connection, std::unique_ptr<stats::ConnectionCsv> csv)
+      : shared_(shared),
+        metrics_(metrics),
+        gamepads_(gamepads),
+        connection_(connection),
+        csv_(std::move(csv)) {}
   void setVideoBitrate(int kbps) override { shared_.setVideoBitrate(kbps); }
   void setAudioBitrate(int bps) override { shared_.setAudioBitrate(bps); }
   void setFramerate(int fps) override { shared_.setFramerate(fps); }
@@ -41,10 +45,30 @@ class PeerControls final : public input::Controls {
     shared_.onPingLatency(ms);
     if (metrics_ != nullptr) metrics_->setPingRttMs(connection_, 2 * ms);
   }
+  Status onGamepad(const input::Gamepad& m) override {
+    if (gamepads_ == nullptr) return fail("gamepads are off");
+    using Kind = input::Gamepad::Kind;
+    switch (m.kind) {
+      case Kind::kConnect:
+        return gamepads_->connect(connection_, m.index, m.name, m.axes, m.buttons);
+      case Kind::kDisconnect:
+        return gamepads_->disconnect(connection_, m.index);
+      case Kind::kButton:
+        return gamepads_->button(connection_, m.index, m.number, m.value);
+      case Kind::kAxis:
+        return gamepads_->axis(connection_, m.index, m.number, m.value);
+    }
+    return fail("unknown gamepad message");
+  }
+  // The peer left or lost control: its gamepads go, as Selkies stops them when its peer leaves.
+  void releaseGamepads() {
+    if (gamepads_ != nullptr) gamepads_->release(connection_);
+  }
 
  private:
   input::Controls& shared_;
   metrics::Metrics* metrics_;
+  gamepad::Gamepads* gamepads_;
   int connection_;
   std::unique_ptr<stats::ConnectionCsv> csv_;  // SELKIES_ENABLE_WEBRTC_STATISTICS
   bool csv_error_logged_ = false;
@@ -53,19 +77,26 @@ class PeerControls final : public input::Controls {
 class InputChannel final : public session::ChannelHandler {
  public:
   InputChannel(input::Desktop& desktop, input::Controls& controls, metrics::Metrics* metrics,
-               int connection, std::function<void(std::string)> send, bool can_control,
-               input::SystemInfo info, std::unique_ptr<stats::ConnectionCsv> csv)
-      : controls_(controls, metrics, connection, std::move(csv)),
+               gamepad::Gamepads* gamepads, int connection, std::function<void(std::string)> send,
+               bool can_control, input::SystemInfo info, std::unique_ptr<stats::ConnectionCsv> csv)
+      : controls_(controls, metrics, gamepads, connection, std::move(csv)),
         session_(desktop, controls_, std::move(send), can_control),
         info_(std::move(info)),
         metrics_(metrics),
         connection_(connection) {}
   ~InputChannel() override {
+    try {
+      controls_.releaseGamepads();
+    } catch (...) {  // NOLINT(bugprone-empty-catch): nothing may escape a destructor
+    }
     if (metrics_ != nullptr) metrics_->removeConnection(connection_);
   }
   void onOpen() override { session_.onOpen(info_); }
   void onMessage(std::string_view text) override { session_.onMessage(text); }
-  void demote() override { session_.demote(); }
+  void demote() override {
+    session_.demote();
+    controls_.releaseGamepads();
+  }
 
  private:
   PeerControls controls_;  // before session_, which holds a reference to it
@@ -111,7 +142,7 @@ std::unique_ptr<session::ChannelHandler> InputWiring::makeChannel(
   info.audio_bitrate_bps = audio_bitrate_bps_ != 0 ? audio_bitrate_bps_ : config_.audio_bitrate_bps;
   info.encoder = sessions_->encoder();  // may have changed since start (runtime failover)
   return std::make_unique<InputChannel>(
-      *desktop_, *this, metrics_, peer.id, std::move(send), peer.can_control, info,
+      *desktop_, *this, metrics_, gamepads_, peer.id, std::move(send), peer.can_control, info,
       stats_ != nullptr ? stats_->open(std::chrono::system_clock::now()) : nullptr);
 }
 

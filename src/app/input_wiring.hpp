@@ -1,12 +1,14 @@
 // Glue between the input module and the rest of the server: the data channel of each video peer
 // gets an input::InputSession; its Controls land on the session manager, and the figures the
-// client reports (_f, _l, the ping round trip) on the metrics, per connection.
+// client reports (_f, _l, the ping round trip) on the metrics, per connection; its gamepads on
+// the gamepad sockets, owned by its connection.
 #pragma once
 
 #include <memory>
 #include <string>
 
 #include "config/config.hpp"
+#include "gamepad/gamepads.hpp"
 #include "input/desktop.hpp"
 #include "input/session.hpp"
 #include "metrics/metrics.hpp"
@@ -28,6 +30,8 @@ class InputWiring final : public input::Controls {
   void setStatsRecorder(stats::Recorder* recorder) { stats_ = recorder; }
   // SELKIES_JSON_CONFIG: where client changes (vb, ab, _arg_fps, _arg_resize) are written back.
   void setJsonConfig(std::string path) { json_config_ = std::move(path); }
+  // Where controlling peers' gamepads go (selkies_jsN.sock). Must outlive the channels.
+  void setGamepads(gamepad::Gamepads* gamepads) { gamepads_ = gamepads; }
 
   // session::ManagerOptions::channel_handler
   std::unique_ptr<session::ChannelHandler> makeChannel(const session::PeerInfo& peer,
@@ -51,6 +55,7 @@ class InputWiring final : public input::Controls {
   stats::Recorder* stats_ = nullptr;
   std::string json_config_;
   bool json_config_failed_ = false;  // logged once
+  gamepad::Gamepads* gamepads_ = nullptr;
   int audio_bitrate_bps_ = 0;
 
   template <typename T>

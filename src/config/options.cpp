@@ -64,6 +64,16 @@ Apply integer(int Config::*field, int64_t min, int64_t max) {
   };
 }
 
+// A directory for Unix sockets: the socket paths under it (plus "/selkies_js0.sock", 17 bytes)
+// must fit sockaddr_un's 108 bytes.
+Apply socketDir(std::string Config::*field) {
+  return [field](Config& c, std::string_view v) {
+    if (v.size() > 90) return false;
+    c.*field = std::string(v);
+    return true;
+  };
+}
+
 Apply oneOf(std::string Config::*field, std::vector<std::string> allowed) {
   return [field, allowed = std::move(allowed)](Config& c, std::string_view v) {
     const std::string s = toLower(trim(v));
@@ -215,8 +225,10 @@ std::vector<Option> build() {
                   "Unix socket for relative mouse through uinput (XTest is used when empty)",
                   kAnyText, str(&Config::uinput_mouse_socket), false));
   o.push_back(opt("js_socket_path", "SELKIES_JS_SOCKET_PATH", "/tmp",
-                  "Directory for the gamepad sockets selkies_js{0..3}.sock", kAnyText,
-                  str(&Config::js_socket_path), false));
+                  "Directory where the browser's gamepads 0..3 appear as the Unix sockets "
+                  "selkies_js0.sock .. selkies_js3.sock that the Selkies joystick interposer "
+                  "reads (e.g. /tmp/selkies_js0.sock)",
+                  "a directory path of at most 90 bytes", socketDir(&Config::js_socket_path)));
   o.push_back(opt("encoder", "SELKIES_ENCODER", "x264enc",
                   "Video encoder; falls back to x264enc when it is not available", join(encoders),
                   oneOf(&Config::encoder, encoders)));

@@ -84,6 +84,72 @@ Result<Message> parseClipboardWrite(const Fields& f) {
   return Message{ClipboardWrite{std::move(*text)}};
 }
 
+// The browser's gamepad id for the log: at most 255 characters (as Selkies truncates it), bytes
+// that are not UTF-8 shown as '?'.
+std::string gamepadName(std::string bytes) {
+  if (!isValidUtf8(bytes)) {
+    for (char& c : bytes) {
+      if (static_cast<unsigned char>(c) >= 0x80) c = '?';
+    }
+  }
+  size_t chars = 0;
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    if ((static_cast<unsigned char>(bytes[i]) & 0xc0) == 0x80) continue;  // continuation byte
+    if (++chars > 255) {
+      bytes.resize(i);
+      break;
+    }
+  }
+  return bytes;
+}
+
+Result<Message> parseGamepad(const Fields& f) {
+  if (f.size() < 2) return fail("gamepad message without command");
+  const std::string_view command = f[1];
+  Gamepad g{};
+  size_t fields = 0;
+  if (command == "c") {
+    g.kind = Gamepad::Kind::kConnect;
+    fields = 6;
+  } else if (command == "d") {
+    g.kind = Gamepad::Kind::kDisconnect;
+    fields = 3;
+  } else if (command == "b" || command == "a") {
+    g.kind = command == "b" ? Gamepad::Kind::kButton : Gamepad::Kind::kAxis;
+    fields = 5;
+  } else {
+    return fail("unknown gamepad command '" + std::string(command.substr(0, 8)) + "'");
+  }
+  if (f.size() != fields) {
+    return fail("'js," + std::string(command) + "' expects " + std::to_string(fields - 1) +
+                " fields, got " + std::to_string(f.size() - 1));
+  }
+  auto index = intField(f, 2, 0, kMaxGamepads - 1, "gamepad index");
+  if (!index) return fail(index.error().message);
+  g.index = static_cast<int>(*index);
+  if (g.kind == Gamepad::Kind::kConnect) {
+    auto name = base64Decode(f[3]);
+    if (!name) return fail("gamepad name is not base64");
+    g.name = gamepadName(std::move(*name));
+    auto axes = intField(f, 4, 0, kMaxGamepadAxes, "gamepad axis count");
+    if (!axes) return fail(axes.error().message);
+    auto buttons = intField(f, 5, 0, kMaxGamepadButtons, "gamepad button count");
+    if (!buttons) return fail(buttons.error().message);
+    g.axes = static_cast<int>(*axes);
+    g.buttons = static_cast<int>(*buttons);
+  } else if (g.kind != Gamepad::Kind::kDisconnect) {
+    const bool button = g.kind == Gamepad::Kind::kButton;
+    auto number = button ? intField(f, 3, 0, kMaxGamepadButtons - 1, "gamepad button")
+                         : intField(f, 3, 0, kMaxGamepadAxes - 1, "gamepad axis");
+    if (!number) return fail(number.error().message);
+    g.number = static_cast<int>(*number);
+    const auto value = parseDouble(f[4]);
+    if (!value) return fail("gamepad value is not a number");
+    g.value = *value;
+  }
+  return Message{std::move(g)};
+}
+
 }  // namespace
 
 Result<Size> parseSize(std::string_view text) {
@@ -162,12 +228,7 @@ Result<Message> parseMessage(std::string_view text) {
     return Message{ClipboardRead{}};
   }
   if (type == "cw") return parseClipboardWrite(f);
-  if (type == "js") {
-    if (f.size() < 3) return fail("gamepad message too short");
-    if (f[1] != "c" && f[1] != "d" && f[1] != "b" && f[1] != "a")
-      return fail("bad gamepad command");
-    return Message{Gamepad{f[1]}};
-  }
+  if (type == "js") return parseGamepad(f);
   if (type == "pong") {
     if (auto s = expectFields(f, 2, 2); !s) return fail(s.error().message);
     const auto v = parseDouble(f[1]);

@@ -62,8 +62,17 @@ struct ClipboardRead {};
 struct ClipboardWrite {
   std::string text;  // decoded, valid UTF-8
 };
+// `js,c,<index>,<base64 name>,<axes>,<buttons>`, `js,d,<index>`, `js,b,<index>,<button>,<value>`,
+// `js,a,<index>,<axis>,<value>` (gst-web's Gamepad API polling; docs/protocol-input.md).
 struct Gamepad {
-  std::string_view command;  // c, d, b or a; gamepads are parsed but not implemented
+  enum class Kind { kConnect, kDisconnect, kButton, kAxis };
+  Kind kind = Kind::kConnect;
+  int index = 0;     // 0..kMaxGamepads-1
+  int number = 0;    // button 0..kMaxGamepadButtons-1 or axis 0..kMaxGamepadAxes-1
+  double value = 0;  // finite; buttons 0..1, axes -1..1 from a browser (range checked later)
+  std::string name;  // connect: the browser's gamepad id, at most 255 characters
+  int axes = 0;      // connect: counts the browser reports, 0..kMaxGamepadAxes
+  int buttons = 0;   // connect: 0..kMaxGamepadButtons
 };
 struct Pong {
   double client_time;
@@ -88,9 +97,12 @@ inline constexpr int kMaxCoordinate = 32767;       // |x|,|y| for m and m2
 inline constexpr int kMaxResizeDimension = 16384;  // per side for r and _arg_resize
 inline constexpr int kMinResizeDimension = 64;
 inline constexpr size_t kMaxClipboardWriteBytes = 16 * 1024 * 1024;
+inline constexpr int kMaxGamepads = 4;          // browser gamepad indexes 0..3
+inline constexpr int kMaxGamepadButtons = 512;  // Linux joystick API limits
+inline constexpr int kMaxGamepadAxes = 64;
 
 // Parses one data-channel message. Unknown types, wrong field counts, non-numbers and out-of-range
-// values are errors with a short reason. ClientStats and Gamepad point into `text`.
+// values are errors with a short reason. ClientStats points into `text`.
 Result<Message> parseMessage(std::string_view text);
 
 // True for messages a view-only peer may still send (pong and client statistics).

@@ -176,7 +176,9 @@ void InputSession::handle(const Message& message) {
                    }
                    desktop_.setClipboard(m.text);
                  },
-                 [&](const Gamepad&) { reject("js", "gamepads are not supported"); },
+                 [&](const Gamepad& m) {
+                   if (auto s = controls_.onGamepad(m); !s) reject("js", s.error().message);
+                 },
                  [&](const Pong&) {
                    if (last_ping_ == 0) return;
                    const double latency_ms = (epochSeconds() - last_ping_) / 2.0 * 1000.0;

@@ -29,6 +29,8 @@ class Controls {
   virtual void onClientLatency(int /*ms*/) {}                               // _l
   virtual void onClientStats(bool /*audio*/, std::string_view /*json*/) {}  // _stats_*
   virtual void onPingLatency(double /*ms*/) {}                              // pong
+  // js: a controlling peer's gamepad message; an error is logged (rate-limited) as ignored.
+  virtual Status onGamepad(const Gamepad& /*message*/) { return fail("gamepads are off"); }
 };
 
 // Values sent in the `system` messages on channel open.

@@ -1,7 +1,8 @@
 // libFuzzer target: arbitrary data-channel text through the `input` grammar (input/protocol.cpp),
 // one message per line, and whatever parses through the checks the session applies to it
-// (viewer filter, size validation, button diffing). Nothing may crash, and the parser's documented
-// limits must hold for every accepted message.
+// (viewer filter, size validation, button diffing, the gamepad mapping). Nothing may crash, and the
+// parser's documented limits must hold for every accepted message.
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -9,6 +10,7 @@
 #include <type_traits>
 #include <variant>
 
+#include "gamepad/joystick.hpp"
 #include "input/protocol.hpp"
 
 namespace {
@@ -34,6 +36,23 @@ void check(const ds::input::Message& message, uint32_t* previous_mask) {
           if (m.size) (void)validateSize(*m.size);
         } else if constexpr (std::is_same_v<T, Scale>) {
           if (!(m.scale >= 0.75 && m.scale <= 2.5)) std::abort();
+        } else if constexpr (std::is_same_v<T, Gamepad>) {
+          // The parser's bounds, then the interposer mapping and encoding of whatever passes.
+          if (m.index < 0 || m.index >= kMaxGamepads || m.number < 0 ||
+              m.number >= kMaxGamepadButtons || m.axes < 0 || m.axes > kMaxGamepadAxes ||
+              m.buttons < 0 || m.buttons > kMaxGamepadButtons || !std::isfinite(m.value) ||
+              m.name.size() > 255 * 4 || !isValidUtf8(m.name)) {
+            std::abort();
+          }
+          if (m.kind == Gamepad::Kind::kAxis && m.number >= kMaxGamepadAxes) std::abort();
+          const auto event = m.kind == Gamepad::Kind::kAxis
+                                 ? ds::gamepad::mapAxis(m.number, m.value)
+                                 : ds::gamepad::mapButton(m.number, m.value);
+          if (event) {
+            if (event->number >= 11 && event->type == ds::gamepad::EventType::kButton) std::abort();
+            if (event->number >= 8 && event->type == ds::gamepad::EventType::kAxis) std::abort();
+            (void)ds::gamepad::encodeEvent(*event, 0);
+          }
         } else if constexpr (std::is_same_v<T, ClipboardWrite>) {
           if (m.text.size() > kMaxClipboardWriteBytes || !isValidUtf8(m.text)) std::abort();
           (void)clipboardMessage(m.text);

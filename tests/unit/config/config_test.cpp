@@ -270,5 +270,25 @@ TEST(Config, HelpListsEveryOption) {
   for (const auto& o : options()) EXPECT_NE(help.find("--" + o.flag), std::string::npos) << o.flag;
 }
 
+TEST(Config, GamepadSocketDirIsSupportedAndMustFitASocketPath) {
+  Env env;
+  auto r = run(env);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->config.js_socket_path, "/tmp");  // Selkies' default: /tmp/selkies_js0.sock
+  for (const auto& s : r->settings) {
+    if (s.env == "SELKIES_JS_SOCKET_PATH") EXPECT_TRUE(s.supported);
+  }
+  env.vars["SELKIES_JS_SOCKET_PATH"] = "/run/user/1000/selkies";
+  r = run(env);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->config.js_socket_path, "/run/user/1000/selkies");
+  // Its sockets would not fit sockaddr_un's 108 bytes: startup stops naming the variable.
+  env.vars["SELKIES_JS_SOCKET_PATH"] = "/" + std::string(90, 'd');
+  r = run(env);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("SELKIES_JS_SOCKET_PATH"), std::string::npos)
+      << r.error().message;
+}
+
 }  // namespace
 }  // namespace ds::config

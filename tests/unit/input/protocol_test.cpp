@@ -74,12 +74,77 @@ TEST(InputProtocol, SettingsAndMisc) {
   EXPECT_FALSE(stats.audio);
   EXPECT_EQ(stats.json, "[{\"a\":1},{\"b\":2}]");
   EXPECT_TRUE(parsed<ClientStats>("_stats_audio,[]").audio);
-  EXPECT_EQ(parsed<Gamepad>("js,c,0,WGJveA==,4,11").command, "c");
   for (auto bad :
        {"p,2", "p", "vb,0", "vb,abc", "vb,2000000", "ab,10", "_arg_fps,0", "_arg_fps,500", "_f,x",
         "pong", "pong,abc", "_stats_video", "js,x,0", "js", "zz,1", "", ",", "hello world"}) {
     expectBad(bad);
   }
+}
+
+TEST(InputProtocol, Gamepads) {
+  // As gst-web sends them: connect (index, base64 id, axes, buttons), disconnect, button, axis.
+  auto c = parsed<Gamepad>("js,c,0," +
+                           base64Encode("Xbox 360 Controller (XInput STANDARD GAMEPAD)") + ",4,17");
+  EXPECT_EQ(c.kind, Gamepad::Kind::kConnect);
+  EXPECT_EQ(c.index, 0);
+  EXPECT_EQ(c.name, "Xbox 360 Controller (XInput STANDARD GAMEPAD)");
+  EXPECT_EQ(c.axes, 4);
+  EXPECT_EQ(c.buttons, 17);
+  auto d = parsed<Gamepad>("js,d,3");
+  EXPECT_EQ(d.kind, Gamepad::Kind::kDisconnect);
+  EXPECT_EQ(d.index, 3);
+  auto b = parsed<Gamepad>("js,b,1,16,1");
+  EXPECT_EQ(b.kind, Gamepad::Kind::kButton);
+  EXPECT_EQ(b.index, 1);
+  EXPECT_EQ(b.number, 16);
+  EXPECT_EQ(b.value, 1.0);
+  auto a = parsed<Gamepad>("js,a,2,3,-0.7071067811865476");
+  EXPECT_EQ(a.kind, Gamepad::Kind::kAxis);
+  EXPECT_EQ(a.number, 3);
+  EXPECT_DOUBLE_EQ(a.value, -0.7071067811865476);
+  EXPECT_DOUBLE_EQ(parsed<Gamepad>("js,b,0,6,1e-7").value, 1e-7);  // JS number formatting
+  EXPECT_EQ(parsed<Gamepad>("js,b,0,511,0").number, 511);
+  EXPECT_EQ(parsed<Gamepad>("js,a,0,63,0").number, 63);
+  EXPECT_EQ(parsed<Gamepad>("js,c,0,,0,0").name, "");
+  // The id is cut at 255 characters (not bytes), as Selkies does; non-UTF-8 bytes become '?'.
+  std::string long_id;
+  for (int i = 0; i < 300; ++i) long_id += "\xc3\xa9";  // U+00E9
+  EXPECT_EQ(parsed<Gamepad>("js,c,1," + base64Encode(long_id) + ",4,17").name.size(), 510u);
+  EXPECT_EQ(parsed<Gamepad>("js,c,1," + base64Encode("pad\xff") + ",4,17").name, "pad?");
+
+  for (auto bad : {"js",
+                   "js,",
+                   "js,x,0",
+                   "js,c",
+                   "js,c,0,UGFk,4",
+                   "js,c,0,UGFk,4,17,1",
+                   "js,c,4,UGFk,4,17",
+                   "js,c,-1,UGFk,4,17",
+                   "js,c,0,@@@,4,17",
+                   "js,c,0,UGFk,65,17",
+                   "js,c,0,UGFk,4,513",
+                   "js,c,0,UGFk,-1,17",
+                   "js,d",
+                   "js,d,4",
+                   "js,d,0,1",
+                   "js,b,0,0",
+                   "js,b,0,0,1,2",
+                   "js,b,0,512,1",
+                   "js,b,0,-1,1",
+                   "js,a,0,64,0",
+                   "js,b,9,0,1",
+                   "js,b,0,0,abc",
+                   "js,a,0,0,nan",
+                   "js,a,0,0,inf",
+                   "js,b,0,0,",
+                   "js,a,x,0,0"}) {
+    expectBad(bad);
+  }
+  EXPECT_EQ(parseMessage("js,b,0,0").error().message, "'js,b' expects 4 fields, got 3");
+  EXPECT_EQ(parseMessage("js,c,7,UGFk,4,17").error().message, "gamepad index out of range");
+  // Gamepads are input: a view-only peer's are dropped.
+  EXPECT_FALSE(allowedForViewer(*parseMessage("js,b,0,0,1")));
+  EXPECT_FALSE(allowedForViewer(*parseMessage("js,c,0,UGFk,4,17")));
 }
 
 TEST(InputProtocol, Resize) {
