@@ -1,5 +1,8 @@
 #include "app/input_wiring.hpp"
 
+#include <utility>
+#include <vector>
+
 #include "core/log.hpp"
 
 namespace ds::app {
@@ -17,8 +20,13 @@ class PeerControls final : public input::Controls {
   void setPointerVisible(bool visible) override { shared_.setPointerVisible(visible); }
   void onScreenResized(int width, int height) override { shared_.onScreenResized(width, height); }
   void onResizeEnabled(bool enabled) override { shared_.onResizeEnabled(enabled); }
-  void onClientStats(bool audio, std::string_view json) override {
-    shared_.onClientStats(audio, json);
+  void onClientStats(const input::ClientStats& stats) override {
+    shared_.onClientStats(stats);
+    if (metrics_ == nullptr) return;
+    std::vector<std::pair<std::string, std::string>> fields;
+    fields.reserve(stats.fields.size());
+    for (const auto& f : stats.fields) fields.emplace_back(f.name, f.value);
+    metrics_->setWebrtcStatistics(fields);
   }
   void onClientFps(int fps) override {
     shared_.onClientFps(fps);
@@ -41,15 +49,19 @@ class PeerControls final : public input::Controls {
 
 class InputChannel final : public session::ChannelHandler {
  public:
-  InputChannel(input::Desktop& desktop, input::Controls& controls, metrics::Metrics* metrics,
+  InputChannel(input::Desktop& desktop, InputWiring& wiring, metrics::Metrics* metrics,
                int connection, std::function<void(std::string)> send, bool can_control,
                input::SystemInfo info)
-      : controls_(controls, metrics, connection),
+      : wiring_(wiring),
+        controls_(wiring, metrics, connection),
         session_(desktop, controls_, std::move(send), can_control),
         info_(std::move(info)),
         metrics_(metrics),
-        connection_(connection) {}
+        connection_(connection) {
+    wiring_.addSession(&session_);
+  }
   ~InputChannel() override {
+    wiring_.removeSession(&session_);
     if (metrics_ != nullptr) metrics_->removeConnection(connection_);
   }
   void onOpen() override { session_.onOpen(info_); }
@@ -57,6 +69,7 @@ class InputChannel final : public session::ChannelHandler {
   void demote() override { session_.demote(); }
 
  private:
+  InputWiring& wiring_;
   PeerControls controls_;  // before session_, which holds a reference to it
   input::InputSession session_;
   input::SystemInfo info_;
@@ -130,6 +143,21 @@ void InputWiring::setFramerate(int fps) {
 
 void InputWiring::setPointerVisible(bool visible) {
   if (sessions_ != nullptr) sessions_->setPointerVisible(visible);
+}
+
+void InputWiring::startServerStats(unsigned gpu_index) {
+  monitor_ = std::make_unique<sysstats::Monitor>(gpu_index, [this](const sysstats::Sample& s) {
+    if (s.gpu && metrics_ != nullptr) metrics_->setGpuUtilization(s.gpu->load * 100.0);
+    if (sessions_alive_.empty()) return;
+    broadcastServerStats(input::systemStatsMessage(s.cpu_percent, s.memory.total, s.memory.used));
+    if (!s.gpu) return;
+    broadcastServerStats(
+        input::gpuStatsMessage(s.gpu->load, s.gpu->memory_total_mib, s.gpu->memory_used_mib));
+  });
+}
+
+void InputWiring::broadcastServerStats(const std::string& message) {
+  for (input::InputSession* session : sessions_alive_) session->sendServerStats(message);
 }
 
 void InputWiring::onScreenResized(int width, int height) {

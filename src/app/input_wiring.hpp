@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <set>
 #include <string>
 
 #include "config/config.hpp"
@@ -11,6 +12,7 @@
 #include "input/session.hpp"
 #include "metrics/metrics.hpp"
 #include "session/manager.hpp"
+#include "sysstats/monitor.hpp"
 
 namespace ds::app {
 
@@ -36,12 +38,23 @@ class InputWiring final : public input::Controls {
   void setPointerVisible(bool visible) override;
   void onScreenResized(int width, int height) override;
 
+  // Starts Selkies' server figures: `system_stats` (and `gpu_stats` when NVML finds GPU
+  // `gpu_index`) on every open `input` channel every 0.5 s, and `gpu_utilization` in the metrics.
+  void startServerStats(unsigned gpu_index);
+  // Sends a server figures message on every open `input` channel.
+  void broadcastServerStats(const std::string& message);
+  // The channels alive now (each InputChannel adds itself for its lifetime).
+  void addSession(input::InputSession* session) { sessions_alive_.insert(session); }
+  void removeSession(input::InputSession* session) { sessions_alive_.erase(session); }
+
  private:
   input::Desktop* desktop_;
   const config::Config& config_;
   session::Manager* sessions_ = nullptr;
   metrics::Metrics* metrics_ = nullptr;
   int audio_bitrate_bps_ = 0;
+  std::set<input::InputSession*> sessions_alive_;
+  std::unique_ptr<sysstats::Monitor> monitor_;
 };
 
 input::Options inputOptions(const config::Config& config);
