@@ -5,6 +5,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace ds::input {
 namespace {
@@ -138,18 +139,18 @@ Result<ClientStats> parseClientStats(bool audio, std::string_view text) {
   if (!list.is_array()) return fail("statistics are not a JSON array");
   ClientStats out;
   out.audio = audio;
-  std::vector<std::string> seen_types;
+  std::unordered_set<std::string> seen_types;  // report names used so far
   std::unordered_map<std::string, size_t> index;
   for (const json& report : list) {
     if (!report.is_object()) return fail("a statistics report is not an object");
     const auto type = report.find("type");
     if (type == report.end() || !type->is_string()) return fail("a report has no type");
     std::string prefix = type->get<std::string>();
-    if (std::find(seen_types.begin(), seen_types.end(), prefix) != seen_types.end()) {
+    if (seen_types.count(prefix) != 0) {
       const auto id = report.find("id");
       prefix += "-" + (id != report.end() ? pythonStr(*id, false) : std::string("None"));
     }
-    seen_types.push_back(prefix);
+    seen_types.insert(prefix);
     for (const auto& [member, value] : report.items()) {
       std::string name = prefix + "." + member;
       std::string printed = pythonStr(value, false);

@@ -16,14 +16,14 @@ namespace {
 TEST(ProcStat, CpuPercentIsTheBusyShareBetweenReadings) {
   // user nice system idle iowait irq softirq steal guest guest_nice
   auto a = parseProcStat("cpu  100 0 50 800 50 0 0 0 30 0\ncpu0 1 2 3 4\n");
-  auto b = parseProcStat("cpu  160 0 70 880 70 0 0 0 60 0\n");
+  auto b = parseProcStat("cpu  170 0 80 880 70 0 0 0 60 0\n");
   ASSERT_TRUE(a && b);
   EXPECT_EQ(a->total, 1000u);  // guest time is inside user already: not counted twice
   EXPECT_EQ(a->idle, 850u);
   // 200 ticks passed, 100 of them idle or waiting for I/O.
-  EXPECT_DOUBLE_EQ(cpuPercent(*a, *b), 40.0);
+  EXPECT_DOUBLE_EQ(cpuPercent(*a, *b), 50.0);
   EXPECT_DOUBLE_EQ(cpuPercent(*a, *a), 0.0) << "no time passed";
-  auto c = parseProcStat("cpu  161 0 70 881 71 0 0 0 60 0\n");  // 1 of 3 busy: 33.3 (one decimal)
+  auto c = parseProcStat("cpu  171 0 80 881 71 0 0 0 60 0\n");  // 1 of 3 busy: 33.3 (one decimal)
   EXPECT_DOUBLE_EQ(cpuPercent(*b, *c), 33.3);
   auto old_kernel = parseProcStat("cpu 1 2 3 4\n");  // only the first four columns
   ASSERT_TRUE(old_kernel);
