@@ -17,6 +17,7 @@ using detail::kTeeName;
 using detail::stopAndUnref;
 
 constexpr const char* kLog = "audio";
+constexpr const char* kIdKey = "ds-audio-pipeline-id";  // GObject data: the id build() gave
 
 GstPadProbeReturn countPackets(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer data) {
   auto& c = **static_cast<std::shared_ptr<AudioPipeline::Counters>*>(data);
@@ -78,6 +79,8 @@ Result<GstElement*> AudioPipeline::build(bool silence) {
       detail::buildGraph(options_, silence ? detail::Source::kSilence : detail::Source::kPulse);
   if (!built) return built;
   GstElement* pipeline = *built;
+  const uint64_t id = ++built_;
+  g_object_set_data(G_OBJECT(pipeline), kIdKey, GSIZE_TO_POINTER(static_cast<gsize>(id)));
   GstElement* pay = gst_bin_get_by_name(GST_BIN(pipeline), detail::kPayloaderName);
   GstPad* pay_src = gst_element_get_static_pad(pay, "src");
   gst_pad_add_probe(
@@ -93,7 +96,7 @@ Result<GstElement*> AudioPipeline::build(bool silence) {
   // available.
   struct CapsWatch {
     std::weak_ptr<Token> token;
-    GstElement* pipeline;  // identity only
+    uint64_t id;
   };
   GstElement* tee = gst_bin_get_by_name(GST_BIN(pipeline), kTeeName);
   GstPad* tee_sink = gst_element_get_static_pad(tee, "sink");
@@ -105,14 +108,13 @@ Result<GstElement*> AudioPipeline::build(bool silence) {
         GstCaps* caps = nullptr;
         gst_event_parse_caps(event, &caps);
         auto* w = static_cast<CapsWatch*>(data);
-        media::postToMain(
-            [token = w->token, pipeline = w->pipeline, caps = detail::offerCaps(caps)] {
-              if (auto t = token.lock()) t->self->onCaps(pipeline, caps);
-              gst_caps_unref(caps);
-            });
+        media::postToMain([token = w->token, id = w->id, caps = detail::offerCaps(caps)] {
+          if (auto t = token.lock()) t->self->onCaps(id, caps);
+          gst_caps_unref(caps);
+        });
         return GST_PAD_PROBE_REMOVE;
       },
-      new CapsWatch{token_, pipeline}, [](gpointer d) { delete static_cast<CapsWatch*>(d); });
+      new CapsWatch{token_, id}, [](gpointer d) { delete static_cast<CapsWatch*>(d); });
   gst_object_unref(tee_sink);
   gst_object_unref(tee);
   return pipeline;
@@ -168,6 +170,7 @@ void AudioPipeline::onAttemptDone(GstElement* pipeline, bool ok, std::string err
 
 void AudioPipeline::install(GstElement* pipeline, bool silent) {
   pipeline_ = pipeline;
+  installed_id_ = GPOINTER_TO_SIZE(g_object_get_data(G_OBJECT(pipeline), kIdKey));
   silent_ = silent;
   encoder_ = gst_bin_get_by_name(GST_BIN(pipeline_), kEncoderName);
   tee_ = gst_bin_get_by_name(GST_BIN(pipeline_), kTeeName);
@@ -179,8 +182,8 @@ void AudioPipeline::install(GstElement* pipeline, bool silent) {
   gst_object_unref(bus);
 }
 
-void AudioPipeline::onCaps(GstElement* pipeline, GstCaps* caps) {
-  if (pipeline != pipeline_ || streaming_) return;
+void AudioPipeline::onCaps(uint64_t pipeline_id, GstCaps* caps) {
+  if (pipeline_ == nullptr || pipeline_id != installed_id_ || streaming_) return;
   GstElement* filter = gst_bin_get_by_name(GST_BIN(pipeline_), detail::kRtpCapsName);
   g_object_set(filter, "caps", caps, nullptr);
   gst_object_unref(filter);
@@ -246,8 +249,8 @@ void AudioPipeline::startSilence() {
             "audio: cannot stream silence either (" + error + "); audio peers wait for PulseAudio");
 }
 
-void AudioPipeline::onPipelineError(GstElement* pipeline, const std::string& text) {
-  if (pipeline != pipeline_) return;  // already replaced
+void AudioPipeline::onPipelineError(uint64_t pipeline_id, const std::string& text) {
+  if (pipeline_ == nullptr || pipeline_id != installed_id_) return;  // already replaced
   if (!silent_) {
     becameUnavailable(text);
     return;
@@ -327,8 +330,8 @@ gboolean AudioPipeline::onBusMessage(GstBus* /*bus*/, GstMessage* msg, gpointer 
       }
       // Leave the bus callback first: the state callback and teardown remove this watch.
       auto weak = std::weak_ptr<Token>(self->token_);
-      media::postToMain([weak, pipeline = self->pipeline_, text] {
-        if (auto token = weak.lock()) token->self->onPipelineError(pipeline, text);
+      media::postToMain([weak, id = self->installed_id_, text] {
+        if (auto token = weak.lock()) token->self->onPipelineError(id, text);
       });
       return G_SOURCE_CONTINUE;
     }

@@ -91,10 +91,10 @@ class AudioPipeline {
   void attempt();
   void onAttemptDone(GstElement* pipeline, bool ok, std::string error);
   void install(GstElement* pipeline, bool silent);
-  void onCaps(GstElement* pipeline, GstCaps* caps);
+  void onCaps(uint64_t pipeline_id, GstCaps* caps);
   void becameUnavailable(const std::string& reason);
   void startSilence();
-  void onPipelineError(GstElement* pipeline, const std::string& text);
+  void onPipelineError(uint64_t pipeline_id, const std::string& text);
   void dropInstalled();
   void scheduleRetry();
   void teardown();
@@ -105,6 +105,9 @@ class AudioPipeline {
   std::shared_ptr<Token> token_;
   std::shared_ptr<Counters> counters_ = std::make_shared<Counters>();
   GstElement* pipeline_ = nullptr;  // the installed pipeline (PulseAudio or silence)
+  // Every built pipeline gets a new id: late messages name theirs (an address can be reused).
+  uint64_t built_ = 0;
+  uint64_t installed_id_ = 0;
   GstElement* encoder_ = nullptr;
   GstElement* tee_ = nullptr;
   guint bus_watch_ = 0;
