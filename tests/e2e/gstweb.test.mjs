@@ -40,7 +40,7 @@ async function connectBoth(page, ds) {
   try {
     await waitFor(() => page.evaluate(() => window.__gst.spinnerHidden()), 20000, 'video and audio peers connected');
   } catch (e) {
-    const s = await page.evaluate(() => ({ video: window.__gst.video, audio: window.__gst.audio, errors: window.__gst.errors }));
+    const s = await page.evaluate(() => ({ video: window.__gst.video, audio: window.__gst.audio, errors: window.__gst.errors, audioOffers: window.__gst.audioOffers, videoOffers: window.__gst.videoOffers, signalLog: window.__gst.signalLog }));
     throw new Error(`${e.message}: ${JSON.stringify(s)}\n${ds.entry.log.slice(-4000)}`);
   }
 }

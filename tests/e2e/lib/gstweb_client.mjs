@@ -35,10 +35,20 @@ export async function installGstWebClient(page, { width = 1280, height = 720 } =
       ws.onopen = () => ws.send(`HELLO ${uid} ${meta}`);
       ws.onclose = () => G.errors.push(`${kind} signalling closed`);
       ws.onmessage = async (e) => {
+        try {
+          await onSignal(e);
+        } catch (err) {
+          G.errors.push(`${kind}: ${err}`);
+        }
+      };
+      const onSignal = async (e) => {
         if (e.data === 'HELLO') return;
         if (e.data.startsWith('ERROR')) { G.errors.push(`${kind}: ${e.data}`); return; }
         const msg = JSON.parse(e.data);
         if (msg.sdp?.type === 'offer') {
+          G[`${kind}Offer`] = msg.sdp.sdp;
+          G[`${kind}Offers`] = (G[`${kind}Offers`] || 0) + 1;
+          G.signalLog = [...(G.signalLog || []), `${Date.now()} ${kind} offer (state ${pc.signalingState})`];
           await pc.setRemoteDescription(msg.sdp);
           const answer = await pc.createAnswer();
           let sdp = answer.sdp;
