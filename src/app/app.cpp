@@ -106,6 +106,7 @@ class App {
     gamepads_ = std::make_unique<gamepad::Gamepads>(config_.js_socket_path);
     input_->setGamepads(gamepads_.get());
     if (auto st = ice_.startRest(); !st) return st;
+    input_->startServerStats(static_cast<unsigned>(std::max(0, config_.gpu_id)));
 
     session::ManagerOptions mo;
     mo.channel_handler = [this](const session::PeerInfo& peer,
@@ -138,6 +139,9 @@ class App {
     ao.channels = config_.audio_channels;
     ao.bitrate_bps = config_.audio_bitrate_bps;
     ao.packetloss_percent = config_.audio_packetloss_percent;
+    // Without PulseAudio the audio peer still connects (on silence): the Selkies web client
+    // hides its spinner only when both of its peer connections are connected.
+    ao.silence_when_unavailable = true;
     mo.audio = ao;
     sessions_ = std::make_unique<session::Manager>(std::move(mo));
     input_->attach(sessions_.get());

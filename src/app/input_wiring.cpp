@@ -1,5 +1,8 @@
 #include "app/input_wiring.hpp"
 
+#include <utility>
+#include <vector>
+
 #include "config/json_overlay.hpp"
 #include "core/log.hpp"
 
@@ -23,15 +26,20 @@ class PeerControls final : public input::Controls {
   void setPointerVisible(bool visible) override { shared_.setPointerVisible(visible); }
   void onScreenResized(int width, int height) override { shared_.onScreenResized(width, height); }
   void onResizeEnabled(bool enabled) override { shared_.onResizeEnabled(enabled); }
-  void onClientStats(bool audio, std::string_view json) override {
-    shared_.onClientStats(audio, json);
+  void onClientStats(const input::ClientStats& stats) override {
+    shared_.onClientStats(stats);
+    if (!csv_ && metrics_ == nullptr) return;
+    stats::Flat fields;
+    fields.reserve(stats.fields.size());
+    for (const auto& f : stats.fields) fields.emplace_back(f.name, f.value);
     if (csv_) {
-      if (auto st = csv_->add(audio, json); !st && !csv_error_logged_) {
+      if (auto st = csv_->add(stats.audio, fields); !st && !csv_error_logged_) {
         csv_error_logged_ = true;  // once per connection: the client decides what it sends
         log::warn("stats", "connection " + std::to_string(connection_) +
                                ": statistics not written: " + st.error().message);
       }
     }
+    if (metrics_ != nullptr) metrics_->setWebrtcStatistics(fields);
   }
   void onClientFps(int fps) override {
     shared_.onClientFps(fps);
@@ -76,19 +84,23 @@ class PeerControls final : public input::Controls {
 
 class InputChannel final : public session::ChannelHandler {
  public:
-  InputChannel(input::Desktop& desktop, input::Controls& controls, metrics::Metrics* metrics,
+  InputChannel(input::Desktop& desktop, InputWiring& wiring, metrics::Metrics* metrics,
                gamepad::Gamepads* gamepads, int connection, std::function<void(std::string)> send,
                bool can_control, input::SystemInfo info, std::unique_ptr<stats::ConnectionCsv> csv)
-      : controls_(controls, metrics, gamepads, connection, std::move(csv)),
+      : wiring_(wiring),
+        controls_(wiring, metrics, gamepads, connection, std::move(csv)),
         session_(desktop, controls_, std::move(send), can_control),
         info_(std::move(info)),
         metrics_(metrics),
-        connection_(connection) {}
+        connection_(connection) {
+    wiring_.addSession(&session_);
+  }
   ~InputChannel() override {
     try {
       controls_.releaseGamepads();
     } catch (...) {  // NOLINT(bugprone-empty-catch): nothing may escape a destructor
     }
+    wiring_.removeSession(&session_);
     if (metrics_ != nullptr) metrics_->removeConnection(connection_);
   }
   void onOpen() override { session_.onOpen(info_); }
@@ -99,6 +111,7 @@ class InputChannel final : public session::ChannelHandler {
   }
 
  private:
+  InputWiring& wiring_;
   PeerControls controls_;  // before session_, which holds a reference to it
   input::InputSession session_;
   input::SystemInfo info_;
@@ -203,6 +216,21 @@ void InputWiring::onResizeEnabled(bool enabled) { persist("enable_resize", enabl
 
 void InputWiring::setPointerVisible(bool visible) {
   if (sessions_ != nullptr) sessions_->setPointerVisible(visible);
+}
+
+void InputWiring::startServerStats(unsigned gpu_index) {
+  monitor_ = std::make_unique<sysstats::Monitor>(gpu_index, [this](const sysstats::Sample& s) {
+    if (s.gpu && metrics_ != nullptr) metrics_->setGpuUtilization(s.gpu->load * 100.0);
+    if (sessions_alive_.empty()) return;
+    broadcastServerStats(input::systemStatsMessage(s.cpu_percent, s.memory.total, s.memory.used));
+    if (!s.gpu) return;
+    broadcastServerStats(
+        input::gpuStatsMessage(s.gpu->load, s.gpu->memory_total_mib, s.gpu->memory_used_mib));
+  });
+}
+
+void InputWiring::broadcastServerStats(const std::string& message) {
+  for (input::InputSession* session : sessions_alive_) session->sendServerStats(message);
 }
 
 void InputWiring::onScreenResized(int width, int height) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <set>
 #include <string>
 
 #include "config/config.hpp"
@@ -14,6 +15,7 @@
 #include "metrics/metrics.hpp"
 #include "session/manager.hpp"
 #include "stats/csv_recorder.hpp"
+#include "sysstats/monitor.hpp"
 
 namespace ds::app {
 
@@ -47,6 +49,15 @@ class InputWiring final : public input::Controls {
   void onScreenResized(int width, int height) override;
   void onResizeEnabled(bool enabled) override;
 
+  // Starts Selkies' server figures: `system_stats` (and `gpu_stats` when NVML finds GPU
+  // `gpu_index`) on every open `input` channel every 0.5 s, and `gpu_utilization` in the metrics.
+  void startServerStats(unsigned gpu_index);
+  // Sends a server figures message on every open `input` channel.
+  void broadcastServerStats(const std::string& message);
+  // The channels alive now (each InputChannel adds itself for its lifetime).
+  void addSession(input::InputSession* session) { sessions_alive_.insert(session); }
+  void removeSession(input::InputSession* session) { sessions_alive_.erase(session); }
+
  private:
   input::Desktop* desktop_;
   const config::Config& config_;
@@ -57,6 +68,8 @@ class InputWiring final : public input::Controls {
   bool json_config_failed_ = false;  // logged once
   gamepad::Gamepads* gamepads_ = nullptr;
   int audio_bitrate_bps_ = 0;
+  std::set<input::InputSession*> sessions_alive_;
+  std::unique_ptr<sysstats::Monitor> monitor_;
 
   template <typename T>
   void persist(const char* key, T value);

@@ -1,11 +1,9 @@
 #include "audio/audio_pipeline.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <utility>
-#include <vector>
 
+#include "audio/graph.hpp"
 #include "core/log.hpp"
 #include "media/main_thread.hpp"
 #include "media/video_pipeline.hpp"
@@ -13,10 +11,13 @@
 namespace ds::audio {
 namespace {
 
+using detail::kEncoderName;
+using detail::kPrefix;
+using detail::kTeeName;
+using detail::stopAndUnref;
+
 constexpr const char* kLog = "audio";
-constexpr const char* kEncoderName = "audio-encoder";
-constexpr const char* kTeeName = "audio-tee";
-constexpr const char* kPrefix = "audio-";
+constexpr const char* kIdKey = "ds-audio-pipeline-id";  // GObject data: the id build() gave
 
 GstPadProbeReturn countPackets(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer data) {
   auto& c = **static_cast<std::shared_ptr<AudioPipeline::Counters>*>(data);
@@ -29,33 +30,6 @@ GstPadProbeReturn countPackets(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer 
     c.bytes.fetch_add(gst_buffer_list_calculate_size(list));
   }
   return GST_PAD_PROBE_OK;
-}
-
-// The first error message a failed state change left on the bus.
-std::string popError(GstElement* pipeline) {
-  GstBus* bus = gst_element_get_bus(pipeline);
-  GstMessage* msg = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
-  gst_object_unref(bus);
-  if (msg == nullptr) return "cannot start the audio pipeline";
-  GError* err = nullptr;
-  gst_message_parse_error(msg, &err, nullptr);
-  std::string text = err != nullptr ? err->message : "error";
-  g_clear_error(&err);
-  gst_message_unref(msg);
-  return text;
-}
-
-// The payloader's caps with the per-run fields left out: what the branches' offers use.
-GstCaps* offerCaps(GstCaps* current) {
-  GstCaps* caps = gst_caps_copy(current);
-  gst_structure_remove_fields(gst_caps_get_structure(caps, 0), "ssrc", "timestamp-offset",
-                              "seqnum-offset", nullptr);
-  return caps;
-}
-
-void stopAndUnref(GstElement* pipeline) {
-  gst_element_set_state(pipeline, GST_STATE_NULL);
-  gst_object_unref(pipeline);
 }
 
 }  // namespace
@@ -92,7 +66,7 @@ Result<std::unique_ptr<AudioPipeline>> AudioPipeline::start(AudioOptions options
   options.retry_max_ms = std::max(options.retry_initial_ms, options.retry_max_ms);
   std::unique_ptr<AudioPipeline> p(new AudioPipeline(std::move(options), std::move(on_state)));
   // Check the plugins once up front: a missing one is a configuration error, not a retry case.
-  auto probe = p->build();
+  auto probe = detail::buildGraph(p->options_, detail::Source::kPulse);
   if (!probe) return Unexpected<Error>{probe.error()};
   gst_object_unref(*probe);
   p->next_retry_ms_ = p->options_.retry_initial_ms;
@@ -100,77 +74,32 @@ Result<std::unique_ptr<AudioPipeline>> AudioPipeline::start(AudioOptions options
   return p;
 }
 
-Result<GstElement*> AudioPipeline::build() {
-  GstElement* pipeline = gst_pipeline_new("audio");
-  std::vector<GstElement*> chain;
-  auto add = [&](Result<GstElement*> r) -> Status {
-    if (!r) return Unexpected<Error>{r.error()};
-    gst_bin_add(GST_BIN(pipeline), *r);
-    chain.push_back(*r);
-    return {};
-  };
-  const auto b = [](bool v) { return std::string(v ? "true" : "false"); };
-  media::ElementSpec src{"pulsesrc",
-                         "audio-src",
-                         {{"client-name", "deskstream"},
-                          {"provide-clock", b(options_.provide_clock)},
-                          {"do-timestamp", b(options_.do_timestamp)},
-                          {"buffer-time", "100000"},
-                          {"latency-time", "1000"}}};
-  if (!options_.server.empty()) src.properties.emplace_back("server", options_.server);
-  if (!options_.device.empty()) src.properties.emplace_back("device", options_.device);
-  const bool fec = options_.packetloss_percent > 0;
-  Status st = add(media::makeElement(src));
-  if (st) st = add(media::makeElement({"audioconvert", "audio-convert", {}}));
-  if (st) st = add(media::makeElement({"audioresample", "audio-resample", {}}));
-  if (st) {
-    st = add(media::makeCaps("audio/x-raw,rate=48000,channels=" + std::to_string(options_.channels),
-                             "audio-raw-caps"));
-  }
-  if (st) {
-    st = add(media::makeElement(
-        {"opusenc",
-         kEncoderName,
-         {{"audio-type", "restricted-lowdelay"},
-          {"bandwidth", "fullband"},
-          {"bitrate-type", "cbr"},
-          {"frame-size", "10"},
-          {"perfect-timestamp", "true"},
-          {"max-payload-size", "4000"},
-          {"inband-fec", b(fec)},
-          {"packet-loss-percentage", std::to_string(static_cast<int>(options_.packetloss_percent))},
-          {"bitrate", std::to_string(options_.bitrate_bps)}}}));
-  }
-  if (st)
-    st = add(media::makeElement({"rtpopuspay", "audio-pay", {{"mtu", "1200"}, {"pt", "111"}}}));
-  if (st) st = add(media::makeCaps(rtpCaps(options_.channels), "audio-rtp-caps"));
-  if (st) st = add(media::makeElement({"tee", kTeeName, {{"allow-not-linked", "true"}}}));
-  for (size_t i = 0; st && i + 1 < chain.size(); ++i) {
-    if (!gst_element_link(chain[i], chain[i + 1])) {
-      st = fail(std::string("cannot link ") + GST_ELEMENT_NAME(chain[i]) + " to " +
-                GST_ELEMENT_NAME(chain[i + 1]));
-    }
-  }
-  if (!st) {
-    gst_object_unref(pipeline);
-    return Unexpected<Error>{st.error()};
-  }
-  GstPad* pay_src = gst_element_get_static_pad(chain[chain.size() - 3], "src");
+Result<GstElement*> AudioPipeline::build(bool silence) {
+  auto built =
+      detail::buildGraph(options_, silence ? detail::Source::kSilence : detail::Source::kPulse);
+  if (!built) return built;
+  GstElement* pipeline = *built;
+  const uint64_t id = ++built_;
+  g_object_set_data(G_OBJECT(pipeline), kIdKey, GSIZE_TO_POINTER(static_cast<gsize>(id)));
+  GstElement* pay = gst_bin_get_by_name(GST_BIN(pipeline), detail::kPayloaderName);
+  GstPad* pay_src = gst_element_get_static_pad(pay, "src");
   gst_pad_add_probe(
       pay_src,
       static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
       countPackets, new std::shared_ptr<Counters>(counters_),
       [](gpointer d) { delete static_cast<std::shared_ptr<Counters>*>(d); });
   gst_object_unref(pay_src);
+  gst_object_unref(pay);
   // webrtcbin builds its offer from the caps it can see when the branch is added. The capsfilter
   // alone says OPUS without channels or sprop-* (Chrome needs "opus/48000/2"), so once the
   // payloader has negotiated, its full caps go into the capsfilter and only then are we
   // available.
   struct CapsWatch {
     std::weak_ptr<Token> token;
-    GstElement* pipeline;  // identity only
+    uint64_t id;
   };
-  GstPad* tee_sink = gst_element_get_static_pad(chain.back(), "sink");
+  GstElement* tee = gst_bin_get_by_name(GST_BIN(pipeline), kTeeName);
+  GstPad* tee_sink = gst_element_get_static_pad(tee, "sink");
   gst_pad_add_probe(
       tee_sink, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
       [](GstPad*, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
@@ -179,69 +108,28 @@ Result<GstElement*> AudioPipeline::build() {
         GstCaps* caps = nullptr;
         gst_event_parse_caps(event, &caps);
         auto* w = static_cast<CapsWatch*>(data);
-        media::postToMain([token = w->token, pipeline = w->pipeline, caps = offerCaps(caps)] {
-          if (auto t = token.lock()) t->self->onCaps(pipeline, caps);
+        media::postToMain([token = w->token, id = w->id, caps = detail::offerCaps(caps)] {
+          if (auto t = token.lock()) t->self->onCaps(id, caps);
           gst_caps_unref(caps);
         });
         return GST_PAD_PROBE_REMOVE;
       },
-      new CapsWatch{token_, pipeline}, [](gpointer d) { delete static_cast<CapsWatch*>(d); });
+      new CapsWatch{token_, id}, [](gpointer d) { delete static_cast<CapsWatch*>(d); });
   gst_object_unref(tee_sink);
+  gst_object_unref(tee);
   return pipeline;
 }
-
-namespace {
-
-// True when some PulseAudio server could be behind `configured` (or the default): a TCP server,
-// or a unix socket that exists. Default locations: $PULSE_RUNTIME_PATH, $XDG_RUNTIME_DIR/pulse,
-// /run/user/<uid>/pulse, the system /run/pulse, and ~/.config/pulse/*-runtime.
-bool serverMayExist(const std::string& configured) {
-  std::string server = configured;
-  if (server.empty()) {
-    const char* env = g_getenv("PULSE_SERVER");
-    server = env == nullptr ? "" : env;
-  }
-  auto exists = [](const std::string& p) { return g_file_test(p.c_str(), G_FILE_TEST_EXISTS); };
-  if (!server.empty()) {
-    if (server.rfind("unix:", 0) == 0) return exists(server.substr(5));
-    if (server.front() == '/') return exists(server);
-    return true;  // tcp:host, host:port, lists: let libpulse try
-  }
-  std::vector<std::string> candidates;
-  if (const char* rt = g_getenv("PULSE_RUNTIME_PATH"))
-    candidates.push_back(std::string(rt) + "/native");
-  if (const char* xdg = g_getenv("XDG_RUNTIME_DIR"))
-    candidates.push_back(std::string(xdg) + "/pulse/native");
-  candidates.push_back("/run/user/" + std::to_string(getuid()) + "/pulse/native");
-  candidates.push_back("/run/pulse/native");
-  for (const auto& c : candidates) {
-    if (exists(c)) return true;
-  }
-  const std::string config_dir = std::string(g_get_home_dir()) + "/.config/pulse";
-  if (GDir* dir = g_dir_open(config_dir.c_str(), 0, nullptr)) {
-    bool found = false;
-    while (const char* name = g_dir_read_name(dir)) {
-      if (g_str_has_suffix(name, "-runtime") && exists(config_dir + "/" + name + "/native"))
-        found = true;
-    }
-    g_dir_close(dir);
-    if (found) return true;
-  }
-  return false;
-}
-
-}  // namespace
 
 void AudioPipeline::attempt() {
   retry_source_ = 0;
   // pulsesrc leaks its PulseAudio mainloop (a pipe and a thread) when it fails to connect
   // (GStreamer 1.22 frees it only on READY->NULL, which a failed NULL->READY never reaches):
   // when the server is a unix socket that does not exist, do not try at all.
-  if (!serverMayExist(options_.server)) {
+  if (!detail::pulseServerMayExist(options_.server)) {
     becameUnavailable("no PulseAudio server socket found (set PULSE_SERVER)");
     return;
   }
-  auto built = build();
+  auto built = build(false);
   if (!built) {
     becameUnavailable(built.error().message);
     return;
@@ -254,7 +142,7 @@ void AudioPipeline::attempt() {
       [](GstElement* pipeline, gpointer data) {
         const bool ok =
             gst_element_set_state(pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE;
-        std::string error = ok ? "" : popError(pipeline);
+        std::string error = ok ? "" : detail::popError(pipeline);
         std::weak_ptr<Token> weak = *static_cast<std::weak_ptr<Token>*>(data);
         media::postToMain([weak, pipeline, ok, error] {
           if (auto token = weak.lock()) {
@@ -275,7 +163,15 @@ void AudioPipeline::onAttemptDone(GstElement* pipeline, bool ok, std::string err
     becameUnavailable(error);
     return;
   }
+  dropInstalled();  // the silence, if it stood in
+  install(pipeline, false);
+  connecting_ = true;  // until the RTP caps are known (onCaps)
+}
+
+void AudioPipeline::install(GstElement* pipeline, bool silent) {
   pipeline_ = pipeline;
+  installed_id_ = GPOINTER_TO_SIZE(g_object_get_data(G_OBJECT(pipeline), kIdKey));
+  silent_ = silent;
   encoder_ = gst_bin_get_by_name(GST_BIN(pipeline_), kEncoderName);
   tee_ = gst_bin_get_by_name(GST_BIN(pipeline_), kTeeName);
   gst_object_unref(encoder_);  // the bin keeps them alive as long as pipeline_
@@ -284,29 +180,44 @@ void AudioPipeline::onAttemptDone(GstElement* pipeline, bool ok, std::string err
   GstBus* bus = gst_pipeline_get_bus(GST_PIPELINE(pipeline_));
   bus_watch_ = gst_bus_add_watch(bus, &AudioPipeline::onBusMessage, this);
   gst_object_unref(bus);
-  connecting_ = true;  // until the RTP caps are known (onCaps)
 }
 
-void AudioPipeline::onCaps(GstElement* pipeline, GstCaps* caps) {
-  if (pipeline != pipeline_ || streaming_) return;
-  GstElement* filter = gst_bin_get_by_name(GST_BIN(pipeline_), "audio-rtp-caps");
+void AudioPipeline::onCaps(uint64_t pipeline_id, GstCaps* caps) {
+  if (pipeline_ == nullptr || pipeline_id != installed_id_ || streaming_) return;
+  GstElement* filter = gst_bin_get_by_name(GST_BIN(pipeline_), detail::kRtpCapsName);
   g_object_set(filter, "caps", caps, nullptr);
   gst_object_unref(filter);
-  connecting_ = false;
   streaming_ = true;
-  next_retry_ms_ = options_.retry_initial_ms;
-  last_error_.clear();
-  log::info(kLog, "audio available: PulseAudio " +
-                      (options_.server.empty() ? std::string("default server") : options_.server) +
-                      ", " + std::to_string(options_.channels) + " ch, " +
-                      std::to_string(options_.bitrate_bps) + " bit/s Opus");
+  if (silent_) {
+    if (!silence_logged_) {
+      log::info(kLog,
+                "audio: sending Opus silence while PulseAudio is unavailable, so audio "
+                "peers connect (logged once)");
+      silence_logged_ = true;
+    }
+  } else {
+    connecting_ = false;
+    next_retry_ms_ = options_.retry_initial_ms;
+    last_error_.clear();
+    log::info(kLog,
+              "audio available: PulseAudio " +
+                  (options_.server.empty() ? std::string("default server") : options_.server) +
+                  ", " + std::to_string(options_.channels) + " ch, " +
+                  std::to_string(options_.bitrate_bps) + " bit/s Opus");
+  }
   if (on_state_) on_state_(true);
 }
 
-void AudioPipeline::becameUnavailable(const std::string& reason) {
-  const bool was_available = streaming_;
-  if (was_available && on_state_) on_state_(false);  // branches detach before the tee goes
+void AudioPipeline::dropInstalled() {
+  if (pipeline_ == nullptr) return;
+  if (streaming_ && on_state_) on_state_(false);  // branches detach before the tee goes
   teardown();
+}
+
+void AudioPipeline::becameUnavailable(const std::string& reason) {
+  connecting_ = false;  // every caller comes after the attempt finished
+  const bool was_available = pipeline_ != nullptr && !silent_ && streaming_;
+  if (pipeline_ != nullptr && !silent_) dropInstalled();
   const std::string message = "audio unavailable: " + reason + "; retrying in " +
                               std::to_string((next_retry_ms_ + 999) / 1000) + " s";
   if (was_available || reason != last_error_) {
@@ -315,7 +226,38 @@ void AudioPipeline::becameUnavailable(const std::string& reason) {
     log::debug(kLog, message);
   }
   last_error_ = reason;
+  if (options_.silence_when_unavailable && pipeline_ == nullptr && !silence_failed_) {
+    startSilence();
+  }
   scheduleRetry();
+}
+
+void AudioPipeline::startSilence() {
+  auto built = build(true);
+  std::string error;
+  if (!built) {
+    error = built.error().message;
+  } else if (gst_element_set_state(*built, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    error = detail::popError(*built);
+    stopAndUnref(*built);
+  } else {
+    install(*built, true);  // available once its caps are known (onCaps)
+    return;
+  }
+  silence_failed_ = true;
+  log::warn(kLog,
+            "audio: cannot stream silence either (" + error + "); audio peers wait for PulseAudio");
+}
+
+void AudioPipeline::onPipelineError(uint64_t pipeline_id, const std::string& text) {
+  if (pipeline_ == nullptr || pipeline_id != installed_id_) return;  // already replaced
+  if (!silent_) {
+    becameUnavailable(text);
+    return;
+  }
+  silence_failed_ = true;
+  log::warn(kLog, "audio: the silence failed (" + text + "); audio peers wait for PulseAudio");
+  dropInstalled();
 }
 
 void AudioPipeline::scheduleRetry() {
@@ -337,14 +279,14 @@ void AudioPipeline::teardown() {
   if (pipeline_ != nullptr) stopAndUnref(pipeline_);
   pipeline_ = encoder_ = tee_ = nullptr;
   streaming_ = false;
-  connecting_ = false;
+  silent_ = false;
 }
 
 std::string AudioPipeline::status() const {
-  if (streaming_) return "available";
+  if (streaming_ && !silent_) return "available";
   if (connecting_ && last_error_.empty()) return "connecting";
   return "unavailable: " + last_error_ + "; retrying in " +
-         std::to_string((retry_ms_ + 999) / 1000) + " s";
+         std::to_string((retry_ms_ + 999) / 1000) + " s" + (streaming_ ? "; sending silence" : "");
 }
 
 void AudioPipeline::setBitrate(int bps) {
@@ -388,10 +330,8 @@ gboolean AudioPipeline::onBusMessage(GstBus* /*bus*/, GstMessage* msg, gpointer 
       }
       // Leave the bus callback first: the state callback and teardown remove this watch.
       auto weak = std::weak_ptr<Token>(self->token_);
-      media::postToMain([weak, text] {
-        if (auto token = weak.lock()) {
-          if (token->self->pipeline_ != nullptr) token->self->becameUnavailable(text);
-        }
+      media::postToMain([weak, id = self->installed_id_, text] {
+        if (auto token = weak.lock()) token->self->onPipelineError(id, text);
       });
       return G_SOURCE_CONTINUE;
     }

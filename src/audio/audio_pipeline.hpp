@@ -4,7 +4,11 @@
 //
 // PulseAudio may be absent or go away at any time. The pipeline then reports itself unavailable
 // and retries on the GLib main loop with backoff (1 s doubling to 30 s); the blocking connect is
-// done on a GStreamer pool thread, never on the main loop. Main-loop thread only.
+// done on a GStreamer pool thread, never on the main loop. Meanwhile, with
+// `silence_when_unavailable`, it streams live Opus silence through the same tee, so audio peers
+// still negotiate and connect (the Selkies web client waits for both of its peers before it shows
+// the desktop); when PulseAudio appears the silence is replaced (its peers are dropped and
+// reconnect to the real audio). The graph itself is in graph.hpp. Main-loop thread only.
 #pragma once
 
 #include <gst/gst.h>
@@ -27,6 +31,8 @@ struct AudioOptions {
   // pulsesrc clocking (reference: provide-clock=true, do-timestamp=false; see docs/audio.md).
   bool provide_clock = true;
   bool do_timestamp = false;
+  // While no PulseAudio server is reachable, stream silence instead of nothing (see above).
+  bool silence_when_unavailable = false;
   int retry_initial_ms = 1000;
   int retry_max_ms = 30000;
 };
@@ -50,9 +56,13 @@ class AudioPipeline {
   AudioPipeline(const AudioPipeline&) = delete;
   AudioPipeline& operator=(const AudioPipeline&) = delete;
 
-  // True once RTP leaves the payloader with fixed caps (a branch's offer needs them).
+  // True once RTP leaves the payloader with fixed caps (a branch's offer needs them): desktop
+  // audio, or the silence that stands in for it.
   bool available() const { return streaming_; }
-  // "available", "connecting", or "unavailable: <reason>; retrying in N s" (for /health, page).
+  // True while that RTP is the stand-in silence (PulseAudio unavailable).
+  bool silent() const { return streaming_ && silent_; }
+  // "available", "connecting", or "unavailable: <reason>; retrying in N s" (for /health, page),
+  // followed by "; sending silence" while the silence streams.
   std::string status() const;
   // Valid while available(); nullptr otherwise.
   GstElement* pipeline() const { return streaming_ ? pipeline_ : nullptr; }
@@ -77,11 +87,15 @@ class AudioPipeline {
 
  private:
   AudioPipeline(AudioOptions options, StateCallback on_state);
-  Result<GstElement*> build();
+  Result<GstElement*> build(bool silence);
   void attempt();
   void onAttemptDone(GstElement* pipeline, bool ok, std::string error);
-  void onCaps(GstElement* pipeline, GstCaps* caps);
+  void install(GstElement* pipeline, bool silent);
+  void onCaps(uint64_t pipeline_id, GstCaps* caps);
   void becameUnavailable(const std::string& reason);
+  void startSilence();
+  void onPipelineError(uint64_t pipeline_id, const std::string& text);
+  void dropInstalled();
   void scheduleRetry();
   void teardown();
   static gboolean onBusMessage(GstBus* bus, GstMessage* msg, gpointer self);
@@ -90,13 +104,19 @@ class AudioPipeline {
   StateCallback on_state_;
   std::shared_ptr<Token> token_;
   std::shared_ptr<Counters> counters_ = std::make_shared<Counters>();
-  GstElement* pipeline_ = nullptr;  // non-null only while streaming
+  GstElement* pipeline_ = nullptr;  // the installed pipeline (PulseAudio or silence)
+  // Every built pipeline gets a new id: late messages name theirs (an address can be reused).
+  uint64_t built_ = 0;
+  uint64_t installed_id_ = 0;
   GstElement* encoder_ = nullptr;
   GstElement* tee_ = nullptr;
   guint bus_watch_ = 0;
   guint retry_source_ = 0;
   bool connecting_ = false;
   bool streaming_ = false;
+  bool silent_ = false;          // pipeline_ is the silence
+  bool silence_failed_ = false;  // the silence could not run: not tried again
+  bool silence_logged_ = false;
   int retry_ms_ = 0;
   int next_retry_ms_ = 0;
   std::string last_error_;

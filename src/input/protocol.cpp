@@ -183,7 +183,9 @@ Result<Message> parseMessage(std::string_view text) {
   // Stats carry a JSON array with commas of its own: split once.
   if (type == "_stats_video" || type == "_stats_audio") {
     if (comma == std::string_view::npos) return fail("stats without payload");
-    return Message{ClientStats{type == "_stats_audio", text.substr(comma + 1)}};
+    auto stats = parseClientStats(type == "_stats_audio", text.substr(comma + 1));
+    if (!stats) return fail(stats.error().message);
+    return Message{std::move(*stats)};
   }
   const Fields f = split(text, ',');
   if (type == "kd" || type == "ku") return parseKey(f, type == "kd");
@@ -263,6 +265,16 @@ std::string pingMessage(double epoch_seconds) {
 }
 std::string latencyMessage(double latency_ms) {
   return typed("latency_measurement", {{"latency_ms", std::round(latency_ms * 1000.0) / 1000.0}});
+}
+std::string systemStatsMessage(double cpu_percent, uint64_t mem_total, uint64_t mem_used) {
+  return typed("system_stats", {{"cpu_percent", std::round(cpu_percent * 10.0) / 10.0},
+                                {"mem_total", mem_total},
+                                {"mem_used", mem_used}});
+}
+std::string gpuStatsMessage(double load, double memory_total_mib, double memory_used_mib) {
+  return typed(
+      "gpu_stats",
+      {{"load", load}, {"memory_total", memory_total_mib}, {"memory_used", memory_used_mib}});
 }
 std::string cursorMessage(std::string_view png, uint64_t serial, bool transparent, int hot_x,
                           int hot_y) {

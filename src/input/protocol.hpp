@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "input/client_stats.hpp"  // ClientStats: `_stats_video` / `_stats_audio`
 
 namespace ds::input {
 
@@ -83,10 +84,6 @@ struct ClientFps {
 struct ClientLatency {
   int ms;
 };
-struct ClientStats {
-  bool audio;
-  std::string_view json;  // the raw JSON array (not re-parsed here)
-};
 
 using Message = std::variant<KeyDown, KeyUp, KeyReset, Mouse, PointerVisible, VideoBitrate,
                              AudioBitrate, Framerate, ResizeToggle, Resize, Scale, ClipboardRead,
@@ -102,7 +99,7 @@ inline constexpr int kMaxGamepadButtons = 512;  // Linux joystick API limits
 inline constexpr int kMaxGamepadAxes = 64;
 
 // Parses one data-channel message. Unknown types, wrong field counts, non-numbers and out-of-range
-// values are errors with a short reason. ClientStats points into `text`.
+// values are errors with a short reason. Gamepad points into `text`.
 Result<Message> parseMessage(std::string_view text);
 
 // True for messages a view-only peer may still send (pong and client statistics).
@@ -119,6 +116,10 @@ std::string pipelineMessage(std::string_view status);
 std::string clipboardMessage(std::string_view utf8_text);  // base64-encodes the text
 std::string pingMessage(double epoch_seconds);
 std::string latencyMessage(double latency_ms);
+// Selkies' 1 Hz server figures: CPU use in percent (one decimal, like psutil), memory in bytes;
+// GPU load 0..1 and its memory in MiB.
+std::string systemStatsMessage(double cpu_percent, uint64_t mem_total, uint64_t mem_used);
+std::string gpuStatsMessage(double load, double memory_total_mib, double memory_used_mib);
 std::string cursorMessage(std::string_view png, uint64_t serial, bool transparent, int hot_x,
                           int hot_y);
 

@@ -95,6 +95,10 @@ void InputSession::sendPing() {
   send_(pingMessage(last_ping_));
 }
 
+void InputSession::sendServerStats(const std::string& message) {
+  if (open_) send_(message);
+}
+
 void InputSession::onMessage(std::string_view text) {
   try {
     auto message = parseMessage(text);
@@ -140,9 +144,20 @@ void InputSession::handle(const Message& message) {
                    desktop_.releaseStrayModifiers();
                  },
                  [&](const Mouse& m) { handleMouse(m); },
-                 [&](const PointerVisible& m) { controls_.setPointerVisible(m.visible); },
-                 [&](const VideoBitrate& m) { controls_.setVideoBitrate(m.kbps); },
-                 [&](const AudioBitrate& m) { controls_.setAudioBitrate(m.bps); },
+                 // The acknowledgements are Selkies' `pipeline` status texts (gst-web logs them).
+                 [&](const PointerVisible& m) {
+                   controls_.setPointerVisible(m.visible);
+                   send_(pipelineMessage(std::string("Set pointer visibility to: ") +
+                                         (m.visible ? "1" : "0")));
+                 },
+                 [&](const VideoBitrate& m) {
+                   controls_.setVideoBitrate(m.kbps);
+                   send_(pipelineMessage("Video bitrate set to: " + std::to_string(m.kbps)));
+                 },
+                 [&](const AudioBitrate& m) {
+                   controls_.setAudioBitrate(m.bps);
+                   send_(pipelineMessage("Audio bitrate set to: " + std::to_string(m.bps)));
+                 },
                  [&](const Framerate& m) { controls_.setFramerate(m.fps); },
                  [&](const ResizeToggle& m) {
                    desktop_.setResizeEnabled(m.enabled);
@@ -157,6 +172,10 @@ void InputSession::handle(const Message& message) {
                    handleResize(m.size);
                  },
                  [&](const Scale& m) {
+                   if (!desktop_.resizeEnabled()) {  // as Selkies: DPI follows resize only
+                     reject("s", "resize is disabled, DPI not changed");
+                     return;
+                   }
                    if (auto s = desktop_.setDpi(static_cast<int>(std::lround(96.0 * m.scale)));
                        !s) {
                      reject("s", s.error().message);
@@ -187,7 +206,7 @@ void InputSession::handle(const Message& message) {
                  },
                  [&](const ClientFps& m) { controls_.onClientFps(m.fps); },
                  [&](const ClientLatency& m) { controls_.onClientLatency(m.ms); },
-                 [&](const ClientStats& m) { controls_.onClientStats(m.audio, m.json); },
+                 [&](const ClientStats& m) { controls_.onClientStats(m); },
              },
              message);
 }

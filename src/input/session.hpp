@@ -24,11 +24,11 @@ class Controls {
   virtual void setPointerVisible(bool visible) = 0;         // p
   virtual void onScreenResized(int width, int height) = 0;  // after a successful XRandR resize
   // Optional hooks (metrics, JSON config persistence); no-ops by default.
-  virtual void onResizeEnabled(bool /*enabled*/) {}                         // _arg_resize
-  virtual void onClientFps(int /*fps*/) {}                                  // _f
-  virtual void onClientLatency(int /*ms*/) {}                               // _l
-  virtual void onClientStats(bool /*audio*/, std::string_view /*json*/) {}  // _stats_*
-  virtual void onPingLatency(double /*ms*/) {}                              // pong
+  virtual void onResizeEnabled(bool /*enabled*/) {}            // _arg_resize
+  virtual void onClientFps(int /*fps*/) {}                     // _f
+  virtual void onClientLatency(int /*ms*/) {}                  // _l
+  virtual void onClientStats(const ClientStats& /*stats*/) {}  // _stats_*
+  virtual void onPingLatency(double /*ms*/) {}                 // pong
   // js: a controlling peer's gamepad message; an error is logged (rate-limited) as ignored.
   virtual Status onGamepad(const Gamepad& /*message*/) { return fail("gamepads are off"); }
 };
@@ -63,6 +63,8 @@ class InputSession : private Desktop::Listener {
   bool canControl() const { return can_control_; }
   // Sends a `ping` now (the timer started by onOpen calls this every second).
   void sendPing();
+  // Sends a server figures message (`system_stats`, `gpu_stats`) once the channel is open.
+  void sendServerStats(const std::string& message);
 
   int heldKeyCount() const { return static_cast<int>(held_keys_.size()); }
   uint32_t buttonMask() const { return button_mask_; }

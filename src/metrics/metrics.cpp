@@ -9,6 +9,8 @@
 #include <sstream>
 #include <utility>
 
+#include "metrics/selkies.hpp"
+
 namespace ds::metrics {
 namespace {
 
@@ -78,7 +80,8 @@ Metrics::Metrics(std::string version, std::string encoder)
       client_latency_(gauges(*registry_, "deskstream_client_latency_ms",
                              "End-to-end latency estimate the browser reports (_l), in ms")),
       ping_rtt_(gauges(*registry_, "deskstream_client_ping_rtt_ms",
-                       "Round trip of the server's data-channel ping, in ms")) {
+                       "Round trip of the server's data-channel ping, in ms")),
+      selkies_(std::make_unique<SelkiesFamilies>(*registry_)) {
   info_series_->Set(1);
 }
 
@@ -114,10 +117,18 @@ void Metrics::setPerConnection(GaugeFamily& family, int connection, double value
 
 void Metrics::setClientFps(int connection, double fps) {
   setPerConnection(client_fps_, connection, fps);
+  selkies_->setFps(fps);
 }
 
 void Metrics::setClientLatencyMs(int connection, double ms) {
   setPerConnection(client_latency_, connection, ms);
+  selkies_->setLatencyMs(ms);
+}
+
+void Metrics::setGpuUtilization(double percent) { selkies_->setGpuUtilization(percent); }
+
+void Metrics::setWebrtcStatistics(const std::vector<std::pair<std::string, std::string>>& fields) {
+  selkies_->setWebrtcStatistics(fields);
 }
 
 void Metrics::setPingRttMs(int connection, double ms) {
@@ -131,7 +142,11 @@ void Metrics::removeConnection(int connection) {
   }
 }
 
-std::string Metrics::render() const { return renderText(*registry_); }
+std::string Metrics::render() const {
+  std::string text = renderText(*registry_);
+  SelkiesFamilies::pythonBucketLabels(text);
+  return text;
+}
 
 std::string renderText(const prometheus::Collectable& collectable) {
   std::ostringstream out;

@@ -9,6 +9,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace prometheus {
 class Collectable;
@@ -20,6 +22,8 @@ class Family;
 }  // namespace prometheus
 
 namespace ds::metrics {
+
+class SelkiesFamilies;
 
 // The Content-Type of render()'s text (Prometheus text exposition format 0.0.4).
 inline constexpr std::string_view kContentType = "text/plain; version=0.0.4; charset=utf-8";
@@ -58,12 +62,20 @@ class Metrics {
   void update(const ServerState& state);
 
   // Per connection (label connection=<id>), as the client reports them on the `input` data
-  // channel (`_f,<fps>`, `_l,<ms>`) and as the server measures the data-channel ping.
+  // channel (`_f,<fps>`, `_l,<ms>`) and as the server measures the data-channel ping. The first
+  // two also set Selkies' `fps` (+ `fps_hist`) and `latency`, which, as on Selkies, have no
+  // connection label: the last report wins.
   void setClientFps(int connection, double fps);
   void setClientLatencyMs(int connection, double ms);
   void setPingRttMs(int connection, double ms);
   // The connection closed: its series disappear from the next scrape.
   void removeConnection(int connection);
+
+  // Selkies' `gpu_utilization` (percent); the family appears on the first call.
+  void setGpuUtilization(double percent);
+  // Selkies' `webrtc_statistics_info`: the page's last `_stats_video`/`_stats_audio` upload,
+  // flattened (input::ClientStats), as its labels (names escaped: metrics/selkies.hpp).
+  void setWebrtcStatistics(const std::vector<std::pair<std::string, std::string>>& fields);
 
   // Every family in the text exposition format.
   std::string render() const;
@@ -91,6 +103,7 @@ class Metrics {
   GaugeFamily& client_fps_;
   GaugeFamily& client_latency_;
   GaugeFamily& ping_rtt_;
+  std::unique_ptr<SelkiesFamilies> selkies_;
 };
 
 // Any prometheus-cpp collectable in the text exposition format.

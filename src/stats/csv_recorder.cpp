@@ -192,6 +192,15 @@ Status ConnectionCsv::add(bool audio, std::string_view json_array) {
   return file.add(rowTimestamp(localTime(std::chrono::system_clock::now())), *flat);
 }
 
+Status ConnectionCsv::add(bool audio, const Flat& flat) {
+  File& file = audio ? *audio_ : *video_;
+  if (file.full) return {};
+  if (flat.size() > recorder_.limits_.max_columns) {
+    return fail("more than " + std::to_string(recorder_.limits_.max_columns) + " columns");
+  }
+  return file.add(rowTimestamp(localTime(std::chrono::system_clock::now())), flat);
+}
+
 Recorder::Recorder(std::string dir, Limits limits) : dir_(std::move(dir)), limits_(limits) {}
 
 std::unique_ptr<ConnectionCsv> Recorder::open(std::chrono::system_clock::time_point now) {

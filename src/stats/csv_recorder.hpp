@@ -40,6 +40,8 @@ class ConnectionCsv {
   ~ConnectionCsv();
   // One `_stats_video` (audio=false) or `_stats_audio` payload. Errors are for logging only.
   Status add(bool audio, std::string_view json_array);
+  // The same, for a report list already flattened (input::parseClientStats).
+  Status add(bool audio, const Flat& flat);
   std::string path(bool audio) const;
 
   struct File;

@@ -8,77 +8,17 @@
 // the web client already runs an audio peer (window.deskstream.audio), which is then used.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import {
   startXvfb, xsetroot, startDeskstream, launchBrowser, waitFramesDecoded, centerColor, near,
   waitFor, stopAll, sleep,
 } from './lib/harness.mjs';
+import { pulseDir, startPulse, playTone, stopProc, stopPulse } from './lib/pulse.mjs';
 
-const own = [];  // processes started by this file (PulseAudio, tone players)
-const dirs = [];
-
-async function killAll() {
-  for (const p of own.reverse()) {
-    if (p.exitCode === null && p.signalCode === null) {
-      p.kill('SIGTERM');
-      await Promise.race([new Promise((r) => p.once('exit', r)), sleep(3000)]);
-      if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-    }
-  }
-  own.length = 0;
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-}
-after(async () => { await killAll(); await stopAll(); });
-
-// A private PulseAudio daemon: null sink ds_test (its monitor is the default source), anonymous
-// auth on its own socket, never exits on idle. Works as root without --system.
-function pulseDir() {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'ds-e2e-pulse-'));
-  for (const sub of ['run', 'home', 'state']) mkdirSync(path.join(dir, sub));
-  dirs.push(dir);
-  return { dir, server: `unix:${dir}/native` };
-}
-
-async function startPulse({ dir, server }) {
-  const proc = spawn('pulseaudio', [
-    '--daemonize=no', '--exit-idle-time=-1', '--system=false', '--disallow-exit', '--use-pid-file=false', '-n',
-    '--load=module-null-sink sink_name=ds_test',
-    `--load=module-native-protocol-unix socket=${dir}/native auth-anonymous=1`,
-    '--log-target=stderr',
-  ], {
-    env: { PATH: process.env.PATH, HOME: `${dir}/home`, XDG_RUNTIME_DIR: `${dir}/run`, PULSE_RUNTIME_PATH: `${dir}/run`, PULSE_STATE_PATH: `${dir}/state` },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let log = '';
-  proc.stderr.on('data', (d) => { log += d; });
-  own.push(proc);
-  await waitFor(() => {
-    if (proc.exitCode !== null) throw new Error(`pulseaudio exited: ${log}`);
-    return spawnSync('pactl', [`--server=${server}`, 'info']).status === 0;
-  }, 10000, 'pulseaudio');
-  return proc;
-}
-
-// A sine into the null sink for as long as the returned process lives.
-function playTone(server, hz) {
-  const proc = spawn('gst-launch-1.0', ['-q', 'audiotestsrc', `freq=${hz}`, 'volume=0.5', 'is-live=true', '!',
-    'pulsesink', `server=${server}`, 'buffer-time=20000', 'latency-time=5000'], { stdio: 'ignore' });
-  own.push(proc);
-  return proc;
-}
-
-async function stopProc(proc) {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  proc.kill('SIGTERM');
-  await new Promise((r) => proc.once('exit', r));
-}
+after(async () => { await stopPulse(); await stopAll(); });
 
 // In the page: an audio peer (uid 3) with an AnalyserNode on the received track. Reconnects
 // (1 s) when the server refuses or closes, so it also covers "audio starts when PulseAudio
-// appears". Exposes window.__audio = {state, dominant(), stats()}.
+// appears" (until then the peer connects to silence). Exposes window.__audio = {state, dominant(), stats()}.
 async function startAudioPeer(page) {
   await page.evaluate(() => {
     const A = { state: 'connecting', errors: [], analyser: null, pc: null, offers: 0 };
@@ -118,11 +58,12 @@ async function startAudioPeer(page) {
       return out;
     };
     const client = window.deskstream?.audio;
-    if (client?.pc) {  // the web client's own audio peer
-      A.pc = client.pc;
-      const poll = setInterval(() => {
-        const r = A.pc.getReceivers().find((x) => x.track?.kind === 'audio');
-        if (r) { clearInterval(poll); attach(new MediaStream([r.track])); A.state = 'live'; }
+    if (client?.pc) {  // the web client's own audio peer, followed across its reconnections
+      setInterval(() => {
+        const pc = client.pc;
+        if (!pc || (pc === A.pc && A.analyser)) return;
+        const r = pc.getReceivers().find((x) => x.track?.kind === 'audio');
+        if (r) { A.pc = pc; attach(new MediaStream([r.track])); A.state = 'live'; }
       }, 100);
       return;
     }
@@ -143,7 +84,9 @@ async function startAudioPeer(page) {
         setTimeout(connect, 1000);
       };
       ws.onopen = () => ws.send(`HELLO 3 ${btoa(JSON.stringify({ res: '1280x720', scale: 1 }))}`);
-      ws.onclose = () => { if (A.state !== 'live') retry('signalling closed'); };
+      // Like the Selkies web client: a closed signalling socket reconnects (the server closes
+      // the audio peer when PulseAudio appears, to replace the silence with the desktop audio).
+      ws.onclose = () => retry('signalling closed');
       ws.onmessage = async (e) => {
         if (e.data === 'HELLO') return;
         if (e.data.startsWith('ERROR')) { A.errors.push(e.data); return; }

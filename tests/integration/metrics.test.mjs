@@ -45,6 +45,13 @@ test('exporter on its own port: encoder fallback, info, manager figures; no auth
   assert.equal(sample(text, 'deskstream_video_frames_encoded_total'), 0);
   assert.ok([0, 1].includes(sample(text, 'deskstream_audio_up')), 'deskstream_audio_up is 0 or 1');
   assert.ok(!text.includes('deskstream_client_fps{'), 'no client, no client figures');
+  // Selkies' metric names next to ours, as prometheus_client shows them before any client.
+  assert.equal(sample(text, 'fps'), 0);
+  assert.equal(sample(text, 'latency'), 0);
+  assert.equal(sample(text, 'fps_hist_count'), 0);
+  assert.equal(sample(text, 'fps_hist_bucket{le="60.0"}'), 0);
+  assert.equal(sample(text, 'webrtc_statistics_info'), 1);
+  assert.ok(!text.includes('gpu_utilization'), 'no NVIDIA GPU here: no gpu_utilization');
 
   // The exporter answers without credentials; the main port still wants them and does not
   // serve the metrics (they are on their own port, like Selkies).

@@ -7,7 +7,9 @@
 #include <gst/rtp/rtp.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <vector>
 
 #include "unit/audio/pulse_server.hpp"
@@ -210,6 +212,55 @@ TEST(AudioPipeline, UnavailableWithoutServerStartsWhenItAppearsAndSurvivesItsLos
   ASSERT_TRUE(server.start());
   ASSERT_TRUE(iterateUntil([&] { return (*p)->available(); }, 5000)) << (*p)->status();
   EXPECT_EQ(states, std::vector<bool>({true, false, true}));
+}
+
+TEST(AudioPipeline, SilenceStandsInWithoutServerAndGivesWayToIt) {
+  PulseServer server;  // not started yet
+  std::vector<bool> states;
+  AudioOptions o;
+  o.server = server.address();
+  o.silence_when_unavailable = true;
+  auto p = AudioPipeline::start(o, [&](bool up) { states.push_back(up); });
+  ASSERT_TRUE(p) << p.error().message;
+  // Without a server: available (a tee with Opus RTP of silence), but not desktop audio.
+  ASSERT_TRUE(iterateUntil([&] { return (*p)->available(); }, 3000)) << (*p)->status();
+  EXPECT_TRUE((*p)->silent());
+  EXPECT_EQ((*p)->status().rfind("unavailable", 0), 0u) << (*p)->status();
+  EXPECT_NE((*p)->status().find("; sending silence"), std::string::npos) << (*p)->status();
+  GstElement* pcm = tap(**p, kDecodeTap);
+  ASSERT_NE(pcm, nullptr);
+  const auto before = (*p)->packets();
+  iterate(1000);
+  const auto per_second = (*p)->packets() - before;
+  std::printf("silence: %llu RTP packets in 1 s; status: %s\n",
+              static_cast<unsigned long long>(per_second), (*p)->status().c_str());
+  EXPECT_GT(per_second, 80u);  // 10 ms Opus frames
+  EXPECT_LT(per_second, 120u);
+  std::vector<int16_t> window;
+  ASSERT_TRUE(pullWindow(pcm, window));
+  int peak = 0;
+  for (int16_t v : window) peak = std::max(peak, std::abs(static_cast<int>(v)));
+  EXPECT_LT(peak, 50) << "decoded silence";
+  gst_object_unref(pcm);
+  EXPECT_EQ(states, std::vector<bool>({true}));
+
+  // The server appears: the silence goes (its branches detach), the desktop audio comes.
+  ASSERT_TRUE(server.start());
+  TonePlayer tone(server.address(), 440);
+  ASSERT_TRUE(iterateUntil([&] { return (*p)->available() && !(*p)->silent(); }, 5000))
+      << (*p)->status();
+  EXPECT_EQ((*p)->status(), "available");
+  EXPECT_EQ(states, std::vector<bool>({true, false, true}));
+  GstElement* tone_pcm = tap(**p, kDecodeTap);
+  ASSERT_NE(tone_pcm, nullptr);
+  iterate(500);  // the player is up
+  EXPECT_EQ(dominant(tone_pcm, {440, 1000}), 440);
+  gst_object_unref(tone_pcm);
+
+  // And back to silence when it goes away.
+  server.stop();
+  ASSERT_TRUE(iterateUntil([&] { return (*p)->silent(); }, 5000)) << (*p)->status();
+  EXPECT_EQ(states, std::vector<bool>({true, false, true, false, true}));
 }
 
 TEST(AudioPipeline, DestroyWhileConnectingIsSafe) {

@@ -70,15 +70,19 @@ TEST(InputProtocol, SettingsAndMisc) {
   EXPECT_EQ(parsed<ClientFps>("_f,59").fps, 59);
   EXPECT_EQ(parsed<ClientLatency>("_l,12").ms, 12);
   EXPECT_DOUBLE_EQ(parsed<Pong>("pong,1700000000.123").client_time, 1700000000.123);
-  auto stats = parsed<ClientStats>("_stats_video,[{\"a\":1},{\"b\":2}]");
+  auto stats = parsed<ClientStats>(R"(_stats_video,[{"type":"codec","a":1},{"type":"x","b":2}])");
   EXPECT_FALSE(stats.audio);
-  EXPECT_EQ(stats.json, "[{\"a\":1},{\"b\":2}]");
+  EXPECT_EQ(stats.fields,
+            (std::vector<StatsField>{
+                {"codec.type", "codec"}, {"codec.a", "1"}, {"x.type", "x"}, {"x.b", "2"}}));
   EXPECT_TRUE(parsed<ClientStats>("_stats_audio,[]").audio);
   for (auto bad :
        {"p,2", "p", "vb,0", "vb,abc", "vb,2000000", "ab,10", "_arg_fps,0", "_arg_fps,500", "_f,x",
         "pong", "pong,abc", "_stats_video", "js,x,0", "js", "zz,1", "", ",", "hello world"}) {
     expectBad(bad);
   }
+  expectBad("_stats_video,{}");            // not a report list
+  expectBad(R"(_stats_audio,[{"a":1}])");  // a report without a type
 }
 
 TEST(InputProtocol, Gamepads) {

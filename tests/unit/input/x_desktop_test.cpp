@@ -54,6 +54,14 @@ TEST_F(InputX, PingPongAndControls) {
   send("p,1");
   EXPECT_EQ(controls_.calls,
             (std::vector<std::string>{"vb 4000", "ab 64000", "fps 30", "pointer 1"}));
+  // Selkies' acknowledgements, in its words.
+  std::vector<std::string> acks;
+  for (const auto& m : sentOfType("pipeline")) {
+    acks.push_back(nlohmann::json::parse(m)["data"]["status"].get<std::string>());
+  }
+  EXPECT_EQ(acks,
+            (std::vector<std::string>{"Video bitrate set to: 4000", "Audio bitrate set to: 64000",
+                                      "Set pointer visibility to: 1"}));
 }
 
 TEST_F(InputX, PointerMovesClicksAndScrolls) {
@@ -135,6 +143,12 @@ TEST_F(InputX, ScaleSetsXftDpi) {
   const auto out = xvfb_->run("xprop -root RESOURCE_MANAGER");
   EXPECT_NE(out.find("Xft.dpi:\\t96"), std::string::npos) << out;
   EXPECT_EQ(out.find("144"), std::string::npos);
+  // With resize off the DPI stays, as on Selkies.
+  send("_arg_resize,false,800x600");
+  send("s,2");
+  const auto after = xvfb_->run("xprop -root RESOURCE_MANAGER");
+  EXPECT_NE(after.find("Xft.dpi:\\t96"), std::string::npos) << after;
+  EXPECT_EQ(after.find("192"), std::string::npos) << after;
 }
 
 TEST_F(InputX, ClipboardBrowserToHost) {

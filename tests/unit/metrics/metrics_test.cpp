@@ -7,6 +7,8 @@
 #include <sstream>
 #include <string>
 
+#include "metrics/selkies.hpp"
+
 namespace ds::metrics {
 namespace {
 
@@ -132,6 +134,7 @@ TEST(Metrics, RendersTheTextExpositionFormat) {
   int samples = 0;
   while (std::getline(in, line)) {
     if (line.empty()) continue;
+    if (line.find("deskstream_") == std::string::npos) continue;  // Selkies' families: below
     if (line[0] == '#') {
       EXPECT_TRUE(std::regex_match(line, comment)) << line;
     } else {
@@ -152,6 +155,61 @@ TEST(Metrics, RendersTheTextExpositionFormat) {
   }
   EXPECT_NE(text.find(R"(encoder="odd\"enc\\")"), std::string::npos) << text;
   EXPECT_EQ(kContentType, "text/plain; version=0.0.4; charset=utf-8");
+}
+
+TEST(SelkiesMetrics, SameNamesAsSelkies) {
+  Metrics m("1", "x264enc");
+  auto text = m.render();
+  // Present from the start, as prometheus_client shows them (gpu_utilization: only with a GPU).
+  EXPECT_EQ(sample(text, "fps"), 0.0) << text;
+  EXPECT_EQ(sample(text, "latency"), 0.0) << text;
+  EXPECT_EQ(sample(text, "fps_hist_count"), 0.0) << text;
+  EXPECT_EQ(sample(text, "webrtc_statistics_info"), 1.0) << text;
+  EXPECT_EQ(text.find("gpu_utilization"), std::string::npos) << text;
+
+  m.setClientFps(3, 59);
+  m.setClientFps(4, 25);  // no connection label on Selkies' figures: the last report wins
+  m.setClientLatencyMs(3, 17);
+  m.setGpuUtilization(42);
+  text = m.render();
+  EXPECT_EQ(sample(text, "fps"), 25.0) << text;
+  EXPECT_EQ(sample(text, "latency"), 17.0) << text;
+  EXPECT_EQ(sample(text, "gpu_utilization"), 42.0) << text;
+  EXPECT_EQ(sample(text, R"(fps_hist_bucket{le="0.0"})"), 0.0) << text;
+  EXPECT_EQ(sample(text, R"(fps_hist_bucket{le="20.0"})"), 0.0) << text;
+  EXPECT_EQ(sample(text, R"(fps_hist_bucket{le="40.0"})"), 1.0) << text;
+  EXPECT_EQ(sample(text, R"(fps_hist_bucket{le="60.0"})"), 2.0) << text;
+  EXPECT_EQ(sample(text, R"(fps_hist_bucket{le="+Inf"})"), 2.0) << text;
+  EXPECT_EQ(sample(text, "fps_hist_count"), 2.0) << text;
+  EXPECT_EQ(sample(text, "fps_hist_sum"), 84.0) << text;
+  for (const char* family : {"fps gauge", "fps_hist histogram", "latency gauge",
+                             "gpu_utilization gauge", "webrtc_statistics_info gauge"}) {
+    EXPECT_NE(text.find(std::string("# TYPE ") + family + "\n"), std::string::npos) << family;
+  }
+  EXPECT_NE(text.find("# HELP fps Frames per second observed by client\n"), std::string::npos);
+  EXPECT_NE(text.find("# HELP webrtc_statistics_info WebRTC Statistics from the client\n"),
+            std::string::npos);
+}
+
+TEST(SelkiesMetrics, WebrtcStatisticsInfoCarriesTheLastUpload) {
+  Metrics m("1", "x264enc");
+  m.setWebrtcStatistics({{"inbound-rtp.framesPerSecond", "30"},
+                         {"codec-COT01.mimeType", "video/H264"},
+                         {"codec-COT01.sdpFmtpLine", "a=\"1\";b=2"},
+                         {"codec_COT01.mimeType", "a repeat after escaping"},
+                         {"1st.x", "y"}});
+  auto text = m.render();
+  const std::string series =
+      R"(webrtc_statistics_info{_1st_x="y",codec_COT01_mimeType="video/H264",)"
+      R"(codec_COT01_sdpFmtpLine="a=\"1\";b=2",inbound_rtp_framesPerSecond="30"})";
+  EXPECT_EQ(sample(text, series), 1.0) << text;
+  m.setWebrtcStatistics({{"inbound-rtp.framesPerSecond", "29"}});
+  text = m.render();
+  EXPECT_EQ(sample(text, series), std::nullopt) << "one series: the last upload only\n" << text;
+  EXPECT_EQ(sample(text, R"(webrtc_statistics_info{inbound_rtp_framesPerSecond="29"})"), 1.0)
+      << text;
+  EXPECT_EQ(labelName("__x"), "x__x");
+  EXPECT_EQ(labelName(""), "_");
 }
 
 }  // namespace
