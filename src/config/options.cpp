@@ -64,6 +64,20 @@ Apply integer(int Config::*field, int64_t min, int64_t max) {
   };
 }
 
+// A security switch: a word that means "on" elsewhere ("1", "yes", "on") would read as false on
+// Selkies and turn authentication off; that is refused (fail closed) instead of warned.
+Apply securitySwitch(bool Config::*field) {
+  return [field](Config& c, std::string_view v) -> Verdict {
+    const std::string s = toLower(trim(v));
+    if (s == "1" || s == "yes" || s == "on" || s == "y" || s == "t" || s == "enabled") {
+      return Verdict::refuse("\"" + std::string(v) +
+                             "\" would read as false on Selkies and turn authentication off; say "
+                             "true or false");
+    }
+    return take(c.*field, selkies::readBool(v));
+  };
+}
+
 // A directory for Unix sockets: the socket paths under it (plus "/selkies_js0.sock", 17 bytes)
 // must fit sockaddr_un's 108 bytes.
 Apply socketDir(std::string Config::*field) {
@@ -152,7 +166,7 @@ std::vector<Option> build() {
                   kAnyText, str(&Config::https_key)));
   o.push_back(opt("enable_basic_auth", "SELKIES_ENABLE_BASIC_AUTH", "true",
                   "HTTP Basic auth on the page, /turn and the WebSocket (never on /health)", kBool,
-                  boolean(&Config::enable_basic_auth)));
+                  securitySwitch(&Config::enable_basic_auth)));
   o.push_back(opt("basic_auth_user", "SELKIES_BASIC_AUTH_USER", "$USER",
                   "Basic auth user name (default: $USER, else empty)", kAnyText,
                   str(&Config::basic_auth_user)));

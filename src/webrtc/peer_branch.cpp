@@ -137,8 +137,8 @@ Status PeerBranch::build(GstElement* pipeline, GstElement* tee, const IceServers
   GstWebRTCRTPTransceiver* trans = nullptr;
   g_signal_emit_by_name(webrtc_, "get-transceiver", 0, &trans);
   if (trans != nullptr) {
-    g_object_set(trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, "do-nack", TRUE,
-                 nullptr);
+    g_object_set(trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, "do-nack",
+                 options_.nack ? TRUE : FALSE, nullptr);
     gst_object_unref(trans);
   }
   addProbes();

@@ -42,13 +42,18 @@ struct BranchOptions {
   // longer than a time limit (a static screen's 250 ms heartbeat) a leaky queue drops the first
   // packets of the next frame whenever its thread has not yet dequeued them (docs/performance.md).
   unsigned queue_packets = 512;
+  // NACK and RTX retransmission (video, as Selkies). Audio has neither, as on Selkies: a 10 ms
+  // Opus frame retransmitted is too late to play, in-band FEC covers loss, and with an RTX SSRC
+  // in the audio offer Chromium sometimes refused it ("Failed to add remote stream ssrc").
+  bool nack = true;
   // At most one keyframe request (PLI/FIR) from this viewer is passed on per interval.
   std::chrono::milliseconds keyframe_interval = media::KeyframeLimits{}.per_peer;
 };
 
 // Audio peers (browser uid 3): no data channel, no playout-delay, a queue of 4 packets (40 ms of
-// 10 ms Opus frames; the reference's 16 ms time limit has the gap problem above at every packet).
-inline BranchOptions audioBranch() { return BranchOptions{false, false, 4}; }
+// 10 ms Opus frames; the reference's 16 ms time limit has the gap problem above at every packet),
+// no NACK/RTX.
+inline BranchOptions audioBranch() { return BranchOptions{false, false, 4, false}; }
 
 // Loads the WebRTC plugins and has GStreamer generate its per-process DTLS certificate now, at
 // startup, instead of during the first viewer's handshake (about 175 ms of the first viewer's

@@ -93,7 +93,10 @@ TEST(Config, BadValuesNameTheVariableAndAcceptedValues) {
         Case{"SELKIES_METRICS_HTTP_PORT", "65536", "1..65535"},
         Case{"DESKSTREAM_MAX_PEERS", "0", "1..1000"},
         Case{"DESKSTREAM_MAX_PEERS", "many", "1..1000"},
-        Case{"DESKSTREAM_MAX_PEERS_PER_USER", "-1", "1..1000"}}) {
+        Case{"DESKSTREAM_MAX_PEERS_PER_USER", "-1", "1..1000"},
+        // Fail closed: Selkies would read "1" as false and serve the desktop without auth.
+        Case{"SELKIES_ENABLE_BASIC_AUTH", "1", "turn authentication off"},
+        Case{"SELKIES_ENABLE_BASIC_AUTH", "yes", "turn authentication off"}}) {
     Env env;
     env.vars[k.env] = k.value;
     auto r = run(env);
