@@ -50,17 +50,18 @@ Result<GstElement*> buildGraph(const AudioOptions& o, Source source) {
                              "audio-raw-caps"));
   }
   if (st) {
-    st = add(media::makeElement({"opusenc",
-                                 kEncoderName,
-                                 {{"audio-type", "restricted-lowdelay"},
-                                  {"bandwidth", "fullband"},
-                                  {"bitrate-type", "cbr"},
-                                  {"frame-size", "10"},
-                                  {"perfect-timestamp", "true"},
-                                  {"max-payload-size", "4000"},
-                                  {"inband-fec", boolText(fec)},
-                                  {"packet-loss-percentage", std::to_string(static_cast<int>(o.packetloss_percent))},
-                                  {"bitrate", std::to_string(o.bitrate_bps)}}}));
+    st = add(media::makeElement(
+        {"opusenc",
+         kEncoderName,
+         {{"audio-type", "restricted-lowdelay"},
+          {"bandwidth", "fullband"},
+          {"bitrate-type", "cbr"},
+          {"frame-size", "10"},
+          {"perfect-timestamp", "true"},
+          {"max-payload-size", "4000"},
+          {"inband-fec", boolText(fec)},
+          {"packet-loss-percentage", std::to_string(static_cast<int>(o.packetloss_percent))},
+          {"bitrate", std::to_string(o.bitrate_bps)}}}));
   }
   if (st) {
     st = add(media::makeElement({"rtpopuspay", kPayloaderName, {{"mtu", "1200"}, {"pt", "111"}}}));

@@ -1,6 +1,7 @@
 // libFuzzer target: arbitrary WebSocket text frames through the signalling parser and the
 // per-connection state machine (with a second connection sharing the uid registry), and the
-// offer munger and the answer checks. Nothing may crash, and the state machine's invariants must hold.
+// offer munger and the answer checks. Nothing may crash, and the state machine's invariants must
+// hold.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
