@@ -16,6 +16,8 @@ std::string toLower(std::string_view s);
 // overflow.
 std::optional<int64_t> parseInt(std::string_view s);
 std::optional<double> parseDouble(std::string_view s);
+// RFC 3986 percent-encoding: everything but letters, digits and -_.~ (user info in ICE URIs).
+std::string percentEncode(std::string_view s);
 std::string base64Encode(std::string_view data);
 // Standard or URL-safe alphabet, padding optional; nullopt on invalid input.
 std::optional<std::string> base64Decode(std::string_view data);

@@ -11,21 +11,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string uriEscape(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 std::string turnUrl(const IceSettings& s) {
   return std::string(s.turn_tls ? "turns:" : "turn:") + s.turn_host + ":" +
          std::to_string(s.turn_port) + "?transport=" + s.turn_protocol;
@@ -107,7 +92,7 @@ ServerUris serverUris(const IceSettings& s, std::string_view user,
   if (hasTurn(s)) {
     const auto creds = credentialsFor(s, user, now);
     out.turn.push_back(std::string(s.turn_tls ? "turns://" : "turn://") +
-                       uriEscape(creds.username) + ":" + uriEscape(creds.password) + "@" +
+                       percentEncode(creds.username) + ":" + percentEncode(creds.password) + "@" +
                        s.turn_host + ":" + std::to_string(s.turn_port) +
                        "?transport=" + s.turn_protocol);
   }

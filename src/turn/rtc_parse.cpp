@@ -2,25 +2,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/strings.hpp"
+
 namespace ds::turn {
 namespace {
 
 using json = nlohmann::ordered_json;
-
-std::string uriEscape(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
 
 // "host:port[?query]" of "scheme:host:port[?query]"; IPv6 hosts in [ ] keep their colons.
 Result<std::string> hostPort(std::string_view url, std::string_view scheme) {
@@ -77,8 +64,8 @@ Result<ParsedRtc> parseRtcConfig(std::string_view input, bool force_relay) {
         if (user == server.end() || credential == server.end()) {
           return fail("TURN URL " + url + " without username and credential");
         }
-        out.uris.turn.push_back(std::string(scheme) + "//" + uriEscape(text(*user)) + ":" +
-                                uriEscape(text(*credential)) + "@" + *hp);
+        out.uris.turn.push_back(std::string(scheme) + "//" + percentEncode(text(*user)) + ":" +
+                                percentEncode(text(*credential)) + "@" + *hp);
         break;
       }
     }
