@@ -259,12 +259,13 @@ std::vector<Option> build() {
                   "Seconds between keyframes; -1 = only on request (PLI/FIR)",
                   "a number of seconds (fractions allowed) or -1",
                   reader(&Config::keyframe_distance_s, selkies::readKeyframeDistance)));
-  o.push_back(opt("congestion_control", "SELKIES_CONGESTION_CONTROL", "false",
-                  "Congestion control (TWCC + GCC) driving the encoder bitrate", kBool,
-                  boolean(&Config::congestion_control), false));
+  o.push_back(opt("congestion_control", "SELKIES_CONGESTION_CONTROL", "true",
+                  "Congestion control: the browser's transport-wide feedback (TWCC) drives the "
+                  "encoder bitrate and frame rate (on by default, unlike Selkies)",
+                  kBool, boolean(&Config::congestion_control)));
   o.push_back(opt("video_packetloss_percent", "SELKIES_VIDEO_PACKETLOSS_PERCENT", "0",
                   "Expected video loss; >0 enables ULPFEC/RED at that percentage", kPercent,
-                  reader(&Config::video_packetloss_percent, selkies::readLossPercent), false));
+                  reader(&Config::video_packetloss_percent, selkies::readLossPercent)));
   o.push_back(opt("audio_bitrate", "SELKIES_AUDIO_BITRATE", "128000", "Opus bitrate in bit/s",
                   "a whole number of bit/s",
                   reader(&Config::audio_bitrate_bps, selkies::readAudioBitrate)));

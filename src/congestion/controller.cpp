@@ -76,11 +76,12 @@ int Controller::onFeedback(const Feedback& fb) {
   // on the path; receiving faster (the queue draining) takes it off. The estimate leaks, so
   // measurement noise cannot pile up into a queue that is not there.
   const double growth_ms = (delivered - fb.recv_kbps) / std::max(fb.recv_kbps, 1.0) * dt * 1000;
-  queue_ms_ = std::clamp(queue_ms_ * std::exp(-dt / kQueueLeakS) + growth_ms, 0.0, 10'000.0);
+  queue_ms_ = std::clamp(queue_ms_ * std::exp(-dt / kQueueLeakS) + growth_ms, 0.0, 1'000.0);
   loss_ema_ = (1 - kLossWeight) * loss_ema_ + kLossWeight * std::min(fb.loss, 1.0);
 
   const bool app_limited = fb.sent_kbps < kAppLimited * target_;
-  if (queue_ms_ > kOveruseQueueMs) {
+  // Overuse is a queue that is long and still growing; one that drains is left to drain.
+  if (queue_ms_ > kOveruseQueueMs && growth_ms > 0) {
     // What arrived is the path's capacity only when we sent more than it carried; a static
     // screen's trickle says nothing about it.
     if (!app_limited) capacity_ = fb.recv_kbps;
@@ -113,7 +114,10 @@ int Controller::onFeedback(const Feedback& fb) {
   const bool cautious = last_decrease_ && fb.at - *last_decrease_ < kCautious;
   const double rate = cautious ? kSlowIncreasePerS : kFastIncreasePerS;
   const double before = target_;
-  target_ *= std::pow(rate, dt);
+  // Never far above what the path has shown it carries: an encoder that sends less than the
+  // target (CPU-bound, simple content) would otherwise let the target run away unprobed.
+  const double ceiling = std::max(before, kProbeCeiling * fb.recv_kbps + kProbeHeadroomKbps);
+  target_ = std::min(target_ * std::pow(rate, dt), ceiling);
   clamp();
   trend_ = target_ > before ? Trend::kIncrease : Trend::kHold;
   reason_ = "probe";

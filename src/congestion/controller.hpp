@@ -6,15 +6,16 @@
 // Design (docs/network.md), after GCC's delay- and loss-based split:
 // - Delay: when the browser receives more slowly than we send, a queue is growing on the path;
 //   the controller integrates that growth (sent/received - 1 over time, with a slow leak) into an
-//   estimate of the queueing delay, and above 30 ms the target drops to 0.85 x the received rate,
-//   so the queue drains (between 10 and 30 ms it holds). A round trip more than 100 ms over the
-//   smallest recently seen says the same of a standing queue. At most one decrease per reaction
-//   time (max(300 ms, RTT)).
+//   estimate of the queueing delay; while it is above 30 ms and still growing, the target drops
+//   to 0.85 x the received rate, so the queue drains (above 10 ms, or draining, it holds). A round
+//   trip more than 100 ms over the smallest recently seen says the same of a standing queue. At
+//   most one decrease per reaction time (max(300 ms, RTT)).
 // - Loss (after NACK repair has had its chance; random loss alone is not congestion): above 10 %
 //   the target drops by half the loss; between 2 and 10 % it holds.
 // - Otherwise it rises: 8 %/s for 2 s after a decrease (close to the capacity just measured), then
-//   40 %/s, so a lifted cap is back to the configured bitrate within a few seconds. It holds
-//   while the encoder sends less than half the target (a static screen probes nothing).
+//   40 %/s, so a lifted cap is back to the configured bitrate within a few seconds; never above
+//   1.5 x the received rate (as GCC). It holds while the encoder sends less than half the target
+//   (a static screen probes nothing).
 #pragma once
 
 #include <chrono>
@@ -76,6 +77,8 @@ class Controller {
   static constexpr double kLossHold = 0.02;          // smoothed loss above: hold
   static constexpr double kSlowIncreasePerS = 1.08;  // for kCautious after a decrease
   static constexpr double kFastIncreasePerS = 1.40;
+  static constexpr double kProbeCeiling = 1.5;  // x the received rate: the most it rises to
+  static constexpr double kProbeHeadroomKbps = 100;
   static constexpr std::chrono::milliseconds kCautious{2000};
   static constexpr std::chrono::milliseconds kMinReaction{300};
   static constexpr std::chrono::seconds kMinRttWindow{30};

@@ -188,6 +188,30 @@ TEST(Controller, AStaticScreenProbesNothing) {
   EXPECT_EQ(c.reason(), "app-limited");
 }
 
+TEST(Controller, RisesNoFurtherThanHalfAgainWhatArrives) {
+  auto t = Clock::time_point{};
+  Controller c({200, 8000, 8000}, t);
+  t += milliseconds(100);
+  c.onFeedback({t, 8000, 1000, 0});  // congested: 850
+  for (int i = 0; i < 150; ++i) {
+    t += milliseconds(100);
+    // A CPU-bound encoder sends 70 % of the target, all of which arrives (at the path's 1000
+    // while the queue from the congestion drains).
+    const double sent = 0.7 * c.targetKbps();
+    c.onFeedback({t, sent, c.queueMs() > 10 ? 1000.0 : sent, 0});
+  }
+  EXPECT_EQ(c.targetKbps(), 8000) << "what it sends keeps arriving: it may rise all the way";
+  Controller d({200, 8000, 8000}, t);
+  t += milliseconds(100);
+  d.onFeedback({t, 8000, 1000, 0});
+  for (int i = 0; i < 100; ++i) {
+    t += milliseconds(100);
+    // Sends a steady 600 whatever the target.
+    d.onFeedback({t, 600, d.queueMs() > 10 ? 1000.0 : 600, 0});
+  }
+  EXPECT_LE(d.targetKbps(), 1000) << "1.5 x 600 + 100";
+}
+
 TEST(Controller, BadSamplesAreIgnored) {
   auto t = Clock::time_point{};
   Controller c({200, 8000, 8000}, t);
