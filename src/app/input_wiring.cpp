@@ -223,6 +223,12 @@ void InputWiring::startServerStats(unsigned gpu_index) {
     if (s.gpu && metrics_ != nullptr) metrics_->setGpuUtilization(s.gpu->load * 100.0);
     if (sessions_alive_.empty()) return;
     broadcastServerStats(input::systemStatsMessage(s.cpu_percent, s.memory.total, s.memory.used));
+    if (sessions_ != nullptr) {
+      const auto encode = sessions_->encoderSetting();
+      const auto status =
+          input::networkStatusMessage(sessions_->networkLimited(), encode.kbps, encode.fps);
+      for (input::InputSession* session : sessions_alive_) session->sendNetworkStatus(status);
+    }
     if (!s.gpu) return;
     broadcastServerStats(
         input::gpuStatsMessage(s.gpu->load, s.gpu->memory_total_mib, s.gpu->memory_used_mib));

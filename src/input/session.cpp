@@ -99,6 +99,12 @@ void InputSession::sendServerStats(const std::string& message) {
   if (open_) send_(message);
 }
 
+void InputSession::sendNetworkStatus(const std::string& message) {
+  if (!open_ || !network_status_ || message == last_network_status_) return;
+  last_network_status_ = message;
+  send_(message);
+}
+
 void InputSession::onMessage(std::string_view text) {
   try {
     auto message = parseMessage(text);
@@ -207,6 +213,10 @@ void InputSession::handle(const Message& message) {
                  [&](const ClientFps& m) { controls_.onClientFps(m.fps); },
                  [&](const ClientLatency& m) { controls_.onClientLatency(m.ms); },
                  [&](const ClientStats& m) { controls_.onClientStats(m); },
+                 [&](const NetworkStatusRequest& m) {
+                   network_status_ = m.on;
+                   last_network_status_.clear();  // the next status goes out whatever it is
+                 },
              },
              message);
 }

@@ -21,6 +21,11 @@ function windowResolution() {
 function render() {
   let text = state.phase;
   if (state.phase === 'live' && state.width) text += ` · ${state.width}×${state.height} · ${state.fps} fps`;
+  // The server's congestion control holds the stream below its configured quality.
+  if (state.phase === 'live' && state.network?.limited) {
+    const n = state.network;
+    text += ` · reduced by the network (${(n.video_bitrate / 1000).toFixed(1)} Mbit/s, ${n.framerate} fps)`;
+  }
   if (state.detail && state.phase !== 'live') text += ` · ${state.detail}`;
   if (state.audio !== 'live') text += ` · audio ${state.audio}`;
   statusEl.textContent = text;
@@ -80,6 +85,7 @@ function attachInput(channel) {
     capture.attach();
     capture.requestResize();
     startReports(channel);
+    channel.send('_ds_network,1');  // ask for `network` status messages (deskstream only)
   };
   channel.onclose = () => {
     capture.detach();
@@ -87,7 +93,13 @@ function attachInput(channel) {
   };
   channel.onmessage = (event) => {
     try {
-      capture.onServerMessage(JSON.parse(event.data));
+      const msg = JSON.parse(event.data);
+      if (msg.type === 'network') {
+        state.network = msg.data;
+        render();
+        return;
+      }
+      capture.onServerMessage(msg);
     } catch (e) {
       console.warn('deskstream: bad message from server', e);
     }

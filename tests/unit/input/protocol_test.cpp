@@ -76,6 +76,14 @@ TEST(InputProtocol, SettingsAndMisc) {
             (std::vector<StatsField>{
                 {"codec.type", "codec"}, {"codec.a", "1"}, {"x.type", "x"}, {"x.b", "2"}}));
   EXPECT_TRUE(parsed<ClientStats>("_stats_audio,[]").audio);
+  EXPECT_TRUE(parsed<NetworkStatusRequest>("_ds_network,1").on);
+  EXPECT_FALSE(parsed<NetworkStatusRequest>("_ds_network,0").on);
+  EXPECT_TRUE(allowedForViewer(Message{NetworkStatusRequest{true}}));
+  EXPECT_EQ(networkStatusMessage(true, 2400, 15),
+            R"({"data":{"framerate":15,"limited":true,"video_bitrate":2400},"type":"network"})");
+  for (auto bad : {"_ds_network", "_ds_network,2", "_ds_network,x", "_ds_network,1,1"}) {
+    expectBad(bad);
+  }
   for (auto bad :
        {"p,2", "p", "vb,0", "vb,abc", "vb,2000000", "ab,10", "_arg_fps,0", "_arg_fps,500", "_f,x",
         "pong", "pong,abc", "_stats_video", "js,x,0", "js", "zz,1", "", ",", "hello world"}) {

@@ -175,15 +175,15 @@ TEST(Metrics, NetworkFiguresPerViewer) {
   b.nacks = 3;
   m.setNetwork({a, b}, {2500, 24, true});
   auto text = m.render();
-  for (const char* line : {"deskstream_network_target_kbps{connection=\"4\"} 2500",
-                           "deskstream_network_received_kbps{connection=\"4\"} 2400",
-                           "deskstream_network_rtt_ms{connection=\"4\"} 31.5",
-                           "deskstream_network_loss_ratio{connection=\"4\"} 0.02",
-                           "deskstream_network_nacks_total{connection=\"4\"} 7",
-                           "deskstream_network_plis_total{connection=\"4\"} 1",
-                           "deskstream_network_nacks_total{connection=\"9\"} 3",
-                           "deskstream_video_encoder_kbps 2500", "deskstream_video_encoder_fps 24",
-                           "deskstream_network_limited 1"}) {
+  for (const char* line :
+       {"deskstream_network_target_kbps{connection=\"4\"} 2500",
+        "deskstream_network_received_kbps{connection=\"4\"} 2400",
+        "deskstream_network_rtt_ms{connection=\"4\"} 31.5",
+        "deskstream_network_loss_ratio{connection=\"4\"} 0.02",
+        "deskstream_network_nacks_total{connection=\"4\"} 7",
+        "deskstream_network_plis_total{connection=\"4\"} 1",
+        "deskstream_network_nacks_total{connection=\"9\"} 3", "deskstream_video_encoder_kbps 2500",
+        "deskstream_video_encoder_fps 24", "deskstream_network_limited 1"}) {
     EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
   }
   EXPECT_EQ(text.find("deskstream_network_target_kbps{connection=\"9\"}"), std::string::npos)
