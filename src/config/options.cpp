@@ -226,7 +226,8 @@ std::vector<Option> build() {
   o.push_back(opt("turn_password", "SELKIES_TURN_PASSWORD", "", "Long-term TURN password", kAnyText,
                   str(&Config::turn_password), true, true));
   o.push_back(opt("stun_host", "SELKIES_STUN_HOST", "stun.l.google.com",
-                  "STUN host; empty: none besides the TURN server", kAnyText, str(&Config::stun_host)));
+                  "STUN host; empty: none besides the TURN server", kAnyText,
+                  str(&Config::stun_host)));
   o.push_back(opt("stun_port", "SELKIES_STUN_PORT", "19302", "STUN port", kPortOrEmpty,
                   clearsHostWhenEmpty(&Config::stun_port, &Config::stun_host, "STUN")));
   o.push_back(opt("enable_cloudflare_turn", "SELKIES_ENABLE_CLOUDFLARE_TURN", "false",
@@ -248,7 +249,8 @@ std::vector<Option> build() {
                   "Unix datagram socket of a uinput mouse: relative motion, buttons and wheel "
                   "are sent there as Selkies sends them (XTest while it does not answer, and "
                   "when empty)",
-                  "a Unix socket path of at most 107 bytes", socketPath(&Config::uinput_mouse_socket)));
+                  "a Unix socket path of at most 107 bytes",
+                  socketPath(&Config::uinput_mouse_socket)));
   o.push_back(opt("js_socket_path", "SELKIES_JS_SOCKET_PATH", "/tmp",
                   "Directory where the browser's gamepads 0..3 appear as the Unix sockets "
                   "selkies_js0.sock .. selkies_js3.sock that the Selkies joystick interposer "

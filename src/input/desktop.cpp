@@ -187,8 +187,10 @@ void Desktop::injectButton(int x_button, bool pressed) {
   }
   if (pressed && uinput_ && x_button <= 5) {
     XFlush(dpy_);  // a pointer move sent before this press reaches X first
-    static constexpr UinputEvent kPress[] = {{kEvKey, kBtnLeft, 1},   {kEvKey, kBtnMiddle, 1},
-                                             {kEvKey, kBtnRight, 1},  {kEvRel, kRelWheel, -1},
+    static constexpr UinputEvent kPress[] = {{kEvKey, kBtnLeft, 1},
+                                             {kEvKey, kBtnMiddle, 1},
+                                             {kEvKey, kBtnRight, 1},
+                                             {kEvRel, kRelWheel, -1},
                                              {kEvRel, kRelWheel, 1}};
     if (uinput_->send({kPress[x_button - 1]})) {
       pressed_via_uinput_[x_button] = true;

@@ -10,8 +10,8 @@
 namespace ds::input {
 
 struct UinputEvent {
-  int type;   // Linux event type: 1 EV_KEY, 2 EV_REL
-  int code;   // Linux event code
+  int type;  // Linux event type: 1 EV_KEY, 2 EV_REL
+  int code;  // Linux event code
   int64_t value;
   bool syn = true;  // false: kwargs {"syn": false}
   bool operator==(const UinputEvent&) const = default;

@@ -179,13 +179,15 @@ TEST(InputProtocol, DpiForScale) {
   EXPECT_EQ(*dpiForScale(1.5), 144);
   EXPECT_EQ(*dpiForScale(0.75), 72);
   EXPECT_EQ(*dpiForScale(2.5), 240);
-  EXPECT_EQ(*dpiForScale(1.1), 105);    // 105.6 truncated, not rounded
-  EXPECT_EQ(*dpiForScale(1.15), 110);   // 110.39999999999999
+  EXPECT_EQ(*dpiForScale(1.1), 105);   // 105.6 truncated, not rounded
+  EXPECT_EQ(*dpiForScale(1.15), 110);  // 110.39999999999999
   EXPECT_EQ(*dpiForScale(1.3333333), 127);
   for (double bad : {0.74, 2.51, 0.0, -1.0, 10.0, std::nan("")}) {
     auto r = dpiForScale(bad);
     EXPECT_FALSE(r) << bad;
-    if (!r) EXPECT_EQ(r.error().message, "scale outside 0.75..2.5");
+    if (!r) {
+      EXPECT_EQ(r.error().message, "scale outside 0.75..2.5");
+    }
   }
 }
 

@@ -122,14 +122,14 @@ TEST(Turn, StunListAsSelkies) {
   s.turn_password = "p";
   s.turn_shared_secret.clear();
   s.stun_host = "stun.example";
-  const auto j =
-      nlohmann::json::parse(*buildRtcConfig(s, "x", system_clock::now(), std::nullopt));
+  const auto j = nlohmann::json::parse(*buildRtcConfig(s, "x", system_clock::now(), std::nullopt));
   ASSERT_EQ(j["iceServers"].size(), 2u);
   EXPECT_EQ(j["iceServers"][0]["urls"],
             nlohmann::json::array({"stun:stun.example:19302", "stun:turn.example:3478",
                                    "stun:stun.l.google.com:19302"}));
   EXPECT_FALSE(j["iceServers"][0].contains("username"));
-  EXPECT_EQ(j["iceServers"][1]["urls"], nlohmann::json::array({"turn:turn.example:3478?transport=udp"}));
+  EXPECT_EQ(j["iceServers"][1]["urls"],
+            nlohmann::json::array({"turn:turn.example:3478?transport=udp"}));
   EXPECT_EQ(serverUris(s, "x", system_clock::now()).stun, "stun://stun.example:19302");
   // No TURN server: the STUN host alone, or nothing.
   s.turn_host.clear();
@@ -140,9 +140,9 @@ TEST(Turn, StunListAsSelkies) {
   EXPECT_EQ(no_turn["iceServers"][0]["urls"], nlohmann::json::array({"stun:stun.example:19302"}));
   s.stun_host.clear();
   EXPECT_TRUE(stunUrls(s).empty());
-  EXPECT_TRUE(nlohmann::json::parse(*buildRtcConfig(s, "x", system_clock::now(), std::nullopt))
-                  ["iceServers"]
-                      .empty());
+  EXPECT_TRUE(nlohmann::json::parse(
+                  *buildRtcConfig(s, "x", system_clock::now(), std::nullopt))["iceServers"]
+                  .empty());
   EXPECT_TRUE(serverUris(s, "x", system_clock::now()).stun.empty());
 }
 
