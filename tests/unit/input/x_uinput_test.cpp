@@ -114,9 +114,11 @@ TEST_F(UinputX, WithoutTheSocketTheMouseGoesThroughXTest) {
   closeReader();
   send("m2,7,9,1,0");  // the socket is gone: XTest moves the pointer (and presses the button)
   EXPECT_EQ(pointer(*xvfb_), "x:107 y:109");
+  const std::string state = "xinput query-state 'Virtual core XTEST pointer'";
+  EXPECT_NE(xvfb_->run(state).find("button[1]=down"), std::string::npos);
+  EXPECT_TRUE(datagrams().empty());
   send("m2,0,0,0,0");  // the release goes where the press went: XTest
-  EXPECT_NE(xvfb_->run("xinput query-state 'Virtual core XTEST pointer'").find("button[1]=up"),
-            std::string::npos);
+  EXPECT_NE(xvfb_->run(state).find("button[1]=up"), std::string::npos);
   // Back after at least a second: the socket again.
   bindReader();
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));
