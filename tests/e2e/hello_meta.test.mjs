@@ -40,7 +40,7 @@ test('HELLO scale becomes Xft.dpi with resize on, like the s message; nothing wi
   let browser = await connectWithScale(ds, 1.5, { width: 1024, height: 600 });
   t.after(() => browser.close());
   assert.equal(screen(x.display), '1024x600');
-  await waitFor(() => /Xft\.dpi:\t144/.test(resources(x.display)), 3000, 'Xft.dpi 144 (96 × 1.5)');
+  await waitFor(() => /Xft\.dpi:\\t144/.test(resources(x.display)), 3000, 'Xft.dpi 144 (96 × 1.5)');
   await browser.close();
 
   // Resize off: the same HELLO changes neither the screen nor the DPI.
@@ -50,6 +50,6 @@ test('HELLO scale becomes Xft.dpi with resize on, like the s message; nothing wi
   browser = await connectWithScale(off, 2, { width: 800, height: 600 });
   await sleep(500);
   assert.equal(screen(x.display), '1024x600');
-  assert.match(resources(x.display), /Xft\.dpi:\t144/);
-  assert.doesNotMatch(resources(x.display), /Xft\.dpi:\t192/);
+  assert.match(resources(x.display), /Xft\.dpi:\\t144/);
+  assert.doesNotMatch(resources(x.display), /Xft\.dpi:\\t192/);
 });
