@@ -18,7 +18,7 @@ namespace ds::input {
 
 class UinputMouse {
  public:
-  static constexpr size_t kMaxQueuedBytes = 64 * 1024;  // ~2000 events
+  static constexpr size_t kMaxQueuedBytes = size_t{64} * 1024;  // ~2000 events
   static constexpr int64_t kRetryMicros = 1'000'000;
 
   // Tries to connect at once (logging the outcome); never fails.
