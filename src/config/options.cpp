@@ -88,6 +88,15 @@ Apply socketDir(std::string Config::*field) {
   };
 }
 
+// A Unix socket path (sockaddr_un holds at most 107 bytes); empty: none.
+Apply socketPath(std::string Config::*field) {
+  return [field](Config& c, std::string_view v) {
+    if (v.size() > 107) return false;
+    c.*field = std::string(v);
+    return true;
+  };
+}
+
 Apply oneOf(std::string Config::*field, std::vector<std::string> allowed) {
   return [field, allowed = std::move(allowed)](Config& c, std::string_view v) {
     const std::string s = toLower(trim(v));
@@ -217,7 +226,8 @@ std::vector<Option> build() {
   o.push_back(opt("turn_password", "SELKIES_TURN_PASSWORD", "", "Long-term TURN password", kAnyText,
                   str(&Config::turn_password), true, true));
   o.push_back(opt("stun_host", "SELKIES_STUN_HOST", "stun.l.google.com",
-                  "STUN host; empty disables STUN", kAnyText, str(&Config::stun_host)));
+                  "STUN host; empty: none besides the TURN server", kAnyText,
+                  str(&Config::stun_host)));
   o.push_back(opt("stun_port", "SELKIES_STUN_PORT", "19302", "STUN port", kPortOrEmpty,
                   clearsHostWhenEmpty(&Config::stun_port, &Config::stun_host, "STUN")));
   o.push_back(opt("enable_cloudflare_turn", "SELKIES_ENABLE_CLOUDFLARE_TURN", "false",
@@ -236,8 +246,11 @@ std::vector<Option> build() {
                   "Ready file waited for when app_wait_ready is true", kAnyText,
                   str(&Config::app_ready_file)));
   o.push_back(opt("uinput_mouse_socket", "SELKIES_UINPUT_MOUSE_SOCKET", "",
-                  "Unix socket for relative mouse through uinput (XTest is used when empty)",
-                  kAnyText, str(&Config::uinput_mouse_socket), false));
+                  "Unix datagram socket of a uinput mouse: relative motion, buttons and wheel "
+                  "are sent there as Selkies sends them (XTest while it does not answer, and "
+                  "when empty)",
+                  "a Unix socket path of at most 107 bytes",
+                  socketPath(&Config::uinput_mouse_socket)));
   o.push_back(opt("js_socket_path", "SELKIES_JS_SOCKET_PATH", "/tmp",
                   "Directory where the browser's gamepads 0..3 appear as the Unix sockets "
                   "selkies_js0.sock .. selkies_js3.sock that the Selkies joystick interposer "

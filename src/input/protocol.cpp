@@ -298,6 +298,11 @@ std::string cursorMessage(std::string_view png, uint64_t serial, bool transparen
   return typed("cursor", std::move(data));
 }
 
+Result<int> dpiForScale(double scale) {
+  if (!(scale >= 0.75 && scale <= 2.5)) return fail("scale outside 0.75..2.5");
+  return static_cast<int>(96.0 * scale);  // Python's int(): toward zero
+}
+
 std::vector<ButtonEvent> diffButtons(uint32_t previous, uint32_t current, int magnitude) {
   // As Selkies with gst-web: bit 3 is the wheel turned down (X button 5), bit 4 up (button 4).
   static constexpr int kButtonForBit[] = {1, 2, 3, 5, 4, 6, 7};

@@ -117,6 +117,10 @@ bool allowedForViewer(const Message& message);
 Result<Size> parseSize(std::string_view text);
 Status validateSize(Size size);
 
+// The DPI for a browser scale (the `s` message, HELLO's meta scale), as Selkies computes it:
+// 96 × scale truncated, for a scale in 0.75..2.5; outside it, an error.
+Result<int> dpiForScale(double scale);
+
 // Server → client JSON messages.
 std::string systemMessage(std::string_view action);  // {"type":"system","data":{"action":...}}
 std::string pipelineMessage(std::string_view status);

@@ -2,7 +2,6 @@
 
 #include <glib.h>
 
-#include <cmath>
 #include <exception>
 
 #include "core/log.hpp"
@@ -182,10 +181,7 @@ void InputSession::handle(const Message& message) {
                      reject("s", "resize is disabled, DPI not changed");
                      return;
                    }
-                   if (auto s = desktop_.setDpi(static_cast<int>(std::lround(96.0 * m.scale)));
-                       !s) {
-                     reject("s", s.error().message);
-                   }
+                   if (auto s = desktop_.setScale(m.scale); !s) reject("s", s.error().message);
                  },
                  [&](const ClipboardRead&) {
                    if (!clipboardOut(desktop_.options().clipboard)) {
@@ -223,7 +219,7 @@ void InputSession::handle(const Message& message) {
 
 void InputSession::handleMouse(const Mouse& m) {
   if (m.relative) {
-    if (m.x != 0 || m.y != 0) desktop_.movePointerBy(m.x, m.y);
+    desktop_.movePointerBy(m.x, m.y);
   } else if (auto moved = desktop_.movePointer(m.x, m.y); !moved) {
     reject("m", moved.error().message);
     return;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "core/strings.hpp"
@@ -178,6 +179,24 @@ TEST(InputProtocol, Resize) {
   }
   EXPECT_DOUBLE_EQ(parsed<Scale>("s,1.5").scale, 1.5);
   for (auto bad : {"s,0.5", "s,3", "s,abc", "s,nan", "s,inf", "s"}) expectBad(bad);
+}
+
+// Selkies: int(96 * scale), for a scale in 0.75..2.5 (Python's int() truncates).
+TEST(InputProtocol, DpiForScale) {
+  EXPECT_EQ(*dpiForScale(1), 96);
+  EXPECT_EQ(*dpiForScale(1.5), 144);
+  EXPECT_EQ(*dpiForScale(0.75), 72);
+  EXPECT_EQ(*dpiForScale(2.5), 240);
+  EXPECT_EQ(*dpiForScale(1.1), 105);   // 105.6 truncated, not rounded
+  EXPECT_EQ(*dpiForScale(1.15), 110);  // 110.39999999999999
+  EXPECT_EQ(*dpiForScale(1.3333333), 127);
+  for (double bad : {0.74, 2.51, 0.0, -1.0, 10.0, std::nan("")}) {
+    auto r = dpiForScale(bad);
+    EXPECT_FALSE(r) << bad;
+    if (!r) {
+      EXPECT_EQ(r.error().message, "scale outside 0.75..2.5");
+    }
+  }
 }
 
 TEST(InputProtocol, Clipboard) {
