@@ -2,6 +2,7 @@
 
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "core/log.hpp"
 #include "media/main_thread.hpp"
@@ -93,8 +94,8 @@ void TransportMonitor::onTwccStats(const congestion::Feedback& fb) {
   if (on_feedback_) on_feedback_(fb);
 }
 
-// Our video sender's source in the session statistics: the internal sender that sent the most
-// packets (its RTX source sends fewer) carries the receiver report and the feedback counts.
+// Our video sender's source in the session statistics is the internal sender that sent the most
+// packets (its RTX source sends fewer); it carries the feedback counts.
 void TransportMonitor::poll() {
   if (session_ == nullptr) attach();
   if (session_ == nullptr) return;
@@ -102,10 +103,11 @@ void TransportMonitor::poll() {
   g_object_get(session_, "stats", &stats, nullptr);
   if (stats == nullptr) return;
   const GValue* sources = gst_structure_get_value(stats, "source-stats");
-  const GstStructure* best = nullptr;
+  const GstStructure* best = nullptr;  // our video sender
   uint64_t best_packets = 0;
+  std::vector<const GstStructure*> remote;  // the browser's sources: their receiver reports
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS  // rtpsession hands the sources over as a GValueArray
-      if (sources != nullptr && G_VALUE_HOLDS(sources, g_value_array_get_type())) {
+  if (sources != nullptr && G_VALUE_HOLDS(sources, g_value_array_get_type())) {
     auto* array = static_cast<GValueArray*>(g_value_get_boxed(sources));
     for (guint i = 0; array != nullptr && i < array->n_values; ++i) {
       const GValue* v = g_value_array_get_nth(array, i);
@@ -117,33 +119,41 @@ void TransportMonitor::poll() {
       gst_structure_get_boolean(src, "is-sender", &sender);
       guint64 packets = 0;
       gst_structure_get_uint64(src, "packets-sent", &packets);
-      if (internal && sender && packets >= best_packets) {
+      if (!internal) {
+        remote.push_back(src);
+      } else if (sender && packets >= best_packets) {
         best = src;
         best_packets = packets;
       }
     }
   }
   G_GNUC_END_IGNORE_DEPRECATIONS
-  if (best != nullptr) {
-    stats_.packets_sent = best_packets;
-    stats_.nacks = uintField(best, "recv-nack-count");
-    stats_.plis = uintField(best, "recv-pli-count");
-    stats_.firs = uintField(best, "recv-fir-count");
+  if (best == nullptr) {
+    gst_structure_free(stats);
+    return;
+  }
+  stats_.packets_sent = best_packets;
+  stats_.nacks = uintField(best, "recv-nack-count");
+  stats_.plis = uintField(best, "recv-pli-count");
+  stats_.firs = uintField(best, "recv-fir-count");
+  // The browser's receiver report about our sender sits on the browser's source: the round trip
+  // rtpsession computed from it (LSR/DLSR) and the loss fraction.
+  const uint64_t ours = uintField(best, "ssrc");
+  for (const GstStructure* src : remote) {
     gboolean have_rb = FALSE;
-    gst_structure_get_boolean(best, "have-rb", &have_rb);
+    gst_structure_get_boolean(src, "have-rb", &have_rb);
     guint rtt_raw = 0;
-    guint fraction = 0;
-    if (have_rb && gst_structure_get_uint(best, "rb-round-trip", &rtt_raw) && rtt_raw != 0) {
-      // NTP short format: 1/65536 s.
-      stats_.rtt_ms = rtt_raw * 1000.0 / 65536.0;
-      if (gst_structure_get_uint(best, "rb-fractionlost", &fraction)) {
-        stats_.fraction_lost = fraction / 256.0;
-      }
-      if (rtt_raw != last_rtt_raw_) {
-        last_rtt_raw_ = rtt_raw;
-        if (on_rtt_) on_rtt_(*stats_.rtt_ms);
-      }
+    if (!have_rb || uintField(src, "rb-ssrc") != ours ||
+        !gst_structure_get_uint(src, "rb-round-trip", &rtt_raw) || rtt_raw == 0) {
+      continue;
     }
+    stats_.rtt_ms = rtt_raw * 1000.0 / 65536.0;  // NTP short format: 1/65536 s
+    stats_.fraction_lost = uintField(src, "rb-fractionlost") / 256.0;
+    if (rtt_raw != last_rtt_raw_) {
+      last_rtt_raw_ = rtt_raw;
+      if (on_rtt_) on_rtt_(*stats_.rtt_ms);
+    }
+    break;
   }
   gst_structure_free(stats);
 }
