@@ -1,0 +1,144 @@
+// Issue 13 end to end: the WebSocket + WebCodecs transport. Runs inside a private network
+// namespace (unshare -n: only `lo`, its own iptables) where, for the fallback test, everything
+// but the web port is dropped (all other TCP and all UDP), as behind an HTTP-only gateway: the
+// page must fall back to the WebSocket by itself, decode the desktop colour, type into an X
+// client and follow a resize. With UDP allowed, the same page must stay on WebRTC.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  startXvfb, xsetroot, startDeskstream, launchBrowser, waitFor, stopAll, sleep, repoRoot, tempDir, near,
+} from './lib/harness.mjs';
+
+const self = fileURLToPath(import.meta.url);
+const inNamespace = process.env.DS_WS_NETNS === '1';
+
+if (!inNamespace) {
+  // Outer run: re-run this file inside a fresh network namespace; its tests are the real ones.
+  test('WebSocket transport (inside a network namespace)', { timeout: 300000 }, (t) => {
+    const probe = spawnSync('unshare', ['-n', 'true']);
+    if (probe.status !== 0) {
+      t.skip('needs a private network namespace (unshare -n, root) to drop every port but the web port');
+      return;
+    }
+    const r = spawnSync('timeout', ['--kill-after=20', '280', 'unshare', '-n', 'bash', '-c',
+      'ip link set lo up && exec node --test --test-concurrency=1 --test-reporter=spec "$0"', self], {
+      env: { ...process.env, DS_WS_NETNS: '1' }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024,
+    });
+    process.stdout.write(r.stdout || '');
+    process.stderr.write(r.stderr || '');
+    assert.equal(r.status, 0, 'the tests inside the namespace passed (output above)');
+  });
+} else {
+  after(stopAll);
+  const keyLogger = process.env.DS_KEY_LOGGER || path.join(repoRoot, 'build/tests/unit/input/input_key_logger');
+  const x = (display, cmd, args) => execFileSync(cmd, args, { env: { ...process.env, DISPLAY: display } }).toString();
+  const screenSize = (display) => /dimensions:\s+(\d+x\d+)/.exec(x(display, 'xdpyinfo', []))[1];
+  const iptables = (...args) => execFileSync('iptables', args);
+
+  // Only the web port: everything else on lo, TCP and UDP, is dropped (this namespace only).
+  function onlyWebPort(port) {
+    iptables('-A', 'INPUT', '-p', 'tcp', '--dport', String(port), '-j', 'ACCEPT');
+    iptables('-A', 'INPUT', '-p', 'tcp', '--sport', String(port), '-j', 'ACCEPT');
+    iptables('-A', 'INPUT', '-p', 'tcp', '-j', 'DROP');
+    iptables('-A', 'INPUT', '-p', 'udp', '-j', 'DROP');
+  }
+
+  const canvasInfo = (page) => page.evaluate(() => {
+    const ws = window.deskstream.ws;
+    const c = document.getElementById('stream_canvas');
+    if (!ws || !c || !c.width) return null;
+    const ctx = c.getContext('2d');
+    const s = 16;
+    const d = ctx.getImageData(Math.floor(c.width / 2) - s / 2, Math.floor(c.height / 2) - s / 2, s, s).data;
+    let r = 0, g = 0, b = 0;
+    for (let i = 0; i < d.length; i += 4) { r += d[i]; g += d[i + 1]; b += d[i + 2]; }
+    const n = d.length / 4;
+    return {
+      width: c.width, height: c.height, decoded: ws.stats.framesDecoded,
+      rgb: [Math.round(r / n), Math.round(g / n), Math.round(b / n)],
+      status: document.getElementById('status').textContent,
+    };
+  });
+
+  test('only the web port reachable: the page falls back to the WebSocket and works', { timeout: 120000 }, async (t) => {
+    assert.ok(existsSync(keyLogger), `key logger test client built at ${keyLogger}`);
+    const xs = await startXvfb(1920, 1080);
+    xsetroot(xs.display, '#406080');
+    const dir = tempDir('ds-ws-');
+    const keysFile = path.join(dir, 'keys');
+    const buttonsFile = path.join(dir, 'buttons');
+    const logger = spawn(keyLogger, [keysFile, buttonsFile], { env: { ...process.env, DISPLAY: xs.display } });
+    t.after(() => logger.kill());
+    await waitFor(() => existsSync(keysFile + '.ready'), 10000, 'key logger window');
+    const ds = await startDeskstream(xs.display, { SELKIES_ENABLE_RESIZE: 'true' });
+    onlyWebPort(ds.port);
+    const browser = await launchBrowser();
+    t.after(() => browser.close());
+    const page = await browser.newPage({ viewport: { width: 1024, height: 640 } });
+    const started = Date.now();
+    await page.goto(ds.url);
+
+    // Falls back by itself and decodes frames.
+    await waitFor(async () => (await canvasInfo(page))?.decoded > 0, 30000, 'frames decoded over the WebSocket');
+    const fellBackMs = Date.now() - started;
+    const transport = await page.evaluate(() => window.deskstream.state.transport);
+    assert.equal(transport, 'WebSocket');
+    console.log(`fell back and decoded the first frame ${fellBackMs} ms after loading the page`);
+
+    // Resize: the X screen and the decoded frames follow the page's size.
+    await waitFor(() => screenSize(xs.display) === '1024x640', 15000, 'X screen 1024x640');
+    await waitFor(async () => {
+      const c = await canvasInfo(page);
+      return c && c.width === 1024 && c.height === 640;
+    }, 15000, 'decoded frames 1024x640');
+
+    // The desktop colour (the logger window sits in a corner; the centre is the root).
+    xsetroot(xs.display, '#c03030');
+    const colour = await waitFor(async () => {
+      const c = await canvasInfo(page);
+      return c && near(c.rgb, [0xc0, 0x30, 0x30]) ? c : false;
+    }, 10000, 'the new root colour decoded on the canvas');
+    assert.match(colour.status, /WebSocket/, 'the status line names the transport');
+    assert.match(colour.status, /^live/, 'the status line says live');
+
+    // Typing: a click focuses the logger window, then the text arrives through XTest.
+    await waitFor(() => page.evaluate(() => window.deskstream.input()?.attached === true), 5000, 'input attached');
+    await page.mouse.click(200, 150);
+    await waitFor(() => existsSync(buttonsFile) && readFileSync(buttonsFile, 'utf8').includes('B1'), 5000, 'button 1 in the X client');
+    const sentence = 'Hello, WebSocket! (1+1=2)';
+    for (const ch of sentence) await page.keyboard.press(ch === ' ' ? 'Space' : ch);
+    await waitFor(() => existsSync(keysFile) && readFileSync(keysFile, 'utf8') === sentence, 5000,
+      `typed text (got ${existsSync(keysFile) ? JSON.stringify(readFileSync(keysFile, 'utf8')) : 'nothing'})`);
+
+    // The server skipped nothing it should not have and the client acknowledged as it went.
+    const stats = await page.evaluate(() => window.deskstream.ws.stats);
+    console.log(`over the WebSocket: ${JSON.stringify(stats)}`);
+    assert.equal(stats.decodeErrors, 0);
+    assert.ok(ds.entry.log.includes('streaming over the WebSocket'), 'the server logged the transport');
+  });
+
+  test('UDP allowed: the same page stays on WebRTC', { timeout: 60000 }, async (t) => {
+    execFileSync('iptables', ['-F', 'INPUT']);
+    const xs = await startXvfb(1280, 720);
+    xsetroot(xs.display, '#406080');
+    const ds = await startDeskstream(xs.display);
+    const browser = await launchBrowser();
+    t.after(() => browser.close());
+    const page = await browser.newPage({ viewport: { width: 800, height: 600 } });
+    await page.goto(ds.url);
+    await waitFor(() => page.evaluate(() => window.deskstream.state.phase === 'live'), 15000, 'live');
+    await sleep(6000);  // past the fallback time
+    const s = await page.evaluate(() => ({
+      transport: window.deskstream.state.transport, ws: !!window.deskstream.ws,
+      status: document.getElementById('status').textContent,
+    }));
+    assert.equal(s.ws, false, 'no WebSocket transport');
+    assert.equal(s.transport, 'WebRTC direct');
+    assert.match(s.status, /WebRTC direct/);
+    assert.ok(!ds.entry.log.includes('streaming over the WebSocket'));
+  });
+}
