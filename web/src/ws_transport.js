@@ -100,7 +100,7 @@ export class WsTransport {
     this.closed = false;
     this.muted = true;
     this.audioCtx = null;
-    this.stats = { framesDecoded: 0, framesReceived: 0, bytes: 0, decodeErrors: 0 };
+    this.stats = { framesDecoded: 0, framesReceived: 0, bytes: 0, decodeErrors: 0, audioPackets: 0, audioDecoded: 0 };
     const canvas = o.canvas;
     // The input code maps pointer positions with the element's video size (input.js).
     Object.defineProperty(canvas, 'videoWidth', { configurable: true, get: () => canvas.width });
@@ -177,6 +177,7 @@ export class WsTransport {
       this.decodeVideo(f);
     } else if (f.kind === KIND_AUDIO) {
       this.audioUnacked += 1;
+      this.stats.audioPackets += 1;
       if (this.audioUnacked >= AUDIO_ACK_EVERY) this.ack();
       this.decodeAudio(f);
     }
@@ -268,6 +269,7 @@ export class WsTransport {
   }
 
   play(data) {
+    this.stats.audioDecoded += 1;
     const ctx = this.audioCtx;
     if (this.muted || !ctx || ctx.state !== 'running') {
       data.close();
