@@ -45,7 +45,8 @@ test('the stream flows through coturn when relay is forced; wrong credentials fa
   await new Promise((r) => ds.proc.once('exit', r));
   const bad = await startDeskstream(x.display, { ...env, SELKIES_TURN_SHARED_SECRET: 'wrong-secret' });
   const page2 = await browser.newPage();
-  await page2.goto(bad.url);
+  // WebRTC only: in auto mode the page would rightly fall back to the WebSocket transport.
+  await page2.goto(`${bad.url}?transport=webrtc`);
   await sleep(6000);
   assert.equal(await framesDecoded(page2), 0, 'no frames without valid TURN credentials');
   assert.doesNotMatch(await page2.textContent('#status'), /^live/);

@@ -4,7 +4,7 @@ import { Stream } from './stream.js';
 import { InputCapture } from './input.js';
 import { videoFigures } from './stats.js';
 import { WsTransport, webCodecsSupport } from './ws_transport.js';
-import { FALLBACK_MS, transportMode, describeWebRtc } from './transport.js';
+import { FALLBACK_MS, transportMode, describeWebRtc, watchIce } from './transport.js';
 
 const video = document.getElementById('stream');
 const statusEl = document.getElementById('status');
@@ -234,8 +234,6 @@ if (mode === 'websocket') {
   videoStream.start();
   audioStream.start();
   if (mode === 'auto') {
-    setTimeout(() => {
-      if (!everLive) startWebSocket(`WebRTC did not connect within ${FALLBACK_MS / 1000} s`);
-    }, FALLBACK_MS);
+    watchIce(() => videoStream.pc, FALLBACK_MS, () => everLive || !!ws, (why) => startWebSocket(why));
   }
 }

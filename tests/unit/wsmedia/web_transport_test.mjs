@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 
 import { avcCodecString, parseFrame } from '../../../web/src/ws_transport.js';
-import { transportMode } from '../../../web/src/transport.js';
+import { transportMode, watchIce } from '../../../web/src/transport.js';
 
 test('parses the header framing.cpp writes (the bytes of framing_test.cpp)', () => {
   const header = [0x01, 0x01, 0x01, 0x14, 0x01, 0x02, 0x03, 0x04,
@@ -43,4 +43,42 @@ test('transport mode: URL parameter, then the stored setting, else auto', () => 
   assert.equal(transportMode('', storage('websocket')), 'websocket');
   assert.equal(transportMode('?transport=bogus', storage('nonsense')), 'auto');
   assert.equal(transportMode('', { getItem: () => { throw new Error('blocked'); } }), 'auto');
+});
+
+test('ICE watch: stuck in checking for the fallback time, or failed; not before, not once done', (t) => {
+  t.mock.timers.enable({ apis: ['setInterval'] });
+  let clock = 0;
+  const now = () => clock;
+  const step = (ms) => { for (let i = 0; i < ms / 250; i++) { clock += 250; t.mock.timers.tick(250); } };
+
+  const pc = { iceConnectionState: 'new', remoteDescription: null };
+  const calls = [];
+  watchIce(() => pc, 5000, () => false, (why) => calls.push(why), now);
+  step(10000);  // no offer yet (slow server): not a network problem
+  assert.deepEqual(calls, []);
+  pc.iceConnectionState = 'checking';
+  step(4750);
+  assert.deepEqual(calls, []);
+  step(500);
+  assert.deepEqual(calls, ['WebRTC did not connect within 5 s']);
+  step(10000);
+  assert.equal(calls.length, 1, 'once');
+
+  const failed = { iceConnectionState: 'checking', remoteDescription: {} };
+  const calls2 = [];
+  watchIce(() => failed, 5000, () => false, (why) => calls2.push(why), now);
+  step(1000);
+  failed.iceConnectionState = 'failed';
+  step(250);
+  assert.deepEqual(calls2, ['WebRTC failed (ICE)']);
+
+  const live = { iceConnectionState: 'checking', remoteDescription: {} };
+  let done = false;
+  const calls3 = [];
+  watchIce(() => live, 5000, () => done, (why) => calls3.push(why), now);
+  step(1000);
+  live.iceConnectionState = 'connected';
+  done = true;
+  step(10000);
+  assert.deepEqual(calls3, []);
 });
