@@ -6,11 +6,12 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import http from 'node:http';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  startXvfb, xsetroot, startDeskstream, launchBrowser, waitFor, stopAll, sleep, repoRoot, tempDir, near,
+  startXvfb, xsetroot, startDeskstream, launchBrowser, waitFor, stopAll, sleep, repoRoot, tempDir, near, deskstreamBin,
 } from './lib/harness.mjs';
 
 const self = fileURLToPath(import.meta.url);
@@ -35,7 +36,7 @@ if (!inNamespace) {
     process.stderr.write(r.stderr || '');
     assert.equal(r.status, 0, 'the tests inside the namespace passed (output above)');
     const passed = Number((/ℹ pass (\d+)/.exec(r.stdout || '') || [])[1]);
-    assert.equal(passed, 2, 'both tests ran and passed inside the namespace');
+    assert.equal(passed, 3, 'every test ran and passed inside the namespace');
   });
 } else {
   after(stopAll);
@@ -161,5 +162,57 @@ if (!inNamespace) {
     assert.equal(s.transport, 'WebRTC direct');
     assert.match(s.status, /WebRTC direct/);
     assert.ok(!ds.entry.log.includes('streaming over the WebSocket'));
+  });
+
+  test('roles and auth on the media socket: no token no socket, a viewer\'s input is dropped', { timeout: 90000 }, async (t) => {
+    execFileSync('iptables', ['-F', 'INPUT']);
+    const dir = tempDir('ds-ws-jwt-');
+    const key = path.join(dir, 'signing.pem');
+    const pub = path.join(dir, 'signing.pub');
+    execFileSync('openssl', ['genpkey', '-algorithm', 'ed25519', '-out', key]);
+    execFileSync('openssl', ['pkey', '-in', key, '-pubout', '-out', pub]);
+    const mint = (role, sub) => execFileSync(deskstreamBin, ['token', '--key', key, '--sub', sub, '--session', 's-1',
+      '--role', role, '--ttl', '300', '--iss', 'https://portal.test', '--aud', 'deskstream']).toString().trim();
+    const xs = await startXvfb(800, 600);
+    xsetroot(xs.display, '#406080');
+    const ds = await startDeskstream(xs.display, {
+      DESKSTREAM_JWT_PUBLIC_KEY_FILE: pub, DESKSTREAM_JWT_ISSUER: 'https://portal.test',
+      DESKSTREAM_JWT_AUDIENCE: 'deskstream', DESKSTREAM_JWT_SESSION: 's-1', DESKSTREAM_JWT_LEEWAY: '0',
+    });
+    // No credentials: the upgrade is refused before any WebSocket exists (the signalling route).
+    const status = await new Promise((resolve, reject) => {
+      const req = http.get({
+        host: '127.0.0.1', port: ds.port, path: '/webrtc/signalling/',
+        headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+      });
+      req.on('response', (r) => { r.resume(); resolve(r.statusCode); });
+      req.on('upgrade', () => resolve(101));
+      req.on('error', reject);
+    });
+    assert.equal(status, 401, 'unauthenticated media socket refused');
+
+    const browser = await launchBrowser();
+    t.after(() => browser.close());
+    const pointer = () => {
+      const m = /x:(\d+) y:(\d+)/.exec(x(xs.display, 'xdotool', ['getmouselocation']));
+      return [Number(m[1]), Number(m[2])];
+    };
+    const open = async (role, sub) => {
+      const ctx = await browser.newContext({ viewport: { width: 800, height: 600 } });
+      // The ?token= ticket redirect drops the query: the setting forces the transport.
+      await ctx.addInitScript(() => localStorage.setItem('deskstream.transport', 'websocket'));
+      const page = await ctx.newPage();
+      await page.goto(`${ds.url}?token=${mint(role, sub)}`);
+      await waitFor(() => page.evaluate(() => window.deskstream.ws?.stats.framesDecoded > 0), 20000, `${role} frames over the WebSocket`);
+      await waitFor(() => page.evaluate(() => window.deskstream.ws?.channel?.readyState === 'open'), 10000, `${role} channel open`);
+      return page;
+    };
+    const viewer = await open('view', 'bob');
+    await viewer.evaluate(() => window.deskstream.ws.channel.send('m,123,77,0,0'));
+    await sleep(1000);
+    assert.notDeepEqual(pointer(), [123, 77], 'viewer input is dropped');
+    const controller = await open('control', 'alice');
+    await controller.evaluate(() => window.deskstream.ws.channel.send('m,321,123,0,0'));
+    await waitFor(() => { const p = pointer(); return p[0] === 321 && p[1] === 123; }, 3000, 'controller input lands');
   });
 }
