@@ -54,8 +54,10 @@ void Connection::onText(std::string_view text) {
     if (channel_) channel_->onMessage(text);
     return;
   }
-  if (text == "MEDIA" || text.rfind("MEDIA ", 0) == 0) {
+  if ((text == "MEDIA" || text.rfind("MEDIA ", 0) == 0) &&
+      handler_.state() == signalling::Handler::State::kAwaitHello) {
     // The same admission as a video peer's HELLO: uid, role, peer caps (signalling::Handler).
+    // After a HELLO, MEDIA goes to the handler below and is refused like any unknown message.
     media_mode_ = true;
     std::string hello = "HELLO 1";
     if (text.size() > 6) hello += " " + std::string(text.substr(6));
