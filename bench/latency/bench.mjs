@@ -219,6 +219,8 @@ async function oneRun(browser, s, variant, known, url) {
       };
     }, { from: b0.n, to: b1.n });
     const secs = (b1.t - b0.t) / 1000;
+    // The WebSocket variant: the page's own counters (web/src/ws_transport.js).
+    const wsStats = variant === 'websocket' ? await page.evaluate(() => window.deskstream.ws?.stats ?? null) : null;
     // Idle: the one barcode on screen is old, so its "latency" means nothing; only CPU and the
     // frame rate (every rVFC callback, repeats included) are reported.
     if (s.idle) info.samples = [];
@@ -258,6 +260,10 @@ async function oneRun(browser, s, variant, known, url) {
       measure_s: r1(secs),
       load_avg: loadavg(),
       page_errors: [...errors, ...info.errors].slice(0, 5),
+      websocket: wsStats ? {
+        frames_received: wsStats.framesReceived, frames_decoded: wsStats.framesDecoded,
+        receive_to_draw_ms_per_frame: wsStats.framesDecoded ? r1(wsStats.receiveToDrawMs / wsStats.framesDecoded) : null,
+      } : null,
       latencies_ms: lat.map((x) => Math.round(x * 10) / 10),
     };
     return res;
@@ -356,6 +362,7 @@ try {
           const url = v === 'websocket' ? `${servers[v].url}?transport=websocket` : servers[v].url;
           const r = await oneRun(browser, s, v, knownFor(v), url);
           runs[v].push(r);
+          if (r.websocket) console.log(`${s.name} websocket run ${i + 1}: ${JSON.stringify(r.websocket)}`);
           console.log(`${s.name} ${v} run ${i + 1}: median ${r.latency_ms.median} ms p95 ${r.latency_ms.p95} p2r ${r.paint_to_receive_ms?.median} fps ${r.fps_rendered} bad ${r.bad_frames} ttff ${r.time_to_first_frame_ms} ms cpu ds ${r.cpu_pct_of_one_core.deskstream}% chr ${r.cpu_pct_of_one_core.chromium}% xvfb ${r.cpu_pct_of_one_core.xvfb}% ${r.bitrate_kbps} kbps ${r.decoder_implementation} load ${r.load_avg[0]}`);
         } catch (e) {
           console.log(`${s.name} ${v} run ${i + 1}: FAILED ${e.message}`);

@@ -100,7 +100,12 @@ export class WsTransport {
     this.closed = false;
     this.muted = true;
     this.audioCtx = null;
-    this.stats = { framesDecoded: 0, framesReceived: 0, bytes: 0, decodeErrors: 0, audioPackets: 0, audioDecoded: 0 };
+    // receiveToDrawMs: summed over decoded frames, from the message's arrival to its draw.
+    this.stats = {
+      framesDecoded: 0, framesReceived: 0, bytes: 0, decodeErrors: 0, audioPackets: 0, audioDecoded: 0,
+      receiveToDrawMs: 0,
+    };
+    this.arrivals = new Map();  // frame timestamp (µs) -> arrival time, for receiveToDrawMs
     const canvas = o.canvas;
     // The input code maps pointer positions with the element's video size (input.js).
     Object.defineProperty(canvas, 'videoWidth', { configurable: true, get: () => canvas.width });
@@ -174,6 +179,8 @@ export class WsTransport {
     if (f.kind === KIND_VIDEO) {
       this.ack();  // received: the server may send the next frame while we decode this one
       this.stats.framesReceived += 1;
+      if (this.arrivals.size > 64) this.arrivals.clear();  // bounded: frames the decoder dropped
+      this.arrivals.set(f.timestampUs, performance.now());
       this.decodeVideo(f);
     } else if (f.kind === KIND_AUDIO) {
       this.audioUnacked += 1;
@@ -234,6 +241,11 @@ export class WsTransport {
       canvas.height = frame.displayHeight;
     }
     this.ctx.drawImage(frame, 0, 0);
+    const arrived = this.arrivals.get(frame.timestamp);
+    if (arrived !== undefined) {
+      this.stats.receiveToDrawMs += performance.now() - arrived;
+      this.arrivals.delete(frame.timestamp);
+    }
     frame.close();
     this.stats.framesDecoded += 1;
     if (!this.liveSent) {
