@@ -125,7 +125,10 @@
     if (bench.firstFrameWall === null) bench.firstFrameWall = execWall;
     bench.samples.push([painted, execWall, null, null, execWall, null]);
   }
-  if (cfg.variant === 'websocket') {
+  // Where the page shows WebSocket frames in the <video> (MediaStreamTrackGenerator), rVFC on it
+  // measures them exactly as WebRTC's; only the canvas fallback needs the drawImage hook.
+  const wsCanvas = cfg.variant === 'websocket' && typeof MediaStreamTrackGenerator !== 'function';
+  if (wsCanvas) {
     const origDraw = CanvasRenderingContext2D.prototype.drawImage;
     CanvasRenderingContext2D.prototype.drawImage = function (source, ...rest) {
       const r = origDraw.call(this, source, ...rest);
@@ -137,7 +140,7 @@
   }
 
   function hook() {
-    if (cfg.variant === 'websocket') return true;
+    if (wsCanvas) return true;
     const video = document.getElementById('stream');
     if (!video) return false;
     video.requestVideoFrameCallback(onFrame.bind(video));

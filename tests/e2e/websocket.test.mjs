@@ -53,19 +53,25 @@ if (!inNamespace) {
     iptables('-A', 'INPUT', '-p', 'udp', '-j', 'DROP');
   }
 
+  // What the page shows over the WebSocket (its <video> fed by a generated track in Chromium, a
+  // canvas elsewhere): size, frames decoded, the colour near the bottom-right corner (the key
+  // logger's white window covers the top-left and centre), the status line.
   const canvasInfo = (page) => page.evaluate(() => {
     const ws = window.deskstream.ws;
-    const c = document.getElementById('stream_canvas');
-    if (!ws || !c || !c.width) return null;
-    const ctx = c.getContext('2d');
+    const el = ws && ws.element;
+    if (!el || !el.videoWidth) return null;
+    const c = document.createElement('canvas');
+    c.width = el.videoWidth;
+    c.height = el.videoHeight;
+    const ctx = c.getContext('2d', { willReadFrequently: true });
+    ctx.drawImage(el, 0, 0);
     const s = 16;
-    // Near the bottom-right corner: the key logger's white window covers the top-left and centre.
     const d = ctx.getImageData(c.width - 3 * s, c.height - 3 * s, s, s).data;
     let r = 0, g = 0, b = 0;
     for (let i = 0; i < d.length; i += 4) { r += d[i]; g += d[i + 1]; b += d[i + 2]; }
     const n = d.length / 4;
     return {
-      width: c.width, height: c.height, decoded: ws.stats.framesDecoded,
+      width: c.width, height: c.height, decoded: ws.stats.framesDecoded, element: el.tagName,
       rgb: [Math.round(r / n), Math.round(g / n), Math.round(b / n)],
       status: document.getElementById('status').textContent,
     };
@@ -135,7 +141,7 @@ if (!inNamespace) {
 
     // The server skipped nothing it should not have and the client acknowledged as it went.
     const stats = await page.evaluate(() => window.deskstream.ws.stats);
-    console.log(`over the WebSocket: ${JSON.stringify(stats)}`);
+    console.log(`over the WebSocket, shown in a ${colour.element}: ${JSON.stringify(stats)}`);
     assert.equal(stats.decodeErrors, 0);
     // Audio (Opus silence here: no PulseAudio) arrives and decodes with WebCodecs.
     assert.ok(stats.audioPackets > 50, `audio packets over the WebSocket: ${stats.audioPackets}`);

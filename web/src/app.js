@@ -148,7 +148,7 @@ if ('requestVideoFrameCallback' in HTMLVideoElement.prototype) video.requestVide
 setInterval(() => {
   state.fps = frames;
   frames = 0;
-  const shown = ws ? ws.o.canvas : video;
+  const shown = ws ? ws.element : video;
   state.width = shown.videoWidth;
   state.height = shown.videoHeight;
   render();
@@ -187,23 +187,28 @@ async function startWebSocket(reason) {
   if (ws) return;
   videoStream.stop();
   audioStream.stop();
-  const canvas = document.createElement('canvas');
-  canvas.id = 'stream_canvas';
-  canvas.tabIndex = 0;
-  video.hidden = true;
-  document.body.insertBefore(canvas, statusEl);
+  // Chromium shows the decoded frames in the same <video> element; other browsers on a canvas.
+  let canvas = null;
+  if (typeof MediaStreamTrackGenerator !== 'function') {
+    canvas = document.createElement('canvas');
+    canvas.id = 'stream_canvas';
+    canvas.tabIndex = 0;
+    video.hidden = true;
+    document.body.insertBefore(canvas, statusEl);
+  }
   state.transport = 'WebSocket';
   state.fallback = reason;
   state.audio = 'connecting';
   ws = new WsTransport({
     canvas,
+    video,
     meta: () => {
       const [w, h] = windowResolution();
       return { res: `${w}x${h}`, scale: window.devicePixelRatio || 1 };
     },
     onState: setState,
-    onChannel: (channel) => attachInput(channel, canvas),
-    onFrame: () => { frames += 1; },
+    onChannel: (channel) => attachInput(channel, ws.element),
+    onFrame: () => { if (canvas) frames += 1; },  // the <video> counts its own frames
     onAudioState: (s) => { state.audio = s; render(); },
     onAuth: (text, reply) => {
       videoStream.lastAuth = text;

@@ -2,7 +2,8 @@
 // (only the web port is reachable), or when forced with ?transport=websocket. The socket is the
 // signalling socket's URL; after `MEDIA <meta>` it carries binary frames (H.264 access units or
 // VP8/VP9 frames, Opus packets) one way and the data channel's input grammar both ways.
-// Video: WebCodecs VideoDecoder -> canvas, each frame drawn as soon as it is decoded. Audio:
+// Video: WebCodecs VideoDecoder -> the page's <video> through MediaStreamTrackGenerator where the
+// browser has it (Chromium), else a canvas; each frame is shown as soon as it is decoded. Audio:
 // WebCodecs AudioDecoder -> Web Audio with a small, bounded playout buffer.
 import { signallingUrl } from './signalling.js';
 
@@ -88,7 +89,7 @@ class SocketChannel {
 
 export class WsTransport {
   /**
-   * @param {{canvas: HTMLCanvasElement, meta: () => object, onState: Function,
+   * @param {{canvas: HTMLCanvasElement, video?: HTMLVideoElement, meta: () => object, onState: Function,
    *          onChannel: Function, onFrame?: Function, onAudioState?: Function,
    *          onAuth?: Function}} o
    */
@@ -106,11 +107,23 @@ export class WsTransport {
       receiveToDrawMs: 0,
     };
     this.arrivals = new Map();  // frame timestamp (µs) -> arrival time, for receiveToDrawMs
-    const canvas = o.canvas;
-    // The input code maps pointer positions with the element's video size (input.js).
-    Object.defineProperty(canvas, 'videoWidth', { configurable: true, get: () => canvas.width });
-    Object.defineProperty(canvas, 'videoHeight', { configurable: true, get: () => canvas.height });
-    this.ctx = canvas.getContext('2d', { alpha: false, desynchronized: true });
+    if (o.video && typeof MediaStreamTrackGenerator === 'function') {
+      // Chromium: decoded frames go to the page's <video> element through a generated track,
+      // so the compositor converts and shows them as it does WebRTC's (no main-thread copy).
+      this.generator = new MediaStreamTrackGenerator({ kind: 'video' });
+      this.writer = this.generator.writable.getWriter();
+      o.video.srcObject = new MediaStream([this.generator]);
+      o.video.play().catch(() => {});
+      this.element = o.video;
+    } else {
+      // Elsewhere: each frame is drawn on a 2D canvas as soon as it is decoded.
+      const canvas = o.canvas;
+      // The input code maps pointer positions with the element's video size (input.js).
+      Object.defineProperty(canvas, 'videoWidth', { configurable: true, get: () => canvas.width });
+      Object.defineProperty(canvas, 'videoHeight', { configurable: true, get: () => canvas.height });
+      this.ctx = canvas.getContext('2d', { alpha: false, desynchronized: true });
+      this.element = canvas;
+    }
   }
 
   start() {
@@ -235,18 +248,20 @@ export class WsTransport {
   }
 
   draw(frame) {
-    const canvas = this.o.canvas;
-    if (canvas.width !== frame.displayWidth || canvas.height !== frame.displayHeight) {
-      canvas.width = frame.displayWidth;
-      canvas.height = frame.displayHeight;
-    }
-    this.ctx.drawImage(frame, 0, 0);
     const arrived = this.arrivals.get(frame.timestamp);
-    if (arrived !== undefined) {
-      this.stats.receiveToDrawMs += performance.now() - arrived;
-      this.arrivals.delete(frame.timestamp);
+    this.arrivals.delete(frame.timestamp);
+    if (this.writer) {
+      this.writer.write(frame).catch(() => {});  // the track takes the frame (and closes it)
+    } else {
+      const canvas = this.o.canvas;
+      if (canvas.width !== frame.displayWidth || canvas.height !== frame.displayHeight) {
+        canvas.width = frame.displayWidth;
+        canvas.height = frame.displayHeight;
+      }
+      this.ctx.drawImage(frame, 0, 0);
+      frame.close();
     }
-    frame.close();
+    if (arrived !== undefined) this.stats.receiveToDrawMs += performance.now() - arrived;
     this.stats.framesDecoded += 1;
     if (!this.liveSent) {
       this.liveSent = true;
