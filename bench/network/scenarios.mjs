@@ -34,12 +34,15 @@ const SCENARIOS = {
 };
 
 function parseArgs(argv) {
-  const o = { scenarios: [], out: path.join(here, '../results/network'), smoke: false, painter: process.env.DS_PAINTER || '' };
+  const o = { scenarios: [], out: path.join(here, '../results/network'), smoke: false, painter: process.env.DS_PAINTER || '', transport: '' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--scenario') o.scenarios.push(argv[++i]);
     else if (a === '--out') o.out = argv[++i];
     else if (a === '--smoke') o.smoke = true;
+    // --transport websocket: the page is opened with ?transport=websocket (docs/protocol-websocket.md);
+    // getStats figures are then absent, the barcode latency is measured the same way.
+    else if (a === '--transport') o.transport = argv[++i];
     else throw new Error(`unknown option ${a}`);
   }
   if (!o.scenarios.length) o.scenarios = o.smoke ? ['loss2'] : Object.keys(SCENARIOS);
@@ -165,6 +168,7 @@ async function runScenario(browser, name) {
         return new P(cfg, ...r); }; window.RTCPeerConnection.prototype = P.prototype; })();`);
     }
     const page = await ctx.newPage();
+    if (opt.transport) await ctx.addInitScript(`localStorage.setItem('deskstream.transport', ${JSON.stringify(opt.transport)});`);
     await page.goto(tokens[i] ? `${ds.url}?token=${tokens[i]}` : ds.url);
     pages.push({ ctx, page, role: i === 0 ? 'controller' : 'viewer' });
   }
@@ -245,7 +249,7 @@ try {
   for (const name of opt.scenarios) {
     try {
       const r = await runScenario(browser, name);
-      const file = path.join(opt.out, `${stamp}-${name}.json`);
+      const file = path.join(opt.out, `${stamp}-${name}${opt.transport ? `-${opt.transport}` : ''}.json`);
       writeFileSync(file, JSON.stringify(r, null, 1));
       for (const v of r.viewers) {
         for (const ph of v.phases) console.log(`${name} ${v.role} ${ph.from}-${ph.to}s ${JSON.stringify(ph.impairment)}: ${ph.kbps} kbps, ${ph.fps} fps, latency p50 ${ph.latency_p50} p95 ${ph.latency_p95} ms, rtt ${ph.rtt_ms} ms, longest gap ${ph.longest_frame_gap_ms} ms, lost ${ph.lost}, nacks ${ph.nacks}, plis ${ph.plis}`);
