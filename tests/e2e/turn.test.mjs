@@ -38,6 +38,7 @@ test('the stream flows through coturn when relay is forced; wrong credentials fa
   await waitFramesDecoded(page, 5, 20000);
   const types = await selectedCandidateTypes(page);
   assert.equal(types[0], 'relay', `browser side of the selected pair is a relay candidate (${types})`);
+  await waitFor(async () => /WebRTC relayed/.test(await page.textContent('#status')), 5000, 'status line: WebRTC relayed');
   await page.close();
 
   // Wrong secret on the deskstream side: the credentials it hands out are refused by coturn.
