@@ -22,10 +22,17 @@ def plot(path):
         s = v["series"]
         t = [row["t"] for row in s]
         axes[0].plot(t, [row.get("kbps") for row in s], label=f"{v['role']} received")
+        if any(row.get("target_kbps") is not None for row in s):
+            axes[0].plot(t, [row.get("target_kbps") for row in s], linestyle="--",
+                         label=f"{v['role']} target")
         axes[1].plot(t, [row.get("latency_p50") for row in s], label=f"{v['role']} p50")
         axes[1].plot(t, [row.get("latency_p95") for row in s], linestyle="--", label=f"{v['role']} p95")
         axes[2].plot(t, [row.get("fps") for row in s], label=v["role"])
         axes[3].plot(t, [row.get("rtt_ms") for row in s], label=f"{v['role']} RTT")
+    enc = r["viewers"][0]["series"] if r["viewers"] else []
+    if any(row.get("encoder_kbps") is not None for row in enc):
+        axes[0].plot([row["t"] for row in enc], [row.get("encoder_kbps") for row in enc],
+                     color="black", linewidth=0.8, label="encoder")
     axes[0].axhline(r["conditions"]["configured_kbps"], color="grey", linestyle=":", label="configured")
     for k, ph in enumerate(r["timeline"]):
         for ax in axes:

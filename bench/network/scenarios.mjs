@@ -34,7 +34,7 @@ const SCENARIOS = {
 };
 
 function parseArgs(argv) {
-  const o = { scenarios: [], out: path.join(here, '../results/network'), smoke: false, painter: process.env.DS_PAINTER || '', transport: '' };
+  const o = { scenarios: [], out: path.join(here, '../results/network'), smoke: false, painter: process.env.DS_PAINTER || '', cc: ['on', 'off'], transport: '' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--scenario') o.scenarios.push(argv[++i]);
@@ -43,6 +43,7 @@ function parseArgs(argv) {
     // --transport websocket: the page is opened with ?transport=websocket (docs/protocol-websocket.md);
     // getStats figures are then absent, the barcode latency is measured the same way.
     else if (a === '--transport') o.transport = argv[++i];
+    else if (a === '--cc') o.cc = argv[++i] === 'both' ? ['on', 'off'] : [argv[i]];
     else throw new Error(`unknown option ${a}`);
   }
   if (!o.scenarios.length) o.scenarios = o.smoke ? ['loss2'] : Object.keys(SCENARIOS);
@@ -112,7 +113,18 @@ async function sample(page) {
   });
 }
 
-async function runScenario(browser, name) {
+// The server's own view, from /metrics: the shared encoder's bitrate and frame rate, and each
+// viewer's congestion control target.
+async function scrape(url) {
+  try {
+    const text = await (await fetch(url)).text();
+    const num = (re) => { const m = text.match(re); return m ? Number(m[1]) : null; };
+    const targets = [...text.matchAll(/^deskstream_network_target_kbps\{connection="(\d+)"\} (\S+)/gm)].map((m) => Number(m[2]));
+    return { encoder_kbps: num(/^deskstream_video_encoder_kbps (\S+)/m), encoder_fps: num(/^deskstream_video_encoder_fps (\S+)/m), targets };
+  } catch { return {}; }
+}
+
+async function runScenario(browser, name, cc) {
   const sc = SCENARIOS[name];
   if (!sc) throw new Error(`unknown scenario ${name}`);
   const scale = opt.smoke ? 0.34 : 1;  // the smoke run keeps the shape, a third of the length
@@ -123,7 +135,11 @@ async function runScenario(browser, name) {
   const painter = spawn(opt.painter, ['--period-us', '2000', '--block', '16', '--motion', '--motion-hz', '60'], {
     env: { ...process.env, DISPLAY: x.display }, stdio: 'ignore',
   });
-  const env = { SELKIES_FRAMERATE: String(sc.fps), SELKIES_VIDEO_BITRATE: String(sc.kbps), SELKIES_ENABLE_RESIZE: 'false' };
+  const metricsPort = await freePort();
+  const env = {
+    SELKIES_FRAMERATE: String(sc.fps), SELKIES_VIDEO_BITRATE: String(sc.kbps), SELKIES_ENABLE_RESIZE: 'false',
+    SELKIES_CONGESTION_CONTROL: cc === 'on' ? 'true' : 'false', SELKIES_ENABLE_METRICS_HTTP: 'true', SELKIES_METRICS_HTTP_PORT: String(metricsPort),
+  };
   let turn = null;
   const relays = [];
   if (sc.relay) {
@@ -194,12 +210,13 @@ async function runScenario(browser, name) {
   while ((Date.now() - t0) / 1000 < end) {
     const t = (Date.now() - t0) / 1000;
     while (next < timeline.length && timeline[next][0] <= t) apply(timeline[next++][1]);
+    const server = await scrape(`http://127.0.0.1:${metricsPort}/metrics`);
     for (let i = 0; i < pages.length; i++) {
       const s = await sample(pages[i].page);
       const p = prev[i];
       const lat = s.samples.map((x) => x[1] - x[0]);
       const walls = s.samples.map((x) => x[1]);
-      const row = { t: r1(t), latency_p50: r1(quantile(lat, 0.5)), latency_p95: r1(quantile(lat, 0.95)), rtt_ms: r1(s.rtt), frame: s.w ? `${s.w}x${s.h}` : null, walls };
+      const row = { t: r1(t), encoder_kbps: server.encoder_kbps, encoder_fps: server.encoder_fps, target_kbps: server.targets?.[i] ?? null, latency_p50: r1(quantile(lat, 0.5)), latency_p95: r1(quantile(lat, 0.95)), rtt_ms: r1(s.rtt), frame: s.w ? `${s.w}x${s.h}` : null, walls };
       if (p && s.bytes !== undefined && p.bytes !== undefined) {
         const dt = (s.t - p.t) / 1000;
         Object.assign(row, {
@@ -223,7 +240,7 @@ async function runScenario(browser, name) {
       let gap = 0;
       for (let k = 1; k < walls.length; k++) gap = Math.max(gap, walls[k] - walls[k - 1]);
       const med = (key) => r1(quantile(rows.map((r) => r[key]).filter((v) => v !== undefined && v !== null), 0.5));
-      return { ...ph, kbps: med('kbps'), fps: med('fps'), latency_p50: med('latency_p50'), latency_p95: med('latency_p95'), rtt_ms: med('rtt_ms'), longest_frame_gap_ms: walls.length > 1 ? Math.round(gap) : null, frames_shown: walls.length, lost: rows.reduce((a, r) => a + (r.lost || 0), 0), nacks: rows.reduce((a, r) => a + (r.nack || 0), 0), plis: rows.reduce((a, r) => a + (r.pli || 0), 0) };
+      return { ...ph, encoder_kbps: med('encoder_kbps'), encoder_fps: med('encoder_fps'), kbps: med('kbps'), fps: med('fps'), latency_p50: med('latency_p50'), latency_p95: med('latency_p95'), rtt_ms: med('rtt_ms'), longest_frame_gap_ms: walls.length > 1 ? Math.round(gap) : null, frames_shown: walls.length, lost: rows.reduce((a, r) => a + (r.lost || 0), 0), nacks: rows.reduce((a, r) => a + (r.nack || 0), 0), plis: rows.reduce((a, r) => a + (r.pli || 0), 0) };
     }),
     series: series[i].map(({ walls, ...r }) => r),
   }));
@@ -234,7 +251,8 @@ async function runScenario(browser, name) {
   await stopAll();
   return {
     scenario: name,
-    conditions: { resolution: `${sc.w}x${sc.h}`, fps: sc.fps, encoder: 'x264enc', configured_kbps: sc.kbps, cores: os.cpus().length, smoke: opt.smoke, congestion_control: 'none (fixed bitrate)' },
+    cc,
+    conditions: { resolution: `${sc.w}x${sc.h}`, fps: sc.fps, encoder: 'x264enc', configured_kbps: sc.kbps, cores: os.cpus().length, load_average_1m: r1(os.loadavg()[0]), smoke: opt.smoke, congestion_control: cc === 'on' ? 'on (TWCC, deskstream controller)' : 'off (fixed bitrate)' },
     timeline: phases,
     viewers,
   };
@@ -246,13 +264,13 @@ const browser = await launchBrowser();
 const stamp = new Date().toISOString().replace(/[:.]/g, '').slice(0, 17);
 let failed = 0;
 try {
-  for (const name of opt.scenarios) {
+  for (const name of opt.scenarios) for (const cc of opt.cc) {
     try {
-      const r = await runScenario(browser, name);
-      const file = path.join(opt.out, `${stamp}-${name}${opt.transport ? `-${opt.transport}` : ''}.json`);
+      const r = await runScenario(browser, name, cc);
+      const file = path.join(opt.out, `${stamp}-${name}-cc${cc}${opt.transport ? `-${opt.transport}` : ''}.json`);
       writeFileSync(file, JSON.stringify(r, null, 1));
       for (const v of r.viewers) {
-        for (const ph of v.phases) console.log(`${name} ${v.role} ${ph.from}-${ph.to}s ${JSON.stringify(ph.impairment)}: ${ph.kbps} kbps, ${ph.fps} fps, latency p50 ${ph.latency_p50} p95 ${ph.latency_p95} ms, rtt ${ph.rtt_ms} ms, longest gap ${ph.longest_frame_gap_ms} ms, lost ${ph.lost}, nacks ${ph.nacks}, plis ${ph.plis}`);
+        for (const ph of v.phases) console.log(`${name} cc=${cc} ${v.role} ${ph.from}-${ph.to}s ${JSON.stringify(ph.impairment)}: encoder ${ph.encoder_kbps} kbps ${ph.encoder_fps} fps, received ${ph.kbps} kbps, ${ph.fps} fps, latency p50 ${ph.latency_p50} p95 ${ph.latency_p95} ms, rtt ${ph.rtt_ms} ms, longest gap ${ph.longest_frame_gap_ms} ms, lost ${ph.lost}, nacks ${ph.nacks}, plis ${ph.plis}`);
       }
       console.log(`wrote ${file}`);
       if (opt.smoke) {
@@ -268,7 +286,7 @@ try {
       }
     } catch (e) {
       failed++;
-      console.log(`${name}: FAILED ${e.stack || e}`);
+      console.log(`${name} cc=${cc}: FAILED ${e.stack || e}`);
       clearKernelImpairments();
       await stopAll();
     }

@@ -16,6 +16,7 @@
 #include "app/display_probe.hpp"
 #include "app/ice_sources.hpp"
 #include "app/input_wiring.hpp"
+#include "app/network_figures.hpp"
 #include "app/startup.hpp"
 #include "auth/jwt_config.hpp"
 #include "auth/mint.hpp"
@@ -121,6 +122,8 @@ class App {
     mo.video.encoder = encoder_;
     mo.video.params = params;
     mo.video.naive_baseline = config_.bench_baseline;
+    mo.video.transport_cc = config_.congestion_control;
+    mo.congestion_control = config_.congestion_control;
     mo.peer_caps = {config_.max_peers, config_.max_peers_per_user};
     if (config_.bench_baseline) {
       log::warn(kLog, "DESKSTREAM_BENCH_BASELINE: streaming with the benchmark's naive pipeline");
@@ -193,6 +196,7 @@ class App {
     s.frames_skipped = sessions_->framesSkipped();
     s.audio_up = sessions_->audioStatus() == "available";
     metrics_->update(s);
+    metrics_->setNetwork(networkFigures(*sessions_), encoderFigures(*sessions_));
     return http::Response{200, std::string(metrics::kContentType), metrics_->render(), {}};
   }
 

@@ -141,6 +141,7 @@ input::Options inputOptions(const config::Config& c) {
   }
   o.cursors_enabled = c.enable_cursors;
   o.cursor_size = c.cursor_size;
+  o.uinput_mouse_socket = c.uinput_mouse_socket;
   o.debug_cursors = c.debug_cursors;  // PNGs go to /tmp, as Selkies writes them
   return o;
 }
@@ -160,16 +161,26 @@ std::unique_ptr<session::ChannelHandler> InputWiring::makeChannel(
 }
 
 void InputWiring::onVideoHello(const session::PeerInfo& peer) {
+  // With resize off Selkies also sets Xfce's cursor size to 16 (xfconf-query); deskstream never
+  // changes the cursor size, so there is nothing to reset (docs/selkies-compat.md).
   if (desktop_ == nullptr || !desktop_->resizeEnabled() || !peer.can_control) return;
-  if (peer.meta.width <= 0 || peer.meta.height <= 0) return;
-  const input::Size wanted{(peer.meta.width + 1) / 2 * 2, (peer.meta.height + 1) / 2 * 2};
-  if (desktop_->screenSize() == wanted) return;
-  auto r = desktop_->resize(wanted);
-  if (!r) {
-    log::warn("input", "resize to the browser window failed: " + r.error().message);
-    return;
+  if (peer.meta.width > 0 && peer.meta.height > 0) {
+    const input::Size wanted{(peer.meta.width + 1) / 2 * 2, (peer.meta.height + 1) / 2 * 2};
+    if (desktop_->screenSize() != wanted) {
+      if (auto r = desktop_->resize(wanted); r) {
+        onScreenResized(r->width, r->height);
+      } else {
+        log::warn("input", "resize to the browser window failed: " + r.error().message);
+      }
+    }
   }
-  onScreenResized(r->width, r->height);
+  // Then the scale as DPI, through the same path as the `s` message (Selkies does both here).
+  if (peer.meta.scale) {
+    if (auto s = desktop_->setScale(*peer.meta.scale); !s) {
+      log::warn("input", "HELLO scale " + std::to_string(*peer.meta.scale) +
+                             " not applied: " + s.error().message);
+    }
+  }
 }
 
 template <typename T>
@@ -223,6 +234,12 @@ void InputWiring::startServerStats(unsigned gpu_index) {
     if (s.gpu && metrics_ != nullptr) metrics_->setGpuUtilization(s.gpu->load * 100.0);
     if (sessions_alive_.empty()) return;
     broadcastServerStats(input::systemStatsMessage(s.cpu_percent, s.memory.total, s.memory.used));
+    if (sessions_ != nullptr) {
+      const auto encode = sessions_->encoderSetting();
+      const auto status =
+          input::networkStatusMessage(sessions_->networkLimited(), encode.kbps, encode.fps);
+      for (input::InputSession* session : sessions_alive_) session->sendNetworkStatus(status);
+    }
     if (!s.gpu) return;
     broadcastServerStats(
         input::gpuStatsMessage(s.gpu->load, s.gpu->memory_total_mib, s.gpu->memory_used_mib));

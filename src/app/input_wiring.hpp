@@ -38,8 +38,9 @@ class InputWiring final : public input::Controls {
   // session::ManagerOptions::channel_handler
   std::unique_ptr<session::ChannelHandler> makeChannel(const session::PeerInfo& peer,
                                                        std::function<void(std::string)> send);
-  // session::ManagerOptions::on_video_hello: resize X to the browser window (Selkies does this
-  // when resize is enabled) before the pipeline starts.
+  // session::ManagerOptions::on_video_hello: with resize enabled, as Selkies, resize X to the
+  // browser window, then apply its scale as DPI (Desktop::setScale, as for `s`), before the
+  // pipeline starts. A view-only peer changes nothing.
   void onVideoHello(const session::PeerInfo& peer);
 
   void setVideoBitrate(int kbps) override;

@@ -58,7 +58,7 @@ struct Config {
   int framerate = 60;
   int video_bitrate_kbps = 8000;
   double keyframe_distance_s = -1;  // -1 = keyframes only on request
-  bool congestion_control = false;
+  bool congestion_control = true;
   double video_packetloss_percent = 0;
   // Audio.
   int audio_bitrate_bps = 128000;

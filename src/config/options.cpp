@@ -88,6 +88,15 @@ Apply socketDir(std::string Config::*field) {
   };
 }
 
+// A Unix socket path (sockaddr_un holds at most 107 bytes); empty: none.
+Apply socketPath(std::string Config::*field) {
+  return [field](Config& c, std::string_view v) {
+    if (v.size() > 107) return false;
+    c.*field = std::string(v);
+    return true;
+  };
+}
+
 Apply oneOf(std::string Config::*field, std::vector<std::string> allowed) {
   return [field, allowed = std::move(allowed)](Config& c, std::string_view v) {
     const std::string s = toLower(trim(v));
@@ -217,7 +226,8 @@ std::vector<Option> build() {
   o.push_back(opt("turn_password", "SELKIES_TURN_PASSWORD", "", "Long-term TURN password", kAnyText,
                   str(&Config::turn_password), true, true));
   o.push_back(opt("stun_host", "SELKIES_STUN_HOST", "stun.l.google.com",
-                  "STUN host; empty disables STUN", kAnyText, str(&Config::stun_host)));
+                  "STUN host; empty: none besides the TURN server", kAnyText,
+                  str(&Config::stun_host)));
   o.push_back(opt("stun_port", "SELKIES_STUN_PORT", "19302", "STUN port", kPortOrEmpty,
                   clearsHostWhenEmpty(&Config::stun_port, &Config::stun_host, "STUN")));
   o.push_back(opt("enable_cloudflare_turn", "SELKIES_ENABLE_CLOUDFLARE_TURN", "false",
@@ -236,8 +246,11 @@ std::vector<Option> build() {
                   "Ready file waited for when app_wait_ready is true", kAnyText,
                   str(&Config::app_ready_file)));
   o.push_back(opt("uinput_mouse_socket", "SELKIES_UINPUT_MOUSE_SOCKET", "",
-                  "Unix socket for relative mouse through uinput (XTest is used when empty)",
-                  kAnyText, str(&Config::uinput_mouse_socket), false));
+                  "Unix datagram socket of a uinput mouse: relative motion, buttons and wheel "
+                  "are sent there as Selkies sends them (XTest while it does not answer, and "
+                  "when empty)",
+                  "a Unix socket path of at most 107 bytes",
+                  socketPath(&Config::uinput_mouse_socket)));
   o.push_back(opt("js_socket_path", "SELKIES_JS_SOCKET_PATH", "/tmp",
                   "Directory where the browser's gamepads 0..3 appear as the Unix sockets "
                   "selkies_js0.sock .. selkies_js3.sock that the Selkies joystick interposer "
@@ -259,12 +272,13 @@ std::vector<Option> build() {
                   "Seconds between keyframes; -1 = only on request (PLI/FIR)",
                   "a number of seconds (fractions allowed) or -1",
                   reader(&Config::keyframe_distance_s, selkies::readKeyframeDistance)));
-  o.push_back(opt("congestion_control", "SELKIES_CONGESTION_CONTROL", "false",
-                  "Congestion control (TWCC + GCC) driving the encoder bitrate", kBool,
-                  boolean(&Config::congestion_control), false));
+  o.push_back(opt("congestion_control", "SELKIES_CONGESTION_CONTROL", "true",
+                  "Congestion control: the browser's transport-wide feedback (TWCC) drives the "
+                  "encoder bitrate and frame rate (on by default, unlike Selkies)",
+                  kBool, boolean(&Config::congestion_control)));
   o.push_back(opt("video_packetloss_percent", "SELKIES_VIDEO_PACKETLOSS_PERCENT", "0",
                   "Expected video loss; >0 enables ULPFEC/RED at that percentage", kPercent,
-                  reader(&Config::video_packetloss_percent, selkies::readLossPercent), false));
+                  reader(&Config::video_packetloss_percent, selkies::readLossPercent)));
   o.push_back(opt("audio_bitrate", "SELKIES_AUDIO_BITRATE", "128000", "Opus bitrate in bit/s",
                   "a whole number of bit/s",
                   reader(&Config::audio_bitrate_bps, selkies::readAudioBitrate)));

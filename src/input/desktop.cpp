@@ -13,6 +13,7 @@
 #include "input/detail/keyboard.hpp"
 #include "input/detail/x_error.hpp"
 #include "input/detail/xlib.hpp"
+#include "input/uinput_mouse.hpp"
 
 namespace ds::input {
 namespace {
@@ -31,7 +32,10 @@ gboolean onXReadable(gint /*fd*/, GIOCondition /*condition*/, gpointer self) {
 }  // namespace
 
 Desktop::Desktop(const Options& options)
-    : options_(options), resize_enabled_(options.resize_enabled), button_holds_(kMaxButton + 1) {}
+    : options_(options),
+      resize_enabled_(options.resize_enabled),
+      button_holds_(kMaxButton + 1),
+      pressed_via_uinput_(kMaxButton + 1, false) {}
 
 Result<std::unique_ptr<Desktop>> Desktop::open(const Options& options) {
   std::unique_ptr<Desktop> desktop(new Desktop(options));
@@ -90,6 +94,9 @@ Status Desktop::init() {
   log::info("input", "X display " + std::string(DisplayString(dpy_)) + " " +
                          std::to_string(screen_.width) + "x" + std::to_string(screen_.height) +
                          ", " + std::to_string(keyboard_->spareCount()) + " spare keycodes");
+  if (!options_.uinput_mouse_socket.empty()) {
+    uinput_ = std::make_unique<UinputMouse>(options_.uinput_mouse_socket);
+  }
   return {};
 }
 
@@ -97,7 +104,7 @@ Desktop::~Desktop() {
   if (fd_source_ != 0) g_source_remove(fd_source_);
   if (dpy_ == nullptr) return;
   for (int b = 1; b <= kMaxButton; ++b) {
-    if (button_holds_[b] > 0) XTestFakeButtonEvent(dpy_, static_cast<unsigned>(b), False, 0);
+    if (button_holds_[b] > 0) injectButton(b, false);
   }
   clipboard_.reset();
   cursor_.reset();
@@ -151,17 +158,52 @@ Status Desktop::movePointer(int x, int y) {
   return {};
 }
 
-void Desktop::movePointerBy(int dx, int dy) { XTestFakeRelativeMotionEvent(dpy_, dx, dy, 0); }
+void Desktop::movePointerBy(int dx, int dy) {
+  // As Selkies: REL_X (its sync deferred) then REL_Y, for every relative message, even 0,0.
+  if (uinput_ && uinput_->send({{kEvRel, kRelX, dx, false}, {kEvRel, kRelY, dy}})) return;
+  if (dx != 0 || dy != 0) XTestFakeRelativeMotionEvent(dpy_, dx, dy, 0);
+}
 
 void Desktop::button(int x_button, bool pressed) {
   if (x_button < 1 || x_button > kMaxButton) return;
   int& holds = button_holds_[x_button];
   const bool wheel = x_button >= 4;
   if (pressed) {
-    if (wheel || holds++ == 0) XTestFakeButtonEvent(dpy_, x_button, True, 0);
+    if (wheel || holds++ == 0) injectButton(x_button, true);
   } else if (wheel || (holds > 0 && --holds == 0)) {
-    XTestFakeButtonEvent(dpy_, x_button, False, 0);
+    injectButton(x_button, false);
   }
+}
+
+// Selkies' uinput events: BTN_LEFT/MIDDLE/RIGHT 1 and 0; one REL_WHEEL per wheel click, +1 for
+// mask bit 3 (X button 5 through XTest) and -1 for bit 4 (button 4). The horizontal wheel (X
+// buttons 6, 7; Selkies has none) stays on XTest. A release goes where its press went.
+void Desktop::injectButton(int x_button, bool pressed) {
+  if (!pressed && pressed_via_uinput_[x_button]) {
+    pressed_via_uinput_[x_button] = false;
+    static constexpr int kBtnCode[] = {0, kBtnLeft, kBtnMiddle, kBtnRight};
+    if (x_button <= 3) uinput_->send({{kEvKey, kBtnCode[x_button], 0}});
+    return;  // a wheel click was one REL_WHEEL event: nothing to release
+  }
+  if (pressed && uinput_ && x_button <= 5) {
+    XFlush(dpy_);  // a pointer move sent before this press reaches X first
+    static constexpr UinputEvent kPress[] = {{kEvKey, kBtnLeft, 1},
+                                             {kEvKey, kBtnMiddle, 1},
+                                             {kEvKey, kBtnRight, 1},
+                                             {kEvRel, kRelWheel, -1},
+                                             {kEvRel, kRelWheel, 1}};
+    if (uinput_->send({kPress[x_button - 1]})) {
+      pressed_via_uinput_[x_button] = true;
+      return;
+    }
+  }
+  XTestFakeButtonEvent(dpy_, static_cast<unsigned>(x_button), pressed ? True : False, 0);
+}
+
+Status Desktop::setScale(double scale) {
+  auto dpi = dpiForScale(scale);
+  if (!dpi) return fail(dpi.error().message);
+  return setDpi(*dpi);
 }
 
 Status Desktop::setDpi(int dpi) {

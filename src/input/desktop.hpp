@@ -33,6 +33,10 @@ struct Options {
   // Host → browser clipboard texts whose base64 would exceed this are refused (never truncated):
   // the peer gets a `pipeline` status explaining why. 65400 matches upstream's single-message cap.
   size_t clipboard_max_base64 = 65400;
+  // SELKIES_UINPUT_MOUSE_SOCKET: relative motion, buttons 1-3 and the vertical wheel go to this
+  // Unix datagram socket as Selkies sends them (uinput_mouse.hpp); XTest while it does not
+  // answer. Empty: XTest only.
+  std::string uinput_mouse_socket;
 };
 
 inline bool clipboardIn(ClipboardMode m) {
@@ -47,6 +51,7 @@ class Keyboard;
 class Clipboard;
 class CursorWatcher;
 }  // namespace detail
+class UinputMouse;
 
 class Desktop {
  public:
@@ -78,7 +83,8 @@ class Desktop {
   // Releases modifier keys that X reports down but that no peer holds through us.
   void releaseStrayModifiers();
 
-  // Pointer. Absolute coordinates outside the screen are an error.
+  // Pointer. Absolute positions outside the screen are clamped to the nearest edge. Relative
+  // motion and buttons go to the uinput mouse socket when one is set and answers.
   Status movePointer(int x, int y);
   void movePointerBy(int dx, int dy);
   void button(int x_button, bool pressed);  // reference-counted like keys
@@ -87,6 +93,8 @@ class Desktop {
   Result<Size> resize(Size size);
   // Sets Xft.dpi in the root RESOURCE_MANAGER (as `xrdb -merge` would).
   Status setDpi(int dpi);
+  // The browser's scale as DPI (dpiForScale, then setDpi): the `s` message and HELLO's scale.
+  Status setScale(double scale);
 
   // Clipboard: take CLIPBOARD ownership with this text / ask for the host clipboard, which arrives
   // through Listener::onHostClipboard of `reader` (and of all listeners when it changed).
@@ -108,6 +116,7 @@ class Desktop {
   void dispatch(::_XEvent& event);
   void onClipboardContent(std::string text, bool changed);
   bool isListener(Listener* listener) const;
+  void injectButton(int x_button, bool pressed);
 
   Options options_;
   bool resize_enabled_ = false;
@@ -122,6 +131,8 @@ class Desktop {
   std::unique_ptr<detail::Clipboard> clipboard_;
   std::unique_ptr<detail::CursorWatcher> cursor_;
   std::vector<int> button_holds_;
+  std::unique_ptr<UinputMouse> uinput_;
+  std::vector<bool> pressed_via_uinput_;  // per X button: its press went to the uinput socket
   std::vector<Listener*> listeners_;
   std::vector<Listener*> clipboard_readers_;
   std::optional<std::string> last_host_clipboard_;

@@ -231,6 +231,12 @@ Result<Message> parseMessage(std::string_view text) {
   }
   if (type == "cw") return parseClipboardWrite(f);
   if (type == "js") return parseGamepad(f);
+  if (type == "_ds_network") {
+    if (auto s = expectFields(f, 2, 2); !s) return fail(s.error().message);
+    auto v = intField(f, 1, 0, 1, "network status request");
+    if (!v) return fail(v.error().message);
+    return Message{NetworkStatusRequest{*v == 1}};
+  }
   if (type == "pong") {
     if (auto s = expectFields(f, 2, 2); !s) return fail(s.error().message);
     const auto v = parseDouble(f[1]);
@@ -243,7 +249,8 @@ Result<Message> parseMessage(std::string_view text) {
 bool allowedForViewer(const Message& message) {
   return std::holds_alternative<Pong>(message) || std::holds_alternative<ClientFps>(message) ||
          std::holds_alternative<ClientLatency>(message) ||
-         std::holds_alternative<ClientStats>(message);
+         std::holds_alternative<ClientStats>(message) ||
+         std::holds_alternative<NetworkStatusRequest>(message);
 }
 
 namespace {
@@ -266,6 +273,11 @@ std::string pingMessage(double epoch_seconds) {
 std::string latencyMessage(double latency_ms) {
   return typed("latency_measurement", {{"latency_ms", std::round(latency_ms * 1000.0) / 1000.0}});
 }
+std::string networkStatusMessage(bool limited, int video_kbps, int framerate) {
+  return typed("network",
+               {{"limited", limited}, {"video_bitrate", video_kbps}, {"framerate", framerate}});
+}
+
 std::string systemStatsMessage(double cpu_percent, uint64_t mem_total, uint64_t mem_used) {
   return typed("system_stats", {{"cpu_percent", std::round(cpu_percent * 10.0) / 10.0},
                                 {"mem_total", mem_total},
@@ -284,6 +296,11 @@ std::string cursorMessage(std::string_view png, uint64_t serial, bool transparen
                       {"hotspot", {{"x", hot_x}, {"y", hot_y}}}};
   if (transparent) data["override"] = "none";
   return typed("cursor", std::move(data));
+}
+
+Result<int> dpiForScale(double scale) {
+  if (!(scale >= 0.75 && scale <= 2.5)) return fail("scale outside 0.75..2.5");
+  return static_cast<int>(96.0 * scale);  // Python's int(): toward zero
 }
 
 std::vector<ButtonEvent> diffButtons(uint32_t previous, uint32_t current, int magnitude) {

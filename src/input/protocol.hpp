@@ -85,9 +85,16 @@ struct ClientLatency {
   int ms;
 };
 
-using Message = std::variant<KeyDown, KeyUp, KeyReset, Mouse, PointerVisible, VideoBitrate,
-                             AudioBitrate, Framerate, ResizeToggle, Resize, Scale, ClipboardRead,
-                             ClipboardWrite, Gamepad, Pong, ClientFps, ClientLatency, ClientStats>;
+// `_ds_network,1|0`: deskstream's own client asks for `network` status messages (the upstream
+// client never sends it, so it never receives a message type it does not know).
+struct NetworkStatusRequest {
+  bool on;
+};
+
+using Message =
+    std::variant<KeyDown, KeyUp, KeyReset, Mouse, PointerVisible, VideoBitrate, AudioBitrate,
+                 Framerate, ResizeToggle, Resize, Scale, ClipboardRead, ClipboardWrite, Gamepad,
+                 Pong, ClientFps, ClientLatency, ClientStats, NetworkStatusRequest>;
 
 // Limits applied by the parser.
 inline constexpr int kMaxCoordinate = 32767;       // |x|,|y| for m and m2
@@ -110,6 +117,10 @@ bool allowedForViewer(const Message& message);
 Result<Size> parseSize(std::string_view text);
 Status validateSize(Size size);
 
+// The DPI for a browser scale (the `s` message, HELLO's meta scale), as Selkies computes it:
+// 96 × scale truncated, for a scale in 0.75..2.5; outside it, an error.
+Result<int> dpiForScale(double scale);
+
 // Server → client JSON messages.
 std::string systemMessage(std::string_view action);  // {"type":"system","data":{"action":...}}
 std::string pipelineMessage(std::string_view status);
@@ -119,6 +130,9 @@ std::string latencyMessage(double latency_ms);
 // Selkies' 1 Hz server figures: CPU use in percent (one decimal, like psutil), memory in bytes;
 // GPU load 0..1 and its memory in MiB.
 std::string systemStatsMessage(double cpu_percent, uint64_t mem_total, uint64_t mem_used);
+// deskstream's `network` message: whether congestion control holds the shared encode below the
+// configured quality, and what it runs at.
+std::string networkStatusMessage(bool limited, int video_kbps, int framerate);
 std::string gpuStatsMessage(double load, double memory_total_mib, double memory_used_mib);
 std::string cursorMessage(std::string_view png, uint64_t serial, bool transparent, int hot_x,
                           int hot_y);

@@ -2,7 +2,6 @@
 
 #include <glib.h>
 
-#include <cmath>
 #include <exception>
 
 #include "core/log.hpp"
@@ -99,6 +98,12 @@ void InputSession::sendServerStats(const std::string& message) {
   if (open_) send_(message);
 }
 
+void InputSession::sendNetworkStatus(const std::string& message) {
+  if (!open_ || !network_status_ || message == last_network_status_) return;
+  last_network_status_ = message;
+  send_(message);
+}
+
 void InputSession::onMessage(std::string_view text) {
   try {
     auto message = parseMessage(text);
@@ -176,10 +181,7 @@ void InputSession::handle(const Message& message) {
                      reject("s", "resize is disabled, DPI not changed");
                      return;
                    }
-                   if (auto s = desktop_.setDpi(static_cast<int>(std::lround(96.0 * m.scale)));
-                       !s) {
-                     reject("s", s.error().message);
-                   }
+                   if (auto s = desktop_.setScale(m.scale); !s) reject("s", s.error().message);
                  },
                  [&](const ClipboardRead&) {
                    if (!clipboardOut(desktop_.options().clipboard)) {
@@ -207,13 +209,17 @@ void InputSession::handle(const Message& message) {
                  [&](const ClientFps& m) { controls_.onClientFps(m.fps); },
                  [&](const ClientLatency& m) { controls_.onClientLatency(m.ms); },
                  [&](const ClientStats& m) { controls_.onClientStats(m); },
+                 [&](const NetworkStatusRequest& m) {
+                   network_status_ = m.on;
+                   last_network_status_.clear();  // the next status goes out whatever it is
+                 },
              },
              message);
 }
 
 void InputSession::handleMouse(const Mouse& m) {
   if (m.relative) {
-    if (m.x != 0 || m.y != 0) desktop_.movePointerBy(m.x, m.y);
+    desktop_.movePointerBy(m.x, m.y);
   } else if (auto moved = desktop_.movePointer(m.x, m.y); !moved) {
     reject("m", moved.error().message);
     return;

@@ -65,6 +65,8 @@ class InputSession : private Desktop::Listener {
   void sendPing();
   // Sends a server figures message (`system_stats`, `gpu_stats`) once the channel is open.
   void sendServerStats(const std::string& message);
+  // Sends a `network` status message if this client asked for them and it differs from the last.
+  void sendNetworkStatus(const std::string& message);
 
   int heldKeyCount() const { return static_cast<int>(held_keys_.size()); }
   uint32_t buttonMask() const { return button_mask_; }
@@ -84,6 +86,8 @@ class InputSession : private Desktop::Listener {
   Send send_;
   bool can_control_;
   bool open_ = false;
+  bool network_status_ = false;  // the client asked for `network` messages
+  std::string last_network_status_;
   std::map<uint32_t, unsigned> held_keys_;  // keysym -> keycode pressed for it
   uint32_t button_mask_ = 0;
   double last_ping_ = 0;

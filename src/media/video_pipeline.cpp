@@ -14,6 +14,11 @@ namespace ds::media {
 namespace {
 
 constexpr const char* kLog = "media";
+// Transport-wide congestion control: the feedback flag and the header extension (id 3; the
+// playout-delay extension is VideoPipeline::kPlayoutDelayExtId).
+constexpr const char* kTransportCcCaps =
+    ",rtcp-fb-transport-cc=(boolean)true,"
+    "extmap-3=(string)http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
 
 // Writes playout-delay min=0,max=0 (3 bytes of zeros: 12-bit min, 12-bit max) into an RTP buffer.
 void addPlayoutDelay(GstBuffer* buffer) {
@@ -153,7 +158,8 @@ Status VideoPipeline::build() {
   if (auto st = add(makeCaps(profile_.post_caps, "encoded-caps")); !st) return st;
   if (auto st = add(makeElement(profile_.payloader)); !st) return st;
   GstElement* payloader = chain.back();
-  if (auto st = add(makeCaps(profile_.rtp_caps, "rtp-caps")); !st) return st;
+  const std::string rtp_caps = profile_.rtp_caps + (options_.transport_cc ? kTransportCcCaps : "");
+  if (auto st = add(makeCaps(rtp_caps, "rtp-caps")); !st) return st;
   if (auto st = add(makeElement({"tee", "fanout-tee", {{"allow-not-linked", "true"}}})); !st) {
     return st;
   }
@@ -288,6 +294,29 @@ void VideoPipeline::setBitrate(int kbps) {
   gst_util_set_object_arg(G_OBJECT(encoder_), profile_.bitrate_property.c_str(),
                           std::to_string(value).c_str());
   log::info(kLog, "video bitrate set to " + std::to_string(kbps) + " kbit/s");
+}
+
+void VideoPipeline::setEncoderBitrate(int kbps) {
+  EncodeParams params = options_.params;
+  params.bitrate_kbps = kbps;
+  const int value = fecAdjustedKbps(params) * profile_.bitrate_multiplier;
+  gst_util_set_object_arg(G_OBJECT(encoder_), profile_.bitrate_property.c_str(),
+                          std::to_string(value).c_str());
+  log::debug(kLog, "encoder bitrate " + std::to_string(kbps) + " kbit/s (congestion control)");
+}
+
+std::pair<int, int> VideoPipeline::pictureSize() const {
+  std::pair<int, int> size{0, 0};
+  GstPad* pad = gst_element_get_static_pad(source_caps_, "src");
+  if (pad == nullptr) return size;
+  if (GstCaps* caps = gst_pad_get_current_caps(pad); caps != nullptr) {
+    const GstStructure* st = gst_caps_get_structure(caps, 0);
+    gst_structure_get_int(st, "width", &size.first);
+    gst_structure_get_int(st, "height", &size.second);
+    gst_caps_unref(caps);
+  }
+  gst_object_unref(pad);
+  return size;
 }
 
 void VideoPipeline::setFramerate(int fps) {

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/result.hpp"
@@ -30,6 +31,9 @@ struct VideoOptions {
   // Keyframe request rate limits (media/keyframe_limiter.hpp); `overall` applies here, `per_peer`
   // in each viewer's branch.
   KeyframeLimits keyframes;
+  // Declare transport-wide congestion control (the TWCC header extension and feedback) in the
+  // RTP caps, so webrtcbin offers it and the browser reports every packet's arrival.
+  bool transport_cc = false;
 };
 
 class VideoPipeline {
@@ -63,7 +67,12 @@ class VideoPipeline {
   uint64_t keyframeRequestsForwarded() const { return keyframes_.forwarded(); }
   uint64_t keyframeRequestsDropped() const { return keyframes_.dropped(); }
   void setBitrate(int kbps);
+  // The congestion controller's bitrate: the encoder runs at `kbps` while the configured bitrate
+  // (options().params) stays what the user set. Logged at debug level (it changes often).
+  void setEncoderBitrate(int kbps);
   void setFramerate(int fps);
+  // The captured picture's size as negotiated, or {0, 0} before the first frame.
+  std::pair<int, int> pictureSize() const;
   void setPointerVisible(bool visible);
   // Re-opens the X capture so it picks up a new screen size; the encoder follows the new caps
   // and sends a keyframe with the new SPS. Viewers stay connected.

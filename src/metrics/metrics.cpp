@@ -81,7 +81,8 @@ Metrics::Metrics(std::string version, std::string encoder)
                              "End-to-end latency estimate the browser reports (_l), in ms")),
       ping_rtt_(gauges(*registry_, "deskstream_client_ping_rtt_ms",
                        "Round trip of the server's data-channel ping, in ms")),
-      selkies_(std::make_unique<SelkiesFamilies>(*registry_)) {
+      selkies_(std::make_unique<SelkiesFamilies>(*registry_)),
+      network_(std::make_unique<NetworkFamilies>(*registry_)) {
   info_series_->Set(1);
 }
 
@@ -140,6 +141,11 @@ void Metrics::removeConnection(int connection) {
   for (GaugeFamily* family : {&client_fps_, &client_latency_, &ping_rtt_}) {
     if (family->Has(labels)) family->Remove(&family->Add(labels));
   }
+}
+
+void Metrics::setNetwork(const std::vector<ViewerNetworkFigures>& viewers,
+                         const EncoderFigures& encoder) {
+  network_->set(viewers, encoder);
 }
 
 std::string Metrics::render() const {

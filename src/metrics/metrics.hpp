@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "metrics/network.hpp"
+
 namespace prometheus {
 class Collectable;
 class Counter;
@@ -24,6 +26,7 @@ class Family;
 namespace ds::metrics {
 
 class SelkiesFamilies;
+class NetworkFamilies;
 
 // The Content-Type of render()'s text (Prometheus text exposition format 0.0.4).
 inline constexpr std::string_view kContentType = "text/plain; version=0.0.4; charset=utf-8";
@@ -77,6 +80,9 @@ class Metrics {
   // flattened (input::ClientStats), as its labels (names escaped: metrics/selkies.hpp).
   void setWebrtcStatistics(const std::vector<std::pair<std::string, std::string>>& fields);
 
+  // Each video viewer's network and what the shared encode runs at (scrape time).
+  void setNetwork(const std::vector<ViewerNetworkFigures>& viewers, const EncoderFigures& encoder);
+
   // Every family in the text exposition format.
   std::string render() const;
   const prometheus::Registry& registry() const { return *registry_; }
@@ -104,6 +110,7 @@ class Metrics {
   GaugeFamily& client_latency_;
   GaugeFamily& ping_rtt_;
   std::unique_ptr<SelkiesFamilies> selkies_;
+  std::unique_ptr<NetworkFamilies> network_;
 };
 
 // Any prometheus-cpp collectable in the text exposition format.

@@ -24,7 +24,7 @@ Connection::~Connection() {
   ws_media_.reset();
   branch_.reset();
   slot_.reset();
-  if (video_peer_) manager_.removeVideoPeer();
+  if (video_peer_) manager_.removeVideoPeer(info_.id);
   handler_.onClosed();
 }
 
@@ -244,7 +244,7 @@ void Connection::dropVideo(const std::string& reason) {
   branch_.reset();
   if (video_peer_) {
     video_peer_ = false;
-    manager_.removeVideoPeer();
+    manager_.removeVideoPeer(info_.id);
   }
   ws_->send("ERROR " + reason);
   close(1012, "stream restarting");

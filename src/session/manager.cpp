@@ -1,5 +1,6 @@
 #include "session/manager.hpp"
 
+#include <cmath>
 #include <vector>
 
 #include "core/log.hpp"
@@ -14,9 +15,13 @@ constexpr const char* kLog = "session";
 Manager::Manager(ManagerOptions options)
     : options_(std::move(options)),
       peer_limits_(options_.peer_caps),
-      failover_(options_.video.encoder, [probe = options_.probe_encoder](const std::string& e) {
-        return probe ? probe(e) : Status{fail("no encoder probe configured")};
-      }) {
+      failover_(options_.video.encoder,
+                [probe = options_.probe_encoder](const std::string& e) {
+                  return probe ? probe(e) : Status{fail("no encoder probe configured")};
+                }),
+      adaptation_(options_.congestion_control && options_.video.transport_cc,
+                  options_.video.params.bitrate_kbps, options_.video.params.framerate,
+                  [this](const EncoderSetting& s) { applyEncoderSetting(s); }) {
   if (options_.audio) {
     auto started =
         audio::AudioPipeline::start(*options_.audio, [this](bool up) { onAudioState(up); });
@@ -129,8 +134,23 @@ Result<std::shared_ptr<webrtc::PeerBranch>> Manager::addVideoPeer(Connection& co
   cb.on_channel_message = with([](Connection& c, std::string text) {
     if (c.channel_) c.channel_->onMessage(text);
   });
+  cb.on_feedback = [this, id](const congestion::Feedback& fb) {
+    // The ladder's bits per pixel follow the captured size (checked once a second).
+    if (video_ && fb.at - size_checked_at_ > std::chrono::seconds(1)) {
+      size_checked_at_ = fb.at;
+      const auto [w, h] = video_->pictureSize();
+      adaptation_.setPictureSize(w, h);
+    }
+    adaptation_.onFeedback(id, fb);
+  };
+  cb.on_rtt = [this, id](double rtt_ms) {
+    adaptation_.onRtt(id, congestion::Clock::now(), rtt_ms);
+  };
+  adaptation_.addViewer(id, congestion::Clock::now());
   webrtc::BranchOptions branch_options;
   branch_options.keyframe_interval = options_.video.keyframes.per_peer;
+  branch_options.fec_percent =
+      static_cast<int>(std::lround(options_.video.params.packetloss_percent));
   return webrtc::PeerBranch::create(video_->pipeline(), video_->tee(), std::to_string(id),
                                     iceServers(), std::move(cb), branch_options);
 }
@@ -191,7 +211,8 @@ void Manager::onAudioState(bool available) {
   }
 }
 
-void Manager::removeVideoPeer() {
+void Manager::removeVideoPeer(int id) {
+  adaptation_.removeViewer(id);
   if (video_peers_ > 0) --video_peers_;
   if (video_peers_ == 0 && video_) {
     stopVideo();
@@ -245,11 +266,32 @@ void Manager::restartVideo(const std::string& reason) {
 void Manager::setBitrate(int kbps) {
   options_.video.params.bitrate_kbps = kbps;
   if (video_) video_->setBitrate(kbps);
+  adaptation_.setConfigured(kbps, options_.video.params.framerate);
 }
 
 void Manager::setFramerate(int fps) {
   options_.video.params.framerate = fps;
   if (video_) video_->setFramerate(fps);
+  adaptation_.setConfigured(options_.video.params.bitrate_kbps, fps);
+}
+
+void Manager::applyEncoderSetting(const EncoderSetting& s) {
+  if (!video_) return;
+  video_->setEncoderBitrate(s.kbps);
+  if (s.fps != video_->options().params.framerate) video_->setFramerate(s.fps);
+}
+
+std::vector<ViewerNetwork> Manager::viewerNetworks() const {
+  std::vector<ViewerNetwork> out;
+  for (const auto& [id, conn] : connections_) {
+    if (!conn->video_peer_ || !conn->branch_) continue;
+    ViewerNetwork v;
+    v.connection = id;
+    v.control = adaptation_.figures(id);
+    if (const auto* t = conn->branch_->transportStats()) v.transport = *t;
+    out.push_back(std::move(v));
+  }
+  return out;
 }
 
 void Manager::setPointerVisible(bool visible) {

@@ -9,12 +9,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "audio/audio_pipeline.hpp"
 #include "core/result.hpp"
 #include "http/websocket.hpp"
 #include "media/encoder_failover.hpp"
 #include "media/video_pipeline.hpp"
+#include "session/network_adaptation.hpp"
 #include "session/peer_limits.hpp"
 #include "signalling/handler.hpp"
 #include "webrtc/peer_branch.hpp"
@@ -76,6 +78,16 @@ struct ManagerOptions {
   // The encoder changed at run time after `from` failed (for metrics and the `system` replies).
   std::function<void(const std::string& from, const std::string& to, const std::string& why)>
       on_encoder_changed;
+  // Congestion control (SELKIES_CONGESTION_CONTROL): the viewers' transport feedback drives the
+  // encoder's bitrate and frame rate (session/network_adaptation.hpp). Needs video.transport_cc.
+  bool congestion_control = true;
+};
+
+// One video viewer's network, for /metrics.
+struct ViewerNetwork {
+  int connection = 0;
+  std::optional<NetworkFigures> control;  // with congestion control
+  webrtc::TransportStats transport;
 };
 
 class Connection;
@@ -126,6 +138,10 @@ class Manager {
   // The X screen changed size: capture restarts at the new size without a reconnect.
   void onScreenResized();
   const media::VideoOptions& videoOptions() const { return options_.video; }
+  // Every video viewer's network as last seen, and what the shared encode runs at.
+  std::vector<ViewerNetwork> viewerNetworks() const;
+  EncoderSetting encoderSetting() const { return adaptation_.setting(); }
+  bool networkLimited() const { return adaptation_.limited(); }
 
  private:
   friend class Connection;
@@ -133,7 +149,9 @@ class Manager {
   // A WebSocket media client (wsmedia/): counts as a video peer, taps the shared tees.
   Result<std::unique_ptr<wsmedia::Client>> addWsMediaPeer(Connection& conn);
   Status ensureVideo();  // starts the pipeline if nobody watched
-  void removeVideoPeer();
+  void removeVideoPeer(int id);
+  // Runs the encoder at what congestion control decided (bitrate, frame rate).
+  void applyEncoderSetting(const EncoderSetting& s);
   void stopVideo();  // drops the pipeline, keeping its frame counts
   Result<std::shared_ptr<webrtc::PeerBranch>> addAudioPeer(Connection& conn);
   void onAudioState(bool available);
@@ -166,6 +184,8 @@ class Manager {
   uint64_t frames_encoded_done_ = 0;
   uint64_t frames_skipped_done_ = 0;
   media::EncoderFailover failover_;
+  NetworkAdaptation adaptation_;
+  congestion::Clock::time_point size_checked_at_{};
 };
 
 }  // namespace ds::session

@@ -88,7 +88,7 @@ Result<ClientMeta> parseMeta(std::string_view base64) {
   }
   if (auto scale = j.find("scale"); scale != j.end() && scale->is_number()) {
     const double s = scale->get<double>();
-    if (s > 0.1 && s < 10) meta.scale = s;
+    if (s != 0) meta.scale = s;
   }
   return meta;
 }

@@ -19,7 +19,9 @@ inline constexpr size_t kMaxMessageBytes = 64 * 1024;
 struct ClientMeta {
   int width = 0;  // 0 = unknown
   int height = 0;
-  double scale = 1.0;
+  // The browser's devicePixelRatio, when the meta has a non-zero number (Selkies applies it
+  // only then); its range is checked where it is applied (input::dpiForScale).
+  std::optional<double> scale;
 };
 
 struct Hello {

@@ -27,7 +27,29 @@ bool hasTurn(const IceSettings& s) {
   return !s.turn_host.empty() && (!s.turn_username.empty() || !s.turn_shared_secret.empty());
 }
 
+std::string hostPort(std::string_view host, int port) {
+  return std::string(host) + ":" + std::to_string(port);
+}
+
 }  // namespace
+
+std::vector<std::string> stunUrls(const IceSettings& s) {
+  std::vector<std::string> out;
+  if (!hasTurn(s)) {
+    if (!s.stun_host.empty()) out.push_back("stun:" + hostPort(s.stun_host, s.stun_port));
+    return out;
+  }
+  // Selkies' order with a TURN server: the STUN host (unless it is the TURN server), the TURN
+  // server itself, then Google's public STUN unless that is already the STUN host.
+  if (!s.stun_host.empty() && (s.stun_host != s.turn_host || s.stun_port != s.turn_port)) {
+    out.push_back("stun:" + hostPort(s.stun_host, s.stun_port));
+  }
+  out.push_back("stun:" + hostPort(s.turn_host, s.turn_port));
+  if (!s.stun_host.empty() && (s.stun_host != kGoogleStunHost || s.stun_port != kGoogleStunPort)) {
+    out.push_back("stun:" + hostPort(kGoogleStunHost, kGoogleStunPort));
+  }
+  return out;
+}
 
 std::string restUser(std::string_view identity, std::string_view user) {
   if (identity.empty()) return std::string(user);
@@ -67,10 +89,7 @@ Result<std::string> buildRtcConfig(const IceSettings& s, std::string_view user,
     return j.dump(-1, ' ', false, json::error_handler_t::replace);
   }
   json servers = json::array();
-  if (!s.stun_host.empty()) {
-    servers.push_back(
-        {{"urls", json::array({"stun:" + s.stun_host + ":" + std::to_string(s.stun_port)})}});
-  }
+  if (auto stun = stunUrls(s); !stun.empty()) servers.push_back({{"urls", stun}});
   if (hasTurn(s)) {
     const auto creds = credentialsFor(s, user, now);
     servers.push_back({{"urls", json::array({turnUrl(s)})},
@@ -88,7 +107,8 @@ Result<std::string> buildRtcConfig(const IceSettings& s, std::string_view user,
 ServerUris serverUris(const IceSettings& s, std::string_view user,
                       std::chrono::system_clock::time_point now) {
   ServerUris out;
-  if (!s.stun_host.empty()) out.stun = "stun://" + s.stun_host + ":" + std::to_string(s.stun_port);
+  // webrtcbin takes one STUN server: the first of the /turn list, as Selkies gives it.
+  if (auto stun = stunUrls(s); !stun.empty()) out.stun = "stun://" + stun.front().substr(5);
   if (hasTurn(s)) {
     const auto creds = credentialsFor(s, user, now);
     out.turn.push_back(std::string(s.turn_tls ? "turns://" : "turn://") +

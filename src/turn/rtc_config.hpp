@@ -5,6 +5,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.hpp"
@@ -42,6 +43,17 @@ TurnCredentials restCredentials(std::string_view secret, std::string_view user,
 // becomes '-' in both and '/' becomes '-' in the identity, so the parts stay unambiguous.
 std::string restUser(std::string_view identity, std::string_view user);
 
+// Selkies' public STUN server, listed after the others when a TURN server is configured.
+inline constexpr std::string_view kGoogleStunHost = "stun.l.google.com";
+inline constexpr int kGoogleStunPort = 19302;
+
+// The `stun:` URLs of /turn, in Selkies' order. Without a TURN server: the STUN host, if any.
+// With one (long-term or shared-secret mode): the STUN host unless it is the TURN server's
+// host:port, then `stun:` on the TURN server, then Google's STUN unless it is the STUN host.
+// Deliberate: an empty STUN host lists only the TURN server (Selkies would list a broken
+// "stun::<port>" and Google's), so an empty SELKIES_STUN_HOST never reaches a public server.
+std::vector<std::string> stunUrls(const IceSettings& settings);
+
 // Builds the /turn JSON. `user` names the TURN REST user (a header value or a token subject).
 // `override_json` is the content of SELKIES_RTC_CONFIG_JSON when that file exists.
 Result<std::string> buildRtcConfig(const IceSettings& settings, std::string_view user,
@@ -49,6 +61,7 @@ Result<std::string> buildRtcConfig(const IceSettings& settings, std::string_view
                                    const std::optional<std::string>& override_json);
 
 // The ICE server URIs for webrtcbin (stun://host:port, turn(s)://user:pass@host:port?transport=).
+// The STUN server is the first of stunUrls(), the one Selkies' webrtcbin uses.
 struct ServerUris {
   std::string stun;
   std::vector<std::string> turn;

@@ -4,6 +4,7 @@
 #include <gst/video/video.h>
 #include <gst/webrtc/webrtc.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "core/log.hpp"
@@ -139,7 +140,14 @@ Status PeerBranch::build(GstElement* pipeline, GstElement* tee, const IceServers
   if (trans != nullptr) {
     g_object_set(trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, "do-nack",
                  options_.nack ? TRUE : FALSE, nullptr);
+    if (options_.fec_percent > 0) {
+      g_object_set(trans, "fec-type", GST_WEBRTC_FEC_TYPE_ULP_RED, "fec-percentage",
+                   static_cast<guint>(std::min(options_.fec_percent, 100)), nullptr);
+    }
     gst_object_unref(trans);
+  }
+  if (options_.monitor_transport) {
+    monitor_ = std::make_unique<TransportMonitor>(webrtc_, cb_.on_feedback, cb_.on_rtt);
   }
   addProbes();
   // Downstream first, tee link last: a buffer reaching an element that is still in NULL returns
@@ -335,6 +343,7 @@ void PeerBranch::detach() {
     gst_object_unref(tee_pad_);
     tee_pad_ = nullptr;
   }
+  monitor_.reset();
   gst_element_set_state(webrtc_, GST_STATE_NULL);
   gst_element_set_state(queue_, GST_STATE_NULL);
   gst_bin_remove_many(GST_BIN(pipeline_), queue_, webrtc_, nullptr);

@@ -15,6 +15,7 @@
 
 #include "core/result.hpp"
 #include "media/keyframe_limiter.hpp"
+#include "webrtc/transport_monitor.hpp"
 
 namespace ds::webrtc {
 
@@ -30,6 +31,9 @@ struct PeerCallbacks {
   std::function<void()> on_connected;
   std::function<void()> on_channel_open;
   std::function<void(std::string text)> on_channel_message;
+  // Transport feedback for the bitrate controller (video branches, on the main loop).
+  TransportMonitor::FeedbackCallback on_feedback;
+  TransportMonitor::RttCallback on_rtt;
 };
 
 // What differs between a video branch (the defaults) and an audio branch (audioBranch()).
@@ -48,12 +52,26 @@ struct BranchOptions {
   bool nack = true;
   // At most one keyframe request (PLI/FIR) from this viewer is passed on per interval.
   std::chrono::milliseconds keyframe_interval = media::KeyframeLimits{}.per_peer;
+  // Watch the transport (TWCC summaries, receiver reports) and report it through
+  // PeerCallbacks::on_feedback/on_rtt and transportStats().
+  bool monitor_transport = true;
+  // > 0: ULPFEC in RED (webrtcbin's rtpulpfecenc/rtpredenc) with this share of protection
+  // packets, SELKIES_VIDEO_PACKETLOSS_PERCENT.
+  int fec_percent = 0;
 };
 
 // Audio peers (browser uid 3): no data channel, no playout-delay, a queue of 4 packets (40 ms of
 // 10 ms Opus frames; the reference's 16 ms time limit has the gap problem above at every packet),
 // no NACK/RTX.
-inline BranchOptions audioBranch() { return BranchOptions{false, false, 4, false}; }
+inline BranchOptions audioBranch() {
+  BranchOptions o;
+  o.data_channel = false;
+  o.playout_delay = false;
+  o.queue_packets = 4;
+  o.nack = false;
+  o.monitor_transport = false;
+  return o;
+}
 
 // Loads the WebRTC plugins and has GStreamer generate its per-process DTLS certificate now, at
 // startup, instead of during the first viewer's handshake (about 175 ms of the first viewer's
@@ -83,6 +101,8 @@ class PeerBranch {
   // This viewer's keyframe requests passed on to the encoder, and dropped by its own limit.
   uint64_t keyframeRequestsForwarded() const { return keyframe_limiter_.forwarded(); }
   uint64_t keyframeRequestsDropped() const { return keyframe_limiter_.dropped(); }
+  // This viewer's transport as last seen (nullptr for branches without a monitor).
+  const TransportStats* transportStats() const { return monitor_ ? &monitor_->stats() : nullptr; }
 
   // Internal: the part of the branch that webrtcbin's callbacks reach through a weak_ptr.
   struct Shared;
@@ -109,6 +129,7 @@ class PeerBranch {
   GObject* channel_ = nullptr;
   bool detached_ = false;
   media::KeyframeLimiter keyframe_limiter_;
+  std::unique_ptr<TransportMonitor> monitor_;
   std::atomic<bool> media_failed_{false};  // webrtcbin refused a buffer; reported once
 };
 

@@ -52,3 +52,40 @@ test('the stream flows through coturn when relay is forced; wrong credentials fa
   assert.equal(await framesDecoded(page2), 0, 'no frames without valid TURN credentials');
   assert.doesNotMatch(await page2.textContent('#status'), /^live/);
 });
+
+// Selkies 1.6.2's /turn STUN list in shared-secret and long-term modes: the STUN host (unless it
+// is the TURN server), `stun:` on the TURN server, then Google's STUN unless it is the STUN host.
+test('/turn lists Selkies\' STUN entries in shared-secret and long-term modes', async () => {
+  const x = await startXvfb(320, 240);
+  const turnJson = async (env) => {
+    const ds = await startDeskstream(x.display, env);
+    const r = await fetch(ds.url + 'turn');
+    assert.equal(r.status, 200);
+    ds.proc.kill('SIGTERM');
+    await new Promise((res) => ds.proc.once('exit', res));
+    return r.json();
+  };
+  const secret = await turnJson({
+    SELKIES_TURN_HOST: 'turn.example.test', SELKIES_TURN_PORT: '3478', SELKIES_TURN_SHARED_SECRET: 'sekrit',
+    SELKIES_STUN_HOST: 'stun.example.test', SELKIES_STUN_PORT: '3479',
+  });
+  assert.deepEqual(secret.iceServers[0], {
+    urls: ['stun:stun.example.test:3479', 'stun:turn.example.test:3478', 'stun:stun.l.google.com:19302'],
+  });
+  assert.deepEqual(secret.iceServers[1].urls, ['turn:turn.example.test:3478?transport=udp']);
+  assert.match(secret.iceServers[1].username, /^\d+:\S+$/);
+  const longTerm = await turnJson({
+    SELKIES_TURN_HOST: 'turn.example.test', SELKIES_TURN_PORT: '443', SELKIES_TURN_USERNAME: 'u', SELKIES_TURN_PASSWORD: 'p',
+    SELKIES_TURN_TLS: 'true', SELKIES_STUN_HOST: 'stun.l.google.com', SELKIES_STUN_PORT: '19302',
+  });
+  assert.deepEqual(longTerm.iceServers, [
+    { urls: ['stun:stun.l.google.com:19302', 'stun:turn.example.test:443'] },
+    { urls: ['turns:turn.example.test:443?transport=udp'], username: 'u', credential: 'p' },
+  ]);
+  // The STUN host is the TURN server: listed once.
+  const same = await turnJson({
+    SELKIES_TURN_HOST: 'turn.example.test', SELKIES_TURN_PORT: '3478', SELKIES_TURN_SHARED_SECRET: 'sekrit',
+    SELKIES_STUN_HOST: 'turn.example.test', SELKIES_STUN_PORT: '3478',
+  });
+  assert.deepEqual(same.iceServers[0].urls, ['stun:turn.example.test:3478', 'stun:stun.l.google.com:19302']);
+});

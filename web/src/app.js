@@ -23,6 +23,11 @@ function windowResolution() {
 function render() {
   let text = state.phase;
   if (state.phase === 'live' && state.width) text += ` · ${state.width}×${state.height} · ${state.fps} fps`;
+  // The server's congestion control holds the stream below its configured quality.
+  if (state.phase === 'live' && state.network?.limited) {
+    const n = state.network;
+    text += ` · reduced by the network (${(n.video_bitrate / 1000).toFixed(1)} Mbit/s, ${n.framerate} fps)`;
+  }
   if (state.detail && state.phase !== 'live') text += ` · ${state.detail}`;
   if (state.audio !== 'live') text += ` · audio ${state.audio}`;
   if (state.transport) text += ` · ${state.transport}`;
@@ -94,6 +99,7 @@ function attachInput(channel, element = video) {
     capture.attach();
     capture.requestResize();
     startReports(channel);
+    channel.send('_ds_network,1');  // ask for `network` status messages (deskstream only)
   };
   channel.onclose = () => {
     capture.detach();
@@ -101,7 +107,13 @@ function attachInput(channel, element = video) {
   };
   channel.onmessage = (event) => {
     try {
-      capture.onServerMessage(JSON.parse(event.data));
+      const msg = JSON.parse(event.data);
+      if (msg.type === 'network') {
+        state.network = msg.data;
+        render();
+        return;
+      }
+      capture.onServerMessage(msg);
     } catch (e) {
       console.warn('deskstream: bad message from server', e);
     }

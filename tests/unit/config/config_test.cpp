@@ -273,6 +273,25 @@ TEST(Config, HelpListsEveryOption) {
   for (const auto& o : options()) EXPECT_NE(help.find("--" + o.flag), std::string::npos) << o.flag;
 }
 
+TEST(Config, UinputMouseSocketIsSupportedAndMustFitASocketPath) {
+  Env env;
+  auto r = run(env);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->config.uinput_mouse_socket, "");  // Selkies' default: XTest only
+  for (const auto& s : r->settings) {
+    if (s.env == "SELKIES_UINPUT_MOUSE_SOCKET") EXPECT_TRUE(s.supported);
+  }
+  env.vars["SELKIES_UINPUT_MOUSE_SOCKET"] = "/tmp/.uinput/mouse.sock";
+  r = run(env);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->config.uinput_mouse_socket, "/tmp/.uinput/mouse.sock");
+  env.vars["SELKIES_UINPUT_MOUSE_SOCKET"] = "/" + std::string(107, 'm');  // 108 bytes
+  r = run(env);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("SELKIES_UINPUT_MOUSE_SOCKET"), std::string::npos)
+      << r.error().message;
+}
+
 TEST(Config, GamepadSocketDirIsSupportedAndMustFitASocketPath) {
   Env env;
   auto r = run(env);

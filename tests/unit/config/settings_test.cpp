@@ -52,11 +52,12 @@ TEST(Settings, CursorSizeFallsBackToXcursorSize) {
 }
 
 TEST(Settings, ImplementedSettingsAreNotMarkedUnsupported) {
-  for (const char* env : {"SELKIES_JSON_CONFIG", "SELKIES_RTC_CONFIG_JSON", "SELKIES_TURN_REST_URI",
-                          "SELKIES_TURN_REST_USERNAME", "SELKIES_TURN_REST_USERNAME_AUTH_HEADER",
-                          "SELKIES_TURN_REST_PROTOCOL_HEADER", "SELKIES_TURN_REST_TLS_HEADER",
-                          "SELKIES_DEBUG_CURSORS", "SELKIES_CURSOR_SIZE",
-                          "SELKIES_ENABLE_WEBRTC_STATISTICS", "SELKIES_WEBRTC_STATISTICS_DIR"}) {
+  for (const char* env :
+       {"SELKIES_JSON_CONFIG", "SELKIES_RTC_CONFIG_JSON", "SELKIES_TURN_REST_URI",
+        "SELKIES_TURN_REST_USERNAME", "SELKIES_TURN_REST_USERNAME_AUTH_HEADER",
+        "SELKIES_TURN_REST_PROTOCOL_HEADER", "SELKIES_TURN_REST_TLS_HEADER",
+        "SELKIES_DEBUG_CURSORS", "SELKIES_CURSOR_SIZE", "SELKIES_ENABLE_WEBRTC_STATISTICS",
+        "SELKIES_WEBRTC_STATISTICS_DIR", "SELKIES_UINPUT_MOUSE_SOCKET"}) {
     bool found = false;
     for (const auto& o : options()) {
       if (o.env != env) continue;

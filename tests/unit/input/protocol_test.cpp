@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "core/strings.hpp"
@@ -76,6 +77,14 @@ TEST(InputProtocol, SettingsAndMisc) {
             (std::vector<StatsField>{
                 {"codec.type", "codec"}, {"codec.a", "1"}, {"x.type", "x"}, {"x.b", "2"}}));
   EXPECT_TRUE(parsed<ClientStats>("_stats_audio,[]").audio);
+  EXPECT_TRUE(parsed<NetworkStatusRequest>("_ds_network,1").on);
+  EXPECT_FALSE(parsed<NetworkStatusRequest>("_ds_network,0").on);
+  EXPECT_TRUE(allowedForViewer(Message{NetworkStatusRequest{true}}));
+  EXPECT_EQ(networkStatusMessage(true, 2400, 15),
+            R"({"data":{"framerate":15,"limited":true,"video_bitrate":2400},"type":"network"})");
+  for (auto bad : {"_ds_network", "_ds_network,2", "_ds_network,x", "_ds_network,1,1"}) {
+    expectBad(bad);
+  }
   for (auto bad :
        {"p,2", "p", "vb,0", "vb,abc", "vb,2000000", "ab,10", "_arg_fps,0", "_arg_fps,500", "_f,x",
         "pong", "pong,abc", "_stats_video", "js,x,0", "js", "zz,1", "", ",", "hello world"}) {
@@ -170,6 +179,24 @@ TEST(InputProtocol, Resize) {
   }
   EXPECT_DOUBLE_EQ(parsed<Scale>("s,1.5").scale, 1.5);
   for (auto bad : {"s,0.5", "s,3", "s,abc", "s,nan", "s,inf", "s"}) expectBad(bad);
+}
+
+// Selkies: int(96 * scale), for a scale in 0.75..2.5 (Python's int() truncates).
+TEST(InputProtocol, DpiForScale) {
+  EXPECT_EQ(*dpiForScale(1), 96);
+  EXPECT_EQ(*dpiForScale(1.5), 144);
+  EXPECT_EQ(*dpiForScale(0.75), 72);
+  EXPECT_EQ(*dpiForScale(2.5), 240);
+  EXPECT_EQ(*dpiForScale(1.1), 105);   // 105.6 truncated, not rounded
+  EXPECT_EQ(*dpiForScale(1.15), 110);  // 110.39999999999999
+  EXPECT_EQ(*dpiForScale(1.3333333), 127);
+  for (double bad : {0.74, 2.51, 0.0, -1.0, 10.0, std::nan("")}) {
+    auto r = dpiForScale(bad);
+    EXPECT_FALSE(r) << bad;
+    if (!r) {
+      EXPECT_EQ(r.error().message, "scale outside 0.75..2.5");
+    }
+  }
 }
 
 TEST(InputProtocol, Clipboard) {

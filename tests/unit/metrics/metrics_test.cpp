@@ -142,7 +142,8 @@ TEST(Metrics, RendersTheTextExpositionFormat) {
       ++samples;
     }
   }
-  EXPECT_EQ(samples, 13) << text;  // 1 fallback + 4 counters + info + 4 gauges + 3 client
+  // 1 fallback + 4 counters + info + 4 gauges + 3 client + 3 encoder/network gauges
+  EXPECT_EQ(samples, 16) << text;
   for (const char* family :
        {"deskstream_info gauge", "deskstream_connections gauge", "deskstream_video_viewers gauge",
         "deskstream_peers gauge", "deskstream_peers_refused_total counter",
@@ -155,6 +156,44 @@ TEST(Metrics, RendersTheTextExpositionFormat) {
   }
   EXPECT_NE(text.find(R"(encoder="odd\"enc\\")"), std::string::npos) << text;
   EXPECT_EQ(kContentType, "text/plain; version=0.0.4; charset=utf-8");
+}
+
+// Each viewer's network figures are series labelled by connection; a figure not known is no
+// series; a viewer that left takes its series with it; counters only go up.
+TEST(Metrics, NetworkFiguresPerViewer) {
+  Metrics m("0.1.0", "x264enc");
+  ViewerNetworkFigures a;
+  a.connection = 4;
+  a.target_kbps = 2500;
+  a.received_kbps = 2400;
+  a.rtt_ms = 31.5;
+  a.loss = 0.02;
+  a.nacks = 7;
+  a.plis = 1;
+  ViewerNetworkFigures b;
+  b.connection = 9;
+  b.nacks = 3;
+  m.setNetwork({a, b}, {2500, 24, true});
+  auto text = m.render();
+  for (const char* line :
+       {"deskstream_network_target_kbps{connection=\"4\"} 2500",
+        "deskstream_network_received_kbps{connection=\"4\"} 2400",
+        "deskstream_network_rtt_ms{connection=\"4\"} 31.5",
+        "deskstream_network_loss_ratio{connection=\"4\"} 0.02",
+        "deskstream_network_nacks_total{connection=\"4\"} 7",
+        "deskstream_network_plis_total{connection=\"4\"} 1",
+        "deskstream_network_nacks_total{connection=\"9\"} 3", "deskstream_video_encoder_kbps 2500",
+        "deskstream_video_encoder_fps 24", "deskstream_network_limited 1"}) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
+  }
+  EXPECT_EQ(text.find("deskstream_network_target_kbps{connection=\"9\"}"), std::string::npos)
+      << "no controller figures for a viewer without congestion control";
+  a.nacks = 5;  // a total that goes backwards is ignored
+  m.setNetwork({a}, {8000, 30, false});
+  text = m.render();
+  EXPECT_NE(text.find("deskstream_network_nacks_total{connection=\"4\"} 7"), std::string::npos);
+  EXPECT_EQ(text.find("connection=\"9\""), std::string::npos) << "viewer 9 left";
+  EXPECT_NE(text.find("deskstream_network_limited 0"), std::string::npos);
 }
 
 TEST(SelkiesMetrics, SameNamesAsSelkies) {

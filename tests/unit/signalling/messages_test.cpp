@@ -17,7 +17,23 @@ TEST(Messages, HelloWithMeta) {
   EXPECT_EQ(h.uid, "1");
   EXPECT_EQ(h.meta.width, 1920);
   EXPECT_EQ(h.meta.height, 1080);
-  EXPECT_DOUBLE_EQ(h.meta.scale, 1.5);
+  ASSERT_TRUE(h.meta.scale.has_value());
+  EXPECT_DOUBLE_EQ(*h.meta.scale, 1.5);
+}
+
+// As Selkies reads it: any non-zero number is a scale (its range is checked where it applies);
+// 0, a string or no scale at all is none.
+TEST(Messages, HelloMetaScale) {
+  auto scaleOf = [](const std::string& json) {
+    auto m = parseMeta(base64Encode(json));
+    EXPECT_TRUE(m) << json;
+    return m ? m->scale : std::optional<double>(-1);
+  };
+  EXPECT_EQ(scaleOf(R"({"res":"800x600","scale":2})"), 2.0);
+  EXPECT_EQ(scaleOf(R"({"res":"800x600","scale":7.5})"), 7.5);
+  EXPECT_EQ(scaleOf(R"({"res":"800x600","scale":0})"), std::nullopt);
+  EXPECT_EQ(scaleOf(R"({"res":"800x600","scale":"2"})"), std::nullopt);
+  EXPECT_EQ(scaleOf(R"({"res":"800x600"})"), std::nullopt);
 }
 
 TEST(Messages, HelloWithoutMeta) {

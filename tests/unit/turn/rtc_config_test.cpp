@@ -39,13 +39,13 @@ TEST(Turn, EachSessionHasItsOwnUserName) {
   const auto now = system_clock::time_point(seconds(1000));
   const auto ja = nlohmann::json::parse(*buildRtcConfig(a, "alice", now, std::nullopt));
   const auto jb = nlohmann::json::parse(*buildRtcConfig(b, "alice", now, std::nullopt));
-  EXPECT_EQ(ja["iceServers"][0]["username"], "87400:s-1/alice");
-  EXPECT_EQ(jb["iceServers"][0]["username"], "87400:s-2/alice");
-  EXPECT_NE(ja["iceServers"][0]["credential"], jb["iceServers"][0]["credential"]);
+  EXPECT_EQ(ja["iceServers"][1]["username"], "87400:s-1/alice");
+  EXPECT_EQ(jb["iceServers"][1]["username"], "87400:s-2/alice");
+  EXPECT_NE(ja["iceServers"][1]["credential"], jb["iceServers"][1]["credential"]);
   a.credential_lifetime = seconds(3600);
   const auto short_lived = nlohmann::json::parse(*buildRtcConfig(a, "alice", now, std::nullopt));
   EXPECT_EQ(short_lived["lifetimeDuration"], "3600s");
-  EXPECT_EQ(short_lived["iceServers"][0]["username"], "4600:s-1/alice");
+  EXPECT_EQ(short_lived["iceServers"][1]["username"], "4600:s-1/alice");
   const auto uris = serverUris(a, "deskstream", now);
   ASSERT_EQ(uris.turn.size(), 1u);
   EXPECT_NE(uris.turn[0].find("4600%3As-1%2Fdeskstream"), std::string::npos) << uris.turn[0];
@@ -64,7 +64,9 @@ TEST(Turn, SelkiesShape) {
   EXPECT_EQ(j["blockStatus"], "NOT_BLOCKED");
   EXPECT_EQ(j["iceTransportPolicy"], "all");
   ASSERT_EQ(j["iceServers"].size(), 2u);
-  EXPECT_EQ(j["iceServers"][0]["urls"][0], "stun:stun.example:19302");
+  EXPECT_EQ(j["iceServers"][0]["urls"],
+            nlohmann::json::array({"stun:stun.example:19302", "stun:turn.example:443",
+                                   "stun:stun.l.google.com:19302"}));
   EXPECT_EQ(j["iceServers"][1]["urls"][0], "turn:turn.example:443?transport=udp");
   EXPECT_EQ(j["iceServers"][1]["username"], "87400:bob");
 }
@@ -79,13 +81,69 @@ TEST(Turn, LongTermWinsAndRelayPolicy) {
   s.turn_shared_secret = "ignored";
   s.force_relay = true;
   const auto j = nlohmann::json::parse(*buildRtcConfig(s, "x", system_clock::now(), std::nullopt));
-  EXPECT_EQ(j["iceServers"][0]["urls"][0], "turns:t:443?transport=tcp");
-  EXPECT_EQ(j["iceServers"][0]["username"], "u");
+  // No STUN host: only the TURN server's STUN (deliberate: no public server).
+  EXPECT_EQ(j["iceServers"][0]["urls"], nlohmann::json::array({"stun:t:443"}));
+  EXPECT_EQ(j["iceServers"][1]["urls"][0], "turns:t:443?transport=tcp");
+  EXPECT_EQ(j["iceServers"][1]["username"], "u");
   EXPECT_EQ(j["iceTransportPolicy"], "relay");
   const auto uris = serverUris(s, "x", system_clock::now());
   ASSERT_EQ(uris.turn.size(), 1u);
   EXPECT_EQ(uris.turn[0], "turns://u:p%40ss@t:443?transport=tcp");
-  EXPECT_TRUE(uris.stun.empty());
+  EXPECT_EQ(uris.stun, "stun://t:443");
+}
+
+// Selkies 1.6.2's STUN list in long-term and shared-secret modes (generate_rtc_config and
+// make_turn_rtc_config_json_legacy build it the same way), case by case.
+TEST(Turn, StunListAsSelkies) {
+  IceSettings s;
+  s.turn_host = "turn.example";
+  s.turn_port = 3478;
+  s.turn_shared_secret = "secret";
+  using V = std::vector<std::string>;
+  // Default STUN host (Google's): it first, then the TURN server; Google not repeated.
+  s.stun_host = "stun.l.google.com";
+  s.stun_port = 19302;
+  EXPECT_EQ(stunUrls(s), (V{"stun:stun.l.google.com:19302", "stun:turn.example:3478"}));
+  EXPECT_EQ(serverUris(s, "u", system_clock::now()).stun, "stun://stun.l.google.com:19302");
+  // Google's host on another port is another server: Google's default is appended.
+  s.stun_port = 3478;
+  EXPECT_EQ(stunUrls(s), (V{"stun:stun.l.google.com:3478", "stun:turn.example:3478",
+                            "stun:stun.l.google.com:19302"}));
+  // The STUN host is the TURN server: listed once, then Google's.
+  s.stun_host = "turn.example";
+  EXPECT_EQ(stunUrls(s), (V{"stun:turn.example:3478", "stun:stun.l.google.com:19302"}));
+  EXPECT_EQ(serverUris(s, "u", system_clock::now()).stun, "stun://turn.example:3478");
+  // Same host, another port: two entries for it.
+  s.stun_port = 19302;
+  EXPECT_EQ(stunUrls(s), (V{"stun:turn.example:19302", "stun:turn.example:3478",
+                            "stun:stun.l.google.com:19302"}));
+  // Long-term credentials: the same list.
+  s.turn_username = "u";
+  s.turn_password = "p";
+  s.turn_shared_secret.clear();
+  s.stun_host = "stun.example";
+  const auto j = nlohmann::json::parse(*buildRtcConfig(s, "x", system_clock::now(), std::nullopt));
+  ASSERT_EQ(j["iceServers"].size(), 2u);
+  EXPECT_EQ(j["iceServers"][0]["urls"],
+            nlohmann::json::array({"stun:stun.example:19302", "stun:turn.example:3478",
+                                   "stun:stun.l.google.com:19302"}));
+  EXPECT_FALSE(j["iceServers"][0].contains("username"));
+  EXPECT_EQ(j["iceServers"][1]["urls"],
+            nlohmann::json::array({"turn:turn.example:3478?transport=udp"}));
+  EXPECT_EQ(serverUris(s, "x", system_clock::now()).stun, "stun://stun.example:19302");
+  // No TURN server: the STUN host alone, or nothing.
+  s.turn_host.clear();
+  EXPECT_EQ(stunUrls(s), (V{"stun:stun.example:19302"}));
+  const auto no_turn =
+      nlohmann::json::parse(*buildRtcConfig(s, "x", system_clock::now(), std::nullopt));
+  ASSERT_EQ(no_turn["iceServers"].size(), 1u);
+  EXPECT_EQ(no_turn["iceServers"][0]["urls"], nlohmann::json::array({"stun:stun.example:19302"}));
+  s.stun_host.clear();
+  EXPECT_TRUE(stunUrls(s).empty());
+  EXPECT_TRUE(nlohmann::json::parse(
+                  *buildRtcConfig(s, "x", system_clock::now(), std::nullopt))["iceServers"]
+                  .empty());
+  EXPECT_TRUE(serverUris(s, "x", system_clock::now()).stun.empty());
 }
 
 TEST(Turn, OverrideFileIsValidated) {

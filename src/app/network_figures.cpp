@@ -1,0 +1,32 @@
+#include "app/network_figures.hpp"
+
+namespace ds::app {
+
+std::vector<metrics::ViewerNetworkFigures> networkFigures(const session::Manager& sessions) {
+  std::vector<metrics::ViewerNetworkFigures> out;
+  for (const auto& v : sessions.viewerNetworks()) {
+    metrics::ViewerNetworkFigures f;
+    f.connection = v.connection;
+    if (v.control) {
+      f.target_kbps = v.control->target_kbps;
+      f.capacity_kbps = v.control->capacity_kbps;
+      f.queue_ms = v.control->queue_ms;
+      f.loss = v.control->loss;
+    } else if (v.transport.fraction_lost) {
+      f.loss = *v.transport.fraction_lost;  // without congestion control: the receiver report
+    }
+    if (v.transport.feedback) f.received_kbps = v.transport.feedback->recv_kbps;
+    f.rtt_ms = v.transport.rtt_ms;
+    f.nacks = v.transport.nacks;
+    f.plis = v.transport.plis;
+    out.push_back(f);
+  }
+  return out;
+}
+
+metrics::EncoderFigures encoderFigures(const session::Manager& sessions) {
+  const auto s = sessions.encoderSetting();
+  return {s.kbps, s.fps, sessions.networkLimited()};
+}
+
+}  // namespace ds::app

@@ -1,0 +1,127 @@
+#include "congestion/controller.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ds::congestion {
+namespace {
+
+constexpr double kLossWeight = 0.3;
+constexpr double kMinSentKbps = 50;  // a sample with less says nothing about the path
+constexpr double kAppLimited = 0.5;  // sent below this share of the target: nothing probed
+
+double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+}  // namespace
+
+Controller::Controller(Limits limits, Clock::time_point now)
+    : limits_(limits), target_(limits.start_kbps), last_update_(now) {
+  limits_.min_kbps = std::max(1, limits_.min_kbps);
+  limits_.max_kbps = std::max(limits_.min_kbps, limits_.max_kbps);
+  clamp();
+}
+
+void Controller::clamp() {
+  target_ = std::clamp(target_, static_cast<double>(limits_.min_kbps),
+                       static_cast<double>(limits_.max_kbps));
+}
+
+void Controller::setMaxKbps(int kbps) {
+  limits_.max_kbps = std::max(limits_.min_kbps, kbps);
+  clamp();
+}
+
+void Controller::onRtt(Clock::time_point at, double rtt_ms) {
+  if (!(rtt_ms >= 0) || rtt_ms > 60'000) return;  // NaN or nonsense: ignored
+  rtt_ms_ = rtt_ms;
+  rtt_at_ = at;
+  rtts_.emplace_back(at, rtt_ms);
+  while (!rtts_.empty() && at - rtts_.front().first > kMinRttWindow) rtts_.pop_front();
+}
+
+bool Controller::standingQueue(Clock::time_point now) const {
+  if (!rtt_ms_ || !rtt_at_ || now - *rtt_at_ > std::chrono::seconds(2) || rtts_.size() < 2) {
+    return false;
+  }
+  double min_rtt = rtts_.front().second;
+  for (const auto& [at, rtt] : rtts_) min_rtt = std::min(min_rtt, rtt);
+  return *rtt_ms_ - min_rtt > kStandingQueueMs;
+}
+
+void Controller::decrease(Clock::time_point now, double to, std::string_view why) {
+  reason_ = why;
+  const auto reaction = std::max<Clock::duration>(
+      kMinReaction, std::chrono::duration_cast<Clock::duration>(
+                        std::chrono::duration<double, std::milli>(rtt_ms_.value_or(0))));
+  if (last_decrease_ && now - *last_decrease_ < reaction) {
+    trend_ = Trend::kHold;  // the last decrease has not shown its effect yet
+    return;
+  }
+  target_ = std::min(target_, to);
+  clamp();
+  last_decrease_ = now;
+  trend_ = Trend::kDecrease;
+}
+
+int Controller::onFeedback(const Feedback& fb) {
+  const double dt = std::clamp(seconds(fb.at - last_update_), 0.0, 0.5);
+  last_update_ = std::max(last_update_, fb.at);
+  if (!(fb.sent_kbps >= kMinSentKbps) || !(fb.recv_kbps >= 0) || !(fb.loss >= 0)) {
+    return targetKbps();
+  }
+  // Lost packets are missing from the received bits: take them out of the sent side too, so
+  // random loss does not read as a growing queue.
+  const double delivered = fb.sent_kbps * (1 - std::min(fb.loss, 0.9));
+  // Sending faster than the browser receives for dt seconds adds that share of dt to the queue
+  // on the path; receiving faster (the queue draining) takes it off. The estimate leaks, so
+  // measurement noise cannot pile up into a queue that is not there.
+  const double growth_ms = (delivered - fb.recv_kbps) / std::max(fb.recv_kbps, 1.0) * dt * 1000;
+  queue_ms_ = std::clamp(queue_ms_ * std::exp(-dt / kQueueLeakS) + growth_ms, 0.0, 1'000.0);
+  loss_ema_ = (1 - kLossWeight) * loss_ema_ + kLossWeight * std::min(fb.loss, 1.0);
+
+  const bool app_limited = fb.sent_kbps < kAppLimited * target_;
+  // Overuse is a queue that is long and still growing; one that drains is left to drain.
+  if (queue_ms_ > kOveruseQueueMs && growth_ms > 0) {
+    // What arrived is the path's capacity only when we sent more than it carried; a static
+    // screen's trickle says nothing about it.
+    if (!app_limited) capacity_ = fb.recv_kbps;
+    const double base = app_limited ? target_ : std::min(fb.recv_kbps, target_);
+    decrease(fb.at, kDecreaseFactor * base, "delay");
+    return targetKbps();
+  }
+  if (standingQueue(fb.at)) {
+    const double base = capacity_ > 0 ? std::min(capacity_, fb.recv_kbps) : fb.recv_kbps;
+    decrease(fb.at, kDecreaseFactor * std::min(base, target_), "rtt");
+    return targetKbps();
+  }
+  if (loss_ema_ > kLossDecrease) {
+    decrease(fb.at, target_ * (1 - 0.5 * loss_ema_), "loss");
+    return targetKbps();
+  }
+  trend_ = Trend::kHold;
+  if (loss_ema_ > kLossHold) {
+    reason_ = "loss";
+    return targetKbps();
+  }
+  if (queue_ms_ > kHoldQueueMs) {
+    reason_ = "delay";
+    return targetKbps();
+  }
+  if (app_limited) {
+    reason_ = "app-limited";
+    return targetKbps();
+  }
+  const bool cautious = last_decrease_ && fb.at - *last_decrease_ < kCautious;
+  const double rate = cautious ? kSlowIncreasePerS : kFastIncreasePerS;
+  const double before = target_;
+  // Never far above what the path has shown it carries: an encoder that sends less than the
+  // target (CPU-bound, simple content) would otherwise let the target run away unprobed.
+  const double ceiling = std::max(before, kProbeCeiling * fb.recv_kbps + kProbeHeadroomKbps);
+  target_ = std::min(target_ * std::pow(rate, dt), ceiling);
+  clamp();
+  trend_ = target_ > before ? Trend::kIncrease : Trend::kHold;
+  reason_ = "probe";
+  return targetKbps();
+}
+
+}  // namespace ds::congestion

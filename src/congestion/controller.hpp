@@ -1,0 +1,105 @@
+// The bitrate controller of one viewer: what the path to this browser carries, from the browser's
+// transport-wide congestion control (TWCC) feedback, as GStreamer's rtpsession summarises it over
+// a 300 ms window (`twcc-stats`: bits sent, bits received by arrival time, packets lost), and from
+// RTCP round-trip times. Pure: no GStreamer, no clock of its own (every input carries its time).
+//
+// Design (docs/network.md), after GCC's delay- and loss-based split:
+// - Delay: when the browser receives more slowly than we send, a queue is growing on the path;
+//   the controller integrates that growth (sent/received - 1 over time, with a slow leak) into an
+//   estimate of the queueing delay; while it is above 30 ms and still growing, the target drops
+//   to 0.85 x the received rate, so the queue drains (above 10 ms, or draining, it holds). A round
+//   trip more than 100 ms over the smallest recently seen says the same of a standing queue. At
+//   most one decrease per reaction time (max(300 ms, RTT)).
+// - Loss (after NACK repair has had its chance; random loss alone is not congestion): above 10 %
+//   the target drops by half the loss; between 2 and 10 % it holds.
+// - Otherwise it rises: 8 %/s for 2 s after a decrease (close to the capacity just measured), then
+//   40 %/s, so a lifted cap is back to the configured bitrate within a few seconds; never above
+//   1.5 x the received rate (as GCC). It holds while the encoder sends less than half the target
+//   (a static screen probes nothing).
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <optional>
+#include <string_view>
+
+namespace ds::congestion {
+
+using Clock = std::chrono::steady_clock;
+
+// One summary of transport feedback (twcc-stats).
+struct Feedback {
+  Clock::time_point at;
+  double sent_kbps = 0;  // sent over the window, by our send times
+  double recv_kbps = 0;  // received over the window, by the browser's arrival times
+  double loss = 0;       // share of the window's packets reported lost, 0..1
+};
+
+struct Limits {
+  int min_kbps = 200;
+  int max_kbps = 8000;    // the configured bitrate: the target never exceeds it
+  int start_kbps = 8000;  // clamped to [min, max]
+};
+
+enum class Trend { kIncrease, kHold, kDecrease };
+
+class Controller {
+ public:
+  Controller(Limits limits, Clock::time_point now);
+
+  // Returns the target bitrate (kbit/s) after this feedback.
+  int onFeedback(const Feedback& fb);
+  // A round-trip time from an RTCP receiver report.
+  void onRtt(Clock::time_point at, double rtt_ms);
+  // The configured bitrate changed: the new ceiling (the target is clamped to it).
+  void setMaxKbps(int kbps);
+
+  int targetKbps() const { return static_cast<int>(target_); }
+  int maxKbps() const { return limits_.max_kbps; }
+  // The received rate when the path last showed congestion; 0 until it has.
+  int capacityKbps() const { return static_cast<int>(capacity_); }
+  Trend trend() const { return trend_; }
+  // Why the last decision was taken: "delay", "rtt", "loss", "app-limited", "probe", "start".
+  std::string_view reason() const { return reason_; }
+  std::optional<double> rttMs() const { return rtt_ms_; }
+  double lossFraction() const { return loss_ema_; }
+  double queueMs() const { return queue_ms_; }
+  // The network holds the target clearly below the configured bitrate.
+  bool limited() const { return target_ < 0.9 * limits_.max_kbps; }
+
+  // Tuning, exposed for tests and docs.
+  static constexpr double kOveruseQueueMs = 30;      // estimated queue growth above: overuse
+  static constexpr double kHoldQueueMs = 10;         // above: hold (no increase)
+  static constexpr double kQueueLeakS = 2;           // time constant of the estimate's leak
+  static constexpr double kDecreaseFactor = 0.85;    // of the received rate
+  static constexpr double kStandingQueueMs = 100;    // RTT over the minimum: overuse
+  static constexpr double kLossDecrease = 0.10;      // smoothed loss above: decrease
+  static constexpr double kLossHold = 0.02;          // smoothed loss above: hold
+  static constexpr double kSlowIncreasePerS = 1.08;  // for kCautious after a decrease
+  static constexpr double kFastIncreasePerS = 1.40;
+  static constexpr double kProbeCeiling = 1.5;  // x the received rate: the most it rises to
+  static constexpr double kProbeHeadroomKbps = 100;
+  static constexpr std::chrono::milliseconds kCautious{2000};
+  static constexpr std::chrono::milliseconds kMinReaction{300};
+  static constexpr std::chrono::seconds kMinRttWindow{30};
+
+ private:
+  bool standingQueue(Clock::time_point now) const;
+  void decrease(Clock::time_point now, double to, std::string_view why);
+  void clamp();
+
+  Limits limits_;
+  double target_;
+  double capacity_ = 0;
+  double queue_ms_ = 0;  // queueing delay built up on the path, estimated from sent vs received
+  double loss_ema_ = 0;
+  std::optional<double> rtt_ms_;
+  std::optional<Clock::time_point> rtt_at_;
+  std::deque<std::pair<Clock::time_point, double>> rtts_;  // for the recent minimum
+  Clock::time_point last_update_;
+  std::optional<Clock::time_point> last_decrease_;
+  Trend trend_ = Trend::kHold;
+  std::string_view reason_ = "start";
+};
+
+}  // namespace ds::congestion

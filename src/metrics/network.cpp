@@ -1,0 +1,109 @@
+#include "metrics/network.hpp"
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include <algorithm>
+#include <string>
+
+namespace ds::metrics {
+namespace {
+
+using prometheus::BuildCounter;
+using prometheus::BuildGauge;
+
+prometheus::Family<prometheus::Gauge>& gauges(prometheus::Registry& r, const char* name,
+                                              const char* help) {
+  return BuildGauge().Name(name).Help(help).Register(r);
+}
+
+prometheus::Labels labelsFor(int connection) {
+  return {{"connection", std::to_string(connection)}};
+}
+
+template <typename Family>
+void drop(Family& family, const prometheus::Labels& labels) {
+  if (family.Has(labels)) family.Remove(&family.Add(labels));
+}
+
+template <typename Family>
+void setOrDrop(Family& family, const prometheus::Labels& labels, std::optional<double> v) {
+  if (v) {
+    family.Add(labels).Set(*v);
+  } else {
+    drop(family, labels);
+  }
+}
+
+void catchUp(prometheus::Counter& counter, uint64_t total) {
+  const double missing = static_cast<double>(total) - counter.Value();
+  if (missing > 0) counter.Increment(missing);
+}
+
+}  // namespace
+
+NetworkFamilies::NetworkFamilies(prometheus::Registry& registry)
+    : target_(gauges(registry, "deskstream_network_target_kbps",
+                     "Congestion control's bitrate target for this viewer, kbit/s")),
+      received_(gauges(registry, "deskstream_network_received_kbps",
+                       "What this viewer received over the newest transport feedback window "
+                       "(TWCC), kbit/s")),
+      capacity_(gauges(registry, "deskstream_network_capacity_kbps",
+                       "Estimated bandwidth: what this viewer received when its path last "
+                       "showed congestion, kbit/s")),
+      queue_(gauges(registry, "deskstream_network_queue_ms",
+                    "Estimated queueing delay on this viewer's path, ms")),
+      rtt_(gauges(registry, "deskstream_network_rtt_ms",
+                  "Round trip to this viewer from RTCP receiver reports, ms")),
+      loss_(gauges(registry, "deskstream_network_loss_ratio",
+                   "Share of this viewer's video packets lost (TWCC, smoothed), 0..1")),
+      nacks_(BuildCounter()
+                 .Name("deskstream_network_nacks_total")
+                 .Help("NACKs (retransmission requests) received from this viewer")
+                 .Register(registry)),
+      plis_(BuildCounter()
+                .Name("deskstream_network_plis_total")
+                .Help("PLIs (keyframe requests) received from this viewer")
+                .Register(registry)),
+      encoder_kbps_(gauges(registry, "deskstream_video_encoder_kbps",
+                           "The bitrate the shared video encode runs at now (after congestion "
+                           "control), kbit/s")
+                        .Add({})),
+      encoder_fps_(gauges(registry, "deskstream_video_encoder_fps",
+                          "The frame rate the shared video encode runs at now")
+                       .Add({})),
+      limited_(gauges(registry, "deskstream_network_limited",
+                      "1 while congestion control holds the encode below the configured bitrate "
+                      "or frame rate")
+                   .Add({})) {}
+
+void NetworkFamilies::set(const std::vector<ViewerNetworkFigures>& viewers,
+                          const EncoderFigures& encoder) {
+  encoder_kbps_.Set(encoder.kbps);
+  encoder_fps_.Set(encoder.fps);
+  limited_.Set(encoder.limited ? 1 : 0);
+  std::vector<int> now;
+  for (const auto& v : viewers) {
+    const auto labels = labelsFor(v.connection);
+    setOrDrop(target_, labels, v.target_kbps);
+    setOrDrop(received_, labels, v.received_kbps);
+    setOrDrop(capacity_, labels, v.capacity_kbps);
+    setOrDrop(queue_, labels, v.queue_ms);
+    setOrDrop(rtt_, labels, v.rtt_ms);
+    setOrDrop(loss_, labels, v.loss);
+    catchUp(nacks_.Add(labels), v.nacks);
+    catchUp(plis_.Add(labels), v.plis);
+    now.push_back(v.connection);
+  }
+  for (int gone : shown_) {
+    if (std::find(now.begin(), now.end(), gone) != now.end()) continue;
+    const auto labels = labelsFor(gone);
+    for (Gauges* f : {&target_, &received_, &capacity_, &queue_, &rtt_, &loss_}) drop(*f, labels);
+    for (Counters* f : {&nacks_, &plis_}) drop(*f, labels);
+  }
+  shown_ = std::move(now);
+}
+
+}  // namespace ds::metrics

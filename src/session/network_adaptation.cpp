@@ -1,0 +1,111 @@
+#include "session/network_adaptation.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace ds::session {
+namespace {
+
+constexpr int kMinKbps = 250;
+// Encoder updates smaller than this share are not worth a reconfiguration (a rising target
+// moves by under 1 % per feedback).
+constexpr double kMinChange = 0.03;
+
+congestion::LadderSettings ladderFor(int width, int height, int fps) {
+  congestion::LadderSettings s;
+  s.width = width;
+  s.height = height;
+  s.fps = fps;
+  return s;
+}
+
+}  // namespace
+
+NetworkAdaptation::NetworkAdaptation(bool enabled, int configured_kbps, int configured_fps,
+                                     Apply apply)
+    : enabled_(enabled),
+      configured_kbps_(configured_kbps),
+      configured_fps_(configured_fps),
+      apply_(std::move(apply)),
+      ladder_(ladderFor(width_, height_, configured_fps)),
+      applied_{configured_kbps, configured_fps} {}
+
+void NetworkAdaptation::setConfigured(int kbps, int fps) {
+  const bool fps_changed = fps != configured_fps_;
+  configured_kbps_ = kbps;
+  configured_fps_ = fps;
+  for (auto& [id, c] : viewers_) c.setMaxKbps(kbps);
+  if (fps_changed) ladder_.reset(ladderFor(width_, height_, fps));
+  recompute(congestion::Clock::now(), true);
+}
+
+void NetworkAdaptation::setPictureSize(int width, int height) {
+  if (width <= 0 || height <= 0 || (width == width_ && height == height_)) return;
+  width_ = width;
+  height_ = height;
+  ladder_.reset(ladderFor(width_, height_, configured_fps_));
+  recompute(congestion::Clock::now(), true);
+}
+
+void NetworkAdaptation::addViewer(int id, congestion::Clock::time_point now) {
+  if (!enabled_) return;
+  congestion::Limits limits;
+  limits.min_kbps = std::min(kMinKbps, configured_kbps_);
+  limits.max_kbps = configured_kbps_;
+  // A new viewer starts where the encode is (a second viewer does not reset the first one's
+  // adaptation); the first starts at the configured bitrate, for a sharp first picture.
+  limits.start_kbps = viewers_.empty() ? configured_kbps_ : applied_.kbps;
+  viewers_.insert_or_assign(id, congestion::Controller(limits, now));
+}
+
+void NetworkAdaptation::removeViewer(int id) {
+  if (viewers_.erase(id) == 0) return;
+  if (viewers_.empty()) {
+    ladder_.reset(ladderFor(width_, height_, configured_fps_));
+    applied_ = {configured_kbps_, configured_fps_};  // the next pipeline starts from the top
+    return;
+  }
+  recompute(congestion::Clock::now(), false);
+}
+
+void NetworkAdaptation::onFeedback(int id, const congestion::Feedback& fb) {
+  auto it = viewers_.find(id);
+  if (it == viewers_.end()) return;
+  it->second.onFeedback(fb);
+  recompute(fb.at, false);
+}
+
+void NetworkAdaptation::onRtt(int id, congestion::Clock::time_point at, double rtt_ms) {
+  auto it = viewers_.find(id);
+  if (it != viewers_.end()) it->second.onRtt(at, rtt_ms);
+}
+
+void NetworkAdaptation::recompute(congestion::Clock::time_point now, bool force) {
+  EncoderSetting next{configured_kbps_, configured_fps_};
+  if (enabled_ && !viewers_.empty()) {
+    int kbps = configured_kbps_;
+    for (const auto& [id, c] : viewers_) kbps = std::min(kbps, c.targetKbps());
+    next.kbps = kbps;
+    next.fps = std::min(configured_fps_, ladder_.update(kbps, now).fps);
+  }
+  const bool small = next.fps == applied_.fps &&
+                     std::abs(next.kbps - applied_.kbps) < kMinChange * applied_.kbps &&
+                     next.kbps != configured_kbps_;
+  if (next == applied_ || (small && !force)) return;
+  applied_ = next;
+  if (apply_) apply_(applied_);
+}
+
+std::optional<NetworkFigures> NetworkAdaptation::figures(int id) const {
+  auto it = viewers_.find(id);
+  if (it == viewers_.end()) return std::nullopt;
+  const auto& c = it->second;
+  return NetworkFigures{c.targetKbps(),   c.capacityKbps(), c.queueMs(),
+                        c.lossFraction(), c.rttMs(),        c.limited()};
+}
+
+bool NetworkAdaptation::limited() const {
+  return enabled_ && (applied_.kbps < 0.9 * configured_kbps_ || applied_.fps < configured_fps_);
+}
+
+}  // namespace ds::session

@@ -1,0 +1,151 @@
+#include "webrtc/transport_monitor.hpp"
+
+#include <string>
+#include <utility>
+
+#include "core/log.hpp"
+#include "media/main_thread.hpp"
+
+namespace ds::webrtc {
+
+struct TransportMonitor::Shared {
+  TransportMonitor* owner;
+};
+
+namespace {
+
+constexpr const char* kLog = "webrtc";
+constexpr guint kPollMs = 500;
+using Weak = std::weak_ptr<TransportMonitor::Shared>;
+
+// rtpsession's thread: copies the summary and hops to the main loop.
+void onTwccNotify(GObject* session, GParamSpec* /*pspec*/, gpointer data) {
+  GstStructure* s = nullptr;
+  g_object_get(session, "twcc-stats", &s, nullptr);
+  if (s == nullptr) return;
+  guint sent = 0;
+  guint recv = 0;
+  gdouble loss_pct = 0;
+  const bool ok = gst_structure_get_uint(s, "bitrate-sent", &sent) &&
+                  gst_structure_get_uint(s, "bitrate-recv", &recv) &&
+                  gst_structure_get_double(s, "packet-loss-pct", &loss_pct);
+  gst_structure_free(s);
+  if (!ok) return;
+  congestion::Feedback fb;
+  fb.at = congestion::Clock::now();
+  fb.sent_kbps = sent / 1000.0;
+  fb.recv_kbps = recv / 1000.0;
+  fb.loss = loss_pct / 100.0;
+  Weak weak = *static_cast<Weak*>(data);
+  media::postToMain([weak, fb] {
+    if (auto shared = weak.lock()) shared->owner->onTwccStats(fb);
+  });
+}
+
+uint64_t uintField(const GstStructure* s, const char* name) {
+  guint v = 0;
+  return gst_structure_get_uint(s, name, &v) ? v : 0;
+}
+
+}  // namespace
+
+TransportMonitor::TransportMonitor(GstElement* webrtcbin, FeedbackCallback on_feedback,
+                                   RttCallback on_rtt)
+    : webrtc_(GST_ELEMENT(gst_object_ref(webrtcbin))),
+      on_feedback_(std::move(on_feedback)),
+      on_rtt_(std::move(on_rtt)),
+      shared_(std::make_shared<Shared>(Shared{this})) {
+  timer_ = g_timeout_add(kPollMs, &TransportMonitor::onPoll, this);
+}
+
+TransportMonitor::~TransportMonitor() {
+  shared_.reset();  // a summary already posted finds nothing
+  if (timer_ != 0) g_source_remove(timer_);
+  if (session_ != nullptr) {
+    g_signal_handlers_disconnect_matched(session_, G_SIGNAL_MATCH_FUNC, 0, 0, nullptr,
+                                         reinterpret_cast<gpointer>(&onTwccNotify), nullptr);
+    g_object_unref(session_);
+  }
+  gst_object_unref(webrtc_);
+}
+
+gboolean TransportMonitor::onPoll(gpointer data) {
+  static_cast<TransportMonitor*>(data)->poll();
+  return G_SOURCE_CONTINUE;
+}
+
+void TransportMonitor::attach() {
+  GstElement* rtpbin = gst_bin_get_by_name(GST_BIN(webrtc_), "rtpbin");
+  if (rtpbin == nullptr) return;
+  GObject* session = nullptr;
+  g_signal_emit_by_name(rtpbin, "get-session", 0u, &session);
+  gst_object_unref(rtpbin);
+  if (session == nullptr) return;
+  session_ = session;
+  g_signal_connect_data(
+      session_, "notify::twcc-stats", G_CALLBACK(&onTwccNotify), new Weak(shared_),
+      [](gpointer data, GClosure*) { delete static_cast<Weak*>(data); },
+      static_cast<GConnectFlags>(0));
+}
+
+void TransportMonitor::onTwccStats(const congestion::Feedback& fb) {
+  stats_.feedback = fb;
+  if (on_feedback_) on_feedback_(fb);
+}
+
+// Our video sender's source in the session statistics: the internal sender that sent the most
+// packets (its RTX source sends fewer) carries the receiver report and the feedback counts.
+void TransportMonitor::poll() {
+  if (session_ == nullptr) attach();
+  if (session_ == nullptr) return;
+  GstStructure* stats = nullptr;
+  g_object_get(session_, "stats", &stats, nullptr);
+  if (stats == nullptr) return;
+  const GValue* sources = gst_structure_get_value(stats, "source-stats");
+  const GstStructure* best = nullptr;
+  uint64_t best_packets = 0;
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS  // rtpsession hands the sources over as a GValueArray
+      if (sources != nullptr && G_VALUE_HOLDS(sources, g_value_array_get_type())) {
+    auto* array = static_cast<GValueArray*>(g_value_get_boxed(sources));
+    for (guint i = 0; array != nullptr && i < array->n_values; ++i) {
+      const GValue* v = g_value_array_get_nth(array, i);
+      if (!GST_VALUE_HOLDS_STRUCTURE(v)) continue;
+      const GstStructure* src = gst_value_get_structure(v);
+      gboolean internal = FALSE;
+      gboolean sender = FALSE;
+      gst_structure_get_boolean(src, "internal", &internal);
+      gst_structure_get_boolean(src, "is-sender", &sender);
+      guint64 packets = 0;
+      gst_structure_get_uint64(src, "packets-sent", &packets);
+      if (internal && sender && packets >= best_packets) {
+        best = src;
+        best_packets = packets;
+      }
+    }
+  }
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  if (best != nullptr) {
+    stats_.packets_sent = best_packets;
+    stats_.nacks = uintField(best, "recv-nack-count");
+    stats_.plis = uintField(best, "recv-pli-count");
+    stats_.firs = uintField(best, "recv-fir-count");
+    gboolean have_rb = FALSE;
+    gst_structure_get_boolean(best, "have-rb", &have_rb);
+    guint rtt_raw = 0;
+    guint fraction = 0;
+    if (have_rb && gst_structure_get_uint(best, "rb-round-trip", &rtt_raw) && rtt_raw != 0) {
+      // NTP short format: 1/65536 s.
+      stats_.rtt_ms = rtt_raw * 1000.0 / 65536.0;
+      if (gst_structure_get_uint(best, "rb-fractionlost", &fraction)) {
+        stats_.fraction_lost = fraction / 256.0;
+      }
+      if (rtt_raw != last_rtt_raw_) {
+        last_rtt_raw_ = rtt_raw;
+        if (on_rtt_) on_rtt_(*stats_.rtt_ms);
+      }
+    }
+  }
+  gst_structure_free(stats);
+}
+
+}  // namespace ds::webrtc

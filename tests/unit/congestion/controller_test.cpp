@@ -1,0 +1,247 @@
+// The per-viewer bitrate controller against a simulated bottleneck (a rate cap with a tail-drop
+// queue, as tbf makes one), random loss, a standing queue seen in the RTT, a static screen and
+// bad input. Times are simulated: nothing here sleeps.
+#include "congestion/controller.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+namespace ds::congestion {
+namespace {
+
+using std::chrono::milliseconds;
+
+// A bottleneck of `capacity` kbit/s with a queue of at most `queue_ms` of it: what TWCC feedback
+// would report every 100 ms for an encoder that sends exactly the target.
+struct Link {
+  double capacity = 3000;
+  double queue_ms_max = 200;
+  double queued_kbit = 0;  // standing in the queue
+
+  Feedback step(Clock::time_point at, double sent_kbps, double dt_s = 0.1) {
+    const double arriving = sent_kbps * dt_s;
+    const double room = capacity * queue_ms_max / 1000;
+    double leaving = std::min(capacity * dt_s, arriving + queued_kbit);
+    double backlog = queued_kbit + arriving - leaving;
+    double dropped = std::max(0.0, backlog - room);
+    queued_kbit = backlog - dropped;
+    Feedback fb;
+    fb.at = at;
+    fb.sent_kbps = sent_kbps;
+    fb.loss = arriving > 0 ? dropped / arriving : 0;
+    fb.recv_kbps = leaving / dt_s;
+    return fb;
+  }
+  double delayMs() const { return queued_kbit / capacity * 1000; }
+};
+
+TEST(Controller, StartsAtTheStartRateClampedToTheLimits) {
+  const auto t0 = Clock::time_point{};
+  EXPECT_EQ(Controller({200, 8000, 8000}, t0).targetKbps(), 8000);
+  EXPECT_EQ(Controller({200, 8000, 20000}, t0).targetKbps(), 8000);
+  EXPECT_EQ(Controller({200, 8000, 50}, t0).targetKbps(), 200);
+  EXPECT_EQ(Controller({500, 100, 50}, t0).targetKbps(), 500) << "max below min: min wins";
+}
+
+TEST(Controller, CleanLinkStaysAtTheConfiguredRate) {
+  auto t = Clock::time_point{};
+  Controller c({200, 8000, 8000}, t);
+  for (int i = 0; i < 100; ++i) {
+    t += milliseconds(100);
+    c.onFeedback({t, 8000, 7990 + (i % 3) * 10.0, 0});
+  }
+  EXPECT_EQ(c.targetKbps(), 8000);
+  EXPECT_FALSE(c.limited());
+  EXPECT_EQ(c.capacityKbps(), 0) << "never congested";
+}
+
+TEST(Controller, FollowsACapWithAShortQueueAndRecoversWhenItIsLifted) {
+  auto t = Clock::time_point{};
+  Controller c({200, 8000, 8000}, t);
+  Link link;
+  link.capacity = 3000;
+  // 20 s under a 3 Mbit/s cap.
+  std::vector<double> delays;
+  std::vector<int> targets;
+  for (int i = 0; i < 200; ++i) {
+    t += milliseconds(100);
+    c.onFeedback(link.step(t, c.targetKbps()));
+    if (i >= 20) {  // after the first 2 s
+      delays.push_back(link.delayMs());
+      targets.push_back(c.targetKbps());
+    }
+  }
+  std::sort(delays.begin(), delays.end());
+  const double p95 = delays[delays.size() * 95 / 100];
+  EXPECT_LE(p95, 150) << "queueing delay p95 after 2 s";
+  const auto [lo, hi] = std::minmax_element(targets.begin(), targets.end());
+  EXPECT_GE(*lo, 1500) << "does not collapse";
+  EXPECT_LE(*hi, 3600) << "does not overshoot the cap by much";
+  EXPECT_TRUE(c.limited());
+  EXPECT_NEAR(c.capacityKbps(), 3000, 300);
+  // Lifted: back to >= 90 % of the configured rate within 5 s.
+  link.capacity = 100000;
+  int recovered_after_ms = -1;
+  for (int i = 1; i <= 100; ++i) {
+    t += milliseconds(100);
+    c.onFeedback(link.step(t, c.targetKbps()));
+    if (recovered_after_ms < 0 && c.targetKbps() >= 7200) recovered_after_ms = i * 100;
+  }
+  EXPECT_GT(recovered_after_ms, 0);
+  EXPECT_LE(recovered_after_ms, 5000);
+  EXPECT_EQ(c.targetKbps(), 8000);
+}
+
+TEST(Controller, StepDownTo1500AndBackUp) {
+  auto t = Clock::time_point{};
+  Controller c({200, 10000, 10000}, t);
+  Link link;
+  link.capacity = 1500;
+  for (int i = 0; i < 100; ++i) {
+    t += milliseconds(100);
+    c.onFeedback(link.step(t, c.targetKbps()));
+  }
+  EXPECT_LE(c.targetKbps(), 1700);
+  EXPECT_GE(c.targetKbps(), 900);
+  link.capacity = 10000;
+  for (int i = 0; i < 100; ++i) {
+    t += milliseconds(100);
+    c.onFeedback(link.step(t, c.targetKbps()));
+  }
+  EXPECT_GE(c.targetKbps(), 9000);
+}
+
+TEST(Controller, RandomLossBelowTenPercentIsNotCongestion) {
+  auto t = Clock::time_point{};
+  Controller c({200, 8000, 8000}, t);
+  for (int i = 0; i < 300; ++i) {
+    t += milliseconds(100);
+    const double loss = (i % 5 == 0) ? 0.06 : 0.01;  // 2 % on average, bursty
+    c.onFeedback({t, 8000, 8000 * (1 - loss), loss});
+  }
+  EXPECT_GE(c.targetKbps(), 7600);
+  EXPECT_EQ(c.trend(), Trend::kHold) << "2 % loss holds the rate";
+}
+
+TEST(Controller, HeavyLossLowersTheRate) {
+  auto t = Clock::time_point{};
+  Controller c({200, 8000, 8000}, t);
+  for (int i = 0; i < 20; ++i) {
+    t += milliseconds(100);
+    c.onFeedback({t, 8000, 8000 * 0.75, 0.25});
+  }
+  EXPECT_LT(c.targetKbps(), 5000);
+  EXPECT_EQ(c.reason(), "loss");
+}
+
+TEST(Controller, AStandingQueueInTheRoundTripLowersTheRate) {
+  auto t = Clock::time_point{};
+  Controller c({200, 8000, 8000}, t);
+  c.onRtt(t, 20);
+  t += milliseconds(1000);
+  c.onRtt(t, 22);
+  t += milliseconds(100);
+  c.onFeedback({t, 8000, 8000, 0});
+  EXPECT_EQ(c.targetKbps(), 8000);
+  c.onRtt(t, 180);  // the queue filled and stays full: received == sent, but 160 ms late
+  t += milliseconds(100);
+  c.onFeedback({t, 8000, 8000, 0});
+  EXPECT_EQ(c.reason(), "rtt");
+  EXPECT_LE(c.targetKbps(), 6800);
+  EXPECT_EQ(c.rttMs(), 180);
+}
+
+TEST(Controller, OneDecreasePerReactionTime) {
+  auto t = Clock::time_point{};
+  Controller c({200, 8000, 8000}, t);
+  t += milliseconds(100);
+  c.onFeedback({t, 8000, 4000, 0});
+  const int first = c.targetKbps();
+  EXPECT_EQ(first, 3400);
+  EXPECT_EQ(c.trend(), Trend::kDecrease);
+  t += milliseconds(100);
+  c.onFeedback({t, 3400, 1000, 0});  // within 300 ms: the first decrease has not acted yet
+  EXPECT_EQ(c.targetKbps(), first);
+  t += milliseconds(300);
+  c.onFeedback({t, 3400, 1000, 0});
+  EXPECT_EQ(c.targetKbps(), 850);
+}
+
+TEST(Controller, AStaticScreenProbesNothing) {
+  auto t = Clock::time_point{};
+  Controller c({200, 8000, 8000}, t);
+  t += milliseconds(100);
+  c.onFeedback({t, 8000, 2000, 0});  // congested once: 1700
+  EXPECT_EQ(c.targetKbps(), 1700);
+  // Then a static screen sends little: the queue drains at the path's 2000 kbit/s, then what is
+  // sent arrives as it is sent.
+  for (int i = 0; i < 100; ++i) {
+    t += milliseconds(100);
+    c.onFeedback({t, 300, i < 3 ? 2000.0 : 300.0, 0});
+  }
+  EXPECT_LE(c.targetKbps(), 1700);
+  EXPECT_GE(c.targetKbps(), 1400) << "a trickle is not the path's capacity";
+  EXPECT_EQ(c.reason(), "app-limited");
+}
+
+TEST(Controller, RisesNoFurtherThanHalfAgainWhatArrives) {
+  auto t = Clock::time_point{};
+  Controller c({200, 8000, 8000}, t);
+  t += milliseconds(100);
+  c.onFeedback({t, 8000, 1000, 0});  // congested: 850
+  for (int i = 0; i < 150; ++i) {
+    t += milliseconds(100);
+    // A CPU-bound encoder sends 70 % of the target, all of which arrives (at the path's 1000
+    // while the queue from the congestion drains).
+    const double sent = 0.7 * c.targetKbps();
+    c.onFeedback({t, sent, c.queueMs() > 10 ? 1000.0 : sent, 0});
+  }
+  EXPECT_EQ(c.targetKbps(), 8000) << "what it sends keeps arriving: it may rise all the way";
+  Controller d({200, 8000, 8000}, t);
+  t += milliseconds(100);
+  d.onFeedback({t, 8000, 1000, 0});
+  for (int i = 0; i < 100; ++i) {
+    t += milliseconds(100);
+    // Sends a steady 600 whatever the target.
+    d.onFeedback({t, 600, d.queueMs() > 10 ? 1000.0 : 600, 0});
+  }
+  EXPECT_LE(d.targetKbps(), 1000) << "1.5 x 600 + 100";
+}
+
+TEST(Controller, BadSamplesAreIgnored) {
+  auto t = Clock::time_point{};
+  Controller c({200, 8000, 8000}, t);
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (Feedback fb : {Feedback{t, nan, 1, 0}, Feedback{t, 8000, nan, 0}, Feedback{t, 8000, -5, 0},
+                      Feedback{t, 8000, 8000, nan}, Feedback{t, 0, 0, 0}, Feedback{t, 10, 0, 0}}) {
+    t += milliseconds(100);
+    fb.at = t;
+    EXPECT_EQ(c.onFeedback(fb), 8000);
+  }
+  c.onRtt(t, nan);
+  c.onRtt(t, -1);
+  EXPECT_FALSE(c.rttMs());
+  // Time going backwards does not increase anything.
+  c.onFeedback({t - std::chrono::seconds(10), 8000, 8000, 0});
+  EXPECT_EQ(c.targetKbps(), 8000);
+}
+
+TEST(Controller, TheConfiguredRateIsTheCeiling) {
+  auto t = Clock::time_point{};
+  Controller c({200, 8000, 8000}, t);
+  c.setMaxKbps(4000);
+  EXPECT_EQ(c.targetKbps(), 4000);
+  c.setMaxKbps(12000);
+  for (int i = 0; i < 50; ++i) {
+    t += milliseconds(100);
+    c.onFeedback({t, static_cast<double>(c.targetKbps()), static_cast<double>(c.targetKbps()), 0});
+  }
+  EXPECT_EQ(c.targetKbps(), 12000) << "rises to the new ceiling";
+}
+
+}  // namespace
+}  // namespace ds::congestion
