@@ -14,7 +14,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 // ---------- options
 function parseArgs(argv) {
   const o = {
-    runs: 3, warmup: 2, measure: 8, scenarios: [], ab: 'x264', out: path.join(here, '../results'),
+    runs: 3, warmup: 2, measure: 8, scenarios: [], ab: 'x264', websocket: 'x264', out: path.join(here, '../results'),
     painter: process.env.DS_PAINTER || '', periodUs: 2000, block: 16, maxMinutes: 40, quick: false,
     isolation: process.env.DS_BENCH_ISOLATION || 'none', encoders: null,
   };
@@ -22,12 +22,13 @@ function parseArgs(argv) {
     const a = argv[i];
     const next = () => argv[++i];
     if (a === '--quick') { o.quick = true; o.runs = 1; o.warmup = 1; o.measure = 4; }
-    else if (a === '--smoke') { o.quick = true; o.runs = 1; o.warmup = 1; o.measure = 5; o.ab = 'none'; o.scenarios.push('720p30-motion-x264'); o.maxMinutes = 3; }
+    else if (a === '--smoke') { o.quick = true; o.runs = 1; o.warmup = 1; o.measure = 5; o.ab = 'none'; o.websocket = 'none'; o.scenarios.push('720p30-motion-x264'); o.maxMinutes = 3; }
     else if (a === '--scenario') o.scenarios.push(next());
     else if (a === '--runs') o.runs = Number(next());
     else if (a === '--warmup') o.warmup = Number(next());
     else if (a === '--measure') o.measure = Number(next());
     else if (a === '--ab') o.ab = next();           // 'x264' (default), 'all', 'none'
+    else if (a === '--websocket') o.websocket = next();  // 'x264' (default), 'all', 'none'
     else if (a === '--encoders') o.encoders = next().split(',');
     else if (a === '--out') o.out = next();
     else if (a === '--painter') o.painter = next();
@@ -153,6 +154,10 @@ for (const enc of opt.encoders ? opt.encoders.map((e) => (e.endsWith('enc') ? e 
 if (opt.scenarios.length) scenarios = scenarios.filter((s) => opt.scenarios.some((p) => s.name === p || s.name.includes(p)));
 else if (opt.quick) scenarios = scenarios.filter((s) => s.encoder === 'x264enc');
 if (!scenarios.length) { console.error('no scenario matches'); process.exit(2); }
+// The WebSocket transport (docs/protocol-websocket.md) against the same server, the page opened
+// with ?transport=websocket: H.264/VP8/VP9 scenarios.
+const wantsWs = (s) => !s.idle && ['x264enc', 'vp8enc', 'vp9enc', 'openh264enc'].includes(s.encoder)
+  && (opt.websocket === 'all' || (opt.websocket !== 'none' && s.encoder === `${opt.websocket.replace(/enc$/, '')}enc`));
 const wantsAB = (s) => opt.ab === 'all' || (opt.ab !== 'none' && s.encoder === `${opt.ab.replace(/enc$/, '')}enc`);
 
 // ---------- one measured run
@@ -214,6 +219,8 @@ async function oneRun(browser, s, variant, known, url) {
       };
     }, { from: b0.n, to: b1.n });
     const secs = (b1.t - b0.t) / 1000;
+    // The WebSocket variant: the page's own counters (web/src/ws_transport.js).
+    const wsStats = variant === 'websocket' ? await page.evaluate(() => window.deskstream.ws?.stats ?? null) : null;
     // Idle: the one barcode on screen is old, so its "latency" means nothing; only CPU and the
     // frame rate (every rVFC callback, repeats included) are reported.
     if (s.idle) info.samples = [];
@@ -253,6 +260,10 @@ async function oneRun(browser, s, variant, known, url) {
       measure_s: r1(secs),
       load_avg: loadavg(),
       page_errors: [...errors, ...info.errors].slice(0, 5),
+      websocket: wsStats ? {
+        frames_received: wsStats.framesReceived, frames_decoded: wsStats.framesDecoded,
+        receive_to_draw_ms_per_frame: wsStats.framesDecoded ? r1(wsStats.receiveToDrawMs / wsStats.framesDecoded) : null,
+      } : null,
       latencies_ms: lat.map((x) => Math.round(x * 10) / 10),
     };
     return res;
@@ -335,7 +346,8 @@ try {
       SELKIES_ENABLE_RESIZE: 'false',
     });
     const variants = wantsAB(s) ? ['ours', 'baseline'] : ['ours'];
-    const servers = { ours: ds };
+    if (wantsWs(s)) variants.push('websocket');
+    const servers = { ours: ds, websocket: ds };
     if (variants.includes('baseline')) {
       servers.baseline = await startDeskstream(x.display, {
         SELKIES_ENCODER: s.encoder, SELKIES_FRAMERATE: String(s.fps), SELKIES_VIDEO_BITRATE: String(s.kbps),
@@ -347,8 +359,10 @@ try {
     for (let i = 0; i < opt.runs; i++) {
       for (const v of (i % 2 ? [...variants].reverse() : variants)) {
         try {
-          const r = await oneRun(browser, s, v, knownFor(v), servers[v].url);
+          const url = v === 'websocket' ? `${servers[v].url}?transport=websocket` : servers[v].url;
+          const r = await oneRun(browser, s, v, knownFor(v), url);
           runs[v].push(r);
+          if (r.websocket) console.log(`${s.name} websocket run ${i + 1}: ${JSON.stringify(r.websocket)}`);
           console.log(`${s.name} ${v} run ${i + 1}: median ${r.latency_ms.median} ms p95 ${r.latency_ms.p95} p2r ${r.paint_to_receive_ms?.median} fps ${r.fps_rendered} bad ${r.bad_frames} ttff ${r.time_to_first_frame_ms} ms cpu ds ${r.cpu_pct_of_one_core.deskstream}% chr ${r.cpu_pct_of_one_core.chromium}% xvfb ${r.cpu_pct_of_one_core.xvfb}% ${r.bitrate_kbps} kbps ${r.decoder_implementation} load ${r.load_avg[0]}`);
         } catch (e) {
           console.log(`${s.name} ${v} run ${i + 1}: FAILED ${e.message}`);
@@ -370,6 +384,13 @@ try {
       entry.ratio_ours_over_baseline = {
         median: ratio(a.latency_ms.median, b.latency_ms.median), p95: ratio(a.latency_ms.p95, b.latency_ms.p95),
         deskstream_cpu: ratio(a.cpu_pct_of_one_core.deskstream, b.cpu_pct_of_one_core.deskstream),
+      };
+    }
+    if (entry.variants.websocket) {
+      const a = entry.variants.websocket.summary, b = entry.variants.ours.summary;
+      const ratio = (x, y) => (x !== null && y ? Math.round((100 * x) / y) / 100 : null);
+      entry.ratio_websocket_over_webrtc = {
+        median: ratio(a.latency_ms.median, b.latency_ms.median), p95: ratio(a.latency_ms.p95, b.latency_ms.p95),
       };
     }
     result.scenarios.push(entry);

@@ -1,5 +1,5 @@
 // Injected into the page with addInitScript (web/ is not changed). Expects
-// window.__dsBenchCfg = { variant: 'ours' | 'baseline', block, cols, rows } to be set by an earlier
+// window.__dsBenchCfg = { variant: 'ours' | 'baseline' | 'websocket', block, cols, rows } to be set by an earlier
 // init script. Decodes the ds_painter barcode of every presented video frame in
 // requestVideoFrameCallback and records (painted time, callback wall time, receive wall time).
 (() => {
@@ -111,7 +111,36 @@
     bench.samples.push([painted, wall, recv, meta ? meta.presentedFrames : null, execWall, expected]);
   }
 
+  // The WebSocket variant: the page draws each decoded VideoFrame on #stream_canvas at once
+  // (web/src/ws_transport.js); the barcode is read from the canvas right after that draw.
+  function onCanvasFrame(canvasEl) {
+    bench.callbacks++;
+    const execWall = performance.timeOrigin + performance.now();
+    if (bench.firstCallbackWall === null) bench.firstCallbackWall = execWall;
+    let painted = null;
+    try { painted = decode(canvasEl); } catch (e) { if (bench.errors.length < 5) bench.errors.push(String(e)); }
+    if (painted === null || Math.abs(execWall - painted) > 10000) { bench.bad++; return; }
+    if (painted === last) { bench.repeats++; return; }
+    last = painted;
+    if (bench.firstFrameWall === null) bench.firstFrameWall = execWall;
+    bench.samples.push([painted, execWall, null, null, execWall, null]);
+  }
+  // Where the page shows WebSocket frames in the <video> (MediaStreamTrackGenerator), rVFC on it
+  // measures them exactly as WebRTC's; only the canvas fallback needs the drawImage hook.
+  const wsCanvas = cfg.variant === 'websocket' && typeof MediaStreamTrackGenerator !== 'function';
+  if (wsCanvas) {
+    const origDraw = CanvasRenderingContext2D.prototype.drawImage;
+    CanvasRenderingContext2D.prototype.drawImage = function (source, ...rest) {
+      const r = origDraw.call(this, source, ...rest);
+      if (this.canvas && this.canvas.id === 'stream_canvas' && typeof VideoFrame !== 'undefined' && source instanceof VideoFrame) {
+        onCanvasFrame(this.canvas);
+      }
+      return r;
+    };
+  }
+
   function hook() {
+    if (wsCanvas) return true;
     const video = document.getElementById('stream');
     if (!video) return false;
     video.requestVideoFrameCallback(onFrame.bind(video));

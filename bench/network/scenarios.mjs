@@ -34,12 +34,15 @@ const SCENARIOS = {
 };
 
 function parseArgs(argv) {
-  const o = { scenarios: [], out: path.join(here, '../results/network'), smoke: false, painter: process.env.DS_PAINTER || '', cc: ['on', 'off'] };
+  const o = { scenarios: [], out: path.join(here, '../results/network'), smoke: false, painter: process.env.DS_PAINTER || '', cc: ['on', 'off'], transport: '' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--scenario') o.scenarios.push(argv[++i]);
     else if (a === '--out') o.out = argv[++i];
     else if (a === '--smoke') o.smoke = true;
+    // --transport websocket: the page is opened with ?transport=websocket (docs/protocol-websocket.md);
+    // getStats figures are then absent, the barcode latency is measured the same way.
+    else if (a === '--transport') o.transport = argv[++i];
     else if (a === '--cc') o.cc = argv[++i] === 'both' ? ['on', 'off'] : [argv[i]];
     else throw new Error(`unknown option ${a}`);
   }
@@ -181,6 +184,7 @@ async function runScenario(browser, name, cc) {
         return new P(cfg, ...r); }; window.RTCPeerConnection.prototype = P.prototype; })();`);
     }
     const page = await ctx.newPage();
+    if (opt.transport) await ctx.addInitScript(`localStorage.setItem('deskstream.transport', ${JSON.stringify(opt.transport)});`);
     await page.goto(tokens[i] ? `${ds.url}?token=${tokens[i]}` : ds.url);
     pages.push({ ctx, page, role: i === 0 ? 'controller' : 'viewer' });
   }
@@ -263,7 +267,7 @@ try {
   for (const name of opt.scenarios) for (const cc of opt.cc) {
     try {
       const r = await runScenario(browser, name, cc);
-      const file = path.join(opt.out, `${stamp}-${name}-cc${cc}.json`);
+      const file = path.join(opt.out, `${stamp}-${name}-cc${cc}${opt.transport ? `-${opt.transport}` : ''}.json`);
       writeFileSync(file, JSON.stringify(r, null, 1));
       for (const v of r.viewers) {
         for (const ph of v.phases) console.log(`${name} cc=${cc} ${v.role} ${ph.from}-${ph.to}s ${JSON.stringify(ph.impairment)}: encoder ${ph.encoder_kbps} kbps ${ph.encoder_fps} fps, received ${ph.kbps} kbps, ${ph.fps} fps, latency p50 ${ph.latency_p50} p95 ${ph.latency_p95} ms, rtt ${ph.rtt_ms} ms, longest gap ${ph.longest_frame_gap_ms} ms, lost ${ph.lost}, nacks ${ph.nacks}, plis ${ph.plis}`);

@@ -49,6 +49,11 @@ void WebSocket::send(std::string_view text) {
   g_bytes_unref(bytes);
 }
 
+void WebSocket::sendBinary(std::string_view bytes) {
+  if (!isOpen()) return;
+  soup_websocket_connection_send_binary(conn_, bytes.data(), bytes.size());
+}
+
 void WebSocket::close(int code, std::string_view reason) {
   if (!isOpen()) return;
   const std::string r(reason);

@@ -26,6 +26,8 @@ class WebSocket {
   WebSocket& operator=(const WebSocket&) = delete;
 
   void send(std::string_view text);
+  // One binary message (the WebSocket media transport, wsmedia/).
+  void sendBinary(std::string_view bytes);
   void close(int code, std::string_view reason);
   bool isOpen() const;
 

@@ -21,6 +21,7 @@ Connection::Connection(Manager& manager, std::shared_ptr<http::WebSocket> ws, Pe
 Connection::~Connection() {
   cancelLease();
   channel_.reset();
+  ws_media_.reset();
   branch_.reset();
   slot_.reset();
   if (video_peer_) manager_.removeVideoPeer(info_.id);
@@ -45,6 +46,22 @@ void Connection::onText(std::string_view text) {
   // Token refresh (docs/access.md §6) is consumed here, never relayed to the state machine.
   if (text.rfind("AUTH ", 0) == 0) {
     onAuth(text.substr(5));
+    return;
+  }
+  if (media_mode_) {
+    // After MEDIA, the socket speaks the data channel's grammar (plus ACK), not signalling.
+    if (ws_media_ && ws_media_->onText(text)) return;
+    if (channel_) channel_->onMessage(text);
+    return;
+  }
+  if ((text == "MEDIA" || text.rfind("MEDIA ", 0) == 0) &&
+      handler_.state() == signalling::Handler::State::kAwaitHello) {
+    // The same admission as a video peer's HELLO: uid, role, peer caps (signalling::Handler).
+    // After a HELLO, MEDIA goes to the handler below and is refused like any unknown message.
+    media_mode_ = true;
+    std::string hello = "HELLO 1";
+    if (text.size() > 6) hello += " " + std::string(text.substr(6));
+    run(handler_.onText(hello));
     return;
   }
   run(handler_.onText(text));
@@ -150,6 +167,10 @@ void Connection::startPeer(const signalling::StartPeer& start) {
     startAudio();
     return;
   }
+  if (media_mode_) {
+    startWsMedia();
+    return;
+  }
   if (manager_.options_.on_video_hello) manager_.options_.on_video_hello(info_);
   auto branch = manager_.addVideoPeer(*this);
   video_peer_ = true;
@@ -158,6 +179,27 @@ void Connection::startPeer(const signalling::StartPeer& start) {
     return;
   }
   branch_ = std::move(*branch);
+}
+
+void Connection::startWsMedia() {
+  if (manager_.options_.on_video_hello) manager_.options_.on_video_hello(info_);
+  auto client = manager_.addWsMediaPeer(*this);
+  video_peer_ = true;
+  if (!client) {
+    fail(client.error().message);
+    return;
+  }
+  ws_media_ = std::move(*client);
+  // Input, clipboard, cursor and resize: the data channel's grammar, on this socket.
+  if (manager_.options_.channel_handler) {
+    std::weak_ptr<http::WebSocket> weak = ws_;
+    channel_ = manager_.options_.channel_handler(info_, [weak](std::string text) {
+      if (auto ws = weak.lock()) ws->send(text);
+    });
+  }
+  ws_->send("MEDIA_OK " + ws_media_->describe());
+  if (channel_) channel_->onOpen();
+  log::info(kLog, "peer " + std::to_string(info_.id) + ": streaming over the WebSocket");
 }
 
 void Connection::startAudio() {
@@ -198,6 +240,7 @@ void Connection::close(int code, const std::string& reason) {
 void Connection::dropVideo(const std::string& reason) {
   if (audio_peer_) return;  // audio has its own pipeline
   channel_.reset();
+  ws_media_.reset();
   branch_.reset();
   if (video_peer_) {
     video_peer_ = false;

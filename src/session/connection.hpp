@@ -6,6 +6,7 @@
 
 #include "session/manager.hpp"
 #include "session/peer_limits.hpp"
+#include "wsmedia/client.hpp"
 
 namespace ds::session {
 
@@ -27,6 +28,8 @@ class Connection {
   friend class Manager;
   void run(const signalling::Actions& actions);
   void startPeer(const signalling::StartPeer& start);
+  // `MEDIA [meta]`: this socket carries the media itself (docs/protocol-websocket.md).
+  void startWsMedia();
   void fail(const std::string& reason);
   void onAuth(std::string_view token);
   void scheduleLease();
@@ -40,6 +43,8 @@ class Connection {
   PeerSlot slot_;  // taken at HELLO, before the branch exists; freed after it
   std::shared_ptr<webrtc::PeerBranch> branch_;
   std::unique_ptr<ChannelHandler> channel_;
+  bool media_mode_ = false;                    // sent MEDIA: the WebSocket media transport
+  std::unique_ptr<wsmedia::Client> ws_media_;  // its taps on the shared tees
   bool video_peer_ = false;
   bool audio_peer_ = false;
   unsigned warn_source_ = 0;

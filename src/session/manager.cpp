@@ -68,25 +68,52 @@ void Manager::remove(int id) {
   });
 }
 
+Status Manager::ensureVideo() {
+  if (video_) return {};
+  // A report from a pipeline that is already gone must not stop its successor.
+  const uint64_t generation = ++video_generation_;
+  auto started = media::VideoPipeline::start(
+      options_.video, [this, generation](std::string message, bool from_encoder) {
+        if (generation == video_generation_ && video_) onVideoError(message, from_encoder);
+      });
+  if (!started) return Unexpected<Error>{started.error()};
+  video_ = std::move(*started);
+  video_->onBranchError([this, generation](std::string element, std::string message) {
+    if (generation == video_generation_ && video_) onBranchError(element, message);
+  });
+  failover_.started(media::EncoderFailover::Clock::now());
+  ++pipelines_started_;
+  log::info(kLog, "video pipeline started (" + options_.video.encoder +
+                      "; unchanged frames found by " + video_->changeDetection() + ")");
+  return {};
+}
+
+Result<std::unique_ptr<wsmedia::Client>> Manager::addWsMediaPeer(Connection& conn) {
+  ++video_peers_;
+  if (auto st = ensureVideo(); !st) return Unexpected<Error>{st.error()};
+  auto codec = wsmedia::codecFromEncodingName(video_->profile().codec);
+  if (!codec) return Unexpected<Error>{codec.error()};
+  wsmedia::ClientOptions o;
+  o.name = "ws-" + std::to_string(conn.info().id);
+  o.request_keyframe = [this] {
+    if (video_) video_->requestKeyframe();
+  };
+  auto client = std::make_unique<wsmedia::Client>(conn.ws_, std::move(o));
+  if (auto st = client->attachVideo(video_->pipeline(), video_->tee(), *codec); !st) {
+    return Unexpected<Error>{st.error()};
+  }
+  if (audio_ && audio_->available()) {
+    if (auto st = client->attachAudio(audio_->pipeline(), audio_->tee()); !st) {
+      log::warn(kLog, "peer " + std::to_string(conn.info().id) +
+                          ": no audio over the WebSocket: " + st.error().message);
+    }
+  }
+  return client;
+}
+
 Result<std::shared_ptr<webrtc::PeerBranch>> Manager::addVideoPeer(Connection& conn) {
   ++video_peers_;
-  if (!video_) {
-    // A report from a pipeline that is already gone must not stop its successor.
-    const uint64_t generation = ++video_generation_;
-    auto started = media::VideoPipeline::start(
-        options_.video, [this, generation](std::string message, bool from_encoder) {
-          if (generation == video_generation_ && video_) onVideoError(message, from_encoder);
-        });
-    if (!started) return Unexpected<Error>{started.error()};
-    video_ = std::move(*started);
-    video_->onBranchError([this, generation](std::string element, std::string message) {
-      if (generation == video_generation_ && video_) onBranchError(element, message);
-    });
-    failover_.started(media::EncoderFailover::Clock::now());
-    ++pipelines_started_;
-    log::info(kLog, "video pipeline started (" + options_.video.encoder +
-                        "; unchanged frames found by " + video_->changeDetection() + ")");
-  }
+  if (auto st = ensureVideo(); !st) return Unexpected<Error>{st.error()};
   const int id = conn.info().id;
   webrtc::PeerCallbacks cb = callbacksFor(id);
   auto* manager = this;
@@ -130,7 +157,8 @@ Result<std::shared_ptr<webrtc::PeerBranch>> Manager::addVideoPeer(Connection& co
 
 void Manager::onBranchError(const std::string& element, const std::string& message) {
   for (auto& [id, conn] : connections_) {
-    if (conn->branch_ && !conn->audio_peer_ && conn->branch_->owns(element)) {
+    if ((conn->branch_ && !conn->audio_peer_ && conn->branch_->owns(element)) ||
+        (conn->ws_media_ && conn->ws_media_->owns(element))) {
       conn->fail("viewer stream failed: " + message);
       return;
     }
@@ -160,6 +188,15 @@ Result<std::shared_ptr<webrtc::PeerBranch>> Manager::addAudioPeer(Connection& co
 }
 
 void Manager::onAudioState(bool available) {
+  for (const auto& [id, conn] : connections_) {
+    if (!conn->ws_media_) continue;
+    if (!available) {
+      conn->ws_media_->detachAudio();  // before the tee goes
+    } else if (auto st = conn->ws_media_->attachAudio(audio_->pipeline(), audio_->tee()); !st) {
+      log::warn(kLog, "peer " + std::to_string(id) +
+                          ": no audio over the WebSocket: " + st.error().message);
+    }
+  }
   std::vector<int> ids;
   for (const auto& [id, conn] : connections_) {
     if (conn->audio_peer_) ids.push_back(id);

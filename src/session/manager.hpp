@@ -20,6 +20,7 @@
 #include "session/peer_limits.hpp"
 #include "signalling/handler.hpp"
 #include "webrtc/peer_branch.hpp"
+#include "wsmedia/client.hpp"
 
 namespace ds::session {
 
@@ -145,6 +146,9 @@ class Manager {
  private:
   friend class Connection;
   Result<std::shared_ptr<webrtc::PeerBranch>> addVideoPeer(Connection& conn);
+  // A WebSocket media client (wsmedia/): counts as a video peer, taps the shared tees.
+  Result<std::unique_ptr<wsmedia::Client>> addWsMediaPeer(Connection& conn);
+  Status ensureVideo();  // starts the pipeline if nobody watched
   void removeVideoPeer(int id);
   // Runs the encoder at what congestion control decided (bitrate, frame rate).
   void applyEncoderSetting(const EncoderSetting& s);

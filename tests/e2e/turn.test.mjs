@@ -38,6 +38,7 @@ test('the stream flows through coturn when relay is forced; wrong credentials fa
   await waitFramesDecoded(page, 5, 20000);
   const types = await selectedCandidateTypes(page);
   assert.equal(types[0], 'relay', `browser side of the selected pair is a relay candidate (${types})`);
+  await waitFor(async () => /WebRTC relayed/.test(await page.textContent('#status')), 5000, 'status line: WebRTC relayed');
   await page.close();
 
   // Wrong secret on the deskstream side: the credentials it hands out are refused by coturn.
@@ -45,7 +46,8 @@ test('the stream flows through coturn when relay is forced; wrong credentials fa
   await new Promise((r) => ds.proc.once('exit', r));
   const bad = await startDeskstream(x.display, { ...env, SELKIES_TURN_SHARED_SECRET: 'wrong-secret' });
   const page2 = await browser.newPage();
-  await page2.goto(bad.url);
+  // WebRTC only: in auto mode the page would rightly fall back to the WebSocket transport.
+  await page2.goto(`${bad.url}?transport=webrtc`);
   await sleep(6000);
   assert.equal(await framesDecoded(page2), 0, 'no frames without valid TURN credentials');
   assert.doesNotMatch(await page2.textContent('#status'), /^live/);

@@ -3,6 +3,8 @@
 import { Stream } from './stream.js';
 import { InputCapture } from './input.js';
 import { videoFigures } from './stats.js';
+import { WsTransport, webCodecsSupport } from './ws_transport.js';
+import { FALLBACK_MS, transportMode, describeWebRtc, watchIce } from './transport.js';
 
 const video = document.getElementById('stream');
 const statusEl = document.getElementById('status');
@@ -28,11 +30,15 @@ function render() {
   }
   if (state.detail && state.phase !== 'live') text += ` · ${state.detail}`;
   if (state.audio !== 'live') text += ` · audio ${state.audio}`;
+  if (state.transport) text += ` · ${state.transport}`;
   statusEl.textContent = text;
   statusEl.className = state.phase === 'live' ? 'live' : state.phase === 'error' ? 'error' : '';
 }
 
 function setState(phase, detail = '') {
+  if (phase === 'live' && !ws && videoStream.pc) {
+    describeWebRtc(videoStream.pc).then((t) => { if (!ws) { state.transport = t; render(); } });
+  }
   if (phase === 'blocked') {
     playButton.hidden = false;
     return;
@@ -62,15 +68,23 @@ const videoStream = new Stream({
     const [w, h] = windowResolution();
     return { res: `${w}x${h}`, scale: window.devicePixelRatio || 1 };
   },
-  onState: setState,
+  onState: (phase, detail) => {
+    // Auto mode: WebRTC failed before it ever connected (ICE failed): the WebSocket at once.
+    if (mode === 'auto' && !everLive && phase === 'reconnecting' && /connection failed/.test(detail)) {
+      startWebSocket('WebRTC failed');
+      return;
+    }
+    if (phase === 'live') everLive = true;
+    setState(phase, detail);
+  },
   onChannel: (channel) => attachInput(channel),
 });
 
 // The `input` data channel carries keyboard, mouse, clipboard, cursor and resize (input.js).
 let input = null;
-function attachInput(channel) {
+function attachInput(channel, element = video) {
   if (input) input.detach();
-  const capture = new InputCapture(video, (text) => {
+  const capture = new InputCapture(element, (text) => {
     if (channel.readyState !== 'open') return false;
     channel.send(text);
     return true;
@@ -146,8 +160,9 @@ if ('requestVideoFrameCallback' in HTMLVideoElement.prototype) video.requestVide
 setInterval(() => {
   state.fps = frames;
   frames = 0;
-  state.width = video.videoWidth;
-  state.height = video.videoHeight;
+  const shown = ws ? ws.element : video;
+  state.width = shown.videoWidth;
+  state.height = shown.videoHeight;
   render();
 }, 1000);
 
@@ -162,6 +177,7 @@ function renderMute() {
 muteButton.addEventListener('click', () => {
   audio.muted = !audio.muted;
   if (!audio.muted) audio.play().catch(() => {});
+  if (ws) ws.setMuted(audio.muted);
   renderMute();
 });
 renderMute();
@@ -177,6 +193,64 @@ const audioStream = new Stream({
   },
 });
 
-window.deskstream = { video: videoStream, audio: audioStream, state, input: () => input };
-videoStream.start();
-audioStream.start();
+// The WebSocket transport (ws_transport.js): replaces both WebRTC connections for this page.
+let ws = null;
+async function startWebSocket(reason) {
+  if (ws) return;
+  videoStream.stop();
+  audioStream.stop();
+  // Chromium shows the decoded frames in the same <video> element; other browsers on a canvas.
+  let canvas = null;
+  if (typeof MediaStreamTrackGenerator !== 'function') {
+    canvas = document.createElement('canvas');
+    canvas.id = 'stream_canvas';
+    canvas.tabIndex = 0;
+    video.hidden = true;
+    document.body.insertBefore(canvas, statusEl);
+  }
+  state.transport = 'WebSocket';
+  state.fallback = reason;
+  state.audio = 'connecting';
+  ws = new WsTransport({
+    canvas,
+    video,
+    meta: () => {
+      const [w, h] = windowResolution();
+      return { res: `${w}x${h}`, scale: window.devicePixelRatio || 1 };
+    },
+    onState: setState,
+    onChannel: (channel) => attachInput(channel, ws.element),
+    onFrame: () => { if (canvas) frames += 1; },  // the <video> counts its own frames
+    onAudioState: (s) => { state.audio = s; render(); },
+    onAuth: (text, reply) => {
+      videoStream.lastAuth = text;
+      if (text.startsWith('AUTH_EXPIRED')) setState('error', 'session expired');
+      if (!text.startsWith('AUTH_EXPIRING') || typeof window.deskstreamTokenProvider !== 'function') return;
+      window.deskstreamTokenProvider().then((token) => token && reply(`AUTH ${token}`)).catch(() => {});
+    },
+  });
+  window.deskstream.ws = ws;
+  ws.setMuted(audio.muted);
+  console.info(`deskstream: WebSocket transport (${reason})`);
+  const support = await webCodecsSupport('h264');
+  if (!support.ok) {
+    state.phase = 'error';
+    state.detail = `${support.why}; WebRTC could not connect either`;
+    render();
+    return;
+  }
+  ws.start();
+}
+
+const mode = transportMode(window.location.search, window.localStorage);
+let everLive = false;
+window.deskstream = { video: videoStream, audio: audioStream, state, input: () => input, mode, ws: null };
+if (mode === 'websocket') {
+  startWebSocket('forced by setting');
+} else {
+  videoStream.start();
+  audioStream.start();
+  if (mode === 'auto') {
+    watchIce(() => videoStream.pc, FALLBACK_MS, () => everLive || !!ws, (why) => startWebSocket(why));
+  }
+}

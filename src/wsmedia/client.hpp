@@ -1,0 +1,65 @@
+// One browser on the WebSocket media transport: its video tap (and audio tap when audio
+// streams) on the shared tees, the frame-dropping policy, and the binary frames sent on its
+// socket. The socket's text messages other than ACK belong to the session (input grammar, AUTH).
+// Main-loop thread only.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+#include "http/websocket.hpp"
+#include "wsmedia/framing.hpp"
+#include "wsmedia/send_policy.hpp"
+#include "wsmedia/tap.hpp"
+
+namespace ds::wsmedia {
+
+struct ClientOptions {
+  std::string name;  // branch names: "<name>" (video), "<name>-audio"
+  SendLimits limits;
+  // Asks the shared encoder for a keyframe (VideoPipeline::requestKeyframe, rate-limited there).
+  std::function<void()> request_keyframe;
+};
+
+class Client {
+ public:
+  Client(std::shared_ptr<http::WebSocket> ws, ClientOptions options);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  Status attachVideo(GstElement* pipeline, GstElement* tee, Codec codec);
+  Status attachAudio(GstElement* pipeline, GstElement* tee);
+  void detachAudio();
+  bool hasAudio() const { return audio_ != nullptr; }
+
+  // Handles "ACK <seq>"; false when `text` is not an ACK (the caller handles it). A bad ACK gets
+  // an "ERROR ..." reply.
+  bool onText(std::string_view text);
+  // `element` (from a branch error) is one of this client's taps.
+  bool owns(const std::string& element) const;
+  const SendPolicy& policy() const { return policy_; }
+  // The MEDIA_OK JSON: {"video":"h264","audio":"opus"|null,...}.
+  std::string describe() const;
+
+ private:
+  void onVideo(TapFrame frame);
+  void onAudio(TapFrame frame);
+  void send(Kind kind, Codec codec, const TapFrame& frame);
+  void maybeRequestKeyframe();
+
+  std::shared_ptr<http::WebSocket> ws_;
+  ClientOptions options_;
+  SendPolicy policy_;
+  Codec video_codec_ = Codec::kH264;
+  std::shared_ptr<Tap> video_;
+  std::shared_ptr<Tap> audio_;
+  bool send_failed_ = false;  // logged once
+};
+
+}  // namespace ds::wsmedia

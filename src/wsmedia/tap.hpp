@@ -1,0 +1,59 @@
+// One WebSocket client's branch on a shared RTP tee, hung off it like a WebRTC viewer:
+// tee -> queue (leaky) -> RTP depayloader -> parser (H.264/H.265: AU-aligned byte-stream with
+// parameter sets before every keyframe) -> appsink. All of it lives in one bin named `name`
+// directly inside the pipeline (so a bus error from it names this branch). Each frame reaches
+// `on_frame` on the main loop, through a weak reference: the tap may go at any time.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/result.hpp"
+#include "wsmedia/framing.hpp"
+
+namespace ds::wsmedia {
+
+struct TapFrame {
+  std::string data;
+  uint64_t timestamp_us = 0;
+  bool keyframe = false;
+  int width = 0;  // from the parser's caps when it knows them
+  int height = 0;
+};
+
+class Tap {
+ public:
+  using OnFrame = std::function<void(TapFrame frame)>;
+  static Result<std::shared_ptr<Tap>> create(GstElement* pipeline, GstElement* tee,
+                                             const std::string& name, Codec codec,
+                                             OnFrame on_frame);
+  ~Tap();  // unlinks from the tee and stops the branch, synchronously
+  Tap(const Tap&) = delete;
+  Tap& operator=(const Tap&) = delete;
+
+  const std::string& name() const { return name_; }
+  // The bin of this tap is `element` (a name from VideoPipeline::BranchErrorCallback).
+  bool owns(const std::string& element) const { return element == name_; }
+  // Main loop: hands one frame to `on_frame` (called through the weak reference).
+  void deliver(TapFrame frame);
+
+ private:
+  Tap(std::string name, OnFrame on_frame)
+      : name_(std::move(name)), on_frame_(std::move(on_frame)) {}
+  Status build(GstElement* pipeline, GstElement* tee, Codec codec);
+  void detach();
+
+  std::string name_;
+  OnFrame on_frame_;
+  std::weak_ptr<Tap> self_;
+  GstElement* pipeline_ = nullptr;
+  GstElement* tee_ = nullptr;
+  GstElement* bin_ = nullptr;
+  GstPad* tee_pad_ = nullptr;
+};
+
+}  // namespace ds::wsmedia

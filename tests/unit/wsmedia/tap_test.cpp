@@ -1,0 +1,112 @@
+// Component test: a WebSocket client's tap on the real shared video pipeline (test pattern,
+// x264enc) delivers whole H.264 access units, keyframes with their parameter sets, and can be
+// removed while the stream goes on.
+#include "wsmedia/tap.hpp"
+
+#include <gst/gst.h>
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "media/video_pipeline.hpp"
+
+namespace ds::wsmedia {
+namespace {
+
+class Gst : public ::testing::Environment {
+ public:
+  void SetUp() override { gst_init(nullptr, nullptr); }
+};
+const auto* const kEnv = ::testing::AddGlobalTestEnvironment(new Gst);
+
+void iterate(int ms) {
+  const gint64 end = g_get_monotonic_time() + ms * 1000;
+  while (g_get_monotonic_time() < end) g_main_context_iteration(nullptr, FALSE), g_usleep(500);
+}
+
+// NAL unit types of an Annex B byte-stream access unit.
+std::vector<int> nalTypes(const std::string& au) {
+  std::vector<int> types;
+  for (size_t i = 0; i + 3 < au.size(); ++i) {
+    if (au[i] == 0 && au[i + 1] == 0 && au[i + 2] == 1) {
+      types.push_back(static_cast<uint8_t>(au[i + 3]) & 0x1f);
+      i += 2;
+    }
+  }
+  return types;
+}
+
+TEST(Tap, DeliversH264AccessUnitsFromTheSharedTee) {
+  media::VideoOptions o;
+  o.display = "";  // test pattern, 640x360
+  o.encoder = "x264enc";
+  o.params.framerate = 30;
+  o.params.bitrate_kbps = 2000;
+  std::vector<std::string> errors;
+  auto video = media::VideoPipeline::start(o, [&](std::string m, bool) { errors.push_back(m); });
+  ASSERT_TRUE(video) << video.error().message;
+  std::vector<std::string> branch_errors;
+  (*video)->onBranchError([&](std::string e, std::string m) { branch_errors.push_back(e + m); });
+
+  std::vector<TapFrame> frames;
+  auto tap = Tap::create((*video)->pipeline(), (*video)->tee(), "ws-test", Codec::kH264,
+                         [&](TapFrame f) { frames.push_back(std::move(f)); });
+  ASSERT_TRUE(tap) << tap.error().message;
+  (*video)->requestKeyframe();
+  iterate(2000);
+  ASSERT_GE(frames.size(), 10u) << "frames through the tap in 2 s";
+  const TapFrame* key = nullptr;
+  for (const auto& f : frames) {
+    if (f.keyframe) {
+      key = &f;
+      break;
+    }
+  }
+  ASSERT_NE(key, nullptr) << "no keyframe among " << frames.size() << " frames";
+  const auto types = nalTypes(key->data);
+  EXPECT_NE(std::find(types.begin(), types.end(), 7), types.end()) << "SPS before the IDR";
+  EXPECT_NE(std::find(types.begin(), types.end(), 8), types.end()) << "PPS before the IDR";
+  EXPECT_NE(std::find(types.begin(), types.end(), 5), types.end()) << "IDR slice";
+  EXPECT_EQ(key->width, 640);
+  EXPECT_EQ(key->height, 360);
+  // One access unit per frame: timestamps increase.
+  for (size_t i = 1; i < frames.size(); ++i) {
+    EXPECT_GT(frames[i].timestamp_us, frames[i - 1].timestamp_us) << "frame " << i;
+  }
+
+  // Removing the tap leaves the stream running.
+  tap->reset();
+  const uint64_t before = (*video)->encodedFrames();
+  const size_t delivered = frames.size();
+  iterate(700);
+  EXPECT_GT((*video)->encodedFrames(), before + 5);
+  EXPECT_EQ(frames.size(), delivered);  // nothing after the tap went
+  EXPECT_TRUE(errors.empty()) << errors.front();
+  EXPECT_TRUE(branch_errors.empty()) << branch_errors.front();
+}
+
+TEST(Tap, DeliversOpusPacketsFromAnAudioTee) {
+  GError* err = nullptr;
+  GstElement* pipeline = gst_parse_launch(
+      "audiotestsrc is-live=true ! audio/x-raw,rate=48000,channels=2 ! opusenc frame-size=10 ! "
+      "rtpopuspay ! tee name=t allow-not-linked=true",
+      &err);
+  ASSERT_NE(pipeline, nullptr) << (err ? err->message : "");
+  GstElement* tee = gst_bin_get_by_name(GST_BIN(pipeline), "t");
+  ASSERT_NE(gst_element_set_state(pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  iterate(200);
+  std::vector<TapFrame> packets;
+  auto tap = Tap::create(pipeline, tee, "ws-audio", Codec::kOpus,
+                         [&](TapFrame f) { packets.push_back(std::move(f)); });
+  ASSERT_TRUE(tap) << tap.error().message;
+  iterate(1000);
+  EXPECT_GE(packets.size(), 50u) << "10 ms packets in 1 s";
+  for (const auto& p : packets) ASSERT_LT(p.data.size(), 1500u);
+  tap->reset();
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(tee);
+  gst_object_unref(pipeline);
+}
+
+}  // namespace
+}  // namespace ds::wsmedia
