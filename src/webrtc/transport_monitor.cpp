@@ -106,8 +106,8 @@ void TransportMonitor::poll() {
   const GstStructure* best = nullptr;  // our video sender
   uint64_t best_packets = 0;
   std::vector<const GstStructure*> remote;  // the browser's sources: their receiver reports
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS  // rtpsession hands the sources over as a GValueArray
-  if (sources != nullptr && G_VALUE_HOLDS(sources, g_value_array_get_type())) {
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS          // rtpsession hands the sources over as a GValueArray
+      if (sources != nullptr && G_VALUE_HOLDS(sources, g_value_array_get_type())) {
     auto* array = static_cast<GValueArray*>(g_value_get_boxed(sources));
     for (guint i = 0; array != nullptr && i < array->n_values; ++i) {
       const GValue* v = g_value_array_get_nth(array, i);
