@@ -9,6 +9,11 @@
 
 namespace ds::session {
 
+// WebSocket close code after the browser's answer was refused (no common video codec, a
+// malformed or rejected answer): reconnecting cannot help, and our web client shows the ERROR
+// that precedes it instead of retrying (docs/selkies-compat.md).
+inline constexpr int kCloseAnswerRefused = 4406;
+
 class Connection {
  public:
   Connection(Manager& manager, std::shared_ptr<http::WebSocket> ws, PeerInfo info);
@@ -28,6 +33,8 @@ class Connection {
   void run(const signalling::Actions& actions);
   void startPeer(const signalling::StartPeer& start);
   void fail(const std::string& reason);
+  // The answer was refused: ERROR <reason> to this peer, then close with kCloseAnswerRefused.
+  void refuse(const std::string& reason);
   void onAuth(std::string_view token);
   void scheduleLease();
   void cancelLease();
