@@ -38,6 +38,34 @@ export const firefoxPrefs = {
   'dom.events.testing.asyncClipboard': true,
 };
 
+// Host candidates Firefox gathers here (in a blank page). Firefox 153 gathers none on a machine
+// whose only interface is loopback, even with media.peerconnection.ice.loopback set (checked in
+// an `unshare -n` namespace with only `lo` up), so there a Firefox viewer cannot connect.
+export async function firefoxCandidates(browser) {
+  const page = await browser.newPage();
+  try {
+    return await page.evaluate(async () => {
+      const pc = new RTCPeerConnection();
+      pc.createDataChannel('probe');
+      const found = [];
+      pc.onicecandidate = (e) => { if (e.candidate && e.candidate.candidate) found.push(e.candidate.candidate); };
+      await pc.setLocalDescription(await pc.createOffer());
+      await new Promise((r) => setTimeout(r, 2000));
+      pc.close();
+      return found;
+    });
+  } finally {
+    await page.close();
+  }
+}
+
+// Why a Firefox viewer cannot connect here, or '' when it can gather a candidate.
+export async function firefoxCannotConnect(browser) {
+  const found = await firefoxCandidates(browser);
+  return found.length > 0 ? '' : 'Firefox gathers no ICE candidate on this machine (only a loopback interface: ' +
+    'Firefox does not gather 127.0.0.1 even with media.peerconnection.ice.loopback), so it cannot connect here';
+}
+
 export async function launchFirefox(prefs = {}) {
   return puppeteer.launch({
     browser: 'firefox',
