@@ -194,7 +194,8 @@ void Connection::refuse(const std::string& reason) {
   log::warn(kLog, "peer " + std::to_string(info_.id) + ": answer refused: " + reason);
   ws_->send("ERROR " + reason);
   // A new attempt from the same browser would get the same offer and give the same answer: the
-  // close code tells our web client to show the error instead of reconnecting (docs/protocol).
+  // close code tells our web client to show the error instead of reconnecting
+  // (docs/selkies-compat.md).
   close(kCloseAnswerRefused, "answer refused");
 }
 
