@@ -27,7 +27,7 @@ if [ "${1:-}" != "--runtime-only" ] && ! command -v npm >/dev/null; then
     || { tail -30 "$log"; trap - EXIT; echo "deps: apt log kept in $log" >&2; exit 1; }
 fi
 if [ "${1:-}" != "--runtime-only" ] && [ -f "$root/tests/e2e/package.json" ]; then
-  if [ ! -d "$root/tests/e2e/node_modules/playwright-core" ]; then
+  if [ ! -d "$root/tests/e2e/node_modules/playwright-core" ] || [ ! -d "$root/tests/e2e/node_modules/puppeteer-core" ]; then
     echo "deps: npm ci in tests/e2e"
     (cd "$root/tests/e2e" && npm ci --no-audit --no-fund --loglevel=error)
   fi

@@ -81,6 +81,20 @@ class App {
     }
     encoder_ = choice->encoder;
     log::info(kLog, "video encoder: " + encoder_);
+    // Other codecs for browsers that cannot decode this one (issue 18): probed once, here.
+    for (const auto& extra : config_.extra_encoders) {
+      if (config_.bench_baseline) break;
+      const std::string codec = media::profileFor(extra, params).codec;
+      if (codec == media::profileFor(encoder_, params).codec) continue;
+      if (auto st = media::probeEncoder(extra, params); !st) {
+        log::warn(kLog, "DESKSTREAM_EXTRA_ENCODERS: " + extra + " left out: " + st.error().message);
+        continue;
+      }
+      extra_encoders_.push_back(extra);
+    }
+    std::string offered = media::profileFor(encoder_, params).codec;
+    for (const auto& e : extra_encoders_) offered += ", " + media::profileFor(e, params).codec;
+    log::info(kLog, "video codecs offered, in order: " + offered);
     webrtc::warmUp();  // so the first viewer does not wait for the DTLS key
     if (config_.enable_metrics_http) {
       metrics_ = std::make_unique<metrics::Metrics>(DS_VERSION, encoder_);
@@ -124,6 +138,7 @@ class App {
     mo.video.naive_baseline = config_.bench_baseline;
     mo.video.transport_cc = config_.congestion_control;
     mo.congestion_control = config_.congestion_control;
+    mo.video.extra_encoders = extra_encoders_;
     mo.peer_caps = {config_.max_peers, config_.max_peers_per_user};
     if (config_.bench_baseline) {
       log::warn(kLog, "DESKSTREAM_BENCH_BASELINE: streaming with the benchmark's naive pipeline");
@@ -263,6 +278,7 @@ class App {
   config::Config config_;
   Access access_;
   std::unique_ptr<DisplayProbe> display_probe_;
+  std::vector<std::string> extra_encoders_;  // DESKSTREAM_EXTRA_ENCODERS that passed the probe
   std::string encoder_;
   std::unique_ptr<metrics::Metrics> metrics_;    // when enabled; outlives the input channels
   std::unique_ptr<stats::Recorder> stats_;       // SELKIES_ENABLE_WEBRTC_STATISTICS; ditto

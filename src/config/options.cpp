@@ -1,5 +1,6 @@
 #include "config/options.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "config/selkies_values.hpp"
@@ -360,6 +361,25 @@ std::vector<Option> build() {
   o.push_back(opt("turn_rest_interval", "DESKSTREAM_TURN_REST_INTERVAL", "60",
                   "Seconds between two fetches from SELKIES_TURN_REST_URI", "an integer 1..86400",
                   integer(&Config::turn_rest_interval_s, 1, 86400)));
+  o.push_back(
+      opt("extra_encoders", "DESKSTREAM_EXTRA_ENCODERS", "vp8enc,vp9enc",
+          "Encoders of other codecs offered to each browser after SELKIES_ENCODER's, in order of "
+          "preference (a browser that cannot decode the first codec gets the next; a second codec "
+          "in use costs a second encode); each is probed at startup and left out when it cannot "
+          "run here; empty: offer SELKIES_ENCODER's codec only",
+          "a comma-separated list of SELKIES_ENCODER values, or empty",
+          [encoders](Config& c, std::string_view v) {
+            std::vector<std::string> list;
+            for (auto item : split(v, ',')) {
+              const std::string e = toLower(trim(item));
+              if (e.empty()) continue;
+              if (std::find(encoders.begin(), encoders.end(), e) == encoders.end()) return false;
+              if (std::find(list.begin(), list.end(), e) == list.end()) list.push_back(e);
+            }
+            if (list.size() > 8) return false;
+            c.extra_encoders = std::move(list);
+            return true;
+          }));
   o.push_back(opt("bench_baseline", "DESKSTREAM_BENCH_BASELINE", "false",
                   "Benchmarks only (bench/latency A/B): stream with a naive pipeline instead - "
                   "videoconvert and plain x264enc tune=zerolatency, no playout-delay extension, "

@@ -1,9 +1,9 @@
 #include "media/video_pipeline.hpp"
 
-#include <gst/rtp/rtp.h>
 #include <gst/video/video.h>
 
 #include <algorithm>
+#include <random>
 #include <utility>
 
 #include "core/log.hpp"
@@ -19,35 +19,6 @@ constexpr const char* kLog = "media";
 constexpr const char* kTransportCcCaps =
     ",rtcp-fb-transport-cc=(boolean)true,"
     "extmap-3=(string)http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
-
-// Writes playout-delay min=0,max=0 (3 bytes of zeros: 12-bit min, 12-bit max) into an RTP buffer.
-void addPlayoutDelay(GstBuffer* buffer) {
-  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-  if (!gst_rtp_buffer_map(buffer, GST_MAP_READWRITE, &rtp)) return;
-  const guint8 zero[3] = {0, 0, 0};
-  gst_rtp_buffer_add_extension_onebyte_header(&rtp, VideoPipeline::kPlayoutDelayExtId, zero,
-                                              sizeof zero);
-  gst_rtp_buffer_unmap(&rtp);
-}
-
-GstPadProbeReturn playoutDelayProbe(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer /*data*/) {
-  if ((info->type & GST_PAD_PROBE_TYPE_BUFFER) != 0) {
-    GstBuffer* buffer = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
-    addPlayoutDelay(buffer);
-    GST_PAD_PROBE_INFO_DATA(info) = buffer;
-  } else if ((info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) != 0) {
-    GstBufferList* list = gst_buffer_list_make_writable(GST_PAD_PROBE_INFO_BUFFER_LIST(info));
-    const guint n = gst_buffer_list_length(list);
-    for (guint i = 0; i < n; ++i) addPlayoutDelay(gst_buffer_list_get_writable(list, i));
-    GST_PAD_PROBE_INFO_DATA(info) = list;
-  }
-  return GST_PAD_PROBE_OK;
-}
-
-GstPadProbeReturn countFrames(GstPad* /*pad*/, GstPadProbeInfo* /*info*/, gpointer counter) {
-  static_cast<std::atomic<uint64_t>*>(counter)->fetch_add(1);
-  return GST_PAD_PROBE_OK;
-}
 
 }  // namespace
 
@@ -82,15 +53,45 @@ VideoPipeline::VideoPipeline(VideoOptions options, EncoderProfile profile, Error
     : options_(std::move(options)),
       profile_(std::move(profile)),
       on_error_(std::move(on_error)),
-      keyframes_(options_.keyframes.overall, [this] { gate_.forceNext(); }),
-      gate_(frameGateOptionsFor(options_.params.framerate)) {}
+      gate_(frameGateOptionsFor(options_.params.framerate)) {
+  std::vector<EncoderProfile> all{profile_};
+  for (const auto& name : options_.extra_encoders) {
+    if (!hasProfile(name)) continue;
+    EncoderProfile extra = profileFor(name, options_.params);
+    const bool dup = std::any_of(all.begin(), all.end(),
+                                 [&](const EncoderProfile& p) { return p.codec == extra.codec; });
+    if (!dup) all.push_back(std::move(extra));
+  }
+  assignPayloadTypes(all);
+  if (options_.transport_cc) {
+    for (auto& p : all) p.rtp_caps += kTransportCcCaps;  // each encode's caps and its offer
+  }
+  profile_ = all.front();
+  extra_profiles_.assign(all.begin() + 1, all.end());
+  std::random_device rd;
+  ssrc_ = std::uniform_int_distribution<uint32_t>(1, 0xfffffffeu)(rd);
+  for (const auto& p : all) offer_.push_back(offerCodec(p, offer_.empty() ? ssrc_ : 0));
+}
 
 VideoPipeline::~VideoPipeline() {
   if (bus_watch_ != 0) g_source_remove(bus_watch_);
   if (pipeline_ != nullptr) {
     gst_element_set_state(pipeline_, GST_STATE_NULL);
+    extras_.clear();  // removes their elements from the (stopped) pipeline
+    primary_.reset();
     gst_object_unref(pipeline_);
   }
+}
+
+EncodeOptions VideoPipeline::encodeOptions(const std::string& prefix) {
+  EncodeOptions o;
+  o.name_prefix = prefix;
+  o.playout_delay = !options_.naive_baseline;
+  o.ssrc = ssrc_;
+  o.keyframe_interval = options_.keyframes.overall;
+  // The encoder needs a frame to make the keyframe from: let the next one through the gate.
+  o.on_keyframe_approved = [this] { gate_.forceNext(); };
+  return o;
 }
 
 Result<std::unique_ptr<VideoPipeline>> VideoPipeline::start(const VideoOptions& options,
@@ -137,33 +138,10 @@ Status VideoPipeline::build() {
   if (options_.display.empty()) src_caps += ",width=640,height=360";
   if (auto st = add(makeCaps(src_caps, "capture-caps")); !st) return st;
   source_caps_ = chain.back();
-  // A slow encoder must never pile up old frames: keep only the newest one.
-  if (auto st = add(makeElement({"queue",
-                                 "capture-queue",
-                                 {{"leaky", "downstream"},
-                                  {"max-size-buffers", "1"},
-                                  {"max-size-bytes", "0"},
-                                  {"max-size-time", "0"}}}));
-      !st) {
+  if (auto st = add(makeElement({"tee", "raw-tee", {{"allow-not-linked", "true"}}})); !st) {
     return st;
   }
-  for (const auto& spec : profile_.pre) {
-    if (auto st = add(makeElement(spec)); !st) return st;
-    encoder_chain_.push_back(chain.back());
-  }
-  if (auto st = add(makeCaps(profile_.pre_caps, "encoder-caps")); !st) return st;
-  if (auto st = add(makeElement(profile_.encoder_element)); !st) return st;
-  encoder_ = chain.back();
-  encoder_chain_.push_back(encoder_);
-  if (auto st = add(makeCaps(profile_.post_caps, "encoded-caps")); !st) return st;
-  if (auto st = add(makeElement(profile_.payloader)); !st) return st;
-  GstElement* payloader = chain.back();
-  const std::string rtp_caps = profile_.rtp_caps + (options_.transport_cc ? kTransportCcCaps : "");
-  if (auto st = add(makeCaps(rtp_caps, "rtp-caps")); !st) return st;
-  if (auto st = add(makeElement({"tee", "fanout-tee", {{"allow-not-linked", "true"}}})); !st) {
-    return st;
-  }
-  tee_ = chain.back();
+  raw_tee_ = chain.back();
   shared_ = chain;
   for (size_t i = 0; i + 1 < chain.size(); ++i) {
     if (!gst_element_link(chain[i], chain[i + 1])) {
@@ -171,21 +149,9 @@ Status VideoPipeline::build() {
                   GST_ELEMENT_NAME(chain[i + 1]));
     }
   }
-  if (!options_.naive_baseline) {
-    GstPad* pay_src = gst_element_get_static_pad(payloader, "src");
-    gst_pad_add_probe(
-        pay_src,
-        static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
-        playoutDelayProbe, nullptr, nullptr);
-    gst_object_unref(pay_src);
-  }
-  GstPad* enc_src = gst_element_get_static_pad(encoder_, "src");
-  gst_pad_add_probe(enc_src, GST_PAD_PROBE_TYPE_BUFFER, countFrames, &encoded_frames_, nullptr);
-  gst_object_unref(enc_src);
-  // A PLI/FIR reaches the encoder as an upstream force-key-unit event: within the overall limit,
-  // let the next frame through the static-screen gate so the encoder has something to make the
-  // keyframe from.
-  keyframes_.attach(encoder_);
+  auto primary = Encode::add(pipeline_, raw_tee_, profile_, encodeOptions(""), /*live=*/false);
+  if (!primary) return Unexpected<Error>{primary.error()};
+  primary_ = std::move(*primary);
   if (!options_.naive_baseline) {
     if (!options_.display.empty()) {
       auto watch = DamageWatch::open(options_.display);
@@ -227,11 +193,8 @@ gboolean VideoPipeline::onBusMessage(GstBus* /*bus*/, GstMessage* msg, gpointer 
         }
         break;
       }
-      bool from_encoder = false;
-      for (GstElement* e : self->encoder_chain_) {
-        from_encoder = from_encoder || GST_MESSAGE_SRC(msg) == GST_OBJECT(e) ||
-                       gst_object_has_as_ancestor(GST_MESSAGE_SRC(msg), GST_OBJECT(e));
-      }
+      // Only the primary encoder fails over; a second codec's failure restarts the stream.
+      const bool from_encoder = self->primary_->isEncoderChain(GST_MESSAGE_SRC(msg));
       // One failure posts an error per element it stops (source, then queue): report it once.
       if (self->on_error_ && !std::exchange(self->failed_, true)) {
         // Run outside the bus callback: the handler may destroy this pipeline.
@@ -279,29 +242,98 @@ std::string VideoPipeline::branchOf(GstObject* obj) const {
     top = parent;
   }
   std::string name;
-  const bool shared = top == GST_OBJECT(pipeline_) ||
-                      std::find(shared_.begin(), shared_.end(), GST_ELEMENT(top)) != shared_.end();
+  const bool shared = top == GST_OBJECT(pipeline_) || isShared(GST_ELEMENT(top));
   if (!shared) name = GST_OBJECT_NAME(top);
   gst_object_unref(top);
   return name;
 }
 
-void VideoPipeline::requestKeyframe() { keyframes_.request(); }
+bool VideoPipeline::isShared(GstElement* element) const {
+  if (std::find(shared_.begin(), shared_.end(), element) != shared_.end()) return true;
+  auto in = [element](const Encode& e) {
+    const auto& els = e.elements();
+    return std::find(els.begin(), els.end(), element) != els.end();
+  };
+  if (primary_ && in(*primary_)) return true;
+  return std::any_of(extras_.begin(), extras_.end(),
+                     [&](const auto& kv) { return in(*kv.second); });
+}
+
+Result<GstElement*> VideoPipeline::acquire(const std::string& codec) {
+  if (codec == primary_->codec()) {
+    ++primary_->users;
+    return primary_->tee();
+  }
+  if (auto it = extras_.find(codec); it != extras_.end()) {
+    ++it->second->users;
+    return it->second->tee();
+  }
+  auto profile = std::find_if(extra_profiles_.begin(), extra_profiles_.end(),
+                              [&](const EncoderProfile& p) { return p.codec == codec; });
+  if (profile == extra_profiles_.end()) return fail("no encoder for " + codec + " here");
+  std::string prefix = codec + "-";
+  std::transform(prefix.begin(), prefix.end(), prefix.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  // Today's parameters (bitrate, framerate may have changed), the payload type of the offer.
+  EncodeParams params = options_.params;
+  if (encoder_kbps_ > 0) params.bitrate_kbps = encoder_kbps_;  // congestion control's
+  EncoderProfile current = profileFor(profile->encoder, params);
+  current.payload_type = profile->payload_type;
+  current.rtp_caps = profile->rtp_caps;
+  auto encode = Encode::add(pipeline_, raw_tee_, current, encodeOptions(prefix), /*live=*/true);
+  if (!encode) return Unexpected<Error>{encode.error()};
+  (*encode)->users = 1;
+  GstElement* tee = (*encode)->tee();
+  extras_[codec] = std::move(*encode);
+  gate_.forceNext();  // its first frame now, not at the static screen's next repeat
+  log::info(kLog, codec + " encode started (" + profile->encoder + ") for a viewer");
+  return tee;
+}
+
+void VideoPipeline::release(const std::string& codec) {
+  if (codec == primary_->codec()) {
+    if (primary_->users > 0) --primary_->users;
+    return;
+  }
+  auto it = extras_.find(codec);
+  if (it == extras_.end()) return;
+  if (--it->second->users <= 0) extras_.erase(it);  // its last viewer: stop and remove it
+}
+
+void VideoPipeline::requestKeyframe(const std::string& codec) {
+  if (codec.empty() || codec == primary_->codec()) primary_->requestKeyframe();
+  for (auto& [c, e] : extras_) {
+    if (codec.empty() || codec == c) e->requestKeyframe();
+  }
+}
+
+uint64_t VideoPipeline::keyframeRequestsForwarded() const {
+  uint64_t n = primary_->keyframeRequestsForwarded();
+  for (const auto& kv : extras_) n += kv.second->keyframeRequestsForwarded();
+  return n;
+}
+
+uint64_t VideoPipeline::keyframeRequestsDropped() const {
+  uint64_t n = primary_->keyframeRequestsDropped();
+  for (const auto& kv : extras_) n += kv.second->keyframeRequestsDropped();
+  return n;
+}
 
 void VideoPipeline::setBitrate(int kbps) {
   options_.params.bitrate_kbps = kbps;
-  const int value = fecAdjustedKbps(options_.params) * profile_.bitrate_multiplier;
-  gst_util_set_object_arg(G_OBJECT(encoder_), profile_.bitrate_property.c_str(),
-                          std::to_string(value).c_str());
+  encoder_kbps_ = 0;
+  primary_->setBitrate(options_.params);
+  for (auto& kv : extras_) kv.second->setBitrate(options_.params);
   log::info(kLog, "video bitrate set to " + std::to_string(kbps) + " kbit/s");
 }
 
 void VideoPipeline::setEncoderBitrate(int kbps) {
   EncodeParams params = options_.params;
   params.bitrate_kbps = kbps;
-  const int value = fecAdjustedKbps(params) * profile_.bitrate_multiplier;
-  gst_util_set_object_arg(G_OBJECT(encoder_), profile_.bitrate_property.c_str(),
-                          std::to_string(value).c_str());
+  encoder_kbps_ = kbps;
+  // Every encode: they share the viewers' lowest target (session/network_adaptation.hpp).
+  primary_->setBitrate(params);
+  for (auto& kv : extras_) kv.second->setBitrate(params);
   log::debug(kLog, "encoder bitrate " + std::to_string(kbps) + " kbit/s (congestion control)");
 }
 
@@ -327,10 +359,8 @@ void VideoPipeline::setFramerate(int fps) {
   g_object_set(source_caps_, "caps", caps, nullptr);
   gst_caps_unref(caps);
   // Keep the VBV at ~1.5 frames for the new frame time (x264 and vpx take it in ms).
-  const auto vbv = std::to_string(softwareVbvMs(options_.params));
-  if (g_object_class_find_property(G_OBJECT_GET_CLASS(encoder_), "vbv-buf-capacity") != nullptr) {
-    gst_util_set_object_arg(G_OBJECT(encoder_), "vbv-buf-capacity", vbv.c_str());
-  }
+  primary_->setFramerate(options_.params);
+  for (auto& kv : extras_) kv.second->setFramerate(options_.params);
   log::info(kLog, "framerate set to " + std::to_string(fps) + " fps");
 }
 

@@ -1,22 +1,27 @@
-// The shared video graph: X capture -> convert -> encode -> payload -> tee. One encode serves
-// every viewer; each viewer's webrtc branch links to the tee (webrtc/peer_branch.hpp).
-// Main-loop thread only, except where noted.
+// The shared video graph: X capture -> gate -> caps -> raw tee -> one encode per codec in use
+// (media/encode.hpp: queue -> convert -> encoder -> payloader -> tee). The configured encoder's
+// encode runs from start to stop; a second codec's (VP8, VP9: extra_encoders) is built when the
+// first viewer that needs it is linked and removed with its last. Viewers that chose the same
+// codec share one encode; each viewer's webrtc branch links to its codec's tee
+// (webrtc/peer_branch.hpp). Main-loop thread only, except where noted.
 #pragma once
 
 #include <gst/gst.h>
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "core/result.hpp"
+#include "media/codec_offer.hpp"
 #include "media/damage_watch.hpp"
+#include "media/encode.hpp"
 #include "media/encoder_profile.hpp"
 #include "media/frame_gate.hpp"
-#include "media/keyframe_requests.hpp"
 
 namespace ds::media {
 
@@ -28,12 +33,15 @@ struct VideoOptions {
   // Benchmark baseline (bench/latency A/B): naiveBaselineProfile(), every frame encoded, no
   // playout-delay header extension.
   bool naive_baseline = false;
-  // Keyframe request rate limits (media/keyframe_limiter.hpp); `overall` applies here, `per_peer`
-  // in each viewer's branch.
+  // Keyframe request rate limits (media/keyframe_limiter.hpp); `overall` applies to each
+  // encode, `per_peer` in each viewer's branch.
   KeyframeLimits keyframes;
   // Declare transport-wide congestion control (the TWCC header extension and feedback) in the
   // RTP caps, so webrtcbin offers it and the browser reports every packet's arrival.
   bool transport_cc = false;
+  // Encoders of other codecs offered after `encoder`'s, in order of preference, each already
+  // probed usable (DESKSTREAM_EXTRA_ENCODERS); one whose codec is `encoder`'s is skipped.
+  std::vector<std::string> extra_encoders;
 };
 
 class VideoPipeline {
@@ -57,15 +65,27 @@ class VideoPipeline {
   void onBranchError(BranchErrorCallback cb) { on_branch_error_ = std::move(cb); }
 
   GstElement* pipeline() const { return pipeline_; }
-  GstElement* tee() const { return tee_; }
-  const EncoderProfile& profile() const { return profile_; }
+  // The configured encoder's tee (the primary encode, always running).
+  GstElement* tee() const { return primary_->tee(); }
+  const EncoderProfile& profile() const { return primary_->profile(); }
   const VideoOptions& options() const { return options_; }
 
-  // Asks the encoder for an IDR (new viewer, capture restart), within the overall keyframe rate.
-  void requestKeyframe();
-  // Keyframe requests passed to the encoder, and dropped or coalesced by the overall limit.
-  uint64_t keyframeRequestsForwarded() const { return keyframes_.forwarded(); }
-  uint64_t keyframeRequestsDropped() const { return keyframes_.dropped(); }
+  // Every codec a viewer may be offered, in order of preference (the primary's first).
+  const std::vector<OfferCodec>& offerCodecs() const { return offer_; }
+  // The tee of `codec`'s encode for one more viewer, building that encode if it is not running;
+  // each success must be matched by one release(codec) after the viewer's branch is unlinked.
+  Result<GstElement*> acquire(const std::string& codec);
+  // One viewer less on `codec`; a second codec's encode stops with its last viewer.
+  void release(const std::string& codec);
+  // Running encodes (1 + second codecs in use), for tests and stats.
+  size_t encodeCount() const { return 1 + extras_.size(); }
+
+  // Asks the encoders (or `codec`'s only) for an IDR (new viewer, capture restart), within the
+  // overall keyframe rate of each.
+  void requestKeyframe(const std::string& codec = "");
+  // Keyframe requests passed to the encoders, and dropped or coalesced by the overall limit.
+  uint64_t keyframeRequestsForwarded() const;
+  uint64_t keyframeRequestsDropped() const;
   void setBitrate(int kbps);
   // The congestion controller's bitrate: the encoder runs at `kbps` while the configured bitrate
   // (options().params) stays what the user set. Logged at debug level (it changes often).
@@ -79,19 +99,21 @@ class VideoPipeline {
   void restartCapture();
 
   // One-byte RTP header extension id that carries playout-delay min=max=0 on every packet.
-  static constexpr int kPlayoutDelayExtId = 6;
-  // Frames that left the encoder since start (for stats and tests).
-  uint64_t encodedFrames() const { return encoded_frames_.load(); }
+  static constexpr int kPlayoutDelayExtId = media::kPlayoutDelayExtId;
+  // Frames that left the primary encoder since start (for stats and tests).
+  uint64_t encodedFrames() const { return primary_->encodedFrames(); }
   // Captured frames the static-screen gate kept from the encoder.
   uint64_t skippedFrames() const { return gate_.skipped(); }
   // How the gate tells changed frames: "damage" (X DAMAGE events) or "compare" (memcmp).
   const char* changeDetection() const { return damage_ ? "damage" : "compare"; }
-  // The encoder element (for tests that inject an element error).
-  GstElement* encoder() const { return encoder_; }
+  // The primary encoder element (for tests that inject an element error).
+  GstElement* encoder() const { return primary_->encoder(); }
 
  private:
   VideoPipeline(VideoOptions options, EncoderProfile profile, ErrorCallback on_error);
   Status build();
+  EncodeOptions encodeOptions(const std::string& prefix);
+  bool isShared(GstElement* element) const;
   // The name of the branch element (directly in the pipeline, not ours) holding `obj`; "" when
   // `obj` is part of the shared graph or the pipeline itself.
   std::string branchOf(GstObject* obj) const;
@@ -99,22 +121,24 @@ class VideoPipeline {
   static GstPadProbeReturn gateProbe(GstPad* pad, GstPadProbeInfo* info, gpointer self);
 
   VideoOptions options_;
-  EncoderProfile profile_;
+  EncoderProfile profile_;                      // the primary's
+  std::vector<EncoderProfile> extra_profiles_;  // second codecs that may be built
+  std::vector<OfferCodec> offer_;
+  uint32_t ssrc_ = 0;  // every encode's payloader uses it, so the offer's a=ssrc holds for all
   ErrorCallback on_error_;
   BranchErrorCallback on_branch_error_;
-  KeyframeRequests keyframes_;       // the overall keyframe limit, on the encoder's source pad
-  std::vector<GstElement*> shared_;  // every element of the shared graph (not the branches)
+  std::vector<GstElement*> shared_;  // capture elements and the raw tee (encodes: their own)
   GstElement* pipeline_ = nullptr;
   GstElement* source_caps_ = nullptr;
   GstElement* source_ = nullptr;
-  GstElement* encoder_ = nullptr;
-  std::vector<GstElement*> encoder_chain_;  // profile_.pre elements and the encoder
-  GstElement* tee_ = nullptr;
+  GstElement* raw_tee_ = nullptr;
+  std::unique_ptr<Encode> primary_;
+  std::map<std::string, std::unique_ptr<Encode>> extras_;  // by codec, while in use
   guint bus_watch_ = 0;
-  std::atomic<uint64_t> encoded_frames_{0};
   FrameGate gate_;
   std::unique_ptr<DamageWatch> damage_;  // X DAMAGE change detector, when available
   std::vector<uint8_t> previous_frame_;  // capture thread only (memcmp fallback)
+  int encoder_kbps_ = 0;  // congestion control's encoder bitrate; 0: the configured one
   bool failed_ = false;                  // an error was reported; later ones are its echoes
 };
 

@@ -16,4 +16,10 @@ std::string declinedSections(std::string_view answer);
 // video section (e.g. "H265"); empty when there is none.
 std::string offeredVideoCodec(std::string_view offer);
 
+// The video codec a viewer receives: the first payload type of our offer's first video section
+// (our order of preference) that the answer's first video section also lists, as its encoding
+// name in upper case ("VP8"); rtx, red, ulpfec and flexfec are never chosen. Empty when the
+// answer lists none of them (or either text has no video section).
+std::string chosenCodec(std::string_view offer, std::string_view answer);
+
 }  // namespace ds::sdp

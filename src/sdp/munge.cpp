@@ -42,6 +42,24 @@ std::map<std::string, std::string> rtpmaps(const std::vector<std::string>& ls, s
   return out;
 }
 
+// Payload types that have an a=fmtp line in one media section.
+std::set<std::string> fmtpTypes(const std::vector<std::string>& ls, size_t begin, size_t end) {
+  std::set<std::string> out;
+  for (size_t i = begin; i < end; ++i) {
+    if (!startsWith(ls[i], "a=fmtp:")) continue;
+    const auto rest = std::string_view(ls[i]).substr(7);
+    out.emplace(rest.substr(0, rest.find(' ')));
+  }
+  return out;
+}
+
+std::string h264Params(std::string params, const OfferOptions& options) {
+  params = setFmtpParam(params, "profile-level-id", options.h264_profile_level_id);
+  params = setFmtpParam(params, "packetization-mode", "1");
+  params = setFmtpParam(params, "level-asymmetry-allowed", "1");
+  return setFmtpParam(params, "sps-pps-idr-in-keyframe", "1");
+}
+
 }  // namespace
 
 std::string setFmtpParam(std::string_view params, std::string_view key, std::string_view value) {
@@ -96,6 +114,7 @@ Result<MungedOffer> mungeOffer(std::string_view text, const OfferOptions& option
     const size_t end = starts[s + 1];
     const bool video = startsWith(ls[begin], "m=video");
     const auto codecs = rtpmaps(ls, begin, end);
+    const auto with_fmtp = fmtpTypes(ls, begin, end);
     bool extmap_added = false;
     for (size_t i = begin; i < end; ++i) {
       std::string line = ls[i];
@@ -111,10 +130,8 @@ Result<MungedOffer> mungeOffer(std::string_view text, const OfferOptions& option
             params = setFmtpParam(params, "rtx-time", std::to_string(options.rtx_time_ms));
           }
           if (codec == "h264") {
-            params = setFmtpParam(params, "profile-level-id", "42e01f");
-            params = setFmtpParam(params, "level-asymmetry-allowed", "1");
-          }
-          if (codec == "h264" || codec == "h265") {
+            params = h264Params(params, options);
+          } else if (codec == "h265") {
             params = setFmtpParam(params, "sps-pps-idr-in-keyframe", "1");
           }
           line = "a=fmtp:" + pt + " " + params;
@@ -132,6 +149,14 @@ Result<MungedOffer> mungeOffer(std::string_view text, const OfferOptions& option
         extmap_added = true;
       }
       out.push_back(line);
+      if (startsWith(line, "a=rtpmap:")) {
+        const auto rest = std::string_view(line).substr(9);
+        const std::string pt(rest.substr(0, rest.find(' ')));
+        const auto it = codecs.find(pt);
+        if (it != codecs.end() && it->second == "h264" && !with_fmtp.count(pt)) {
+          out.push_back("a=fmtp:" + pt + " " + h264Params("", options));
+        }
+      }
     }
   }
   return MungedOffer{join(out), playout_id};

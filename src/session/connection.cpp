@@ -149,8 +149,8 @@ void Connection::run(const signalling::Actions& actions) {
     } else if (const auto* answer = std::get_if<signalling::ApplyAnswer>(&action)) {
       if (!branch_) continue;
       if (auto st = branch_->setAnswer(answer->sdp); !st) {
-        log::warn(kLog, "peer " + std::to_string(info_.id) + ": " + st.error().message);
-        ws_->send("ERROR " + st.error().message);
+        refuse(st.error().message);
+        return;
       }
     } else if (const auto* ice = std::get_if<signalling::AddRemoteIce>(&action)) {
       if (branch_) branch_->addCandidate(ice->ice.mline_index, ice->ice.candidate);
@@ -230,6 +230,15 @@ void Connection::fail(const std::string& reason) {
   log::warn(kLog, "peer " + std::to_string(info_.id) + ": " + reason);
   ws_->send("ERROR " + reason);
   close(1011, "stream failed");
+}
+
+void Connection::refuse(const std::string& reason) {
+  log::warn(kLog, "peer " + std::to_string(info_.id) + ": answer refused: " + reason);
+  ws_->send("ERROR " + reason);
+  // A new attempt from the same browser would get the same offer and give the same answer: the
+  // close code tells our web client to show the error instead of reconnecting
+  // (docs/selkies-compat.md).
+  close(kCloseAnswerRefused, "answer refused");
 }
 
 void Connection::close(int code, const std::string& reason) {

@@ -10,6 +10,11 @@
 
 namespace ds::session {
 
+// WebSocket close code after the browser's answer was refused (no common video codec, a
+// malformed or rejected answer): reconnecting cannot help, and our web client shows the ERROR
+// that precedes it instead of retrying (docs/selkies-compat.md).
+inline constexpr int kCloseAnswerRefused = 4406;
+
 class Connection {
  public:
   Connection(Manager& manager, std::shared_ptr<http::WebSocket> ws, PeerInfo info);
@@ -31,6 +36,8 @@ class Connection {
   // `MEDIA [meta]`: this socket carries the media itself (docs/protocol-websocket.md).
   void startWsMedia();
   void fail(const std::string& reason);
+  // The answer was refused: ERROR <reason> to this peer, then close with kCloseAnswerRefused.
+  void refuse(const std::string& reason);
   void onAuth(std::string_view token);
   void scheduleLease();
   void cancelLease();

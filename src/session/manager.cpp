@@ -120,7 +120,7 @@ Result<std::shared_ptr<webrtc::PeerBranch>> Manager::addVideoPeer(Connection& co
   auto with = [this, id](auto fn) { return forConnection(id, std::move(fn)); };
   cb.on_connected = with([manager](Connection& c) {
     log::info(kLog, "peer " + std::to_string(c.info().id) + ": media connected");
-    if (manager->video_) manager->video_->requestKeyframe();
+    if (manager->video_) manager->video_->requestKeyframe(c.branch_ ? c.branch_->codec() : "");
   });
   cb.on_channel_open = with([manager](Connection& c) {
     if (!c.channel_ && manager->options_.channel_handler) {
@@ -151,6 +151,23 @@ Result<std::shared_ptr<webrtc::PeerBranch>> Manager::addVideoPeer(Connection& co
   branch_options.keyframe_interval = options_.video.keyframes.per_peer;
   branch_options.fec_percent =
       static_cast<int>(std::lround(options_.video.params.packetloss_percent));
+  branch_options.h264_profile_level_id = media::h264ProfileLevelId(video_->profile());
+  if (!options_.video.naive_baseline) {
+    // Every codec we can encode is offered; the answer picks this viewer's encode (issue 18).
+    branch_options.codecs = video_->offerCodecs();
+    const uint64_t generation = video_generation_;
+    cb.acquire_tee = [manager, generation](const std::string& codec) -> Result<GstElement*> {
+      if (generation != manager->video_generation_ || !manager->video_) {
+        return fail("the video pipeline restarted");
+      }
+      return manager->video_->acquire(codec);
+    };
+    cb.release_tee = [manager, generation](const std::string& codec) {
+      if (generation == manager->video_generation_ && manager->video_) {
+        manager->video_->release(codec);
+      }
+    };
+  }
   return webrtc::PeerBranch::create(video_->pipeline(), video_->tee(), std::to_string(id),
                                     iceServers(), std::move(cb), branch_options);
 }
@@ -174,6 +191,7 @@ webrtc::PeerCallbacks Manager::callbacksFor(int id) {
     c.run(c.handler_.onLocalCandidate(cand, mline));
   });
   cb.on_failed = with([](Connection& c, std::string reason) { c.fail(reason); });
+  cb.on_answer_refused = with([](Connection& c, std::string reason) { c.refuse(reason); });
   cb.on_connected = with([](Connection& c) {
     log::info(kLog, "peer " + std::to_string(c.info().id) + ": media connected");
   });

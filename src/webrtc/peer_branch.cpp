@@ -88,7 +88,6 @@ Result<std::shared_ptr<PeerBranch>> PeerBranch::create(GstElement* pipeline, Gst
 
 Status PeerBranch::build(GstElement* pipeline, GstElement* tee, const IceServers& ice) {
   pipeline_ = GST_ELEMENT(gst_object_ref(pipeline));
-  tee_ = GST_ELEMENT(gst_object_ref(tee));
   queue_ = gst_element_factory_make("queue", ("peer-" + name_ + "-queue").c_str());
   webrtc_ = gst_element_factory_make("webrtcbin", ("peer-" + name_ + "-webrtc").c_str());
   if (queue_ == nullptr || webrtc_ == nullptr) return fail("webrtcbin is not installed");
@@ -144,6 +143,16 @@ Status PeerBranch::build(GstElement* pipeline, GstElement* tee, const IceServers
       g_object_set(trans, "fec-type", GST_WEBRTC_FEC_TYPE_ULP_RED, "fec-percentage",
                    static_cast<guint>(std::min(options_.fec_percent, 100)), nullptr);
     }
+    if (!options_.codecs.empty()) {
+      // The offer is made from these (the queue is not linked yet, so webrtcbin sees no caps).
+      GstCaps* prefs = gst_caps_from_string(media::joinCaps(options_.codecs).c_str());
+      if (prefs == nullptr) {
+        gst_object_unref(trans);
+        return fail("invalid codec caps: " + media::joinCaps(options_.codecs));
+      }
+      g_object_set(trans, "codec-preferences", prefs, nullptr);
+      gst_caps_unref(prefs);
+    }
     gst_object_unref(trans);
   }
   if (options_.monitor_transport) {
@@ -154,11 +163,9 @@ Status PeerBranch::build(GstElement* pipeline, GstElement* tee, const IceServers
   // FLUSHING, which would stop the queue's task and, through the tee, the capture for everyone.
   gst_element_sync_state_with_parent(webrtc_);
   gst_element_sync_state_with_parent(queue_);
-  tee_pad_ = gst_element_request_pad_simple(tee_, "src_%u");
-  GstPad* queue_sink = gst_element_get_static_pad(queue_, "sink");
-  const bool linked = gst_pad_link(tee_pad_, queue_sink) == GST_PAD_LINK_OK;
-  gst_object_unref(queue_sink);
-  if (!linked) return fail("cannot link the viewer branch to the tee");
+  if (options_.codecs.empty()) {
+    if (auto st = linkTo(tee); !st) return st;
+  }
 
   if (!options_.data_channel) return {};
   // Reliable and ordered: a lost key-up would leave a key stuck (upstream uses max-retransmits=0).
@@ -181,6 +188,17 @@ Status PeerBranch::build(GstElement* pipeline, GstElement* tee, const IceServers
         });
       }),
       weakData(shared_), freeWeak, static_cast<GConnectFlags>(0));
+  return {};
+}
+
+Status PeerBranch::linkTo(GstElement* tee) {
+  if (tee == nullptr) return fail("no tee to link the viewer branch to");
+  tee_ = GST_ELEMENT(gst_object_ref(tee));
+  tee_pad_ = gst_element_request_pad_simple(tee_, "src_%u");
+  GstPad* queue_sink = gst_element_get_static_pad(queue_, "sink");
+  const bool linked = gst_pad_link(tee_pad_, queue_sink) == GST_PAD_LINK_OK;
+  gst_object_unref(queue_sink);
+  if (!linked) return fail("cannot link the viewer branch to the tee");
   return {};
 }
 
@@ -261,6 +279,7 @@ void PeerBranch::onOfferCreated(GstPromise* promise) {
   sdp::OfferOptions options;
   options.add_playout_delay = options_.playout_delay;
   options.playout_delay_id = media::VideoPipeline::kPlayoutDelayExtId;
+  options.h264_profile_level_id = options_.h264_profile_level_id;
   auto munged = sdp::mungeOffer(text, options);
   g_free(text);
   if (!munged) {
@@ -277,6 +296,7 @@ void PeerBranch::onOfferCreated(GstPromise* promise) {
   g_signal_emit_by_name(webrtc_, "set-local-description", desc, nullptr);
   gst_webrtc_session_description_free(desc);
   offered_video_codec_ = sdp::offeredVideoCodec(munged->sdp);
+  offer_sdp_ = munged->sdp;
   if (cb_.on_offer) cb_.on_offer(munged->sdp);
 }
 
@@ -293,12 +313,26 @@ Status PeerBranch::setAnswer(const std::string& text) {
   // webrtcbin aborts the process on an answer that declines a bundled section: never pass one.
   if (const std::string declined = sdp::declinedSections(text); !declined.empty()) {
     gst_sdp_message_free(sdp);
+    if (declined.find("video") != std::string::npos && !options_.codecs.empty()) {
+      std::string names;
+      for (const auto& c : options_.codecs) names += (names.empty() ? "" : ", ") + c.codec;
+      return fail("no common video codec: the browser cannot decode any of " + names +
+                  " (its answer declines the video)");
+    }
     if (declined.find("video") != std::string::npos && !offered_video_codec_.empty()) {
-      return fail("the browser cannot decode " + offered_video_codec_ +
+      return fail("no common video codec: the browser cannot decode " + offered_video_codec_ +
                   " video: its answer declines the video (choose an encoder of a codec it "
                   "decodes, e.g. SELKIES_ENCODER=x264enc)");
     }
     return fail("invalid sdp: the answer declines " + declined);
+  }
+  std::string chosen;
+  if (!options_.codecs.empty()) {
+    chosen = sdp::chosenCodec(offer_sdp_, text);
+    if (chosen.empty()) {
+      gst_sdp_message_free(sdp);
+      return fail("invalid sdp: the answer accepts none of the offered video payload types");
+    }
   }
   GstWebRTCSessionDescription* desc =
       gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, sdp);
@@ -308,14 +342,26 @@ Status PeerBranch::setAnswer(const std::string& text) {
         if (err.empty()) return;
         onMain(data, [err](PeerBranch& self) {
           log::warn(kLog, "peer " + self.name_ + ": answer rejected: " + err);
-          if (self.cb_.on_failed) self.cb_.on_failed("invalid sdp: answer rejected: " + err);
+          const std::string why = "invalid sdp: answer rejected: " + err;
+          if (self.cb_.on_answer_refused) {
+            self.cb_.on_answer_refused(why);
+          } else if (self.cb_.on_failed) {
+            self.cb_.on_failed(why);
+          }
         });
       },
       weakData(shared_), freeWeakNotify);
   g_signal_emit_by_name(webrtc_, "set-remote-description", desc, promise);
   gst_promise_unref(promise);
   gst_webrtc_session_description_free(desc);
-  return {};
+  if (chosen.empty() || tee_ != nullptr) return {};
+  // Now the viewer's encode: its first buffers reach webrtcbin after the answer is set.
+  if (!cb_.acquire_tee) return fail("no encode for " + chosen);
+  auto tee = cb_.acquire_tee(chosen);
+  if (!tee) return Unexpected<Error>{tee.error()};
+  codec_ = chosen;
+  log::info(kLog, "peer " + name_ + ": receives " + chosen);
+  return linkTo(*tee);
 }
 
 void PeerBranch::addCandidate(int mline, const std::string& candidate) {
@@ -350,8 +396,10 @@ void PeerBranch::detach() {
   if (channel_ != nullptr) g_object_unref(channel_);
   gst_object_unref(queue_);
   gst_object_unref(webrtc_);
-  gst_object_unref(tee_);
+  if (tee_ != nullptr) gst_object_unref(tee_);
   gst_object_unref(pipeline_);
+  // Unlinked and stopped: the encode may go now if this was its last viewer.
+  if (!codec_.empty() && cb_.release_tee) cb_.release_tee(codec_);
   channel_ = nullptr;
   pipeline_ = tee_ = queue_ = webrtc_ = nullptr;
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "media/codec_offer.hpp"
 #include "media/keyframe_limiter.hpp"
 #include "webrtc/transport_monitor.hpp"
 
@@ -28,12 +29,18 @@ struct PeerCallbacks {
   std::function<void(std::string sdp)> on_offer;  // munged offer, already set as local
   std::function<void(std::string candidate, int mline)> on_candidate;
   std::function<void(std::string reason)> on_failed;  // ICE failed or negotiation error
+  // webrtcbin refused the browser's answer (after setAnswer() returned); on_failed if unset.
+  std::function<void(std::string reason)> on_answer_refused;
   std::function<void()> on_connected;
   std::function<void()> on_channel_open;
   std::function<void(std::string text)> on_channel_message;
   // Transport feedback for the bitrate controller (video branches, on the main loop).
   TransportMonitor::FeedbackCallback on_feedback;
   TransportMonitor::RttCallback on_rtt;
+  // Multi-codec branches (BranchOptions::codecs): the tee of the codec the answer chose, for
+  // this branch (media::VideoPipeline::acquire), and its release after the branch is unlinked.
+  std::function<Result<GstElement*>(const std::string& codec)> acquire_tee;
+  std::function<void(const std::string& codec)> release_tee;
 };
 
 // What differs between a video branch (the defaults) and an audio branch (audioBranch()).
@@ -58,6 +65,13 @@ struct BranchOptions {
   // > 0: ULPFEC in RED (webrtcbin's rtpulpfecenc/rtpredenc) with this share of protection
   // packets, SELKIES_VIDEO_PACKETLOSS_PERCENT.
   int fec_percent = 0;
+  // Video: every codec the pipeline can encode, in order of preference. The offer lists them
+  // (the transceiver's codec-preferences) and the branch is linked only after the answer, to
+  // the tee of the first one the browser accepted (PeerCallbacks::acquire_tee). Empty: the
+  // branch is linked at once to the tee given to create() and offers what that tee carries.
+  std::vector<media::OfferCodec> codecs;
+  // The H.264 profile-level-id written into the offer (media::h264ProfileLevelId).
+  std::string h264_profile_level_id = "42e01f";
 };
 
 // Audio peers (browser uid 3): no data channel, no playout-delay, a queue of 4 packets (40 ms of
@@ -96,6 +110,8 @@ class PeerBranch {
   void detach();
 
   const std::string& name() const { return name_; }
+  // The codec this viewer receives ("" until the answer chose one, or for a single-tee branch).
+  const std::string& codec() const { return codec_; }
   // True when `element` (a name from media::VideoPipeline::BranchErrorCallback) is one of ours.
   bool owns(const std::string& element) const;
   // This viewer's keyframe requests passed on to the encoder, and dropped by its own limit.
@@ -110,6 +126,7 @@ class PeerBranch {
  private:
   PeerBranch(std::string name, PeerCallbacks cb, BranchOptions options);
   Status build(GstElement* pipeline, GstElement* tee, const IceServers& ice);
+  Status linkTo(GstElement* tee);
   void createOffer();
   void onOfferCreated(GstPromise* promise);
   void addProbes();
@@ -118,6 +135,8 @@ class PeerBranch {
 
   std::string name_;
   std::string offered_video_codec_;  // from our offer, e.g. "H265"
+  std::string offer_sdp_;            // our offer as sent
+  std::string codec_;                // chosen by the answer (multi-codec branches)
   PeerCallbacks cb_;
   BranchOptions options_;
   std::shared_ptr<Shared> shared_;  // what webrtcbin callbacks see, through weak_ptr

@@ -98,6 +98,7 @@ test('malformed signalling affects only the sender', async (t) => {
   assert.ok(res.got.includes('HELLO'), JSON.stringify(res.got));
   assert.ok(res.got.some((g) => g.includes('"offer"')));
   assert.ok(res.got.some((g) => g.startsWith('ERROR invalid sdp')), JSON.stringify(res.got));
+  assert.equal(res.closeCode, 4406, 'closed as a refused answer: our page shows it, no reconnect loop');
 
   // A complete answer that declines the video (what a browser without the offered codec sends) is
   // refused before webrtcbin, which aborted the whole process on this one (SIGABRT in
@@ -109,7 +110,8 @@ test('malformed signalling affects only the sender', async (t) => {
     'm=application 9 UDP/DTLS/SCTP webrtc-datachannel', 'c=IN IP4 0.0.0.0', ...ice, 'a=mid:application1',
     'a=sctp-port:5000', ''].join('\r\n');
   res = await exchange(['HELLO 1', '<offer?>', JSON.stringify({ sdp: { type: 'answer', sdp: declining } })]);
-  assert.ok(res.got.some((g) => g.startsWith('ERROR the browser cannot decode H264 video')), JSON.stringify(res.got).slice(0, 300));
+  assert.ok(res.got.some((g) => g.startsWith('ERROR no common video codec: the browser cannot decode any of H264, VP8, VP9')), JSON.stringify(res.got).slice(0, 300));
+  assert.equal(res.closeCode, 4406);
   await sleep(300);
   assert.equal(ds.proc.signalCode, null, 'the server is still running');
 

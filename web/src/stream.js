@@ -3,6 +3,9 @@
 import { Signalling, signallingUrl } from './signalling.js';
 import { mungeAnswer } from './sdp.js';
 
+// WebSocket close code after the server refused our answer (session/connection.hpp).
+const ANSWER_REFUSED = 4406;
+
 export class Stream {
   /**
    * @param {{uid: string, element: HTMLMediaElement, rtcConfig: () => Promise<RTCConfiguration>,
@@ -62,10 +65,19 @@ export class Stream {
       onIce: (ice) => {
         if (pc === this.pc) pc.addIceCandidate(ice).catch(() => {});
       },
-      onError: (text) => this.o.onState('error', text),
+      onError: (text) => {
+        this.lastError = text;
+        this.o.onState('error', text);
+      },
       onAuth: (text) => this.onAuth(text),
-      onClose: () => {
+      onClose: (event) => {
         if (pc !== this.pc) return;
+        if (event && event.code === ANSWER_REFUSED) {
+          // No common codec, or an answer the server cannot use: a new attempt would end the
+          // same way, so show why and stop (a page reload tries again).
+          this.fatal(this.lastError || 'the server refused this browser\'s answer');
+          return;
+        }
         this.o.onState('reconnecting', 'signalling closed');
         this.retry();
       },
@@ -92,11 +104,24 @@ export class Stream {
 
   async onSdp(pc, sdp) {
     if (pc !== this.pc || sdp.type !== 'offer') return;
-    await pc.setRemoteDescription(sdp);
-    const answer = await pc.createAnswer();
-    answer.sdp = mungeAnswer(answer.sdp);
-    await pc.setLocalDescription(answer);
-    this.sig.send({ sdp: { type: 'answer', sdp: answer.sdp } });
+    try {
+      await pc.setRemoteDescription(sdp);
+      const answer = await pc.createAnswer();
+      answer.sdp = mungeAnswer(answer.sdp);
+      await pc.setLocalDescription(answer);
+      if (pc === this.pc) this.sig.send({ sdp: { type: 'answer', sdp: answer.sdp } });
+    } catch (e) {
+      // This browser cannot use the server's offer; retrying would fail the same way.
+      if (pc === this.pc) this.fatal(`this browser cannot answer the server's offer: ${e.message}`);
+    }
+  }
+
+  // An error that a reconnect cannot fix: shown, and no retry.
+  fatal(text) {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    this.cleanup();
+    this.o.onState('error', text);
   }
 
   // Ask the browser to render as soon as frames arrive (the server also sends playout-delay 0).

@@ -71,6 +71,23 @@ TEST(Settings, ImplementedSettingsAreNotMarkedUnsupported) {
   EXPECT_NE(r.error().message.find("DESKSTREAM_TURN_REST_INTERVAL"), std::string::npos);
 }
 
+// Issue 18: the codecs offered after SELKIES_ENCODER's.
+TEST(Settings, ExtraEncoders) {
+  auto r = run({});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->config.extra_encoders, (std::vector<std::string>{"vp8enc", "vp9enc"}));
+  r = run({{"DESKSTREAM_EXTRA_ENCODERS", " VP9ENC, vp8enc,,vp9enc "}});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->config.extra_encoders, (std::vector<std::string>{"vp9enc", "vp8enc"}));
+  r = run({{"DESKSTREAM_EXTRA_ENCODERS", ""}});
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->config.extra_encoders.empty()) << "empty: the encoder's codec only";
+  r = run({{"DESKSTREAM_EXTRA_ENCODERS", "vp8enc,h264"}});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("DESKSTREAM_EXTRA_ENCODERS"), std::string::npos)
+      << r.error().message;
+}
+
 TEST(Settings, JsonOverlayOverridesTheEnvironment) {
   auto r = run({{"SELKIES_FRAMERATE", "30"}, {"SELKIES_VIDEO_BITRATE", "4000"}});
   ASSERT_TRUE(r);

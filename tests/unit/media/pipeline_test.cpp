@@ -3,6 +3,8 @@
 #include <gst/gst.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include "media/encoder_probe.hpp"
 #include "media/video_pipeline.hpp"
 
@@ -112,6 +114,89 @@ TEST(VideoPipeline, SkipsUnchangedFrames) {
   const auto skipped_2s = (*p)->skippedFrames() - skipped;
   EXPECT_LE(encoded_2s, 12u) << "black: heartbeats only (4 a second)";
   EXPECT_GE(skipped_2s, 40u) << "about 60 captured frames in 2 s, most skipped";
+}
+
+// Issue 18: a second codec's encode is built on the raw tee when a viewer needs it, shared by
+// its viewers, runtime changes reach it, and it is removed with its last viewer; the primary
+// encode keeps running throughout.
+uint64_t countBuffers(GstElement* tee, std::atomic<uint64_t>* n) {
+  GstPad* sink = gst_element_get_static_pad(tee, "sink");
+  gst_pad_add_probe(
+      sink, GST_PAD_PROBE_TYPE_BUFFER,
+      [](GstPad*, GstPadProbeInfo*, gpointer c) {
+        static_cast<std::atomic<uint64_t>*>(c)->fetch_add(1);
+        return GST_PAD_PROBE_OK;
+      },
+      n, nullptr);
+  gst_object_unref(sink);
+  return n->load();
+}
+
+TEST(VideoPipeline, SecondCodecEncodeStartsOnDemandAndStopsWithItsLastViewer) {
+  VideoOptions o;
+  o.display = "";
+  o.params.framerate = 30;
+  o.extra_encoders = {"vp8enc", "x264enc" /* same codec as the primary: left out */, "vp9enc"};
+  std::string error;
+  auto p = VideoPipeline::start(o, [&](std::string m, bool) { error = std::move(m); });
+  ASSERT_TRUE(p) << p.error().message;
+  auto& video = **p;
+  ASSERT_EQ(video.offerCodecs().size(), 3u);
+  EXPECT_EQ(video.offerCodecs()[0].codec, "H264");
+  EXPECT_EQ(video.offerCodecs()[1].codec, "VP8");
+  EXPECT_EQ(video.offerCodecs()[2].codec, "VP9");
+  EXPECT_EQ(video.encodeCount(), 1u);
+
+  auto h264 = video.acquire("H264");
+  ASSERT_TRUE(h264) << h264.error().message;
+  EXPECT_EQ(*h264, video.tee());
+  EXPECT_EQ(video.encodeCount(), 1u) << "the primary's codec needs no second encode";
+
+  auto vp8 = video.acquire("VP8");
+  ASSERT_TRUE(vp8) << vp8.error().message;
+  EXPECT_NE(*vp8, video.tee());
+  EXPECT_EQ(video.encodeCount(), 2u);
+  auto vp8_again = video.acquire("VP8");
+  ASSERT_TRUE(vp8_again);
+  EXPECT_EQ(*vp8_again, *vp8) << "viewers of one codec share its encode";
+  EXPECT_FALSE(video.acquire("AV1")) << "not offered, not built";
+
+  std::atomic<uint64_t> vp8_packets{0};
+  countBuffers(*vp8, &vp8_packets);
+  const auto h264_frames = video.encodedFrames();
+  iterate(1500);
+  EXPECT_GT(vp8_packets.load(), 10u) << "VP8 RTP packets out of the second encode";
+  EXPECT_GT(video.encodedFrames(), h264_frames + 10) << "the primary goes on";
+
+  video.setBitrate(1500);
+  GstElement* vp8enc = gst_bin_get_by_name(GST_BIN(video.pipeline()), "vp8-video-enc");
+  ASSERT_NE(vp8enc, nullptr);
+  gint target = 0;
+  g_object_get(vp8enc, "target-bitrate", &target, nullptr);
+  EXPECT_EQ(target, 1500 * 1000);
+  gst_object_unref(vp8enc);
+  video.setFramerate(15);
+  video.requestKeyframe("VP8");
+
+  video.release("VP8");
+  EXPECT_EQ(video.encodeCount(), 2u) << "one VP8 viewer left";
+  video.release("VP8");
+  EXPECT_EQ(video.encodeCount(), 1u) << "removed with its last viewer";
+  EXPECT_EQ(gst_bin_get_by_name(GST_BIN(video.pipeline()), "vp8-video-enc"), nullptr);
+  video.release("H264");
+
+  // Again: a new VP8 encode in the same running pipeline.
+  auto vp8_new = video.acquire("VP8");
+  ASSERT_TRUE(vp8_new) << vp8_new.error().message;
+  std::atomic<uint64_t> again{0};
+  countBuffers(*vp8_new, &again);
+  iterate(1000);
+  EXPECT_GT(again.load(), 3u);
+  video.release("VP8");
+  const auto frames = video.encodedFrames();
+  iterate(500);
+  EXPECT_GT(video.encodedFrames(), frames);
+  EXPECT_TRUE(error.empty()) << error;
 }
 
 }  // namespace

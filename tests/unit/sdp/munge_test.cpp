@@ -70,6 +70,39 @@ TEST(Munge, OpusGetsPtime) {
   EXPECT_EQ(r->sdp.find("playout-delay"), std::string::npos);  // audio only: not declared
 }
 
+// webrtcbin 1.22 writes no a=fmtp for H.264 when its caps carry no profile-level-id or
+// packetization-mode (our offer is made before the payloader's first buffer): browsers then
+// assume packetization-mode=0 (Chromium answers it), which rtph264pay's FU-A packets break.
+TEST(Munge, H264WithoutFmtpGetsOne) {
+  const std::string offer =
+      "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 97 96\r\na=mid:video0\r\n"
+      "a=rtpmap:97 H264/90000\r\na=rtcp-fb:97 nack pli\r\n"
+      "a=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack pli\r\n";
+  OfferOptions options;
+  options.h264_profile_level_id = "4d001f";  // main profile (NVENC, VA)
+  auto r = mungeOffer(offer, options);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_NE(r->sdp.find("a=rtpmap:97 H264/90000\r\n"
+                        "a=fmtp:97 profile-level-id=4d001f;packetization-mode=1;"
+                        "level-asymmetry-allowed=1;sps-pps-idr-in-keyframe=1\r\n"),
+            std::string::npos)
+      << r->sdp;
+  EXPECT_EQ(r->sdp.find("a=fmtp:96"), std::string::npos) << r->sdp;  // VP8 needs none
+}
+
+TEST(Munge, H264PacketizationModeZeroBecomesOne) {
+  const std::string offer =
+      "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 102\r\na=rtpmap:102 H264/90000\r\n"
+      "a=fmtp:102 packetization-mode=0;profile-level-id=640032\r\n";
+  auto r = mungeOffer(offer, {});
+  ASSERT_TRUE(r);
+  EXPECT_NE(r->sdp.find("a=fmtp:102 packetization-mode=1;profile-level-id=42e01f;"
+                        "level-asymmetry-allowed=1;sps-pps-idr-in-keyframe=1\r\n"),
+            std::string::npos)
+      << r->sdp;
+  EXPECT_EQ(r->sdp.find("a=fmtp:102", r->sdp.find("a=fmtp:102") + 1), std::string::npos);
+}
+
 TEST(Munge, GarbageIsRejected) {
   EXPECT_FALSE(mungeOffer("", {}));
   EXPECT_FALSE(mungeOffer("hello\r\n", {}));

@@ -1,0 +1,92 @@
+// One encode of the shared video pipeline: raw tee -> queue(leaky, 1 frame) -> converters ->
+// encoder -> payloader -> tee. The pipeline has one per codec in use (media/video_pipeline.hpp):
+// the configured encoder's from start to stop, and another codec's while a viewer needs it.
+// Main-loop thread only, except the probes.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "media/encoder_profile.hpp"
+#include "media/keyframe_requests.hpp"
+
+namespace ds::media {
+
+// One-byte RTP header extension id that carries playout-delay min=max=0 on every packet.
+inline constexpr int kPlayoutDelayExtId = 6;
+
+struct EncodeOptions {
+  // Prefix of every element name ("" for the primary encode, whose names tests look up: e.g.
+  // "video-pay"; "vp8-" for a second encode, so two encodes can share one bin).
+  std::string name_prefix;
+  bool playout_delay = true;  // write the playout-delay extension on every packet
+  uint32_t ssrc = 0;          // the payloader's SSRC; 0 = the payloader's own random one
+  std::chrono::milliseconds keyframe_interval{500};  // the overall keyframe limit
+  // Called (from a streaming thread) when a keyframe request reaches the encoder: the static
+  // screen gate must then let the next frame through.
+  std::function<void()> on_keyframe_approved;
+};
+
+class Encode {
+ public:
+  // Adds the chain to `pipeline` and links it after the `raw_tee` (a request pad). With `live`,
+  // the pipeline is already running: the elements are started downstream first and the tee pad
+  // is linked last, so no buffer meets an element that is still stopped.
+  static Result<std::unique_ptr<Encode>> add(GstElement* pipeline, GstElement* raw_tee,
+                                             EncoderProfile profile, EncodeOptions options,
+                                             bool live);
+  // Stops and removes the elements (releases the raw tee's pad first).
+  ~Encode();
+  Encode(const Encode&) = delete;
+  Encode& operator=(const Encode&) = delete;
+
+  const EncoderProfile& profile() const { return profile_; }
+  const std::string& codec() const { return profile_.codec; }
+  GstElement* tee() const { return tee_; }
+  GstElement* encoder() const { return encoder_; }
+  // Every element of this encode (for telling shared-graph errors from a viewer's).
+  const std::vector<GstElement*>& elements() const { return elements_; }
+  // True when `obj` is the encoder, one of its profile's converters/uploaders, or inside one.
+  bool isEncoderChain(GstObject* obj) const;
+
+  void requestKeyframe() { keyframes_.request(); }
+  uint64_t keyframeRequestsForwarded() const { return keyframes_.forwarded(); }
+  uint64_t keyframeRequestsDropped() const { return keyframes_.dropped(); }
+  // Sets the encoder's bitrate property from the stream's parameters.
+  void setBitrate(const EncodeParams& params);
+  // Keeps the encoder's VBV at ~1.5 frames of the new frame time (software encoders).
+  void setFramerate(const EncodeParams& params);
+  uint64_t encodedFrames() const { return encoded_frames_.load(); }
+
+  // Viewers linked to this encode (the pipeline removes a second codec's encode at 0).
+  int users = 0;
+
+ private:
+  Encode(GstElement* pipeline, GstElement* raw_tee, EncoderProfile profile, EncodeOptions options);
+  Status build(bool live);
+
+  GstElement* pipeline_;
+  GstElement* raw_tee_;
+  EncoderProfile profile_;
+  EncodeOptions options_;
+  KeyframeRequests keyframes_;
+  std::vector<GstElement*> elements_;       // in link order, owned by the pipeline
+  std::vector<GstElement*> encoder_chain_;  // profile_.pre elements and the encoder
+  GstElement* encoder_ = nullptr;
+  GstElement* tee_ = nullptr;
+  GstPad* raw_pad_ = nullptr;  // our request pad on the raw tee
+  std::atomic<uint64_t> encoded_frames_{0};
+};
+
+// Writes playout-delay min=max=0 into every RTP packet passing the probe (media/encode.cpp).
+GstPadProbeReturn playoutDelayProbe(GstPad* pad, GstPadProbeInfo* info, gpointer data);
+
+}  // namespace ds::media
