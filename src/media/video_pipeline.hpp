@@ -139,7 +139,7 @@ class VideoPipeline {
   std::unique_ptr<DamageWatch> damage_;  // X DAMAGE change detector, when available
   std::vector<uint8_t> previous_frame_;  // capture thread only (memcmp fallback)
   int encoder_kbps_ = 0;  // congestion control's encoder bitrate; 0: the configured one
-  bool failed_ = false;                  // an error was reported; later ones are its echoes
+  bool failed_ = false;   // an error was reported; later ones are its echoes
 };
 
 // Creates an element from a spec, setting each property from text (enums by nick). Fails with
