@@ -1,0 +1,118 @@
+// The shared encode's setting from several viewers' controllers: the lowest target wins, a new
+// viewer starts where the encode is, the ladder lowers the frame rate, small changes are not
+// applied, the configured values are the ceiling, and without congestion control nothing moves.
+#include "session/network_adaptation.hpp"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace ds::session {
+namespace {
+
+using congestion::Clock;
+using congestion::Feedback;
+using std::chrono::milliseconds;
+
+struct Applied {
+  std::vector<EncoderSetting> settings;
+  NetworkAdaptation::Apply fn() {
+    return [this](const EncoderSetting& s) { settings.push_back(s); };
+  }
+};
+
+// `n` feedback samples 100 ms apart from a path that carries `capacity` kbit/s.
+Clock::time_point feed(NetworkAdaptation& a, int id, Clock::time_point t, double capacity, int n) {
+  for (int i = 0; i < n; ++i) {
+    t += milliseconds(100);
+    const double sent = a.figures(id)->target_kbps;
+    a.onFeedback(id, Feedback{t, sent, std::min(sent, capacity), 0});
+  }
+  return t;
+}
+
+TEST(NetworkAdaptation, TheLowestViewerSetsTheEncodeAndAFastViewerIsNotCounted) {
+  Applied applied;
+  NetworkAdaptation a(true, 8000, 30, applied.fn());
+  a.setPictureSize(1920, 1080);
+  auto t = Clock::now();
+  a.addViewer(1, t);
+  a.addViewer(2, t);
+  EXPECT_EQ(a.setting(), (EncoderSetting{8000, 30}));
+  t = feed(a, 1, t, 100000, 5);  // viewer 1: a fast path
+  EXPECT_EQ(a.setting().kbps, 8000);
+  t = feed(a, 2, t, 2000, 30);  // viewer 2: 2 Mbit/s
+  const auto s = a.setting();
+  EXPECT_LE(s.kbps, 2000);
+  EXPECT_LT(s.fps, 30) << "1080p at under 2 Mbit/s: fewer frames";
+  EXPECT_TRUE(a.limited());
+  ASSERT_TRUE(a.figures(2));
+  EXPECT_GT(a.figures(2)->capacity_kbps, 0);
+  EXPECT_FALSE(applied.settings.empty());
+  a.removeViewer(2);
+  EXPECT_EQ(a.setting().kbps, 8000) << "the slow viewer left: viewer 1's target rules again";
+}
+
+TEST(NetworkAdaptation, ANewViewerStartsWhereTheEncodeIs) {
+  NetworkAdaptation a(true, 8000, 30, nullptr);
+  auto t = Clock::now();
+  a.addViewer(1, t);
+  t = feed(a, 1, t, 3000, 30);
+  const int now = a.setting().kbps;
+  ASSERT_LT(now, 3500);
+  a.addViewer(2, t);
+  EXPECT_EQ(a.figures(2)->target_kbps, now);
+  EXPECT_LE(a.setting().kbps, now);
+}
+
+TEST(NetworkAdaptation, ConfiguredValuesAreTheCeilingAndTheLastViewerResets) {
+  Applied applied;
+  NetworkAdaptation a(true, 8000, 30, applied.fn());
+  auto t = Clock::now();
+  a.addViewer(1, t);
+  a.setConfigured(4000, 30);
+  EXPECT_EQ(a.setting(), (EncoderSetting{4000, 30}));
+  EXPECT_EQ(a.figures(1)->target_kbps, 4000);
+  t = feed(a, 1, t, 1000, 20);
+  EXPECT_LE(a.setting().kbps, 1000);
+  a.removeViewer(1);
+  EXPECT_EQ(a.setting(), (EncoderSetting{4000, 30})) << "the next pipeline starts at the top";
+  EXPECT_FALSE(a.limited());
+}
+
+TEST(NetworkAdaptation, SmallChangesAreNotApplied) {
+  Applied applied;
+  NetworkAdaptation a(true, 8000, 30, applied.fn());
+  auto t = Clock::now();
+  a.addViewer(1, t);
+  t = feed(a, 1, t, 3000, 30);
+  const size_t before = applied.settings.size();
+  const int kbps = a.setting().kbps;
+  // One more sample of a rising target moves it by well under 3 %.
+  t += milliseconds(100);
+  a.onFeedback(1, Feedback{t, static_cast<double>(kbps), static_cast<double>(kbps), 0});
+  EXPECT_LE(applied.settings.size(), before + 1);
+  for (size_t i = 1; i < applied.settings.size(); ++i) {
+    const auto& p = applied.settings[i - 1];
+    const auto& q = applied.settings[i];
+    const bool meaningful =
+        p.fps != q.fps || q.kbps == 8000 || std::abs(q.kbps - p.kbps) >= 0.03 * p.kbps;
+    EXPECT_TRUE(meaningful) << p.kbps << " -> " << q.kbps;
+  }
+}
+
+TEST(NetworkAdaptation, OffMeansTheConfiguredSettingWhateverHappens) {
+  Applied applied;
+  NetworkAdaptation a(false, 8000, 30, applied.fn());
+  auto t = Clock::now();
+  a.addViewer(1, t);
+  t += milliseconds(100);
+  a.onFeedback(1, Feedback{t, 8000, 1000, 0.3});
+  EXPECT_EQ(a.setting(), (EncoderSetting{8000, 30}));
+  EXPECT_FALSE(a.figures(1));
+  EXPECT_FALSE(a.limited());
+  EXPECT_TRUE(applied.settings.empty());
+}
+
+}  // namespace
+}  // namespace ds::session
