@@ -32,8 +32,11 @@ std::string h264ProfileLevelId(const EncoderProfile& profile) {
 OfferCodec offerCodec(const EncoderProfile& profile, uint32_t ssrc) {
   std::string caps = profile.rtp_caps;
   if (profile.codec == "H264") {
-    caps += ",packetization-mode=(string)1,profile-level-id=(string)" +
-            h264ProfileLevelId(profile) + ",level-asymmetry-allowed=(string)1";
+    // No profile-level-id here: rtph264pay turns it into a level on its sink caps, and 42e01f
+    // (level 3.1, at most 1280x720 at 30 fps) makes x264 refuse a 1080p capture (not-negotiated).
+    // The offer's a=fmtp line gets profile-level-id and level-asymmetry-allowed from
+    // sdp::mungeOffer (BranchOptions::h264_profile_level_id) instead.
+    caps += ",packetization-mode=(string)1";
   } else if (profile.codec == "VP9") {
     caps += ",profile-id=(string)0";
   }

@@ -25,7 +25,8 @@ void assignPayloadTypes(std::vector<EncoderProfile>& profiles);
 std::string h264ProfileLevelId(const EncoderProfile& profile);
 
 // The offer's caps for one profile: its RTP caps plus the format parameters (H.264:
-// profile-level-id, packetization-mode=1, level-asymmetry-allowed=1; VP9: profile-id=0), and
+// packetization-mode=1, with profile-level-id and level-asymmetry-allowed written into the
+// offer's a=fmtp by sdp::mungeOffer, not here; VP9: profile-id=0), and
 // the SSRC when `ssrc` is not 0 (webrtcbin writes the a=ssrc lines from it).
 OfferCodec offerCodec(const EncoderProfile& profile, uint32_t ssrc);
 

@@ -108,6 +108,25 @@ test('H.264 and VP8 viewers in one session, each with its own codec; VP8 encode 
   await waitFor(() => /VP9 encode stopped/.test(ds.entry.log), 5000, 'the VP9 encode to stop');
 });
 
+// The offer's H.264 level (profile-level-id 42e01f: level 3.1) must not reach the encoder's caps:
+// it would cap x264 at 1280x720 at 30 fps, and a 1080p desktop would never negotiate.
+test('a 1920x1080 desktop streams as H.264 (the offered level does not limit the encoder)', async () => {
+  const x = await startXvfb(1920, 1080);
+  xsetroot(x.display, '#2060c0');
+  const ds = await startDeskstream(x.display, { SELKIES_ENABLE_RESIZE: 'false' });
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    await page.goto(ds.url);
+    await waitFramesDecoded(page, 5, 20000);
+    const size = await page.evaluate(() => [document.getElementById('stream').videoWidth, document.getElementById('stream').videoHeight]);
+    assert.deepEqual(size, [1920, 1080]);
+    assert.ok(!/not-negotiated/.test(ds.entry.log), 'no caps negotiation error');
+  } finally {
+    await browser.close();
+  }
+});
+
 test('a browser that accepts none of the codecs is told so once and stops reconnecting', async (t) => {
   const x = await startXvfb(640, 360);
   xsetroot(x.display, '#808080');
