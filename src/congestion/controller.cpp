@@ -35,12 +35,14 @@ void Controller::onRtt(Clock::time_point at, double rtt_ms) {
   if (!(rtt_ms >= 0) || rtt_ms > 60'000) return;  // NaN or nonsense: ignored
   rtt_ms_ = rtt_ms;
   rtt_at_ = at;
+  rtt_acted_ = false;
   rtts_.emplace_back(at, rtt_ms);
   while (!rtts_.empty() && at - rtts_.front().first > kMinRttWindow) rtts_.pop_front();
 }
 
 bool Controller::standingQueue(Clock::time_point now) const {
-  if (!rtt_ms_ || !rtt_at_ || now - *rtt_at_ > std::chrono::seconds(2) || rtts_.size() < 2) {
+  if (!rtt_ms_ || !rtt_at_ || rtt_acted_ || now - *rtt_at_ > std::chrono::seconds(2) ||
+      rtts_.size() < 2) {
     return false;
   }
   double min_rtt = rtts_.front().second;
@@ -48,19 +50,20 @@ bool Controller::standingQueue(Clock::time_point now) const {
   return *rtt_ms_ - min_rtt > kStandingQueueMs;
 }
 
-void Controller::decrease(Clock::time_point now, double to, std::string_view why) {
+bool Controller::decrease(Clock::time_point now, double to, std::string_view why) {
   reason_ = why;
   const auto reaction = std::max<Clock::duration>(
       kMinReaction, std::chrono::duration_cast<Clock::duration>(
                         std::chrono::duration<double, std::milli>(rtt_ms_.value_or(0))));
   if (last_decrease_ && now - *last_decrease_ < reaction) {
     trend_ = Trend::kHold;  // the last decrease has not shown its effect yet
-    return;
+    return false;
   }
   target_ = std::min(target_, to);
   clamp();
   last_decrease_ = now;
   trend_ = Trend::kDecrease;
+  return true;
 }
 
 int Controller::onFeedback(const Feedback& fb) {
@@ -80,18 +83,24 @@ int Controller::onFeedback(const Feedback& fb) {
   loss_ema_ = (1 - kLossWeight) * loss_ema_ + kLossWeight * std::min(fb.loss, 1.0);
 
   const bool app_limited = fb.sent_kbps < kAppLimited * target_;
-  // Overuse is a queue that is long and still growing; one that drains is left to drain.
-  if (queue_ms_ > kOveruseQueueMs && growth_ms > 0) {
+  // Overuse is a queue that is long and still clearly growing (the browser receives at least
+  // 3 % slower than we send); one that drains, or noise around a stable rate, is left alone.
+  if (queue_ms_ > kOveruseQueueMs && growth_ms > kOveruseGrowth * dt * 1000) {
     // What arrived is the path's capacity only when we sent more than it carried; a static
     // screen's trickle says nothing about it.
     if (!app_limited) capacity_ = fb.recv_kbps;
     const double base = app_limited ? target_ : std::min(fb.recv_kbps, target_);
-    decrease(fb.at, kDecreaseFactor * base, "delay");
+    if (decrease(fb.at, kDecreaseFactor * base, "delay")) {
+      // The decrease drains the queue; what is left of the estimate must not trigger another
+      // one by itself (only new growth does).
+      queue_ms_ = std::min(queue_ms_, kOveruseQueueMs);
+    }
     return targetKbps();
   }
   if (standingQueue(fb.at)) {
     const double base = capacity_ > 0 ? std::min(capacity_, fb.recv_kbps) : fb.recv_kbps;
-    decrease(fb.at, kDecreaseFactor * std::min(base, target_), "rtt");
+    // One decrease per receiver report: the next report shows whether it was enough.
+    if (decrease(fb.at, kDecreaseFactor * std::min(base, target_), "rtt")) rtt_acted_ = true;
     return targetKbps();
   }
   if (loss_ema_ > kLossDecrease) {
@@ -114,10 +123,10 @@ int Controller::onFeedback(const Feedback& fb) {
   const bool cautious = last_decrease_ && fb.at - *last_decrease_ < kCautious;
   const double rate = cautious ? kSlowIncreasePerS : kFastIncreasePerS;
   const double before = target_;
-  // Never far above what the path has shown it carries: an encoder that sends less than the
-  // target (CPU-bound, simple content) would otherwise let the target run away unprobed.
-  const double ceiling = std::max(before, kProbeCeiling * fb.recv_kbps + kProbeHeadroomKbps);
-  target_ = std::min(target_ * std::pow(rate, dt), ceiling);
+  // No ceiling at a multiple of the received rate (GCC's 1.5x): an encoder whose content needs
+  // only 60 % of the target would then pin the target near what it sends. The app-limited hold
+  // above keeps an idle encoder from probing.
+  target_ *= std::pow(rate, dt);
   clamp();
   trend_ = target_ > before ? Trend::kIncrease : Trend::kHold;
   reason_ = "probe";

@@ -6,16 +6,16 @@
 // Design (docs/network.md), after GCC's delay- and loss-based split:
 // - Delay: when the browser receives more slowly than we send, a queue is growing on the path;
 //   the controller integrates that growth (sent/received - 1 over time, with a slow leak) into an
-//   estimate of the queueing delay; while it is above 30 ms and still growing, the target drops
-//   to 0.85 x the received rate, so the queue drains (above 10 ms, or draining, it holds). A round
+//   estimate of the queueing delay (leaking with a 1 s time constant); while it is above 30 ms
+//   and still growing by 3 % or more, the target drops to 0.85 x the received rate, so the queue
+//   drains, and the estimate is cut to 30 ms (above 10 ms, or draining, it holds). A round
 //   trip more than 100 ms over the smallest recently seen says the same of a standing queue. At
 //   most one decrease per reaction time (max(300 ms, RTT)).
 // - Loss (after NACK repair has had its chance; random loss alone is not congestion): above 10 %
 //   the target drops by half the loss; between 2 and 10 % it holds.
 // - Otherwise it rises: 8 %/s for 2 s after a decrease (close to the capacity just measured), then
-//   40 %/s, so a lifted cap is back to the configured bitrate within a few seconds; never above
-//   1.5 x the received rate (as GCC). It holds while the encoder sends less than half the target
-//   (a static screen probes nothing).
+//   40 %/s, so a lifted cap is back to the configured bitrate within a few seconds. It holds
+//   while the encoder sends less than half the target (a static screen probes nothing).
 #pragma once
 
 #include <chrono>
@@ -70,22 +70,22 @@ class Controller {
   // Tuning, exposed for tests and docs.
   static constexpr double kOveruseQueueMs = 30;      // estimated queue growth above: overuse
   static constexpr double kHoldQueueMs = 10;         // above: hold (no increase)
-  static constexpr double kQueueLeakS = 2;           // time constant of the estimate's leak
+  static constexpr double kQueueLeakS = 1;           // time constant of the estimate's leak
+  static constexpr double kOveruseGrowth = 0.03;     // growth per second of dt: 3 % slower
   static constexpr double kDecreaseFactor = 0.85;    // of the received rate
   static constexpr double kStandingQueueMs = 100;    // RTT over the minimum: overuse
   static constexpr double kLossDecrease = 0.10;      // smoothed loss above: decrease
   static constexpr double kLossHold = 0.02;          // smoothed loss above: hold
   static constexpr double kSlowIncreasePerS = 1.08;  // for kCautious after a decrease
   static constexpr double kFastIncreasePerS = 1.40;
-  static constexpr double kProbeCeiling = 1.5;  // x the received rate: the most it rises to
-  static constexpr double kProbeHeadroomKbps = 100;
   static constexpr std::chrono::milliseconds kCautious{2000};
   static constexpr std::chrono::milliseconds kMinReaction{300};
   static constexpr std::chrono::seconds kMinRttWindow{30};
 
  private:
   bool standingQueue(Clock::time_point now) const;
-  void decrease(Clock::time_point now, double to, std::string_view why);
+  // False when the last decrease is too recent (the target is then unchanged).
+  bool decrease(Clock::time_point now, double to, std::string_view why);
   void clamp();
 
   Limits limits_;
@@ -95,6 +95,7 @@ class Controller {
   double loss_ema_ = 0;
   std::optional<double> rtt_ms_;
   std::optional<Clock::time_point> rtt_at_;
+  bool rtt_acted_ = false;  // the newest round trip already caused a decrease
   std::deque<std::pair<Clock::time_point, double>> rtts_;  // for the recent minimum
   Clock::time_point last_update_;
   std::optional<Clock::time_point> last_decrease_;
