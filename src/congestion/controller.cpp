@@ -7,8 +7,9 @@ namespace ds::congestion {
 namespace {
 
 constexpr double kLossWeight = 0.3;
-constexpr double kMinSentKbps = 50;  // a sample with less says nothing about the path
-constexpr double kAppLimited = 0.5;  // sent below this share of the target: nothing probed
+constexpr double kRatioWeight = 0.2;  // of the newest sample (feedback comes every 50-100 ms)
+constexpr double kMinSentKbps = 50;   // a sample with less says nothing about the path
+constexpr double kAppLimited = 0.5;   // sent below this share of the target: nothing probed
 
 double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
@@ -78,7 +79,11 @@ int Controller::onFeedback(const Feedback& fb) {
   // Sending faster than the browser receives for dt seconds adds that share of dt to the queue
   // on the path; receiving faster (the queue draining) takes it off. The estimate leaks, so
   // measurement noise cannot pile up into a queue that is not there.
-  const double growth_ms = (delivered - fb.recv_kbps) / std::max(fb.recv_kbps, 1.0) * dt * 1000;
+  // The sent/received ratio is smoothed first: jitter shifts arrival times back and forth, which
+  // is noise around 1 that must not add up to a queue.
+  const double ratio = std::min(delivered / std::max(fb.recv_kbps, 1.0), 4.0);
+  ratio_ema_ = (1 - kRatioWeight) * ratio_ema_ + kRatioWeight * ratio;
+  const double growth_ms = (ratio_ema_ - 1) * dt * 1000;
   queue_ms_ = std::clamp(queue_ms_ * std::exp(-dt / kQueueLeakS) + growth_ms, 0.0, 1'000.0);
   loss_ema_ = (1 - kLossWeight) * loss_ema_ + kLossWeight * std::min(fb.loss, 1.0);
 

@@ -91,7 +91,8 @@ class Controller {
   Limits limits_;
   double target_;
   double capacity_ = 0;
-  double queue_ms_ = 0;  // queueing delay built up on the path, estimated from sent vs received
+  double ratio_ema_ = 1;  // smoothed sent/received
+  double queue_ms_ = 0;   // queueing delay built up on the path, estimated from sent vs received
   double loss_ema_ = 0;
   std::optional<double> rtt_ms_;
   std::optional<Clock::time_point> rtt_at_;

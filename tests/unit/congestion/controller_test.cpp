@@ -174,16 +174,16 @@ TEST(Controller, OneDecreasePerReactionTime) {
   auto t = Clock::time_point{};
   Controller c({200, 8000, 8000}, t);
   t += milliseconds(100);
-  c.onFeedback({t, 8000, 4000, 0});
+  c.onFeedback({t, 8000, 1000, 0});
   const int first = c.targetKbps();
-  EXPECT_EQ(first, 3400);
+  EXPECT_EQ(first, 850);
   EXPECT_EQ(c.trend(), Trend::kDecrease);
   t += milliseconds(100);
-  c.onFeedback({t, 3400, 1000, 0});  // within 300 ms: the first decrease has not acted yet
+  c.onFeedback({t, 850, 250, 0});  // within 300 ms: the first decrease has not acted yet
   EXPECT_EQ(c.targetKbps(), first);
   t += milliseconds(300);
-  c.onFeedback({t, 3400, 1000, 0});
-  EXPECT_EQ(c.targetKbps(), 850);
+  c.onFeedback({t, 850, 250, 0});
+  EXPECT_EQ(c.targetKbps(), 212);
 }
 
 TEST(Controller, AStaticScreenProbesNothing) {
