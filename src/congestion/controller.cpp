@@ -9,7 +9,7 @@ namespace {
 constexpr double kLossWeight = 0.3;
 constexpr double kRatioWeight = 0.2;  // of the newest sample (feedback comes every 50-100 ms)
 constexpr double kMinSentKbps = 50;   // a sample with less says nothing about the path
-constexpr double kAppLimited = 0.5;   // sent below this share of the target: nothing probed
+constexpr double kAppLimited = 0.25;  // sent below this share of the target: nothing probed
 
 double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 

@@ -15,7 +15,8 @@
 //   the target drops by half the loss; between 2 and 10 % it holds.
 // - Otherwise it rises: 8 %/s for 2 s after a decrease (close to the capacity just measured), then
 //   40 %/s, so a lifted cap is back to the configured bitrate within a few seconds. It holds
-//   while the encoder sends less than half the target (a static screen probes nothing).
+//   while the encoder sends less than a quarter of the target (a static screen probes nothing;
+//   an encoder whose content needs only half the target still lets it rise).
 #pragma once
 
 #include <chrono>

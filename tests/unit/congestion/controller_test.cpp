@@ -224,7 +224,7 @@ TEST(Controller, AnEncoderThatSendsLessThanTheTargetStillLetsItRise) {
     // Sends a steady 600 whatever the target.
     d.onFeedback({t, 600, d.queueMs() > 10 ? 1000.0 : 600, 0});
   }
-  EXPECT_LE(d.targetKbps(), 1300) << "holds once 600 is under half the target";
+  EXPECT_LE(d.targetKbps(), 2500) << "holds once 600 is under a quarter of the target";
 }
 
 TEST(Controller, BadSamplesAreIgnored) {
