@@ -109,7 +109,12 @@ int Controller::onFeedback(const Feedback& fb) {
     return targetKbps();
   }
   if (loss_ema_ > kLossDecrease) {
-    decrease(fb.at, target_ * (1 - 0.5 * loss_ema_), "loss");
+    // Loss is slow to clear from the smoothed figure: one decrease per second for it, so a burst
+    // of tail drops (which the queue rule above already answers) is not counted three times.
+    if (!last_loss_decrease_ || fb.at - *last_loss_decrease_ >= kLossReaction) {
+      if (decrease(fb.at, target_ * (1 - 0.5 * loss_ema_), "loss")) last_loss_decrease_ = fb.at;
+    }
+    reason_ = "loss";
     return targetKbps();
   }
   trend_ = Trend::kHold;

@@ -12,7 +12,7 @@
 //   trip more than 100 ms over the smallest recently seen says the same of a standing queue. At
 //   most one decrease per reaction time (max(300 ms, RTT)).
 // - Loss (after NACK repair has had its chance; random loss alone is not congestion): above 10 %
-//   the target drops by half the loss; between 2 and 10 % it holds.
+//   the target drops by half the loss, at most once a second; between 2 and 10 % it holds.
 // - Otherwise it rises: 8 %/s for 2 s after a decrease (close to the capacity just measured), then
 //   40 %/s, so a lifted cap is back to the configured bitrate within a few seconds. It holds
 //   while the encoder sends less than a quarter of the target (a static screen probes nothing;
@@ -81,6 +81,7 @@ class Controller {
   static constexpr double kFastIncreasePerS = 1.40;
   static constexpr std::chrono::milliseconds kCautious{2000};
   static constexpr std::chrono::milliseconds kMinReaction{300};
+  static constexpr std::chrono::milliseconds kLossReaction{1000};
   static constexpr std::chrono::seconds kMinRttWindow{30};
 
  private:
@@ -101,6 +102,7 @@ class Controller {
   std::deque<std::pair<Clock::time_point, double>> rtts_;  // for the recent minimum
   Clock::time_point last_update_;
   std::optional<Clock::time_point> last_decrease_;
+  std::optional<Clock::time_point> last_loss_decrease_;
   Trend trend_ = Trend::kHold;
   std::string_view reason_ = "start";
 };

@@ -127,14 +127,19 @@ TEST(Controller, RandomLossBelowTenPercentIsNotCongestion) {
   EXPECT_EQ(c.trend(), Trend::kHold) << "2 % loss holds the rate";
 }
 
-TEST(Controller, HeavyLossLowersTheRate) {
+TEST(Controller, HeavyLossLowersTheRateOnceASecond) {
   auto t = Clock::time_point{};
   Controller c({200, 8000, 8000}, t);
-  for (int i = 0; i < 20; ++i) {
+  int decreases = 0;
+  int last = c.targetKbps();
+  for (int i = 0; i < 30; ++i) {  // 3 s of 25 % loss
     t += milliseconds(100);
-    c.onFeedback({t, 8000, 8000 * 0.75, 0.25});
+    c.onFeedback({t, 8000 * 0.75, 8000 * 0.75, 0.25});
+    if (c.targetKbps() < last) ++decreases;
+    last = c.targetKbps();
   }
-  EXPECT_LT(c.targetKbps(), 5000);
+  EXPECT_LT(c.targetKbps(), 6500);
+  EXPECT_LE(decreases, 3) << "at most one loss decrease per second";
   EXPECT_EQ(c.reason(), "loss");
 }
 
