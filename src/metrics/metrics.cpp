@@ -9,31 +9,17 @@
 #include <sstream>
 #include <utility>
 
+#include "metrics/families.hpp"
 #include "metrics/selkies.hpp"
 
 namespace ds::metrics {
 namespace {
 
-using prometheus::BuildCounter;
-using prometheus::BuildGauge;
-
-prometheus::Family<prometheus::Gauge>& gauges(prometheus::Registry& r, const char* name,
-                                              const char* help) {
-  return BuildGauge().Name(name).Help(help).Register(r);
-}
-
-prometheus::Family<prometheus::Counter>& counters(prometheus::Registry& r, const char* name,
-                                                  const char* help) {
-  return BuildCounter().Name(name).Help(help).Register(r);
-}
+using detail::catchUp;
+using detail::counters;
+using detail::gauges;
 
 const char* phaseName(Phase phase) { return phase == Phase::kStartup ? "startup" : "runtime"; }
-
-// A counter mirrors a monotonic total kept elsewhere: add what it has not counted yet.
-void catchUp(prometheus::Counter& counter, uint64_t total) {
-  const double missing = static_cast<double>(total) - counter.Value();
-  if (missing > 0) counter.Increment(missing);
-}
 
 }  // namespace
 
@@ -113,7 +99,7 @@ void Metrics::update(const ServerState& state) {
 }
 
 void Metrics::setPerConnection(GaugeFamily& family, int connection, double value) {
-  family.Add({{"connection", std::to_string(connection)}}).Set(value);
+  family.Add(detail::connectionLabels(connection)).Set(value);
 }
 
 void Metrics::setClientFps(int connection, double fps) {
@@ -137,9 +123,9 @@ void Metrics::setPingRttMs(int connection, double ms) {
 }
 
 void Metrics::removeConnection(int connection) {
-  const prometheus::Labels labels{{"connection", std::to_string(connection)}};
+  const auto labels = detail::connectionLabels(connection);
   for (GaugeFamily* family : {&client_fps_, &client_latency_, &ping_rtt_}) {
-    if (family->Has(labels)) family->Remove(&family->Add(labels));
+    detail::drop(*family, labels);
   }
 }
 

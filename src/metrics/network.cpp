@@ -1,32 +1,16 @@
 #include "metrics/network.hpp"
 
-#include <prometheus/counter.h>
-#include <prometheus/family.h>
-#include <prometheus/gauge.h>
-#include <prometheus/registry.h>
-
 #include <algorithm>
 #include <string>
+
+#include "metrics/families.hpp"
 
 namespace ds::metrics {
 namespace {
 
-using prometheus::BuildCounter;
-using prometheus::BuildGauge;
-
-prometheus::Family<prometheus::Gauge>& gauges(prometheus::Registry& r, const char* name,
-                                              const char* help) {
-  return BuildGauge().Name(name).Help(help).Register(r);
-}
-
-prometheus::Labels labelsFor(int connection) {
-  return {{"connection", std::to_string(connection)}};
-}
-
-template <typename Family>
-void drop(Family& family, const prometheus::Labels& labels) {
-  if (family.Has(labels)) family.Remove(&family.Add(labels));
-}
+using detail::catchUp;
+using detail::drop;
+using detail::gauges;
 
 template <typename Family>
 void setOrDrop(Family& family, const prometheus::Labels& labels, std::optional<double> v) {
@@ -35,11 +19,6 @@ void setOrDrop(Family& family, const prometheus::Labels& labels, std::optional<d
   } else {
     drop(family, labels);
   }
-}
-
-void catchUp(prometheus::Counter& counter, uint64_t total) {
-  const double missing = static_cast<double>(total) - counter.Value();
-  if (missing > 0) counter.Increment(missing);
 }
 
 }  // namespace
@@ -59,14 +38,10 @@ NetworkFamilies::NetworkFamilies(prometheus::Registry& registry)
                   "Round trip to this viewer from RTCP receiver reports, ms")),
       loss_(gauges(registry, "deskstream_network_loss_ratio",
                    "Share of this viewer's video packets lost (TWCC, smoothed), 0..1")),
-      nacks_(BuildCounter()
-                 .Name("deskstream_network_nacks_total")
-                 .Help("NACKs (retransmission requests) received from this viewer")
-                 .Register(registry)),
-      plis_(BuildCounter()
-                .Name("deskstream_network_plis_total")
-                .Help("PLIs (keyframe requests) received from this viewer")
-                .Register(registry)),
+      nacks_(detail::counters(registry, "deskstream_network_nacks_total",
+                              "NACKs (retransmission requests) received from this viewer")),
+      plis_(detail::counters(registry, "deskstream_network_plis_total",
+                             "PLIs (keyframe requests) received from this viewer")),
       encoder_kbps_(gauges(registry, "deskstream_video_encoder_kbps",
                            "The bitrate the shared video encode runs at now (after congestion "
                            "control), kbit/s")
@@ -86,7 +61,7 @@ void NetworkFamilies::set(const std::vector<ViewerNetworkFigures>& viewers,
   limited_.Set(encoder.limited ? 1 : 0);
   std::vector<int> now;
   for (const auto& v : viewers) {
-    const auto labels = labelsFor(v.connection);
+    const auto labels = detail::connectionLabels(v.connection);
     setOrDrop(target_, labels, v.target_kbps);
     setOrDrop(received_, labels, v.received_kbps);
     setOrDrop(capacity_, labels, v.capacity_kbps);
@@ -99,7 +74,7 @@ void NetworkFamilies::set(const std::vector<ViewerNetworkFigures>& viewers,
   }
   for (int gone : shown_) {
     if (std::find(now.begin(), now.end(), gone) != now.end()) continue;
-    const auto labels = labelsFor(gone);
+    const auto labels = detail::connectionLabels(gone);
     for (Gauges* f : {&target_, &received_, &capacity_, &queue_, &rtt_, &loss_}) drop(*f, labels);
     for (Counters* f : {&nacks_, &plis_}) drop(*f, labels);
   }

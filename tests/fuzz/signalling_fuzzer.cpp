@@ -29,10 +29,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (h.errorCount() > ds::signalling::Handler::kMaxErrors) std::abort();
     start = end + 1;
   }
-  (void)ds::sdp::mungeOffer(input, {});
+  ds::sdp::OfferOptions options;
+  if (size > 0) {  // the first byte picks the munge options
+    options.add_playout_delay = (data[0] & 1) != 0;
+    options.playout_delay_id = data[0] % 16;
+    options.h264_profile_level_id = (data[0] & 2) != 0 ? "4d001f" : "42e01f";
+  }
+  (void)ds::sdp::mungeOffer(input, options);
   (void)ds::sdp::extmapId(input, ds::sdp::kPlayoutDelayUri);
   (void)ds::sdp::declinedSections(input);
   (void)ds::sdp::offeredVideoCodec(input);
+  // An offer and an answer: the input split at its first NUL (or the input against itself).
+  const size_t split = input.find('\0');
+  if (split != std::string_view::npos) {
+    (void)ds::sdp::chosenCodec(input.substr(0, split), input.substr(split + 1));
+  } else {
+    (void)ds::sdp::chosenCodec(input, input);
+  }
   a.onClosed();
   if (registry.held("1") || registry.held("3")) std::abort();  // closing frees the uid
   return 0;
