@@ -17,10 +17,12 @@
 //   channel.onmessage = (e) => input.onServerMessage(JSON.parse(e.data));  // true if handled
 //   input.requestResize();                      // e.g. right after attach
 // `sendText` may be called while the channel is closed; it should drop the text (return false).
-// Keyboard: `event.key` → keysym (keysyms.js), dead keys and AltGr resolved by the browser, IME
-// text via compositionend. Hotkeys: Ctrl+Shift+F fullscreen (with keyboard lock), Ctrl+Shift+click
-// pointer lock (relative `m2`, server draws the cursor: `p,1`).
-import { keysymFromChar, keysymFromEvent, KEYSYM } from './keysyms.js';
+// Keyboard: `event.key` → keysym (keysyms.js), dead keys and AltGr resolved by the browser; IME
+// and on-screen keyboard text go through ime.js (TextSink), touch gestures through touch.js
+// (touchMouse). Hotkeys: Ctrl+Shift+F fullscreen (with keyboard lock), Ctrl+Shift+click pointer lock
+// (relative `m2`, server draws the cursor: `p,1`).
+import { keysymFromEvent, KEYSYM } from './keysyms.js';
+import { SINK_ATTRIBUTE } from './ime.js';
 
 const BUTTON_BITS = [1, 2, 4];  // event.button 0 left, 1 middle, 2 right → mask bits
 // Bit 3 is the wheel turned down and bit 4 up, as gst-web sends them (Selkies' mapping).
@@ -132,7 +134,6 @@ export class InputCapture {
     };
     on(window, 'keydown', this._keyDown, true);
     on(window, 'keyup', this._keyUp, true);
-    on(window, 'compositionend', this._composition, true);
     on(window, 'blur', this._blur);
     on(window, 'focus', this._focus);
     on(window, 'resize', this._windowResized);
@@ -143,10 +144,6 @@ export class InputCapture {
     on(document, 'mouseup', this._mouseButton);
     on(v, 'wheel', this._wheel, { passive: false });
     on(v, 'contextmenu', (e) => e.preventDefault());
-    on(v, 'touchstart', this._touch, { passive: false });
-    on(v, 'touchmove', this._touch, { passive: false });
-    on(v, 'touchend', this._touch, { passive: false });
-    on(v, 'touchcancel', this._touch, { passive: false });
     this._send('kr');
     if (document.hasFocus()) this._focus();
   }
@@ -203,6 +200,7 @@ export class InputCapture {
   // Typing into the page's own form fields (menus, settings) stays local.
   static _local(e) {
     const t = e.target;
+    if (t?.hasAttribute?.(SINK_ATTRIBUTE)) return false;  // ime.js's text sink: keys go remote
     return !!t && t !== document.body && (t.isContentEditable ||
       ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName));
   }
@@ -242,15 +240,6 @@ export class InputCapture {
     this._send(`ku,${keysym}`);
     // macOS sends no keyup for keys released while Meta is down.
     if (e.key === 'Meta') this._releaseAll();
-  }
-
-  _composition(e) {
-    for (const ch of e.data || '') {
-      const keysym = keysymFromChar(ch);
-      if (keysym === null) continue;
-      this._send(`kd,${keysym}`);
-      this._send(`ku,${keysym}`);
-    }
   }
 
   _releaseAll() {
@@ -343,18 +332,24 @@ export class InputCapture {
     }
   }
 
-  _touch(e) {
-    e.preventDefault();
-    const t = e.changedTouches[0];
-    if (!t) return;
-    const pos = this._remote(t);
-    if (pos) this.position = pos;
-    if (e.type === 'touchstart' && !this.touchSeen) {
+  /** Touch gestures (touch.js): 'move' {x, y} client pixels, 'down'/'up' {bit}, 'wheel' {bit, steps}. */
+  touchMouse(op, a) {
+    if (!this.touchSeen) {
       this.touchSeen = true;
       this._send('p,1');  // no hover cursor on touch devices: draw it into the video
     }
-    const down = e.type === 'touchstart' || e.type === 'touchmove';
-    this._sendMouse(down ? this.mask | 1 : this.mask & ~1);
+    if (op === 'move') {
+      const pos = this._remote({ clientX: a.x, clientY: a.y });
+      if (pos) this.position = pos;
+      this._sendMouse(this.mask);
+    } else if (op === 'down') {
+      this._sendMouse(this.mask | a.bit);
+    } else if (op === 'up') {
+      this._sendMouse(this.mask & ~a.bit);
+    } else if (op === 'wheel') {
+      this._sendMouse(this.mask | a.bit, a.steps);
+      this._sendMouse(this.mask);
+    }
   }
 
   _pointerLockChange() {
