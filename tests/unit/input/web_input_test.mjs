@@ -135,3 +135,26 @@ test('view zoom keeps the point under the fingers and the desktop covering the w
   assert.equal(applyZoom(v, { scale: 10, x: 0, y: 0, dx: 0, dy: 0 }, 800, 600).scale, 5);
   assert.equal(applyZoom(v, { scale: 1, x: 0, y: 0, dx: 5000, dy: 0 }, 800, 600).x, 0);
 });
+
+// web/src/selftest_verdicts.js (issue 15): the self-test's plain-words verdicts.
+import { judgeRtt, judgeThroughput, judgeTurn, judgeUdp } from '../../../web/src/selftest_verdicts.js';
+
+test('self-test verdicts', () => {
+  assert.equal(judgeUdp({ connected: true, succeeded: [{ protocol: 'udp', localType: 'host', remoteType: 'host', rttMs: 1 }] }).level, 'ok');
+  const relayed = judgeUdp({ connected: true, succeeded: [{ protocol: 'udp', localType: 'relay', remoteType: 'host' }] });
+  assert.equal(relayed.level, 'fail');
+  const blocked = judgeUdp({ connected: false, timedOut: true, succeeded: [] });
+  assert.equal(blocked.level, 'fail');
+  assert.match(blocked.text, /UDP does not reach the server/);
+  assert.match(judgeUdp({ connected: true, succeeded: [{ protocol: 'tcp', localType: 'host', remoteType: 'host' }] }).text, /only use TCP/);
+  assert.equal(judgeTurn({ configured: false }).level, 'warn');
+  assert.equal(judgeTurn({ configured: true, relay: { protocol: 'udp' }, urls: ['turn:x:3478'] }).level, 'ok');
+  assert.match(judgeTurn({ configured: true, relay: null, errors: [{ code: 401, text: 'Unauthorized' }] }).advice, /secret/);
+  assert.match(judgeTurn({ configured: true, relay: null, errors: [], urls: ['turn:x:3478'] }).text, /turn:x:3478/);
+  assert.equal(judgeRtt({ udp: { selected: { rttMs: 12 } }, stream: null, httpMs: 3 }).level, 'ok');
+  assert.equal(judgeRtt({ udp: null, stream: { rttMs: 150 }, httpMs: 3 }).level, 'warn');
+  assert.equal(judgeRtt({ udp: null, stream: null, httpMs: 400 }).level, 'fail');
+  assert.equal(judgeThroughput({ mbps: 50, bytes: 8388608, ms: 1300 }).level, 'ok');
+  assert.equal(judgeThroughput({ mbps: 3, bytes: 1048576, ms: 2800 }).level, 'fail');
+  assert.match(judgeThroughput({ status: 429, retryAfter: 42 }).advice, /42 s/);
+});
