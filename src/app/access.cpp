@@ -202,8 +202,7 @@ std::optional<http::Response> Access::authorize(const http::Request& req, http::
   return std::nullopt;
 }
 
-std::optional<http::Response> Access::chargeDownload(const http::Request& req,
-                                                     std::size_t bytes) {
+std::optional<http::Response> Access::chargeDownload(const http::Request& req, std::size_t bytes) {
   const std::string client = clientOf(req);
   const int wait = downloads_.take(client, bytes, http::DownloadBudget::Clock::now());
   if (wait == 0) return std::nullopt;

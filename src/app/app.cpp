@@ -266,8 +266,7 @@ class App {
       auto bytes = http::selfTestBytes(req.query("bytes"));
       if (!bytes) return text(400, bytes.error().message + "\n");
       if (auto refusal = access_.chargeDownload(req, *bytes)) return std::move(*refusal);
-      return http::Response{200, "application/octet-stream", http::incompressibleBytes(*bytes),
-                            {}};
+      return http::Response{200, "application/octet-stream", http::incompressibleBytes(*bytes), {}};
     };
     h.websocket = [this](std::shared_ptr<http::WebSocket> ws, const http::Request& req) {
       const auto id = access_.identify(req);

@@ -48,9 +48,9 @@ int DownloadBudget::take(const std::string& client, std::size_t bytes, Clock::ti
   if (it == clients_.end()) {
     if (clients_.size() >= limits_.max_clients) {
       // Forget the oldest window: the table stays bounded; the total still caps everyone.
-      auto oldest = std::min_element(clients_.begin(), clients_.end(), [](const auto& a, const auto& b) {
-        return a.second.start < b.second.start;
-      });
+      auto oldest = std::min_element(
+          clients_.begin(), clients_.end(),
+          [](const auto& a, const auto& b) { return a.second.start < b.second.start; });
       clients_.erase(oldest);
     }
     it = clients_.emplace(client, Window{now, 0}).first;

@@ -113,8 +113,10 @@ if (!inNamespace) {
 
   test('UDP allowed: UDP reaches the server, the round trip is measured over WebRTC', { timeout: 120000 }, async (t) => {
     iptables('-F', 'INPUT');
-    const { results } = await runSelfTest(t);
+    const { results, page } = await runSelfTest(t);
     assert.equal(results.udp.level, 'ok', results.udp.text);
+    // The page's own audio peer, paused for the probe (one controller per uid), is back.
+    await waitFor(() => page.evaluate(() => window.deskstream.audio.pc?.connectionState === 'connected'), 15000, 'page audio reconnected');
     assert.match(results.udp.text, /UDP reaches the server/);
     assert.match(results.rtt.text, /ms over WebRTC/);
     assert.equal(results.rtt.level, 'ok');
@@ -131,6 +133,6 @@ if (!inNamespace) {
     await good.page.close();
     const bad = await runSelfTest(t, { ...env, SELKIES_TURN_SHARED_SECRET: 'wrong-secret' });
     assert.equal(bad.results.turn.level, 'fail', bad.results.turn.text);
-    assert.match(bad.results.turn.text, /refused the credentials|no relay could be allocated/);
+    assert.match(bad.results.turn.text, /refused the credentials/);
   });
 }

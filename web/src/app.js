@@ -87,7 +87,20 @@ const touchAndText = setupTouchAndText(document.getElementById('keyboard'));
 const selftestButton = document.getElementById('selftest');
 setIcon(selftestButton, 'selftest');
 selftestButton.addEventListener('click', () => {
-  import('./selftest.js').then((m) => m.openSelfTest({ videoPc: () => videoStream.pc, ws: () => ws, rtcConfig }));
+  import('./selftest.js').then((m) => m.openSelfTest({
+    videoPc: () => videoStream.pc,
+    rtcConfig,
+    pauseAudio: () => {  // the probe takes the audio peer's uid for a few seconds
+      if (ws || audioStream.closed) return () => {};
+      audioStream.stop();
+      return () => {
+        if (ws) return;  // the page moved to the WebSocket transport meanwhile
+        audioStream.closed = false;
+        audioStream.retryMs = 300;
+        audioStream.start();
+      };
+    },
+  }));
 });
 
 // The `input` data channel carries keyboard, mouse, clipboard, cursor and resize (input.js).

@@ -1,8 +1,9 @@
 // Connection self-test (loaded on demand by the page's self-test button; nothing here runs before
 // it is clicked). Four checks, each reported in plain words with what to do about a failure:
 //   UDP      a short-lived probe peer connection to the server (an audio peer, uid 3, STUN only,
-//            no TURN): a UDP candidate pair without a relay that succeeds means UDP reaches it;
-//            none within UDP_WAIT_MS (or ICE over TCP only) means it does not.
+//            no TURN; the page's own audio peer pauses meanwhile): a UDP candidate pair without
+//            a relay that succeeds means UDP reaches it; none within UDP_WAIT_MS (or ICE over
+//            TCP only) means it does not.
 //   TURN     an RTCPeerConnection with only the TURN servers from /turn and iceTransportPolicy
 //            'relay': a relay candidate means the relay allocated with these credentials.
 //   RTT      the probe's (else the live stream's) selected candidate pair, and HTTP round trips.
@@ -10,7 +11,7 @@
 import { Stream } from './stream.js';
 import { judgeUdp, judgeTurn, judgeRtt, judgeThroughput } from './selftest_verdicts.js';
 
-export const UDP_WAIT_MS = 8000;
+export const UDP_WAIT_MS = 10000;
 const TURN_WAIT_MS = 8000;
 
 async function selectedPair(pc) {
@@ -31,11 +32,18 @@ async function selectedPair(pc) {
   return { selected: pair ? describe(pair) : null, succeeded: succeeded.map(describe) };
 }
 
-/** Probe peer connection (audio peer): resolves {connected, pairs} after connecting or timing out. */
-async function probeUdp(rtcConfig) {
+/**
+ * Probe peer connection (the audio peer, uid 3): resolves {connected, answered, error, pairs}
+ * after connecting or timing out. The server admits one controlling connection per uid, so the
+ * page's own audio peer is paused meanwhile (`pauseAudio` returns the function that resumes it);
+ * until the server has seen it go, HELLO is answered "busy" and the Stream tries again.
+ */
+async function probeUdp(rtcConfig, pauseAudio) {
+  const resume = pauseAudio();
   const element = document.createElement('audio');
   element.muted = true;
   let done;
+  let lastError = null;
   const finished = new Promise((r) => { done = r; });
   const stream = new Stream({
     uid: '3',
@@ -50,7 +58,7 @@ async function probeUdp(rtcConfig) {
     meta: () => ({ res: '0x0', scale: 1 }),
     onState: (phase, detail) => {
       if (phase === 'live') done({ connected: true });
-      else if (phase === 'error') done({ connected: false, error: detail });
+      else if (phase === 'error') lastError = detail;
     },
   });
   const timer = setTimeout(() => done({ connected: false, timedOut: true }), UDP_WAIT_MS);
@@ -58,11 +66,14 @@ async function probeUdp(rtcConfig) {
   const outcome = await finished;
   clearTimeout(timer);
   let pairs = { selected: null, succeeded: [] };
+  const answered = !!stream.pc?.remoteDescription;
   try {
     if (stream.pc) pairs = await selectedPair(stream.pc);
   } catch { /* closed meanwhile */ }
   stream.stop();
-  return { ...outcome, ...pairs };
+  resume();
+  // Without an offer from the server the check did not run (refused, busy throughout, ...).
+  return { ...outcome, answered, error: answered ? undefined : (lastError || 'no answer from the server'), waitMs: UDP_WAIT_MS, ...pairs };
 }
 
 /** TURN allocation with only the TURN servers of /turn, relay candidates only. */
@@ -128,7 +139,7 @@ async function probeThroughput() {
 }
 
 /** Runs every check; `report(key, verdict)` is called as each one finishes. */
-export async function runSelfTest({ rtcConfig, videoPc }, report = () => {}) {
+export async function runSelfTest({ rtcConfig, videoPc, pauseAudio = () => () => {} }, report = () => {}) {
   const results = {};
   const put = (key, verdict) => { results[key] = verdict; report(key, verdict); };
   const safely = async (fn) => {
@@ -138,7 +149,7 @@ export async function runSelfTest({ rtcConfig, videoPc }, report = () => {}) {
       return { error: e.message || String(e) };
     }
   };
-  const [udp, turn] = await Promise.all([safely(() => probeUdp(rtcConfig)), safely(() => probeTurn(rtcConfig))]);
+  const [udp, turn] = await Promise.all([safely(() => probeUdp(rtcConfig, pauseAudio)), safely(() => probeTurn(rtcConfig))]);
   put('udp', judgeUdp(udp));
   put('turn', judgeTurn(turn));
   let streamPair = null;
