@@ -202,6 +202,16 @@ std::optional<http::Response> Access::authorize(const http::Request& req, http::
   return std::nullopt;
 }
 
+std::optional<http::Response> Access::chargeDownload(const http::Request& req, std::size_t bytes) {
+  const std::string client = clientOf(req);
+  const int wait = downloads_.take(client, bytes, http::DownloadBudget::Clock::now());
+  if (wait == 0) return std::nullopt;
+  log::info(kLog, "self-test download refused to " + client + ": over its budget");
+  auto r = plain(429, "self-test download budget used up; try again later\n");
+  r.headers.emplace_back("Retry-After", std::to_string(wait));
+  return r;
+}
+
 session::Lease Access::leaseFor(std::chrono::system_clock::time_point expires_at) const {
   auth::Principal p;
   p.expires_at = expires_at;

@@ -15,6 +15,7 @@
 #include "auth/verifier.hpp"
 #include "auth/web_origin.hpp"
 #include "config/config.hpp"
+#include "http/download_budget.hpp"
 #include "http/server.hpp"
 #include "session/manager.hpp"
 
@@ -64,6 +65,9 @@ class Access {
   // `AUTH <token>` on a live connection: same subject, later expiry (auth::acceptRefresh); a
   // view token demotes a controller (auth::liveRole).
   Result<session::Refreshed> refresh(const session::PeerInfo& peer, const std::string& token);
+  // The self-test download of an authorized request: nullopt when `bytes` fit this client's and
+  // everyone's budget (http::DownloadBudget, charged), else the 429 to send.
+  std::optional<http::Response> chargeDownload(const http::Request& req, std::size_t bytes);
 
  private:
   Result<Identity> identifyOrError(const http::Request& req, bool* basic_failed = nullptr);
@@ -77,6 +81,7 @@ class Access {
   std::unique_ptr<auth::Verifier> verifier_;
   AccessSettings settings_;
   auth::SessionStore sessions_;
+  http::DownloadBudget downloads_;
   auth::ReplayCache replays_;
   auth::FailureThrottle throttle_;
 };

@@ -27,6 +27,7 @@
 #include "config/options.hpp"
 #include "core/log.hpp"
 #include "gamepad/gamepads.hpp"
+#include "http/download_budget.hpp"
 #include "http/metrics_server.hpp"
 #include "http/server.hpp"
 #include "media/encoder_probe.hpp"
@@ -258,6 +259,14 @@ class App {
       auto [status, body] = ice_.turnJson(settings, user, now);
       if (status != 200) return text(status, std::move(body));
       return http::Response{200, "application/json", std::move(body), {}};
+    };
+    h.selftest = [this](const http::Request& req) {
+      // The connection self-test's throughput probe (web/src/selftest.js): N incompressible
+      // bytes, within the per-client and total budgets (docs/security.md).
+      auto bytes = http::selfTestBytes(req.query("bytes"));
+      if (!bytes) return text(400, bytes.error().message + "\n");
+      if (auto refusal = access_.chargeDownload(req, *bytes)) return std::move(*refusal);
+      return http::Response{200, "application/octet-stream", http::incompressibleBytes(*bytes), {}};
     };
     h.websocket = [this](std::shared_ptr<http::WebSocket> ws, const http::Request& req) {
       const auto id = access_.identify(req);

@@ -17,6 +17,7 @@ Route classify(std::string_view path) {
   if (path == "/readyz") return Route::kReadyz;
   if (path == "/metrics") return Route::kMetrics;
   if (path == "/turn" || path == "/turn/" || endsWith(path, "/turn")) return Route::kTurn;
+  if (endsWith(path, "/selftest")) return Route::kSelfTest;
   if (path == "/ws" || path == "/ws/" || endsWith(path, "/signalling") ||
       endsWith(path, "/signalling/")) {
     return Route::kSignalling;

@@ -8,10 +8,11 @@
 
 namespace ds::http {
 
-enum class Route { kHealth, kHealthz, kReadyz, kTurn, kSignalling, kStatic, kMetrics };
+enum class Route { kHealth, kHealthz, kReadyz, kTurn, kSignalling, kStatic, kMetrics, kSelfTest };
 
-// /health(/), /healthz, /readyz, /turn (also relative: any path ending in /turn), /ws(/) or any
-// path ending in /signalling(/) for WebSocket, everything else static.
+// /health(/), /healthz, /readyz, /turn (also relative: any path ending in /turn), /selftest (the
+// self-test's download; also any path ending in /selftest), /ws(/) or any path ending in
+// /signalling(/) for WebSocket, everything else static.
 Route classify(std::string_view path);
 
 struct BasicCredentials {

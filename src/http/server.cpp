@@ -261,6 +261,11 @@ class SoupServerImpl final : public Server {
       respond(msg, handlers_.turn(req));
       return;
     }
+    if (route == Route::kSelfTest) {
+      respond(msg, handlers_.selftest ? handlers_.selftest(req)
+                                      : Response{404, "text/plain", "not found\n", {}});
+      return;
+    }
     serveStatic(msg, req);
   }
 

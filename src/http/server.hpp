@@ -42,6 +42,8 @@ struct Handlers {
   // /health, /healthz, /readyz, /metrics.
   std::function<Response(const Request&, Route)> probe;
   std::function<Response(const Request&)> turn;
+  // GET /selftest?bytes=N: the connection self-test's download (http/download_budget.hpp).
+  std::function<Response(const Request&)> selftest;
   // A WebSocket was accepted on a signalling path.
   std::function<void(std::shared_ptr<WebSocket>, const Request&)> websocket;
 };

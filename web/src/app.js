@@ -5,6 +5,8 @@ import { InputCapture } from './input.js';
 import { videoFigures } from './stats.js';
 import { WsTransport, webCodecsSupport } from './ws_transport.js';
 import { FALLBACK_MS, transportMode, describeWebRtc, watchIce } from './transport.js';
+import { setupTouchAndText } from './touch_ui.js';
+import { setIcon } from './icons.js';
 
 const video = document.getElementById('stream');
 const statusEl = document.getElementById('status');
@@ -80,6 +82,27 @@ const videoStream = new Stream({
   onChannel: (channel) => attachInput(channel),
 });
 
+// Touch gestures, IME and the on-screen keyboard (touch_ui.js), the connection self-test button.
+const touchAndText = setupTouchAndText(document.getElementById('keyboard'));
+const selftestButton = document.getElementById('selftest');
+setIcon(selftestButton, 'selftest');
+selftestButton.addEventListener('click', () => {
+  import('./selftest.js').then((m) => m.openSelfTest({
+    videoPc: () => videoStream.pc,
+    rtcConfig,
+    pauseAudio: () => {  // the probe takes the audio peer's uid for a few seconds
+      if (ws || audioStream.closed) return () => {};
+      audioStream.stop();
+      return () => {
+        if (ws) return;  // the page moved to the WebSocket transport meanwhile
+        audioStream.closed = false;
+        audioStream.retryMs = 300;
+        audioStream.start();
+      };
+    },
+  }));
+});
+
 // The `input` data channel carries keyboard, mouse, clipboard, cursor and resize (input.js).
 let input = null;
 function attachInput(channel, element = video) {
@@ -95,6 +118,7 @@ function attachInput(channel, element = video) {
     onLatency: (ms) => { state.latency = ms; },
   });
   input = capture;
+  touchAndText.use(element, capture);
   channel.onopen = () => {
     capture.attach();
     capture.requestResize();
@@ -170,9 +194,10 @@ setInterval(() => {
 // Browsers block autoplay with sound: audio starts muted and the button unmutes it (a click).
 audio.muted = true;
 function renderMute() {
-  muteButton.textContent = audio.muted ? '🔇' : '🔊';
+  setIcon(muteButton, audio.muted ? 'muted' : 'sound');
   muteButton.setAttribute('aria-pressed', String(audio.muted));
   muteButton.title = audio.muted ? 'Desktop audio muted (click to unmute)' : 'Desktop audio on (click to mute)';
+  muteButton.setAttribute('aria-label', muteButton.title);
 }
 muteButton.addEventListener('click', () => {
   audio.muted = !audio.muted;
@@ -244,7 +269,7 @@ async function startWebSocket(reason) {
 
 const mode = transportMode(window.location.search, window.localStorage);
 let everLive = false;
-window.deskstream = { video: videoStream, audio: audioStream, state, input: () => input, mode, ws: null };
+window.deskstream = { video: videoStream, audio: audioStream, state, input: () => input, mode, ws: null, touch: touchAndText.touch };
 if (mode === 'websocket') {
   startWebSocket('forced by setting');
 } else {

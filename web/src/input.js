@@ -17,89 +17,20 @@
 //   channel.onmessage = (e) => input.onServerMessage(JSON.parse(e.data));  // true if handled
 //   input.requestResize();                      // e.g. right after attach
 // `sendText` may be called while the channel is closed; it should drop the text (return false).
-// Keyboard: `event.key` → keysym (keysyms.js), dead keys and AltGr resolved by the browser, IME
-// text via compositionend. Hotkeys: Ctrl+Shift+F fullscreen (with keyboard lock), Ctrl+Shift+click
-// pointer lock (relative `m2`, server draws the cursor: `p,1`).
-import { keysymFromChar, keysymFromEvent, KEYSYM } from './keysyms.js';
+// Keyboard: `event.key` → keysym (keysyms.js), dead keys and AltGr resolved by the browser; IME
+// and on-screen keyboard text go through ime.js (TextSink), touch gestures through touch.js
+// (touchMouse). Hotkeys: Ctrl+Shift+F fullscreen (with keyboard lock), Ctrl+Shift+click pointer lock
+// (relative `m2`, server draws the cursor: `p,1`).
+import { keysymFromEvent, KEYSYM } from './keysyms.js';
+import { SINK_ATTRIBUTE } from './ime.js';
+import {
+  base64ToUtf8, evenResolution, mapToRemote, utf8ToBase64, WheelSmoother,
+} from './input_util.js';
+
+export { base64ToUtf8, evenResolution, mapToRemote, utf8ToBase64, WheelSmoother };
 
 const BUTTON_BITS = [1, 2, 4];  // event.button 0 left, 1 middle, 2 right → mask bits
-// Bit 3 is the wheel turned down and bit 4 up, as gst-web sends them (Selkies' mapping).
-const WHEEL = { down: 8, up: 16, left: 32, right: 64 };
-const TRACKPAD_THROTTLE_MS = 100;
 const RESIZE_SETTLE_MS = 500;
-
-/** Element-relative position → remote pixels for a video shown with object-fit: contain. */
-export function mapToRemote(rect, videoWidth, videoHeight, clientX, clientY) {
-  if (!videoWidth || !videoHeight || !rect.width || !rect.height) return null;
-  const scale = Math.min(rect.width / videoWidth, rect.height / videoHeight);
-  const offsetX = (rect.width - videoWidth * scale) / 2;
-  const offsetY = (rect.height - videoHeight * scale) / 2;
-  const x = Math.floor((clientX - rect.left - offsetX) / scale);
-  const y = Math.floor((clientY - rect.top - offsetY) / scale);
-  return [Math.min(Math.max(x, 0), videoWidth - 1), Math.min(Math.max(y, 0), videoHeight - 1)];
-}
-
-/** Window size in device pixels, rounded down to even numbers (as the server requires). */
-export function evenResolution(cssWidth, cssHeight, ratio) {
-  const even = (v) => Math.max(2, Math.floor((v * (ratio || 1)) / 2) * 2);
-  return [even(cssWidth), even(cssHeight)];
-}
-
-/** UTF-8 text ↔ base64 (btoa/atob only handle Latin-1). */
-export function utf8ToBase64(text) {
-  const bytes = new TextEncoder().encode(text);
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(binary);
-}
-export function base64ToUtf8(b64) {
-  const binary = atob(b64);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
-  return new TextDecoder().decode(bytes);
-}
-
-/**
- * Wheel events → [bit, magnitude] scroll steps. Mice send coarse line/pixel steps (one click per
- * event); trackpads send many small pixel deltas, accumulated and sent at most every 100 ms.
- */
-export class WheelSmoother {
-  constructor() { this.acc = { x: 0, y: 0 }; this.last = 0; }
-  static isTrackpad(e) {
-    if (e.deltaMode !== 0) return false;  // lines or pages: a mouse wheel
-    const dy = Math.abs(e.deltaY);
-    const dx = Math.abs(e.deltaX);
-    return (dy > 0 && dy < 40) || (dx > 0 && dx < 40) || (!Number.isInteger(e.deltaY));
-  }
-  steps(e, now) {
-    const unit = e.deltaMode === 1 ? 33 : e.deltaMode === 2 ? 400 : 1;
-    const dx = e.deltaX * unit;
-    const dy = e.deltaY * unit;
-    if (!WheelSmoother.isTrackpad(e)) {
-      const out = [];
-      const mag = (d) => Math.min(10, Math.max(1, Math.round(Math.abs(d) / 100)));
-      if (dy) out.push([dy < 0 ? WHEEL.up : WHEEL.down, mag(dy)]);
-      if (dx) out.push([dx < 0 ? WHEEL.left : WHEEL.right, mag(dx)]);
-      return out;
-    }
-    this.acc.x += dx;
-    this.acc.y += dy;
-    if (now - this.last < TRACKPAD_THROTTLE_MS) return [];
-    const out = [];
-    const take = (axis, neg, pos) => {
-      const d = this.acc[axis];
-      if (Math.abs(d) < 10) return;
-      out.push([d < 0 ? neg : pos, Math.min(10, Math.max(1, Math.round(Math.abs(d) / 50)))]);
-      this.acc[axis] = 0;
-    };
-    take('y', WHEEL.up, WHEEL.down);
-    take('x', WHEEL.left, WHEEL.right);
-    if (out.length) this.last = now;
-    return out;
-  }
-}
 
 export class InputCapture {
   constructor(videoElement, sendText, options = {}) {
@@ -132,7 +63,6 @@ export class InputCapture {
     };
     on(window, 'keydown', this._keyDown, true);
     on(window, 'keyup', this._keyUp, true);
-    on(window, 'compositionend', this._composition, true);
     on(window, 'blur', this._blur);
     on(window, 'focus', this._focus);
     on(window, 'resize', this._windowResized);
@@ -143,10 +73,6 @@ export class InputCapture {
     on(document, 'mouseup', this._mouseButton);
     on(v, 'wheel', this._wheel, { passive: false });
     on(v, 'contextmenu', (e) => e.preventDefault());
-    on(v, 'touchstart', this._touch, { passive: false });
-    on(v, 'touchmove', this._touch, { passive: false });
-    on(v, 'touchend', this._touch, { passive: false });
-    on(v, 'touchcancel', this._touch, { passive: false });
     this._send('kr');
     if (document.hasFocus()) this._focus();
   }
@@ -203,6 +129,7 @@ export class InputCapture {
   // Typing into the page's own form fields (menus, settings) stays local.
   static _local(e) {
     const t = e.target;
+    if (t?.hasAttribute?.(SINK_ATTRIBUTE)) return false;  // ime.js's text sink: keys go remote
     return !!t && t !== document.body && (t.isContentEditable ||
       ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName));
   }
@@ -242,15 +169,6 @@ export class InputCapture {
     this._send(`ku,${keysym}`);
     // macOS sends no keyup for keys released while Meta is down.
     if (e.key === 'Meta') this._releaseAll();
-  }
-
-  _composition(e) {
-    for (const ch of e.data || '') {
-      const keysym = keysymFromChar(ch);
-      if (keysym === null) continue;
-      this._send(`kd,${keysym}`);
-      this._send(`ku,${keysym}`);
-    }
   }
 
   _releaseAll() {
@@ -343,18 +261,24 @@ export class InputCapture {
     }
   }
 
-  _touch(e) {
-    e.preventDefault();
-    const t = e.changedTouches[0];
-    if (!t) return;
-    const pos = this._remote(t);
-    if (pos) this.position = pos;
-    if (e.type === 'touchstart' && !this.touchSeen) {
+  /** Touch gestures (touch.js): 'move' {x, y} client pixels, 'down'/'up' {bit}, 'wheel' {bit, steps}. */
+  touchMouse(op, a) {
+    if (!this.touchSeen) {
       this.touchSeen = true;
       this._send('p,1');  // no hover cursor on touch devices: draw it into the video
     }
-    const down = e.type === 'touchstart' || e.type === 'touchmove';
-    this._sendMouse(down ? this.mask | 1 : this.mask & ~1);
+    if (op === 'move') {
+      const pos = this._remote({ clientX: a.x, clientY: a.y });
+      if (pos) this.position = pos;
+      this._sendMouse(this.mask);
+    } else if (op === 'down') {
+      this._sendMouse(this.mask | a.bit);
+    } else if (op === 'up') {
+      this._sendMouse(this.mask & ~a.bit);
+    } else if (op === 'wheel') {
+      this._sendMouse(this.mask | a.bit, a.steps);
+      this._sendMouse(this.mask);
+    }
   }
 
   _pointerLockChange() {

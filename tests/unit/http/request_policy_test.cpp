@@ -13,6 +13,9 @@ TEST(Policy, Routes) {
   EXPECT_EQ(classify("/readyz"), Route::kReadyz);
   EXPECT_EQ(classify("/turn"), Route::kTurn);
   EXPECT_EQ(classify("/app/turn"), Route::kTurn);
+  EXPECT_EQ(classify("/selftest"), Route::kSelfTest);
+  EXPECT_EQ(classify("/app/selftest"), Route::kSelfTest);
+  EXPECT_EQ(classify("/selftest.html"), Route::kStatic);
   EXPECT_EQ(classify("/ws"), Route::kSignalling);
   EXPECT_EQ(classify("/webrtc/signalling/"), Route::kSignalling);
   EXPECT_EQ(classify("/x/signalling"), Route::kSignalling);

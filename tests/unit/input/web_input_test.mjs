@@ -84,3 +84,77 @@ test('wheel: mouse clicks pass through, trackpad deltas are throttled and capped
   assert.deepEqual(t.steps({ deltaMode: 0, deltaX: -20.5, deltaY: 2000.5 }, 1200),
     [[8, 10], [32, 1]]);
 });
+
+// web/src/ime.js and web/src/touch.js (issue 15): the pure parts.
+import { keysymsForInput, keysymsForText } from '../../../web/src/ime.js';
+import { applyZoom, LONG_PRESS_MS, TouchGestures } from '../../../web/src/touch.js';
+
+test('text sink: composed text and on-screen keyboard input → keysyms, compositions once', () => {
+  assert.deepEqual(keysymsForText('日本'), [0x10065e5, 0x100672c]);
+  assert.deepEqual(keysymsForText('é😀\n'), [0xe9, 0x101f600, 0xff0d]);
+  assert.deepEqual(keysymsForInput('insertText', 'a', false), [0x61]);
+  assert.equal(keysymsForInput('insertText', 'a', true), null);  // its compositionend types it
+  assert.equal(keysymsForInput('insertCompositionText', 'に', false), null);
+  assert.deepEqual(keysymsForInput('deleteContentBackward', null, false), [0xff08]);
+  assert.deepEqual(keysymsForInput('insertLineBreak', null, false), [0xff0d]);
+  assert.equal(keysymsForInput('formatBold', null, false), null);
+});
+
+test('touch gestures: tap, long press, drag, two-finger scroll, pinch', () => {
+  const ops = (actions) => actions.map((a) => a.op + (a.button ?? '') + (a.bit ?? ''));
+  let g = new TouchGestures();
+  assert.deepEqual(ops(g.begin([{ x: 10, y: 10 }])), ['move', 'timer']);
+  assert.deepEqual(ops(g.move([{ x: 13, y: 12 }])), []);  // within the slop
+  assert.deepEqual(ops(g.end([])), ['cancelTimer', 'down1', 'up1']);
+  g = new TouchGestures();
+  g.begin([{ x: 10, y: 10 }]);
+  assert.deepEqual(ops(g.timeout()), ['down3', 'up3']);
+  assert.deepEqual(ops(g.end([])), []);
+  g = new TouchGestures();
+  g.begin([{ x: 10, y: 10 }]);
+  assert.deepEqual(ops(g.move([{ x: 40, y: 10 }])), ['cancelTimer', 'down1', 'move']);
+  assert.deepEqual(ops(g.timeout()), []);
+  assert.deepEqual(ops(g.end([])), ['up1']);
+  g = new TouchGestures();
+  g.begin([{ x: 100, y: 300 }, { x: 160, y: 300 }]);
+  g.move([{ x: 100, y: 280 }, { x: 160, y: 280 }]);  // decides: scroll
+  assert.deepEqual(g.move([{ x: 100, y: 230 }, { x: 160, y: 230 }]), [{ op: 'wheel', bit: 8, steps: 2 }]);
+  assert.deepEqual(g.move([{ x: 100, y: 300 }, { x: 160, y: 300 }]), [{ op: 'wheel', bit: 16, steps: 2 }]);
+  g = new TouchGestures();
+  g.begin([{ x: 100, y: 100 }, { x: 120, y: 100 }]);
+  const [zoom] = g.move([{ x: 60, y: 100 }, { x: 160, y: 100 }]);
+  assert.equal(zoom.op, 'zoom');
+  assert.equal(zoom.scale, 5);
+  assert.ok(LONG_PRESS_MS >= 400);
+});
+
+test('view zoom keeps the point under the fingers and the desktop covering the window', () => {
+  const v = applyZoom({ scale: 1, x: 0, y: 0 }, { scale: 2, x: 100, y: 50, dx: 0, dy: 0 }, 800, 600);
+  assert.deepEqual(v, { scale: 2, x: -100, y: -50 });
+  assert.deepEqual(applyZoom(v, { scale: 0.1, x: 0, y: 0, dx: 0, dy: 0 }, 800, 600), { scale: 1, x: 0, y: 0 });
+  assert.equal(applyZoom(v, { scale: 10, x: 0, y: 0, dx: 0, dy: 0 }, 800, 600).scale, 5);
+  assert.equal(applyZoom(v, { scale: 1, x: 0, y: 0, dx: 5000, dy: 0 }, 800, 600).x, 0);
+});
+
+// web/src/selftest_verdicts.js (issue 15): the self-test's plain-words verdicts.
+import { judgeRtt, judgeThroughput, judgeTurn, judgeUdp } from '../../../web/src/selftest_verdicts.js';
+
+test('self-test verdicts', () => {
+  assert.equal(judgeUdp({ connected: true, succeeded: [{ protocol: 'udp', localType: 'host', remoteType: 'host', rttMs: 1 }] }).level, 'ok');
+  const relayed = judgeUdp({ connected: true, succeeded: [{ protocol: 'udp', localType: 'relay', remoteType: 'host' }] });
+  assert.equal(relayed.level, 'fail');
+  const blocked = judgeUdp({ connected: false, timedOut: true, succeeded: [] });
+  assert.equal(blocked.level, 'fail');
+  assert.match(blocked.text, /UDP does not reach the server/);
+  assert.match(judgeUdp({ connected: true, succeeded: [{ protocol: 'tcp', localType: 'host', remoteType: 'host' }] }).text, /only use TCP/);
+  assert.equal(judgeTurn({ configured: false }).level, 'warn');
+  assert.equal(judgeTurn({ configured: true, relay: { protocol: 'udp' }, urls: ['turn:x:3478'] }).level, 'ok');
+  assert.match(judgeTurn({ configured: true, relay: null, errors: [{ code: 401, text: 'Unauthorized' }] }).advice, /secret/);
+  assert.match(judgeTurn({ configured: true, relay: null, errors: [], urls: ['turn:x:3478'] }).text, /turn:x:3478/);
+  assert.equal(judgeRtt({ udp: { selected: { rttMs: 12 } }, stream: null, httpMs: 3 }).level, 'ok');
+  assert.equal(judgeRtt({ udp: null, stream: { rttMs: 150 }, httpMs: 3 }).level, 'warn');
+  assert.equal(judgeRtt({ udp: null, stream: null, httpMs: 400 }).level, 'fail');
+  assert.equal(judgeThroughput({ mbps: 50, bytes: 8388608, ms: 1300 }).level, 'ok');
+  assert.equal(judgeThroughput({ mbps: 3, bytes: 1048576, ms: 2800 }).level, 'fail');
+  assert.match(judgeThroughput({ status: 429, retryAfter: 42 }).advice, /42 s/);
+});
