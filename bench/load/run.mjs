@@ -6,7 +6,11 @@
 // RSS (VmRSS) over `--seconds`, and each viewer's frames (RTP marker bits) and bytes. The 1-viewer
 // step is the baseline: per extra viewer = (step - baseline) / (viewers - 1).
 //
-//   node bench/load/run.mjs [--viewers 1,2,4,8,16] [--seconds 20] [--cc] [--out DIR] [--smoke]
+//   node bench/load/run.mjs [--viewers 1,2,4,8,16] [--seconds 20] [--rounds 1] [--cc] [--out DIR] [--smoke]
+//
+// --rounds R runs the whole list R times; each step's CPU is then the median of its rounds (the
+// machine is shared, single rounds are noisy) and RSS the last round's. The JSON also has the
+// least-squares slope of CPU and RSS over the viewer count (every round's points).
 //
 // Needs a build (deskstream, ds_painter, ds_load_viewer; DESKSTREAM_BIN, DS_PAINTER and
 // DS_LOAD_VIEWER override the paths) and tests/e2e's node_modules. Writes DIR/load-<time>.json
@@ -24,6 +28,7 @@ const opt = (name, dflt) => { const i = argv.indexOf(name); return i >= 0 ? argv
 const smoke = argv.includes('--smoke');
 const steps = (opt('--viewers', smoke ? '1,2' : '1,2,4,8,16')).split(',').map(Number);
 const seconds = Number(opt('--seconds', smoke ? 3 : 20));
+const rounds = Number(opt('--rounds', 1));
 const congestion = argv.includes('--cc');
 const outDir = path.resolve(opt('--out', path.join(repoRoot, 'bench/results')));
 const build = path.join(repoRoot, 'build');
@@ -101,17 +106,35 @@ async function main() {
     DESKSTREAM_MAX_PEERS: '64', DESKSTREAM_MAX_PEERS_PER_USER: '64',
   });
   const signalling = ds.url.replace('http', 'ws') + 'webrtc/signalling/';
-  const rows = [];
+  const samples = [];
   try {
-    for (const n of steps) {
-      rows.push(await step(ds, signalling, token, n));
-      // The last viewer's exit stops the pipeline; the next step starts it again.
-      await waitFor(() => /last viewer left; video pipeline stopped/.test(ds.entry.log.slice(-4000)), 15000, 'the viewers gone');
-      await sleep(1000);
+    for (let round = 0; round < rounds; round++) {
+      for (const n of steps) {
+        samples.push({ round, ...(await step(ds, signalling, token, n)) });
+        // The last viewer's exit stops the pipeline; the next step starts it again.
+        await waitFor(() => /last viewer left; video pipeline stopped/.test(ds.entry.log.slice(-4000)), 15000, 'the viewers gone');
+        await sleep(1000);
+      }
     }
   } finally {
     paint.kill();
   }
+  const median = (a) => { const b = [...a].sort((x, y) => x - y); return b.length % 2 ? b[(b.length - 1) / 2] : (b[b.length / 2 - 1] + b[b.length / 2]) / 2; };
+  const rows = steps.map((n) => {
+    const mine = samples.filter((r) => r.viewers === n);
+    const last = mine[mine.length - 1];
+    return { ...last, round: undefined, server_cpu_percent: +median(mine.map((r) => r.server_cpu_percent)).toFixed(1),
+      server_cpu_percent_rounds: mine.map((r) => r.server_cpu_percent) };
+  });
+  const slope = (key) => {
+    const xs = samples.map((r) => r.viewers);
+    const ys = samples.map((r) => r[key]);
+    const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+    const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+    const sxy = xs.reduce((a, x, i) => a + (x - mx) * (ys[i] - my), 0);
+    const sxx = xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+    return sxx > 0 ? +(sxy / sxx).toFixed(2) : null;
+  };
   const base = rows.find((r) => r.viewers === 1) || rows[0];
   for (const r of rows) {
     r.cpu_ratio_to_1 = +(r.server_cpu_percent / base.server_cpu_percent).toFixed(2);
@@ -130,7 +153,9 @@ async function main() {
       congestion_control: congestion, seconds, receiver: 'ds_load_viewer (webrtcbin, receive-only, no decoding), all viewers in one process',
     },
     goal: { cpu_percent_per_extra_viewer: 3, rss_mib_per_extra_viewer: 20 },
+    fit: { cpu_percent_per_viewer: slope('server_cpu_percent'), rss_mib_per_viewer: slope('server_rss_mib') },
     rows,
+    samples,
   };
   mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, `load-${out.when.replace(/[:.]/g, '').slice(0, 17)}.json`);
@@ -138,6 +163,7 @@ async function main() {
   for (const r of rows.filter((x) => x.cpu_percent_per_extra_viewer !== undefined)) {
     console.log(`${r.viewers} viewers: +${r.cpu_percent_per_extra_viewer} % of a core and +${r.rss_mib_per_extra_viewer} MiB per extra viewer (CPU x${r.cpu_ratio_to_1} of 1 viewer)`);
   }
+  console.log(`least-squares fit over ${samples.length} points: +${out.fit.cpu_percent_per_viewer} % of a core and +${out.fit.rss_mib_per_viewer} MiB per viewer`);
   console.log(`wrote ${file}`);
   if (smoke && !rows.every((r) => r.viewer_fps.every((f) => f > 0))) throw new Error('a viewer received no frames');
 }
