@@ -379,6 +379,7 @@ int run(int argc, char** argv) {
     log::warn(kLog, w);
   }
   log::info(kLog, "TURN identity " + config.turn_identity);
+  if (auto unwritable = unwritableDirectories(config)) log::warn(kLog, *unwritable);
   waitForReadyFile(loaded->config);
 
   std::unique_ptr<auth::Verifier> verifier;
