@@ -9,7 +9,7 @@
 //   node bench/load/run.mjs [--viewers 1,2,4,8,16] [--seconds 20] [--rounds 1] [--cc] [--out DIR] [--smoke]
 //
 // --rounds R runs the whole list R times; each step's CPU is then the median of its rounds (the
-// machine is shared, single rounds are noisy) and RSS the last round's. The JSON also has the
+// machine is shared, single rounds are noisy) and RSS the first round's. The JSON also has the
 // least-squares slope of CPU and RSS over the viewer count (every round's points).
 //
 // Needs a build (deskstream, ds_painter, ds_load_viewer; DESKSTREAM_BIN, DS_PAINTER and
@@ -120,15 +120,16 @@ async function main() {
     paint.kill();
   }
   const median = (a) => { const b = [...a].sort((x, y) => x - y); return b.length % 2 ? b[(b.length - 1) / 2] : (b[b.length / 2 - 1] + b[b.length / 2]) / 2; };
+  // RSS from the first round: a fresh process's growth per viewer. (After the 16-viewer step the
+  // heap is not given back to the system, so later rounds start higher; reported as retained.)
   const rows = steps.map((n) => {
     const mine = samples.filter((r) => r.viewers === n);
-    const last = mine[mine.length - 1];
-    return { ...last, round: undefined, server_cpu_percent: +median(mine.map((r) => r.server_cpu_percent)).toFixed(1),
-      server_cpu_percent_rounds: mine.map((r) => r.server_cpu_percent) };
+    return { ...mine[0], round: undefined, server_cpu_percent: +median(mine.map((r) => r.server_cpu_percent)).toFixed(1),
+      server_cpu_percent_rounds: mine.map((r) => r.server_cpu_percent), server_rss_mib_rounds: mine.map((r) => r.server_rss_mib) };
   });
-  const slope = (key) => {
-    const xs = samples.map((r) => r.viewers);
-    const ys = samples.map((r) => r[key]);
+  const slope = (key, points) => {
+    const xs = points.map((r) => r.viewers);
+    const ys = points.map((r) => r[key]);
     const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
     const my = ys.reduce((a, b) => a + b, 0) / ys.length;
     const sxy = xs.reduce((a, x, i) => a + (x - mx) * (ys[i] - my), 0);
@@ -153,7 +154,8 @@ async function main() {
       congestion_control: congestion, seconds, receiver: 'ds_load_viewer (webrtcbin, receive-only, no decoding), all viewers in one process',
     },
     goal: { cpu_percent_per_extra_viewer: 3, rss_mib_per_extra_viewer: 20 },
-    fit: { cpu_percent_per_viewer: slope('server_cpu_percent'), rss_mib_per_viewer: slope('server_rss_mib') },
+    fit: { cpu_percent_per_viewer: slope('server_cpu_percent', samples),
+      rss_mib_per_viewer: slope('server_rss_mib', samples.filter((r) => r.round === 0)) },
     rows,
     samples,
   };
