@@ -7,7 +7,7 @@
 // X server's screen. docs/decisions/0008-x-server-lost.md.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import {
@@ -33,7 +33,11 @@ function freeDisplayNumber() {
 async function startX(n) {
   const proc = spawn('Xvfb', [`:${n}`, '-screen', '0', '640x360x24', '-nolisten', 'tcp', '-noreset'], { stdio: 'ignore' });
   own.push(proc);
-  await waitFor(() => existsSync(`/tmp/.X11-unix/X${n}`) && proc.exitCode === null, 10000, `Xvfb :${n}`);
+  // Answering, not just its socket file (a killed server's stays behind).
+  await waitFor(() => {
+    if (proc.exitCode !== null) throw new Error(`Xvfb :${n} exited ${proc.exitCode}`);
+    return spawnSync('xdpyinfo', ['-display', `:${n}`], { stdio: 'ignore' }).status === 0;
+  }, 10000, `Xvfb :${n}`);
   return proc;
 }
 
