@@ -71,7 +71,7 @@ async function check(t, mounts, reason) {
   }
   assert.ok(await page.evaluate(() => window.deskstream.video.pc === window.__pc), 'same peer connection');
   assert.equal(ds.proc.exitCode, null);
-  console.log(ds.log.split('\n').filter((l) => /not saved/.test(l)).join('\n'));
+  console.log(ds.log.split('\n').filter((l) => /are not saved/.test(l)).join('\n'));
 }
 
 test('/tmp read-only: one startup line, the stream goes on', { skip }, async (t) => {
