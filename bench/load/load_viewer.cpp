@@ -303,7 +303,9 @@ int main(int argc, char** argv) {
     failed = failed || v->failed;
     if (v->ws != nullptr) {
       g_signal_handlers_disconnect_by_data(v->ws, v.get());
-      soup_websocket_connection_close(v->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
+      if (soup_websocket_connection_get_state(v->ws) == SOUP_WEBSOCKET_STATE_OPEN) {
+        soup_websocket_connection_close(v->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
+      }
       g_object_unref(v->ws);
     }
     if (v->pipeline != nullptr) {
