@@ -2,8 +2,9 @@
 // An error posted by the encoder (or its upload/convert elements) moves to the next encoder of
 // the fallback chain at once. Any other error restarts the same encoder, unless the pipeline
 // built on that encoder fails again soon after it started (e.g. a frame size the encoder cannot
-// open, which GStreamer reports from the capture as "not-negotiated"). Pure logic; the caller
-// probes the candidate and rebuilds.
+// open, which GStreamer reports from the capture as "not-negotiated"). When the last encoder of
+// the chain also fails twice soon after starting, it gives up for a cool-down instead of
+// rebuilding in a loop. Pure logic; the caller probes the candidate and rebuilds.
 #pragma once
 
 #include <chrono>
