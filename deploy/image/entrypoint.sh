@@ -12,7 +12,8 @@
 # the X server, PulseAudio, the desktop or its apps (they have no use for them).
 # - SIGTERM/SIGINT: stop the children in reverse order (TERM, then KILL after
 #   DS_STOP_TIMEOUT seconds each) and exit 0.
-# - Any child dying on its own: stop the others, exit with its status (1 if it exited 0).
+# - Any child dying on its own: stop the others, exit with its status (1 if it exited 0);
+#   except deskstream exiting 75 (X lost) in the streamer role: it is started again once X answers.
 # Env: DS_ROLE (all|desktop|streamer), DISPLAY (:0), X_SERVER (xvfb|xorg), DISPLAY_SIZEW/H
 #      (1920x1080), DISPLAY_CDEPTH (24), DISPLAY_DPI (96), PULSE_SERVER (/run/pulse/native),
 #      DESKTOP_CMD (openbox), DESKTOP_APP (xterm; started in the desktop, not monitored;
@@ -164,7 +165,10 @@ if [ "$DS_ROLE" != desktop ]; then
   start deskstream $DESKSTREAM_CMD $DESKSTREAM_ARGS
 fi
 
-# Supervise: the first child to exit brings the container down.
+# Supervise: the first child to exit brings the container down, except in the streamer role
+# when deskstream lost the X display (status 75, docs/decisions/0008-x-server-lost.md): then
+# wait for the desktop container's X server to answer again (the kubelet restarts that
+# container) and start deskstream anew, in this container, without a restart back-off.
 while :; do
   wait -n "${pids[@]}"
   rc=$?
@@ -173,6 +177,21 @@ while :; do
     if ! kill -0 "${pids[i]}" 2>/dev/null; then
       wait "${pids[i]}" 2>/dev/null; rc_i=$?
       [ "$rc_i" = 127 ] && rc_i=$rc
+      if [ "$DS_ROLE" = streamer ] && [ "${names[i]}" = deskstream ] && [ "$rc_i" = 75 ]; then
+        log "deskstream lost X ($DISPLAY); waiting up to ${DS_WAIT_TIMEOUT}s for it to come back"
+        unset 'pids[i]' 'names[i]'
+        pids=("${pids[@]}"); names=("${names[@]}")
+        deadline=$((SECONDS + DS_WAIT_TIMEOUT))
+        until xdpyinfo -display "$DISPLAY" >/dev/null 2>&1; do
+          [ $stopping = 1 ] && exit 0
+          [ $SECONDS -ge $deadline ] && { log "X display $DISPLAY not back after ${DS_WAIT_TIMEOUT}s"; exit 75; }
+          sleep 0.2
+        done
+        log "X ($DISPLAY) reachable again"
+        # shellcheck disable=SC2086
+        start deskstream $DESKSTREAM_CMD $DESKSTREAM_ARGS
+        continue 2
+      fi
       log "${names[i]} exited (status $rc_i); stopping the others"
       unset 'pids[i]' 'names[i]'
       pids=("${pids[@]}"); names=("${names[@]}")

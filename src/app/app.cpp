@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "app/access.hpp"
+#include "app/display_lost.hpp"
 #include "app/display_probe.hpp"
 #include "app/ice_sources.hpp"
 #include "app/input_wiring.hpp"
@@ -387,6 +388,7 @@ int run(int argc, char** argv) {
     log::warn(kLog, w);
   }
   log::info(kLog, "TURN identity " + config.turn_identity);
+  if (auto unwritable = unwritableDirectories(config)) log::warn(kLog, *unwritable);
   waitForReadyFile(loaded->config);
 
   std::unique_ptr<auth::Verifier> verifier;
@@ -402,6 +404,7 @@ int run(int argc, char** argv) {
     });
     log::info(kLog, "JWT access control on");
   }
+  exitWhenDisplayLost();  // X going away ends the process with kExitDisplayLost
   App app(config, std::move(verifier), std::move(*access));
   if (auto st = app.start(); !st) {
     std::fprintf(stderr, "deskstream: %s\n", st.error().message.c_str());

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "config/config.hpp"
@@ -18,6 +19,11 @@ void waitForReadyFile(const config::Config& config);
 // The web client directory: SELKIES_WEB_ROOT if it has index.html, else the installed client
 // next to the binary, else the source tree's web/.
 std::string resolveWebRoot(const std::string& configured);
+// The directories deskstream writes to while it runs (SELKIES_JSON_CONFIG's,
+// SELKIES_JS_SOCKET_PATH), each probed by writing, syncing and removing a small file. Returns one
+// line naming each directory that fails (read-only, full, missing), why, and what will not work;
+// nullopt when all are writable. Never fatal: streaming needs none of them.
+std::optional<std::string> unwritableDirectories(const config::Config& config);
 // Logs every setting, warns about set options whose feature is not supported yet and about
 // values accepted although probably not what was meant (Loaded::warnings).
 void logSettings(const config::Loaded& loaded);

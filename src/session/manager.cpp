@@ -70,6 +70,12 @@ void Manager::remove(int id) {
 
 Status Manager::ensureVideo() {
   if (video_) return {};
+  if (auto wait = failover_.blockedFor(media::EncoderFailover::Clock::now())) {
+    const auto s = std::chrono::ceil<std::chrono::seconds>(*wait).count();
+    return fail("video unavailable: " + options_.video.encoder +
+                " failed and no other encoder works here; try again in " + std::to_string(s) +
+                " s");
+  }
   // A report from a pipeline that is already gone must not stop its successor.
   const uint64_t generation = ++video_generation_;
   auto started = media::VideoPipeline::start(
@@ -254,6 +260,11 @@ void Manager::onVideoError(const std::string& message, bool from_encoder) {
     if (options_.on_encoder_changed) {
       options_.on_encoder_changed(failed, decision.encoder, message);
     }
+  } else if (decision.gave_up) {
+    // No restart loop: viewers get the error, new ones are refused until the cool-down ends.
+    log::error(kLog, "encoder " + decision.why + " (last error: " + message + ")");
+    dropAllVideo("video encoder failed: " + message + "; no other encoder works here");
+    return;
   } else {
     log::info(kLog, decision.why);
   }
@@ -271,6 +282,10 @@ void Manager::closeAll(const std::string& reason) {
 
 void Manager::restartVideo(const std::string& reason) {
   log::warn(kLog, reason + "; restarting the stream for every viewer");
+  dropAllVideo(reason);
+}
+
+void Manager::dropAllVideo(const std::string& reason) {
   std::vector<int> ids;
   for (const auto& [id, conn] : connections_) ids.push_back(id);
   for (int id : ids) {

@@ -153,6 +153,8 @@ class Manager {
   // Runs the encoder at what congestion control decided (bitrate, frame rate).
   void applyEncoderSetting(const EncoderSetting& s);
   void stopVideo();  // drops the pipeline, keeping its frame counts
+  // Every video viewer gets `reason` as an ERROR and is closed; the pipeline stops.
+  void dropAllVideo(const std::string& reason);
   Result<std::shared_ptr<webrtc::PeerBranch>> addAudioPeer(Connection& conn);
   void onAudioState(bool available);
   // Signalling callbacks shared by video and audio branches of connection `id`.

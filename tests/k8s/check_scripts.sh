@@ -116,4 +116,22 @@ order=$(cut -d' ' -f1 "$tmp/order" | paste -sd' ' -)
 kill -TERM $ep_pid; wait $ep_pid; rc=$?
 [ $rc = 0 ] && [ "$(leftovers)" = 0 ] && echo "[ok] streamer: SIGTERM -> exit 0" || { echo "[FAIL] streamer: SIGTERM -> $rc"; fail=1; }
 rm -f "$tmp/x-up" "$tmp/pulse-up"
+
+# i) DS_ROLE=streamer, deskstream exits 75 (X lost, docs/decisions/0008-x-server-lost.md): the
+#    entrypoint keeps running, waits for X and starts deskstream again; other statuses still end it.
+touch "$tmp/x-up" "$tmp/pulse-up"
+run_ep DS_ROLE=streamer FAKE_EXIT_AFTER=0.3 FAKE_EXIT_CODE=75
+wait_lines 1; rm -f "$tmp/x-up"; sleep 1
+[ "$(wc -l <"$tmp/order")" = 1 ] && kill -0 $ep_pid 2>/dev/null && grep -q "deskstream lost X" "$tmp/log" \
+  && echo "[ok] streamer: deskstream exit 75 -> waits for X, container stays" || { echo "[FAIL] streamer after 75"; cat "$tmp/log"; fail=1; }
+touch "$tmp/x-up"
+wait_lines 2 && grep -q "reachable again" "$tmp/log" && echo "[ok] streamer: X back -> deskstream started again" \
+  || { echo "[FAIL] streamer: not restarted after X came back"; cat "$tmp/log"; fail=1; }
+kill -TERM $ep_pid; wait $ep_pid; rc=$?
+[ $rc = 0 ] && [ "$(leftovers)" = 0 ] && echo "[ok] streamer: SIGTERM while restarting -> exit 0" || { echo "[FAIL] streamer: SIGTERM -> $rc"; fail=1; }
+run_ep DS_ROLE=streamer FAKE_EXIT_AFTER=0.3 FAKE_EXIT_CODE=3
+wait $ep_pid; rc=$?
+[ $rc = 3 ] && [ "$(wc -l <"$tmp/order")" = 1 ] && echo "[ok] streamer: deskstream exit 3 -> exit 3, no restart" \
+  || { echo "[FAIL] streamer: exit 3 -> $rc"; cat "$tmp/log"; fail=1; }
+rm -f "$tmp/x-up" "$tmp/pulse-up"
 exit $fail

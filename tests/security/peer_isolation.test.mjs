@@ -105,3 +105,70 @@ test('a broken viewer ends alone; the other keeps its peer connection and frames
   assert.equal(pipelines(log), 1, 'one encode from start to end');
   assert.equal(ds.proc.exitCode, null);
 });
+
+// DTLS and ICE failures of one viewer (issue 16). Viewer A's page corrupts the certificate
+// fingerprint in the server's offer, so its DTLS handshake with the server fails (Chromium ends
+// it with a fatal alert) on every attempt; viewer C's page neither sends its ICE candidates nor
+// uses the server's, so its ICE never connects. Both retry as the web client does. Viewer B,
+// on the same encode, keeps its peer connection and its frames throughout; no stream restart.
+const badFingerprint = `(() => {
+  const set = RTCPeerConnection.prototype.setRemoteDescription;
+  RTCPeerConnection.prototype.setRemoteDescription = function (d) {
+    if (d && d.type === 'offer') {
+      d = { type: 'offer', sdp: d.sdp.replace(/(a=fingerprint:sha-256 )([0-9A-F]{2})/gi, (m, p, h) => p + (h === '00' ? '01' : '00')) };
+    }
+    return set.call(this, d);
+  };
+})();`;
+const noIce = `(() => {
+  RTCPeerConnection.prototype.addIceCandidate = function () { return Promise.resolve(); };
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    if (typeof data === 'string' && data.startsWith('{"ice"')) return;
+    return send.call(this, data);
+  };
+})();`;
+
+test('a viewer whose DTLS or ICE fails ends alone; the other keeps its peer connection', async (t) => {
+  const x = await startXvfb(640, 360);
+  xsetroot(x.display, '#208040');
+  const ds = await startDeskstream(x.display, jwt.env);
+  const browser = await launchBrowser();
+  t.after(() => browser.close());
+  const b = await (await browser.newContext()).newPage();
+  await b.goto(ds.url + '?token=' + jwt.mint({ sub: 'bob' }));
+  await waitFramesDecoded(b, 1, 30000);
+  await b.evaluate(() => { window.__firstPc = window.deskstream.video.pc; });
+  const samePc = () => b.evaluate(() => window.deskstream.video.pc === window.__firstPc && window.__firstPc.connectionState === 'connected');
+
+  const broken = async (script, sub) => {
+    const ctx = await browser.newContext();
+    await ctx.addInitScript(script);
+    // WebRTC only: the web client would otherwise fall back to the WebSocket transport.
+    await ctx.addInitScript(() => { try { localStorage.setItem('deskstream.transport', 'webrtc'); } catch (e) { /* about:blank */ } });
+    const page = await ctx.newPage();
+    await page.goto(ds.url + '?token=' + jwt.mint({ sub }));
+    return page;
+  };
+  const a = await broken(badFingerprint, 'alice');
+  const c = await broken(noIce, 'carol');
+  const end = Date.now() + 20000;
+  let checks = 0;
+  while (Date.now() < end) {
+    await expectLive(b, x.display, 10000);
+    assert.ok(await samePc(), 'viewer B kept its RTCPeerConnection');
+    checks++;
+    await sleep(1000);
+  }
+  const states = async (p) => p.evaluate(() => `${window.deskstream.video.pc?.connectionState} (${JSON.stringify(window.deskstream.state)})`);
+  console.log(`after 20 s: A (bad fingerprint) ${await states(a)}, C (no ICE) ${await states(c)}; B live at ${checks} checks`);
+  assert.notEqual(await states(a), 'connected', 'A cannot connect with a wrong fingerprint');
+  assert.notEqual(await states(c), 'connected', 'C cannot connect without ICE candidates');
+  const log = ds.entry.log;
+  const failures = log.match(/peer \d+: [^\n]*(viewer stream failed|ICE|DTLS|dtls)[^\n]*/g) || [];
+  console.log(`server: ${failures.length} peer failure line(s): ${JSON.stringify(failures.slice(0, 6))}`);
+  assert.ok(failures.some((l) => /viewer stream failed: dtls/.test(l)), 'A\'s DTLS failure was raised in its own branch');
+  assert.equal(restarts(log), 0, 'no "restarting the stream for every viewer"');
+  assert.equal(pipelines(log), 1, 'one encode from start to end');
+  assert.equal(ds.proc.exitCode, null);
+});

@@ -86,5 +86,60 @@ TEST(EncoderFailover, LastEncoderKeepsRestarting) {
   EXPECT_NE(d.why.find("no other encoder"), std::string::npos);
 }
 
+TEST(EncoderFailover, LastEncoderFailingTwiceSoonAfterStartGivesUpForACoolDown) {
+  Machine m;
+  EncoderFailover f("x264enc", m.probe(), 10s, 30s);
+  auto t = Clock::now();
+  f.started(t);
+  auto first = f.failed(/*from_encoder=*/true, t += 1s);
+  EXPECT_FALSE(first.gave_up) << "one failure may be transient: " << first.why;
+  EXPECT_FALSE(f.blockedFor(t));
+  f.started(t += 1s);
+  auto second = f.failed(true, t += 2s);
+  EXPECT_TRUE(second.gave_up) << second.why;
+  EXPECT_FALSE(second.switched);
+  EXPECT_NE(second.why.find("no other encoder works here"), std::string::npos) << second.why;
+  ASSERT_TRUE(f.blockedFor(t + 1s));
+  EXPECT_LE(*f.blockedFor(t + 1s), 29s);
+  EXPECT_FALSE(f.blockedFor(t + 31s)) << "one new attempt after the cool-down";
+  // That attempt fails at once again: straight back to waiting, no loop of rebuilds.
+  f.started(t += 31s);
+  EXPECT_TRUE(f.failed(true, t += 1s).gave_up);
+  EXPECT_TRUE(f.blockedFor(t + 1s));
+}
+
+TEST(EncoderFailover, FailuresFarApartNeverGiveUp) {
+  Machine m;
+  EncoderFailover f("x264enc", m.probe(), 10s, 30s);
+  auto t = Clock::now();
+  for (int i = 0; i < 5; ++i) {
+    f.started(t);
+    auto d = f.failed(true, t += 60s);
+    EXPECT_FALSE(d.gave_up) << d.why;
+    EXPECT_FALSE(f.blockedFor(t));
+  }
+}
+
+TEST(EncoderFailover, SecondEncoderFailingToo) {
+  // openh264enc fails twice early (switch to x264enc), then x264enc fails twice early: a clear
+  // give-up, not a restart loop.
+  Machine m;
+  EncoderFailover f("openh264enc", m.probe(), 10s, 30s);
+  auto t = Clock::now();
+  f.started(t);
+  EXPECT_FALSE(f.failed(false, t += 1s).switched);
+  f.started(t += 1s);
+  auto sw = f.failed(false, t += 1s);
+  ASSERT_TRUE(sw.switched) << sw.why;
+  ASSERT_EQ(sw.encoder, "x264enc");
+  f.started(t += 1s);
+  EXPECT_FALSE(f.failed(false, t += 1s).gave_up);
+  f.started(t += 1s);
+  auto last = f.failed(false, t += 1s);
+  EXPECT_TRUE(last.gave_up) << last.why;
+  EXPECT_EQ(f.encoder(), "x264enc");
+  EXPECT_TRUE(f.blockedFor(t));
+}
+
 }  // namespace
 }  // namespace ds::media
