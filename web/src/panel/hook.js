@@ -60,11 +60,9 @@ export class PanelHook extends EventTarget {
     document.addEventListener('fullscreenchange', () => {
       // Keyboard lock (all keys: Ctrl+W, Alt+Tab, Esc go to the desktop; hold Esc to leave) takes
       // effect in fullscreen only; later than input.js's own lock of a few keys, which it replaces.
-      if (document.fullscreenElement && loadPrefs().keyboardLock !== false) {
-        setTimeout(() => this.lockKeyboard(true), 50);
-      } else if (!document.fullscreenElement) {
-        this.keyboardLocked = false;
-      }
+      // Turned off in the panel: no lock at all, input.js's included.
+      if (document.fullscreenElement) setTimeout(() => this.lockKeyboard(loadPrefs().keyboardLock !== false), 50);
+      else this.keyboardLocked = false;
       this.changed('controls');
     });
     document.addEventListener('pointerlockchange', () => this.changed('controls'));
