@@ -102,7 +102,7 @@ function attachInput(channel, element = video) {
     capture.attach();
     capture.requestResize();
     startReports(channel);
-    channel.send('_ds_network,1');  // ask for `network` status messages (deskstream only)
+    channel.send('_ds_network,1');  // ask for `network` status and `role` messages (deskstream only)
   };
   channel.onclose = () => {
     panel.channel(false);
