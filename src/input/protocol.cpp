@@ -277,6 +277,9 @@ std::string networkStatusMessage(bool limited, int video_kbps, int framerate) {
   return typed("network",
                {{"limited", limited}, {"video_bitrate", video_kbps}, {"framerate", framerate}});
 }
+std::string roleMessage(bool can_control) {
+  return typed("role", {{"role", can_control ? "control" : "view"}});
+}
 
 std::string systemStatsMessage(double cpu_percent, uint64_t mem_total, uint64_t mem_used) {
   return typed("system_stats", {{"cpu_percent", std::round(cpu_percent * 10.0) / 10.0},

@@ -133,6 +133,10 @@ std::string systemStatsMessage(double cpu_percent, uint64_t mem_total, uint64_t 
 // deskstream's `network` message: whether congestion control holds the shared encode below the
 // configured quality, and what it runs at.
 std::string networkStatusMessage(bool limited, int video_kbps, int framerate);
+// deskstream's `role` message, to clients that sent `_ds_network,1` (deskstream's own page):
+// {"type":"role","data":{"role":"control"|"view"}}; the page shows its settings read-only for a
+// viewer (the server drops a viewer's settings messages whatever the page shows).
+std::string roleMessage(bool can_control);
 std::string gpuStatsMessage(double load, double memory_total_mib, double memory_used_mib);
 std::string cursorMessage(std::string_view png, uint64_t serial, bool transparent, int hot_x,
                           int hot_y);

@@ -76,6 +76,7 @@ void InputSession::demote() {
   can_control_ = false;
   releaseAll();
   desktop_.processEvents();
+  if (open_ && network_status_) send_(roleMessage(false));
 }
 
 void InputSession::onOpen(const SystemInfo& info) {
@@ -212,6 +213,8 @@ void InputSession::handle(const Message& message) {
                  [&](const NetworkStatusRequest& m) {
                    network_status_ = m.on;
                    last_network_status_.clear();  // the next status goes out whatever it is
+                   // deskstream's own page: it also learns whether its settings apply.
+                   if (m.on) send_(roleMessage(can_control_));
                  },
              },
              message);

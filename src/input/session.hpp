@@ -58,7 +58,8 @@ class InputSession : private Desktop::Listener {
   // Never throws; invalid messages are ignored with a rate-limited log line.
   void onMessage(std::string_view text);
   // From now on behave as a viewer (can_control=false): releases every key and button this
-  // peer holds, then drops its input like a viewer's. There is no way back on this channel.
+  // peer holds, then drops its input like a viewer's (and tells a client that sent
+  // `_ds_network,1` with a `role` message). There is no way back on this channel.
   void demote();
   bool canControl() const { return can_control_; }
   // Sends a `ping` now (the timer started by onOpen calls this every second).

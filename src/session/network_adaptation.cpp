@@ -36,7 +36,10 @@ void NetworkAdaptation::setConfigured(int kbps, int fps) {
   configured_fps_ = fps;
   for (auto& [id, c] : viewers_) c.setMaxKbps(kbps);
   if (fps_changed) ladder_.reset(ladderFor(width_, height_, fps));
-  recompute(congestion::Clock::now(), true);
+  // Applied even when unchanged: the caller has just set the encoder to the configured values,
+  // and the encoder must go back under the viewers' targets at once (a user's bitrate is the
+  // ceiling congestion control works under, not a jump above what the network carries).
+  if (!recompute(congestion::Clock::now(), true) && apply_) apply_(applied_);
 }
 
 void NetworkAdaptation::setPictureSize(int width, int height) {
@@ -80,7 +83,7 @@ void NetworkAdaptation::onRtt(int id, congestion::Clock::time_point at, double r
   if (it != viewers_.end()) it->second.onRtt(at, rtt_ms);
 }
 
-void NetworkAdaptation::recompute(congestion::Clock::time_point now, bool force) {
+bool NetworkAdaptation::recompute(congestion::Clock::time_point now, bool force) {
   EncoderSetting next{configured_kbps_, configured_fps_};
   if (enabled_ && !viewers_.empty()) {
     int kbps = configured_kbps_;
@@ -91,9 +94,10 @@ void NetworkAdaptation::recompute(congestion::Clock::time_point now, bool force)
   const bool small = next.fps == applied_.fps &&
                      std::abs(next.kbps - applied_.kbps) < kMinChange * applied_.kbps &&
                      next.kbps != configured_kbps_;
-  if (next == applied_ || (small && !force)) return;
+  if (next == applied_ || (small && !force)) return false;
   applied_ = next;
   if (apply_) apply_(applied_);
+  return true;
 }
 
 std::optional<NetworkFigures> NetworkAdaptation::figures(int id) const {

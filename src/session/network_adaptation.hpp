@@ -37,7 +37,9 @@ class NetworkAdaptation {
   NetworkAdaptation(bool enabled, int configured_kbps, int configured_fps, Apply apply);
 
   bool enabled() const { return enabled_; }
-  // Configuration or the data channel changed the bitrate/frame rate (`vb`, `_arg_fps`).
+  // Configuration or the data channel changed the bitrate/frame rate (`vb`, `_arg_fps`): the
+  // new ceiling. Always calls `apply` (with the viewers' target under the new ceiling), since
+  // the caller resets the encoder to the configured values first.
   void setConfigured(int kbps, int fps);
   // The captured picture's size (the ladder's bits per pixel depend on it).
   void setPictureSize(int width, int height);
@@ -54,7 +56,9 @@ class NetworkAdaptation {
   bool limited() const;
 
  private:
-  void recompute(congestion::Clock::time_point now, bool force);
+  // Applies the new setting if it changed (and the change is worth it, or `force`); true if
+  // `apply` was called.
+  bool recompute(congestion::Clock::time_point now, bool force);
 
   bool enabled_;
   int configured_kbps_;

@@ -7,6 +7,7 @@ import { WsTransport, webCodecsSupport } from './ws_transport.js';
 import { FALLBACK_MS, transportMode, describeWebRtc, watchIce } from './transport.js';
 import { setupTouchAndText } from './touch_ui.js';
 import { setIcon } from './icons.js';
+import { PanelHook } from './panel/hook.js';
 
 const video = document.getElementById('stream');
 const statusEl = document.getElementById('status');
@@ -35,6 +36,7 @@ function render() {
   if (state.transport) text += ` · ${state.transport}`;
   statusEl.textContent = text;
   statusEl.className = state.phase === 'live' ? 'live' : state.phase === 'error' ? 'error' : '';
+  panel.connection(state.phase, state.detail);
 }
 
 function setState(phase, detail = '') {
@@ -120,18 +122,21 @@ function attachInput(channel, element = video) {
   input = capture;
   touchAndText.use(element, capture);
   channel.onopen = () => {
+    panel.channel(true);
     capture.attach();
     capture.requestResize();
     startReports(channel);
-    channel.send('_ds_network,1');  // ask for `network` status messages (deskstream only)
+    channel.send('_ds_network,1');  // ask for `network` status and `role` messages (deskstream only)
   };
   channel.onclose = () => {
+    panel.channel(false);
     capture.detach();
     stopReports(channel);
   };
   channel.onmessage = (event) => {
     try {
       const msg = JSON.parse(event.data);
+      panel.message(msg);
       if (msg.type === 'network') {
         state.network = msg.data;
         render();
@@ -202,6 +207,9 @@ function renderMute() {
 muteButton.addEventListener('click', () => {
   audio.muted = !audio.muted;
   if (!audio.muted) audio.play().catch(() => {});
+});
+// The panel's audio switch changes `audio.muted` too: the button follows either.
+audio.addEventListener('volumechange', () => {
   if (ws) ws.setMuted(audio.muted);
   renderMute();
 });
@@ -267,9 +275,30 @@ async function startWebSocket(reason) {
   ws.start();
 }
 
+// The quality/settings panel (panel/): its module loads after the first frame (or on first open).
+const panel = new PanelHook({
+  state,
+  audio,
+  element: () => (ws ? ws.element : video),
+  input: () => input,
+  ws: () => ws,
+  pc: () => videoStream.pc,
+  send: (text) => {
+    const channel = ws ? ws.channel : videoStream.channel;
+    if (!channel || channel.readyState !== 'open') return false;
+    channel.send(text);
+    return true;
+  },
+  // The Reconnect button: a new attempt now, whatever the backoff (or an error that stopped it).
+  reconnect: () => {
+    if (ws) ws.reconnectNow();
+    else [videoStream, audioStream].forEach((s) => s.reconnectNow());
+  },
+});
+
 const mode = transportMode(window.location.search, window.localStorage);
 let everLive = false;
-window.deskstream = { video: videoStream, audio: audioStream, state, input: () => input, mode, ws: null, touch: touchAndText.touch };
+window.deskstream = { video: videoStream, audio: audioStream, state, input: () => input, mode, ws: null, touch: touchAndText.touch, panelHook: panel };
 if (mode === 'websocket') {
   startWebSocket('forced by setting');
 } else {

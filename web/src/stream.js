@@ -146,10 +146,21 @@ export class Stream {
     this.cleanup();
     const delay = this.retryMs;
     this.retryMs = Math.min(this.retryMs * 2, 3000);
+    this.retryAt = Date.now() + delay;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       this.start();
     }, delay);
+  }
+
+  // The page's Reconnect button: a new attempt now, whatever the backoff, and also after an
+  // error that stopped retrying.
+  reconnectNow() {
+    this.closed = false;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.retryMs = 300;
+    this.start();
   }
 
   cleanup() {

@@ -274,10 +274,21 @@ export class WsTransport {
   setMuted(muted) {
     this.muted = muted;
     if (!muted) {
-      if (!this.audioCtx) this.audioCtx = new AudioContext({ sampleRate: 48000, latencyHint: 'interactive' });
+      if (!this.audioCtx) {
+        this.audioCtx = new AudioContext({ sampleRate: 48000, latencyHint: 'interactive' });
+        this.gain = this.audioCtx.createGain();
+        this.gain.gain.value = this.volume ?? 1;
+        this.gain.connect(this.audioCtx.destination);
+      }
       this.audioCtx.resume().catch(() => {});
       this.playAt = 0;
     }
+  }
+
+  // The panel's volume, 0..1.
+  setVolume(volume) {
+    this.volume = volume;
+    if (this.gain) this.gain.gain.value = volume;
   }
 
   decodeAudio(f) {
@@ -312,7 +323,7 @@ export class WsTransport {
     if (this.playAt - now > AUDIO_MAX_QUEUE_S) return;  // bounded: skip rather than lag
     const src = ctx.createBufferSource();
     src.buffer = buffer;
-    src.connect(ctx.destination);
+    src.connect(this.gain || ctx.destination);
     src.start(this.playAt);
     this.playAt += buffer.duration;
   }
@@ -326,6 +337,15 @@ export class WsTransport {
       this.retryTimer = null;
       this.start();
     }, delay);
+  }
+
+  // The page's Reconnect button (app.js).
+  reconnectNow() {
+    this.closed = false;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.retryMs = 300;
+    this.start();
   }
 
   cleanup() {

@@ -82,6 +82,8 @@ TEST(InputProtocol, SettingsAndMisc) {
   EXPECT_TRUE(allowedForViewer(Message{NetworkStatusRequest{true}}));
   EXPECT_EQ(networkStatusMessage(true, 2400, 15),
             R"({"data":{"framerate":15,"limited":true,"video_bitrate":2400},"type":"network"})");
+  EXPECT_EQ(roleMessage(false), R"({"data":{"role":"view"},"type":"role"})");
+  EXPECT_EQ(roleMessage(true), R"({"data":{"role":"control"},"type":"role"})");
   for (auto bad : {"_ds_network", "_ds_network,2", "_ds_network,x", "_ds_network,1,1"}) {
     expectBad(bad);
   }

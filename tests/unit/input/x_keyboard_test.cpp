@@ -200,11 +200,37 @@ TEST_F(InputKeyboard, ViewerInputIsDropped) {
   auto viewer = makeSession(false);
   viewer->onMessage("kd,98");
   viewer->onMessage("vb,100");
+  viewer->onMessage("_arg_fps,5");
+  viewer->onMessage("ab,32000");
+  viewer->onMessage("_arg_resize,true,640x360");
   pump(100);
   EXPECT_FALSE(keyDown(dpy, XK_b));
   EXPECT_EQ(viewer->heldKeyCount(), 0);
-  EXPECT_TRUE(controls_.calls.empty());
+  EXPECT_TRUE(controls_.calls.empty()) << "a viewer's settings never reach the encoder";
   XCloseDisplay(dpy);
+}
+
+// deskstream's page asks with `_ds_network,1` and learns its role, and again when demoted.
+TEST_F(InputKeyboard, RoleMessageToDeskstreamClients) {
+  auto viewer = makeSession(false);
+  viewer->onOpen(SystemInfo{});
+  viewer->onMessage("_ds_network,1");
+  ASSERT_EQ(sentOfType("role").size(), 1u);
+  EXPECT_EQ(sentOfType("role")[0], R"({"data":{"role":"view"},"type":"role"})");
+  viewer.reset();
+  sent_.clear();
+
+  session_->onOpen(SystemInfo{});
+  session_->demote();
+  EXPECT_TRUE(sentOfType("role").empty()) << "only to clients that asked (gst-web never does)";
+  session_ = makeSession(true);
+  session_->onOpen(SystemInfo{});
+  session_->onMessage("_ds_network,1");
+  session_->demote();
+  const auto roles = sentOfType("role");
+  ASSERT_EQ(roles.size(), 2u);
+  EXPECT_EQ(roles[0], R"({"data":{"role":"control"},"type":"role"})");
+  EXPECT_EQ(roles[1], R"({"data":{"role":"view"},"type":"role"})");
 }
 
 }  // namespace

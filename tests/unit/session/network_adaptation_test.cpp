@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <vector>
 
 namespace ds::session {
@@ -78,6 +79,36 @@ TEST(NetworkAdaptation, ConfiguredValuesAreTheCeilingAndTheLastViewerResets) {
   a.removeViewer(1);
   EXPECT_EQ(a.setting(), (EncoderSetting{4000, 30})) << "the next pipeline starts at the top";
   EXPECT_FALSE(a.limited());
+}
+
+// A user's `vb` while the network holds the encode lower: the manager sets the encoder to the
+// new value first, so the adaptation must put it back under the viewer's target at once; the
+// new value is the ceiling, and the target climbs to it only as the path allows.
+TEST(NetworkAdaptation, AUserBitrateIsTheCeilingNotAJumpAboveTheNetwork) {
+  Applied applied;
+  NetworkAdaptation a(true, 8000, 30, applied.fn());
+  a.setPictureSize(1280, 720);
+  auto t = Clock::now();
+  a.addViewer(1, t);
+  t = feed(a, 1, t, 1500, 40);
+  const auto held = a.setting();
+  ASSERT_LE(held.kbps, 1500);
+  const size_t before = applied.settings.size();
+  a.setConfigured(6000, 30);  // higher than the path carries
+  ASSERT_EQ(applied.settings.size(), before + 1) << "applied although the target did not move";
+  EXPECT_EQ(applied.settings.back(), held);
+  EXPECT_LE(a.setting().kbps, 1500);
+  const int low = std::max(300, held.kbps / 2);
+  a.setConfigured(low, 30);  // under the current target: the new ceiling at once
+  EXPECT_EQ(applied.settings.back().kbps, low);
+  EXPECT_EQ(a.figures(1)->target_kbps, low);
+  t = feed(a, 1, t, 100000, 50);  // a fast path again: never above the user's value
+  EXPECT_EQ(a.setting().kbps, low);
+  for (size_t i = before + 1; i < applied.settings.size(); ++i) {
+    EXPECT_LE(applied.settings[i].kbps, low) << "setting " << i;
+  }
+  a.setConfigured(low, 20);  // a user frame rate is a ceiling too
+  EXPECT_LE(applied.settings.back().fps, 20);
 }
 
 TEST(NetworkAdaptation, SmallChangesAreNotApplied) {
