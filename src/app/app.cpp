@@ -81,7 +81,8 @@ class App {
     }
     encoder_ = choice->encoder;
     log::info(kLog, "video encoder: " + encoder_);
-    // Other codecs for browsers that cannot decode this one (issue 18): probed once, here.
+    // Other codecs for browsers that cannot decode this one (docs/encoders.md, "Codecs per
+    // viewer"): probed once, here.
     for (const auto& extra : config_.extra_encoders) {
       if (config_.bench_baseline) break;
       const std::string codec = media::profileFor(extra, params).codec;

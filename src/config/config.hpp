@@ -89,8 +89,8 @@ struct Config {
   int turn_rest_interval_s = 60;
   std::string turn_identity;    // DESKSTREAM_TURN_IDENTITY
   bool bench_baseline = false;  // bench/latency's naive A/B baseline pipeline
-  // DESKSTREAM_EXTRA_ENCODERS: encoders of other codecs offered after SELKIES_ENCODER's (issue
-  // 18), in order of preference; each is probed at startup and left out if it cannot run.
+  // DESKSTREAM_EXTRA_ENCODERS: encoders of other codecs offered after SELKIES_ENCODER's,
+  // in order of preference; each is probed at startup and left out if it cannot run.
   std::vector<std::string> extra_encoders = {"vp8enc", "vp9enc"};
   int max_peers = 16;          // WebRTC peers (webrtcbins) in this process
   int max_peers_per_user = 8;  // of them, per user (JWT sub, Basic user)

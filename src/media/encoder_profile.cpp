@@ -45,7 +45,7 @@ ElementSpec h264Payloader() {
 }
 
 // What follows an H.264 encoder that produces constrained baseline: caps, payloader with
-// payload type 97 (reference §3.4), and its kbit/s "bitrate" property.
+// payload type 97 (Selkies' H.264 payload type), and its kbit/s "bitrate" property.
 void constrainedBaselineH264Output(EncoderProfile& e) {
   e.post_caps = "video/x-h264,profile=constrained-baseline,stream-format=byte-stream";
   e.payloader = h264Payloader();

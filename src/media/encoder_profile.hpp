@@ -1,5 +1,5 @@
-// Encoder profiles: for each supported encoder, the element chain and property values of the
-// Selkies reference §3.2-3.4, computed from the stream parameters. Pure (no GStreamer), so the
+// Encoder profiles: for each supported encoder, the element chain and property values Selkies 1.6
+// uses (docs/encoders.md), computed from the stream parameters. Pure (no GStreamer), so the
 // derived values (VBV, GOP, bitrate units) are unit-tested.
 #pragma once
 
@@ -51,11 +51,12 @@ const std::vector<std::string>& selkiesEncoders();
 // False for a name without a profile.
 bool hasProfile(const std::string& encoder);
 EncoderProfile profileFor(const std::string& encoder, const EncodeParams& params);
-// The benchmark's A/B baseline (issue 6): videoconvert and plain `x264enc tune=zerolatency` at
-// the stream's bitrate, with x264's defaults for everything else.
+// The latency benchmark's A/B baseline (bench/latency): videoconvert and plain `x264enc
+// tune=zerolatency` at the stream's bitrate, with x264's defaults for everything else.
 EncoderProfile naiveBaselineProfile(const EncodeParams& params);
 
-// Derived values (reference §3.2).
+// Derived values, as Selkies computes them: the bitrate less the FEC share, and the VBV of
+// 1.5 frames (infinite GOP) or 3 frames (periodic keyframes).
 int fecAdjustedKbps(const EncodeParams& params);
 int softwareVbvMs(const EncodeParams& params);
 int hardwareVbvKbit(const EncodeParams& params);

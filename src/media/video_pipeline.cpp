@@ -122,7 +122,8 @@ Status VideoPipeline::build() {
     src_spec = {"videotestsrc", "capture-src", {{"is-live", "true"}, {"pattern", "ball"}}};
   } else {
     // show-pointer off: the browser draws the cursor locally. use-damage off: XDamage makes
-    // H.264 drop out until the next IDR (reference §3.1). remote: we talk to X over a socket.
+    // H.264 drop out until the next IDR (Selkies sets it off too). remote: we talk to X over a
+    // socket.
     src_spec = {"ximagesrc",
                 "capture-src",
                 {{"display-name", options_.display},

@@ -1,5 +1,5 @@
-// Issue 5 end to end: PulseAudio (a real daemon started here) -> deskstream's audio pipeline ->
-// its own peer connection (browser uid 3) -> headless Chromium, where an AnalyserNode on the
+// Desktop audio end to end: PulseAudio (a real daemon started here) -> deskstream's audio
+// pipeline -> its own peer connection (browser uid 3) -> headless Chromium, where an AnalyserNode on the
 // received track finds the dominant frequency of the tone we play (440 Hz, then 1 kHz). The
 // video keeps streaming with audio on (its latency is measured both ways) and with no
 // PulseAudio at all; audio starts by itself when the server appears.
@@ -96,7 +96,7 @@ async function startAudioPeer(page) {
           A.offer = msg.sdp.sdp;
           await pc.setRemoteDescription(msg.sdp);
           const answer = await pc.createAnswer();
-          // The Selkies client's answer munging for Opus (reference §3.7).
+          // The Selkies client's answer munging for Opus (stereo=1;minptime=10, as web/src/sdp.js).
           answer.sdp = answer.sdp.replace(/(a=fmtp:\d+ [^\r\n]*useinbandfec=1)/, '$1;stereo=1;minptime=10');
           await pc.setLocalDescription(answer);
           ws.send(JSON.stringify({ sdp: pc.localDescription }));

@@ -106,7 +106,7 @@ TEST(Config, BadValuesNameTheVariableAndAcceptedValues) {
   }
 }
 
-// Issue 14 item 4: what Selkies accepts is accepted with its meaning; probable mistakes give one
+// What Selkies accepts is accepted with its meaning; probable mistakes give one
 // warning each, naming the variable.
 TEST(Config, SelkiesValuesAreAcceptedWithWarnings) {
   Env env;

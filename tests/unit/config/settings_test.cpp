@@ -1,4 +1,4 @@
-// Issue 14 item 3: settings that do what their help says. XCURSOR_SIZE as the fallback of
+// Settings that do what their help says. XCURSOR_SIZE as the fallback of
 // SELKIES_CURSOR_SIZE, and the SELKIES_JSON_CONFIG overlay (pure parts; the round trip through the
 // binary is tests/e2e/settings.test.mjs).
 #include <gtest/gtest.h>
@@ -71,7 +71,7 @@ TEST(Settings, ImplementedSettingsAreNotMarkedUnsupported) {
   EXPECT_NE(r.error().message.find("DESKSTREAM_TURN_REST_INTERVAL"), std::string::npos);
 }
 
-// Issue 18: the codecs offered after SELKIES_ENCODER's.
+// DESKSTREAM_EXTRA_ENCODERS: the codecs offered after SELKIES_ENCODER's.
 TEST(Settings, ExtraEncoders) {
   auto r = run({});
   ASSERT_TRUE(r);

@@ -88,7 +88,7 @@ TEST(Profiles, FallbackChain) {
   EXPECT_FALSE(hasProfile("vaapih264enc"));  // not a Selkies 1.6 name
 }
 
-// Issue 14 item 5: every SELKIES_ENCODER name of Selkies 1.6 has a profile of its own.
+// Every SELKIES_ENCODER name of Selkies 1.6 has a profile of its own.
 TEST(Profiles, EverySelkiesEncoderHasItsOwnProfile) {
   EncodeParams p;
   ASSERT_EQ(selkiesEncoders().size(), 15u);
