@@ -32,9 +32,10 @@ Status waitForDisplay(const std::string& display, std::chrono::milliseconds time
 }
 
 void waitForReadyFile(const config::Config& config) {
-  if (!config.app_wait_ready) return;
-  log::info("app", "waiting for " + config.app_ready_file + " (SELKIES_APP_WAIT_READY=true)");
-  while (!std::filesystem::exists(config.app_ready_file)) {
+  if (!config.desktop.app_wait_ready) return;
+  log::info("app",
+            "waiting for " + config.desktop.app_ready_file + " (SELKIES_APP_WAIT_READY=true)");
+  while (!std::filesystem::exists(config.desktop.app_ready_file)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
 }
