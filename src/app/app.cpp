@@ -31,6 +31,7 @@
 #include "http/metrics_server.hpp"
 #include "http/server.hpp"
 #include "media/encoder_probe.hpp"
+#include "media/encoder_table.hpp"
 #include "metrics/metrics.hpp"
 #include "session/manager.hpp"
 #include "stats/csv_recorder.hpp"
@@ -86,16 +87,15 @@ class App {
     // viewer"): probed once, here.
     for (const auto& extra : config_.video.extra_encoders) {
       if (config_.video.bench_baseline) break;
-      const std::string codec = media::profileFor(extra, params).codec;
-      if (codec == media::profileFor(encoder_, params).codec) continue;
+      if (media::codecOf(extra) == media::codecOf(encoder_)) continue;
       if (auto st = media::probeEncoder(extra, params); !st) {
         log::warn(kLog, "DESKSTREAM_EXTRA_ENCODERS: " + extra + " left out: " + st.error().message);
         continue;
       }
       extra_encoders_.push_back(extra);
     }
-    std::string offered = media::profileFor(encoder_, params).codec;
-    for (const auto& e : extra_encoders_) offered += ", " + media::profileFor(e, params).codec;
+    std::string offered(media::codecOf(encoder_));
+    for (const auto& e : extra_encoders_) offered += ", " + std::string(media::codecOf(e));
     log::info(kLog, "video codecs offered, in order: " + offered);
     webrtc::warmUp();  // so the first viewer does not wait for the DTLS key
     if (config_.metrics.enable_http) {

@@ -4,6 +4,7 @@
 
 #include "config/option_builders.hpp"
 #include "core/strings.hpp"
+#include "media/encoder_table.hpp"
 
 namespace ds::config {
 
@@ -127,10 +128,10 @@ Option notYetSupported(Option o) {
 namespace {
 
 std::vector<Option> build() {
-  const std::vector<std::string> encoders = {"nvh264enc",   "nvh265enc", "nvav1enc", "vah264enc",
-                                             "vah265enc",   "vavp9enc",  "vaav1enc", "x264enc",
-                                             "openh264enc", "x265enc",   "vp8enc",   "vp9enc",
-                                             "svtav1enc",   "av1enc",    "rav1enc"};
+  // SELKIES_ENCODER and DESKSTREAM_EXTRA_ENCODERS accept the encoder table's names (header-only
+  // data of media/, read without linking it).
+  std::vector<std::string> encoders;
+  for (const auto& e : media::kEncoders) encoders.emplace_back(e.name);
   std::vector<Option> o;
   rows::appendServerOptions(o);
   rows::appendMediaOptions(o, encoders);

@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/result.hpp"
+
 namespace ds::media {
 
 struct EncodeParams {
@@ -46,11 +48,14 @@ struct EncoderProfile {
   int bitrate_multiplier = 1;
 };
 
-// Every SELKIES_ENCODER name Selkies 1.6 knows, each with a profile here.
+// Every SELKIES_ENCODER name Selkies 1.6 knows (the names of encoder_table.hpp's rows), each with
+// a profile here.
 const std::vector<std::string>& selkiesEncoders();
-// False for a name without a profile.
+// False for a name that is not in the encoder table.
 bool hasProfile(const std::string& encoder);
-EncoderProfile profileFor(const std::string& encoder, const EncodeParams& params);
+// The profile of `encoder` for these parameters; an error naming SELKIES_ENCODER for a name that
+// is not in the encoder table (never a silent default).
+Result<EncoderProfile> profileFor(const std::string& encoder, const EncodeParams& params);
 // The latency benchmark's A/B baseline (bench/latency): videoconvert and plain `x264enc
 // tune=zerolatency` at the stream's bitrate, with x264's defaults for everything else.
 EncoderProfile naiveBaselineProfile(const EncodeParams& params);
@@ -62,7 +67,8 @@ int softwareVbvMs(const EncodeParams& params);
 int hardwareVbvKbit(const EncodeParams& params);
 int softwareThreads(int cores);  // min(4, cores-1), at least 1
 
-// The fallback order when `encoder` cannot be used: NVENC or VA -> VA H.264 -> x264.
+// The fallback order when `encoder` cannot be used: `encoder`, then each row's `next` in the
+// encoder table (NVENC or VA -> VA H.264 -> x264). Just `encoder` for a name not in the table.
 std::vector<std::string> fallbackChain(const std::string& encoder);
 
 }  // namespace ds::media

@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "config/options.hpp"
+#include "media/encoder_table.hpp"
 
 namespace ds::config {
 namespace {
@@ -266,6 +267,36 @@ TEST(Config, SecretsAreMaskedInSettings) {
   auto r = run(env);
   ASSERT_TRUE(r);
   for (const auto& s : r->settings) EXPECT_NE(s.value, "hunter2") << s.env;
+}
+
+// SELKIES_ENCODER and DESKSTREAM_EXTRA_ENCODERS accept exactly the encoder table's names.
+TEST(Config, EncoderNamesAreTheEncoderTables) {
+  std::string all;
+  for (const auto& e : media::kEncoders) {
+    Env env;
+    env.vars["SELKIES_ENCODER"] = std::string(e.name);
+    env.vars["DESKSTREAM_EXTRA_ENCODERS"] = std::string(e.name);
+    auto r = run(env);
+    ASSERT_TRUE(r) << e.name << ": " << r.error().message;
+    EXPECT_EQ(r->config.video.encoder, e.name);
+    EXPECT_EQ(r->config.video.extra_encoders, std::vector<std::string>{std::string(e.name)});
+    all += std::string(e.name) + " ";
+  }
+  for (const char* var : {"SELKIES_ENCODER", "DESKSTREAM_EXTRA_ENCODERS"}) {
+    Env env;
+    env.vars[var] = "vaapih264enc";
+    auto r = run(env);
+    ASSERT_FALSE(r) << var;
+    EXPECT_NE(r.error().message.find(var), std::string::npos) << r.error().message;
+  }
+  Env env;
+  env.vars["SELKIES_ENCODER"] = "vaapih264enc";
+  auto r = run(env);
+  ASSERT_FALSE(r);
+  for (const auto& e : media::kEncoders) {
+    EXPECT_NE(r.error().message.find(std::string(e.name)), std::string::npos)
+        << e.name << " missing from " << r.error().message;
+  }
 }
 
 TEST(Config, UnknownFlagIsAnError) {
