@@ -1,6 +1,7 @@
-// Colour-conversion benchmark (issue 6 §2): the X capture's BGRx to the encoders' 4:2:0, with
-// GStreamer's videoconvert (the baseline, what Selkies uses) and with deskstream's libyuv element
-// (media/yuv_convert.hpp), in the same run, on one thread. Writes JSON with the conditions.
+// Colour-conversion benchmark (docs/performance.md, "Colour conversion"): the X capture's BGRx to
+// the encoders' 4:2:0, with GStreamer's videoconvert (the baseline, what Selkies uses) and with
+// deskstream's libyuv element (media/yuv_convert.hpp), in the same run, on one thread. Writes JSON
+// with the conditions.
 //   ds_convert_bench [--frames N] [--out FILE]
 #include <gst/gst.h>
 #include <time.h>

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Glass-to-glass latency benchmark (issue 6). One command:
+# Glass-to-glass latency benchmark (docs/performance.md). One command:
 #   bench/latency/run.sh [--quick] [--smoke] [--scenario NAME]... [--encoders x264,...] [--runs N] [--measure S] [--ab x264|all|none]
 # Builds deskstream and ds_painter if needed (into build/ unless DESKSTREAM_BIN / DS_PAINTER are set),
 # runs the scenarios in a network namespace with only loopback up (unshare -n) when that works, and

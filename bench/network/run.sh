@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Impaired-network scenarios (issue 17). One command:
+# Impaired-network scenarios (docs/network.md, "Measuring it"). One command:
 #   bench/network/run.sh [--scenario cap3|step|loss2|rtt100|twoviewers]... [--smoke] [--transport websocket] [--out DIR]
 # Runs bench/network/scenarios.mjs in a private network namespace (unshare -n: only lo, MTU 1500
 # so tbf works on it), where its tc/iptables impairments cannot touch the machine's network, then

@@ -1,4 +1,4 @@
-// Impaired-network scenarios against the real server and headless Chromium (issue 17). Run it
+// Impaired-network scenarios against the real server and headless Chromium. Run it
 // through bench/network/run.sh, which gives it a private network namespace (only `lo`, MTU 1500)
 // where `tc` and `iptables` change nothing outside the namespace.
 //

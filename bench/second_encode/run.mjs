@@ -1,4 +1,4 @@
-// What a second codec's encode costs (issue 18): deskstream's CPU time (user+sys from
+// What a second codec's encode costs (docs/encoders.md): deskstream's CPU time (user+sys from
 // /proc/<pid>/stat) while a moving desktop (ds_painter --motion, 1280x720, 30 fps, 4 Mbit/s)
 // streams to one H.264 Chromium viewer, then with a VP8 viewer added (a second encode), then
 // with that VP8 viewer gone (the encode removed), then with a VP9 viewer. Each phase: 3 s to

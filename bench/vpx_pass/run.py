@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""VP8/VP9: libvpx first-pass mode (what deskstream used until issue 11) against one-pass real-time
-(what it uses now), in the same run, on the same frames.
+"""VP8/VP9: libvpx first-pass mode (what deskstream used before docs/decisions/0006-vpx-one-pass.md)
+against one-pass real-time (what it uses now), in the same run, on the same frames.
 
     bench/vpx_pass/run.py [--frames N] [--width W --height H --fps F] [--repeats R] [--out DIR]
 

@@ -21,28 +21,28 @@ http::Response plain(int status, std::string body) {
 
 Result<AccessSettings> accessSettings(const config::Config& c) {
   AccessSettings s;
-  if (!c.public_url.empty()) {
-    auto url = auth::parsePublicUrl(c.public_url);
+  if (!c.auth.public_url.empty()) {
+    auto url = auth::parsePublicUrl(c.auth.public_url);
     if (!url) {
-      return fail("DESKSTREAM_PUBLIC_URL=\"" + c.public_url +
+      return fail("DESKSTREAM_PUBLIC_URL=\"" + c.auth.public_url +
                   "\" is not valid: " + url.error().message);
     }
     s.public_url = *url;
   }
-  auto trusted = auth::TrustedProxies::parse(c.trusted_proxies);
+  auto trusted = auth::TrustedProxies::parse(c.auth.trusted_proxies);
   if (!trusted) {
-    return fail("DESKSTREAM_TRUSTED_PROXIES=\"" + c.trusted_proxies +
+    return fail("DESKSTREAM_TRUSTED_PROXIES=\"" + c.auth.trusted_proxies +
                 "\" is not valid: " + trusted.error().message);
   }
   s.trusted = *trusted;
-  s.throttle.max_failures = c.basic_auth_max_failures;
-  s.throttle.window = std::chrono::seconds(c.basic_auth_lockout_s);
+  s.throttle.max_failures = c.auth.basic_auth_max_failures;
+  s.throttle.window = std::chrono::seconds(c.auth.basic_auth_lockout_s);
   return s;
 }
 
 http::Response Access::unauthorized(const std::string& why) const {
   http::Response r = plain(401, "unauthorized: " + why + "\n");
-  if (config_.enable_basic_auth) {
+  if (config_.auth.enable_basic_auth) {
     r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"deskstream\", charset=\"UTF-8\"");
   }
   if (verifier_) r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"deskstream\"");
@@ -55,21 +55,21 @@ std::string Access::clientOf(const http::Request& req) const {
 
 bool Access::browserUsedHttps(const http::Request& req) const {
   if (settings_.public_url) return settings_.public_url->scheme == "https";
-  return config_.enable_https ||
+  return config_.http.enable_https ||
          auth::forwardedHttps(req.remoteAddress(), req.header("X-Forwarded-Proto"),
                               settings_.trusted);
 }
 
 Result<Identity> Access::identifyOrError(const http::Request& req, bool* basic_failed) {
-  if (!config_.enable_basic_auth && !verifier_) {
+  if (!config_.auth.enable_basic_auth && !verifier_) {
     return Identity{true, "anonymous", std::nullopt, Via::kOpen};
   }
   std::string why = "no credentials";
   const auto authorization = req.header("Authorization");
-  if (config_.enable_basic_auth && authorization) {
+  if (config_.auth.enable_basic_auth && authorization) {
     const auto creds = http::parseBasic(*authorization);
-    if (creds &&
-        http::credentialsMatch(*creds, config_.basic_auth_user, config_.basic_auth_password)) {
+    if (creds && http::credentialsMatch(*creds, config_.auth.basic_auth_user,
+                                        config_.auth.basic_auth_password)) {
       return Identity{true, creds->user, std::nullopt, Via::kBasic};
     }
     if (creds) {
@@ -179,7 +179,7 @@ std::optional<http::Response> Access::authorize(const http::Request& req, http::
   }
   const std::string client = clientOf(req);
   const auto authorization = req.header("Authorization");
-  if (config_.enable_basic_auth && authorization && http::parseBasic(*authorization)) {
+  if (config_.auth.enable_basic_auth && authorization && http::parseBasic(*authorization)) {
     const auto wait = throttle_.blockedFor(client, auth::FailureThrottle::Clock::now());
     if (wait > 0) {
       auto r = plain(429, "too many failed sign-ins; try again later\n");

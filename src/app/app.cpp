@@ -11,6 +11,7 @@
 #include <random>
 #include <sstream>
 #include <thread>
+#include <variant>
 
 #include "app/access.hpp"
 #include "app/display_lost.hpp"
@@ -32,6 +33,7 @@
 #include "http/metrics_server.hpp"
 #include "http/server.hpp"
 #include "media/encoder_probe.hpp"
+#include "media/encoder_table.hpp"
 #include "metrics/metrics.hpp"
 #include "session/manager.hpp"
 #include "stats/csv_recorder.hpp"
@@ -46,7 +48,7 @@ constexpr const char* kLog = "app";
 // DESKSTREAM_TURN_IDENTITY, else the JWT session id, else the host name plus a random suffix
 // per start: never one TURN user name shared by every pod.
 std::string turnIdentity(const config::Config& c) {
-  if (!c.turn_identity.empty()) return c.turn_identity;
+  if (!c.ice.turn_identity.empty()) return c.ice.turn_identity;
   if (auto it = c.extra.find("DESKSTREAM_JWT_SESSION"); it != c.extra.end() && !it->second.empty())
     return it->second;
   const char* host = std::getenv("HOSTNAME");
@@ -67,42 +69,42 @@ class App {
       : config_(std::move(config)), access_(config_, std::move(verifier), std::move(access)) {}
 
   Status start() {
-    if (auto st = waitForDisplay(config_.display, std::chrono::seconds(10)); !st) return st;
-    display_probe_ = std::make_unique<DisplayProbe>(config_.display);
+    if (auto st = waitForDisplay(config_.desktop.display, std::chrono::seconds(10)); !st) return st;
+    display_probe_ = std::make_unique<DisplayProbe>(config_.desktop.display);
     media::EncodeParams params;
-    params.framerate = config_.framerate;
-    params.bitrate_kbps = config_.video_bitrate_kbps;
-    params.keyframe_distance_s = config_.keyframe_distance_s;
-    params.packetloss_percent = config_.video_packetloss_percent;
-    params.gpu_id = config_.gpu_id;
+    params.framerate = config_.video.framerate;
+    params.bitrate_kbps = config_.video.bitrate_kbps;
+    params.keyframe_distance_s = config_.video.keyframe_distance_s;
+    params.packetloss_percent = config_.video.packetloss_percent;
+    params.gpu_id = config_.video.gpu_id;
     params.cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    auto choice = media::chooseEncoder(config_.encoder, params);
+    auto choice = media::chooseEncoder(config_.video.encoder, params);
     if (!choice) return Unexpected<Error>{choice.error()};
-    if (choice->encoder != config_.encoder) {
-      log::warn(kLog, media::fallbackLine(config_.encoder, *choice));
+    if (choice->encoder != config_.video.encoder) {
+      log::warn(kLog, media::fallbackLine(config_.video.encoder, *choice));
     }
     encoder_ = choice->encoder;
     log::info(kLog, "video encoder: " + encoder_);
-    // Other codecs for browsers that cannot decode this one (issue 18): probed once, here.
-    for (const auto& extra : config_.extra_encoders) {
-      if (config_.bench_baseline) break;
-      const std::string codec = media::profileFor(extra, params).codec;
-      if (codec == media::profileFor(encoder_, params).codec) continue;
+    // Other codecs for browsers that cannot decode this one (docs/encoders.md, "Codecs per
+    // viewer"): probed once, here.
+    for (const auto& extra : config_.video.extra_encoders) {
+      if (config_.video.bench_baseline) break;
+      if (media::codecOf(extra) == media::codecOf(encoder_)) continue;
       if (auto st = media::probeEncoder(extra, params); !st) {
         log::warn(kLog, "DESKSTREAM_EXTRA_ENCODERS: " + extra + " left out: " + st.error().message);
         continue;
       }
       extra_encoders_.push_back(extra);
     }
-    std::string offered = media::profileFor(encoder_, params).codec;
-    for (const auto& e : extra_encoders_) offered += ", " + media::profileFor(e, params).codec;
+    std::string offered(media::codecOf(encoder_));
+    for (const auto& e : extra_encoders_) offered += ", " + std::string(media::codecOf(e));
     log::info(kLog, "video codecs offered, in order: " + offered);
     webrtc::warmUp();  // so the first viewer does not wait for the DTLS key
-    if (config_.enable_metrics_http) {
+    if (config_.metrics.enable_http) {
       metrics_ = std::make_unique<metrics::Metrics>(DS_VERSION, encoder_);
       // One fallback event: the requested encoder is not the one used (the log names each skip).
-      if (encoder_ != config_.encoder) {
-        metrics_->countEncoderFallback(config_.encoder, encoder_, metrics::Phase::kStartup);
+      if (encoder_ != config_.video.encoder) {
+        metrics_->countEncoderFallback(config_.video.encoder, encoder_, metrics::Phase::kStartup);
       }
     }
 
@@ -115,15 +117,15 @@ class App {
     input_ = std::make_unique<InputWiring>(desktop_.get(), config_);
     input_->setMetrics(metrics_.get());
     input_->setJsonConfig(config_.json_config);
-    if (config_.enable_webrtc_statistics) {
-      stats_ = std::make_unique<stats::Recorder>(config_.webrtc_statistics_dir);
+    if (config_.stats.enable) {
+      stats_ = std::make_unique<stats::Recorder>(config_.stats.dir);
       input_->setStatsRecorder(stats_.get());
-      log::info(kLog, "WebRTC statistics CSV files in " + config_.webrtc_statistics_dir);
+      log::info(kLog, "WebRTC statistics CSV files in " + config_.stats.dir);
     }
-    gamepads_ = std::make_unique<gamepad::Gamepads>(config_.js_socket_path);
+    gamepads_ = std::make_unique<gamepad::Gamepads>(config_.desktop.js_socket_path);
     input_->setGamepads(gamepads_.get());
     if (auto st = ice_.startRest(); !st) return st;
-    input_->startServerStats(static_cast<unsigned>(std::max(0, config_.gpu_id)));
+    input_->startServerStats(static_cast<unsigned>(std::max(0, config_.video.gpu_id)));
 
     session::ManagerOptions mo;
     mo.channel_handler = [this](const session::PeerInfo& peer,
@@ -134,15 +136,15 @@ class App {
     mo.refresh = [this](const session::PeerInfo& peer, std::string token) {
       return access_.refresh(peer, token);
     };
-    mo.video.display = config_.display;
+    mo.video.display = config_.desktop.display;
     mo.video.encoder = encoder_;
     mo.video.params = params;
-    mo.video.naive_baseline = config_.bench_baseline;
-    mo.video.transport_cc = config_.congestion_control;
-    mo.congestion_control = config_.congestion_control;
+    mo.video.naive_baseline = config_.video.bench_baseline;
+    mo.video.transport_cc = config_.video.congestion_control;
+    mo.congestion_control = config_.video.congestion_control;
     mo.video.extra_encoders = extra_encoders_;
-    mo.peer_caps = {config_.max_peers, config_.max_peers_per_user};
-    if (config_.bench_baseline) {
+    mo.peer_caps = {config_.peers.max, config_.peers.max_per_user};
+    if (config_.video.bench_baseline) {
       log::warn(kLog, "DESKSTREAM_BENCH_BASELINE: streaming with the benchmark's naive pipeline");
     }
     mo.probe_encoder = [params](const std::string& encoder) {
@@ -156,9 +158,9 @@ class App {
     };
     mo.ice_servers = [this] { return ice_.serverIce(); };
     audio::AudioOptions ao;  // PulseAudio server: PULSE_SERVER or libpulse's default
-    ao.channels = config_.audio_channels;
-    ao.bitrate_bps = config_.audio_bitrate_bps;
-    ao.packetloss_percent = config_.audio_packetloss_percent;
+    ao.channels = config_.audio.channels;
+    ao.bitrate_bps = config_.audio.bitrate_bps;
+    ao.packetloss_percent = config_.audio.packetloss_percent;
     // Without PulseAudio the audio peer still connects (on silence): the Selkies web client
     // hides its spinner only when both of its peer connections are connected.
     ao.silence_when_unavailable = true;
@@ -167,27 +169,27 @@ class App {
     input_->attach(sessions_.get());
 
     http::ServerOptions so;
-    so.addr = config_.addr;
-    so.port = config_.port;
-    so.web_root = resolveWebRoot(config_.web_root);
-    so.https = config_.enable_https;
-    so.cert_file = config_.https_cert;
-    so.key_file = config_.https_key;
+    so.addr = config_.http.addr;
+    so.port = config_.http.port;
+    so.web_root = resolveWebRoot(config_.http.web_root);
+    so.https = config_.http.enable_https;
+    so.cert_file = config_.http.https_cert;
+    so.key_file = config_.http.https_key;
     so.websocket_protocols = {std::string(auth::kWebSocketProtocol)};
-    so.max_connections = config_.http_max_connections;
-    so.max_connections_per_address = config_.http_max_connections_per_address;
-    so.header_timeout_s = config_.http_header_timeout_s;
-    so.idle_timeout_s = config_.http_idle_timeout_s;
+    so.max_connections = config_.http.max_connections;
+    so.max_connections_per_address = config_.http.max_connections_per_address;
+    so.header_timeout_s = config_.http.header_timeout_s;
+    so.idle_timeout_s = config_.http.idle_timeout_s;
     log::info(kLog, "web client from " + so.web_root);
     auto server = http::Server::start(so, handlers());
     if (!server) return Unexpected<Error>{server.error()};
     server_ = std::move(*server);
     if (metrics_) {
-      auto exporter = http::MetricsServer::start(config_.addr, config_.metrics_http_port,
+      auto exporter = http::MetricsServer::start(config_.http.addr, config_.metrics.http_port,
                                                  [this] { return scrapeMetrics(); });
       if (!exporter) return Unexpected<Error>{exporter.error()};
       exporter_ = std::move(*exporter);
-      log::info(kLog, "Prometheus metrics at http://" + config_.addr + ":" +
+      log::info(kLog, "Prometheus metrics at http://" + config_.http.addr + ":" +
                           std::to_string(exporter_->port()) + "/metrics (no auth on this port)");
     }
     return {};
@@ -245,7 +247,7 @@ class App {
       const auto id = access_.identify(req);
       std::string user = id ? id->subject : "username";
       if (!access_.jwtEnabled() && access_.fromTrustedProxy(req)) {
-        if (auto header = req.header(config_.turn_rest_username_auth_header.c_str())) {
+        if (auto header = req.header(config_.ice.turn_rest_username_auth_header.c_str())) {
           user = *header;
         }
       }
@@ -310,27 +312,27 @@ int run(int argc, char** argv) {
   for (const auto& o : auth::jwtEnvOptions()) {
     std::string flag(o.flag);
     while (!flag.empty() && flag.front() == '-') flag.erase(flag.begin());
-    extra.push_back(config::extraOption(flag, std::string(o.name), std::string(o.default_value),
-                                        std::string(o.help),
-                                        o.name.find("SECRET") != std::string_view::npos));
+    extra.push_back(config::extraOption(
+        flag, std::string(o.name), std::string(o.default_value), std::string(o.help),
+        o.secret ? config::Secrecy::kSecret : config::Secrecy::kPlain));
   }
-  std::string help;
-  auto loaded = config::load(
+  auto outcome = config::load(
       argc, argv,
       [](std::string_view name) -> std::optional<std::string> {
         const char* v = std::getenv(std::string(name).c_str());
         if (v == nullptr) return std::nullopt;
         return std::string(v);
       },
-      &help, extra);
-  if (!loaded) {
-    if (loaded.error().message == "help") {
-      std::fputs(help.c_str(), stdout);
-      return 0;
-    }
-    std::fprintf(stderr, "deskstream: %s\n", loaded.error().message.c_str());
+      extra);
+  if (!outcome) {
+    std::fprintf(stderr, "deskstream: %s\n", outcome.error().message.c_str());
     return 2;
   }
+  if (const auto* help = std::get_if<config::HelpRequested>(&*outcome)) {
+    std::fputs(help->text.c_str(), stdout);
+    return 0;
+  }
+  config::Loaded* loaded = &std::get<config::Loaded>(*outcome);
   if (loaded->config.debug) log::setLevel(log::Level::kDebug);
   // SELKIES_JSON_CONFIG overrides the environment, as in Selkies; never stops startup.
   if (auto file = config::readJsonConfig(loaded->config.json_config); !file) {
@@ -342,14 +344,14 @@ int run(int argc, char** argv) {
     for (const auto& a : report.applied)
       log::info("config", "SELKIES_JSON_CONFIG " + path + ": " + a);
   }
-  if (!loaded->config.turn_rest_uri.empty()) {
-    if (auto st = turn::checkRestUri(loaded->config.turn_rest_uri); !st) {
+  if (!loaded->config.ice.turn_rest_uri.empty()) {
+    if (auto st = turn::checkRestUri(loaded->config.ice.turn_rest_uri); !st) {
       std::fprintf(stderr, "deskstream: %s\n", st.error().message.c_str());
       return 2;
     }
   }
-  if (loaded->config.enable_webrtc_statistics) {
-    if (auto st = stats::checkDirectory(loaded->config.webrtc_statistics_dir); !st) {
+  if (loaded->config.stats.enable) {
+    if (auto st = stats::checkDirectory(loaded->config.stats.dir); !st) {
       std::fprintf(stderr, "deskstream: %s\n", st.error().message.c_str());
       return 2;
     }
@@ -369,25 +371,25 @@ int run(int argc, char** argv) {
       std::any_of(loaded->settings.begin(), loaded->settings.end(), [](const config::Setting& st) {
         return st.env == "SELKIES_ENABLE_BASIC_AUTH" && !st.from_default;
       });
-  config.enable_basic_auth =
-      auth::basicAuthEnabled(jwt->enabled(), config.enable_basic_auth, basic_explicit);
+  config.auth.enable_basic_auth =
+      auth::basicAuthEnabled(jwt->enabled(), config.auth.enable_basic_auth, basic_explicit);
   auto access = accessSettings(config);
   if (!access) {
     std::fprintf(stderr, "deskstream: %s\n", access.error().message.c_str());
     return 2;
   }
-  config.turn_identity = turnIdentity(config);
+  config.ice.turn_identity = turnIdentity(config);
   gst_init(nullptr, nullptr);
   logSettings(*loaded);
-  if (jwt->enabled() && !config.enable_basic_auth) {
+  if (jwt->enabled() && !config.auth.enable_basic_auth) {
     log::info(kLog,
               "Basic auth off: JWT is configured (set SELKIES_ENABLE_BASIC_AUTH=true to keep it)");
   }
-  for (const auto& w : auth::startupWarnings(
-           {config.addr, config.enable_basic_auth, config.basic_auth_password, jwt->enabled()})) {
+  for (const auto& w : auth::startupWarnings({config.http.addr, config.auth.enable_basic_auth,
+                                              config.auth.basic_auth_password, jwt->enabled()})) {
     log::warn(kLog, w);
   }
-  log::info(kLog, "TURN identity " + config.turn_identity);
+  log::info(kLog, "TURN identity " + config.ice.turn_identity);
   if (auto unwritable = unwritableDirectories(config)) log::warn(kLog, *unwritable);
   waitForReadyFile(loaded->config);
 
@@ -417,9 +419,10 @@ int run(int argc, char** argv) {
   };
   g_unix_signal_add(SIGINT, quit, loop);
   g_unix_signal_add(SIGTERM, quit, loop);
-  const std::string scheme = loaded->config.enable_https ? "https" : "http";
-  const std::string host = loaded->config.addr == "0.0.0.0" ? "127.0.0.1" : loaded->config.addr;
-  log::info(kLog, "deskstream " DS_VERSION " streaming " + loaded->config.display + " at " +
+  const std::string scheme = loaded->config.http.enable_https ? "https" : "http";
+  const std::string host =
+      loaded->config.http.addr == "0.0.0.0" ? "127.0.0.1" : loaded->config.http.addr;
+  log::info(kLog, "deskstream " DS_VERSION " streaming " + loaded->config.desktop.display + " at " +
                       scheme + "://" + host + ":" + std::to_string(app.port()) + "/");
   g_main_loop_run(loop);
   log::info(kLog, "shutting down");

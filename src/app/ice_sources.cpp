@@ -24,15 +24,15 @@ std::optional<std::string> readIfExists(const std::string& path) {
 
 turn::RestSettings restSettings(const config::Config& c) {
   turn::RestSettings r;
-  r.uri = c.turn_rest_uri;
-  r.username = c.turn_rest_username;
-  r.username_header = c.turn_rest_username_auth_header;
-  r.protocol = c.turn_protocol;
-  r.protocol_header = c.turn_rest_protocol_header;
-  r.tls = c.turn_tls;
-  r.tls_header = c.turn_rest_tls_header;
-  r.force_relay = c.force_relay;
-  r.period = std::chrono::seconds(c.turn_rest_interval_s);
+  r.uri = c.ice.turn_rest_uri;
+  r.username = c.ice.turn_rest_username;
+  r.username_header = c.ice.turn_rest_username_auth_header;
+  r.protocol = c.ice.turn_protocol;
+  r.protocol_header = c.ice.turn_rest_protocol_header;
+  r.tls = c.ice.turn_tls;
+  r.tls_header = c.ice.turn_rest_tls_header;
+  r.force_relay = c.ice.force_relay;
+  r.period = std::chrono::seconds(c.ice.turn_rest_interval_s);
   return r;
 }
 
@@ -40,23 +40,23 @@ turn::RestSettings restSettings(const config::Config& c) {
 
 turn::IceSettings iceSettings(const config::Config& c) {
   turn::IceSettings s;
-  s.stun_host = c.stun_host;
-  s.stun_port = c.stun_port;
-  s.turn_host = c.turn_host;
-  s.turn_port = c.turn_port;
-  s.turn_protocol = c.turn_protocol;
-  s.turn_tls = c.turn_tls;
-  s.turn_username = c.turn_username;
-  s.turn_password = c.turn_password;
-  s.turn_shared_secret = c.turn_shared_secret;
-  s.identity = c.turn_identity;
-  s.credential_lifetime = std::chrono::seconds(c.turn_credential_lifetime_s);
-  s.force_relay = c.force_relay;
+  s.stun_host = c.ice.stun_host;
+  s.stun_port = c.ice.stun_port;
+  s.turn_host = c.ice.turn_host;
+  s.turn_port = c.ice.turn_port;
+  s.turn_protocol = c.ice.turn_protocol;
+  s.turn_tls = c.ice.turn_tls;
+  s.turn_username = c.ice.turn_username;
+  s.turn_password = c.ice.turn_password;
+  s.turn_shared_secret = c.ice.turn_shared_secret;
+  s.identity = c.ice.turn_identity;
+  s.credential_lifetime = std::chrono::seconds(c.ice.turn_credential_lifetime_s);
+  s.force_relay = c.ice.force_relay;
   return s;
 }
 
 Status IceSources::startRest() {
-  if (config_.turn_rest_uri.empty()) return {};
+  if (config_.ice.turn_rest_uri.empty()) return {};
   auto rest = turn::RestMonitor::create(restSettings(config_));
   if (!rest) return Unexpected<Error>{rest.error()};
   rest_ = std::move(*rest);
@@ -70,10 +70,10 @@ Status IceSources::startRest() {
 }
 
 std::optional<turn::ParsedRtc> IceSources::external() {
-  if (auto file = readIfExists(config_.rtc_config_json)) {
-    auto parsed = turn::parseRtcConfig(*file, config_.force_relay);
+  if (auto file = readIfExists(config_.ice.rtc_config_json)) {
+    auto parsed = turn::parseRtcConfig(*file, config_.ice.force_relay);
     if (parsed) return std::move(*parsed);
-    log::warn("app", "SELKIES_RTC_CONFIG_JSON " + config_.rtc_config_json +
+    log::warn("app", "SELKIES_RTC_CONFIG_JSON " + config_.ice.rtc_config_json +
                          " is not an RTC configuration (" + parsed.error().message +
                          "); the viewer gets the other ICE settings");
   }
@@ -92,8 +92,8 @@ webrtc::IceServers IceSources::serverIce() {
 std::pair<int, std::string> IceSources::turnJson(const turn::IceSettings& settings,
                                                  std::string_view user,
                                                  std::chrono::system_clock::time_point now) {
-  if (auto file = readIfExists(config_.rtc_config_json)) {
-    auto parsed = turn::parseRtcConfig(*file, config_.force_relay);
+  if (auto file = readIfExists(config_.ice.rtc_config_json)) {
+    auto parsed = turn::parseRtcConfig(*file, config_.ice.force_relay);
     if (!parsed) {
       return {500, "SELKIES_RTC_CONFIG_JSON file is not an RTC configuration: " +
                        parsed.error().message + "\n"};

@@ -123,9 +123,9 @@ class InputChannel final : public session::ChannelHandler {
 
 input::Options inputOptions(const config::Config& c) {
   input::Options o;
-  o.display = c.display;
-  o.resize_enabled = c.enable_resize;
-  switch (c.clipboard) {
+  o.display = c.desktop.display;
+  o.resize_enabled = c.desktop.enable_resize;
+  switch (c.desktop.clipboard) {
     case config::ClipboardMode::kOff:
       o.clipboard = input::ClipboardMode::kOff;
       break;
@@ -139,10 +139,10 @@ input::Options inputOptions(const config::Config& c) {
       o.clipboard = input::ClipboardMode::kBoth;
       break;
   }
-  o.cursors_enabled = c.enable_cursors;
-  o.cursor_size = c.cursor_size;
-  o.uinput_mouse_socket = c.uinput_mouse_socket;
-  o.debug_cursors = c.debug_cursors;  // PNGs go to /tmp, as Selkies writes them
+  o.cursors_enabled = c.desktop.enable_cursors;
+  o.cursor_size = c.desktop.cursor_size;
+  o.uinput_mouse_socket = c.desktop.uinput_mouse_socket;
+  o.debug_cursors = c.desktop.debug_cursors;  // PNGs go to /tmp, as Selkies writes them
   return o;
 }
 
@@ -153,7 +153,7 @@ std::unique_ptr<session::ChannelHandler> InputWiring::makeChannel(
   input::SystemInfo info;
   info.framerate = v.params.framerate;
   info.video_bitrate_kbps = v.params.bitrate_kbps;
-  info.audio_bitrate_bps = audio_bitrate_bps_ != 0 ? audio_bitrate_bps_ : config_.audio_bitrate_bps;
+  info.audio_bitrate_bps = audio_bitrate_bps_ != 0 ? audio_bitrate_bps_ : config_.audio.bitrate_bps;
   info.encoder = sessions_->encoder();  // may have changed since start (runtime failover)
   return std::make_unique<InputChannel>(
       *desktop_, *this, metrics_, gamepads_, peer.id, std::move(send), peer.can_control, info,

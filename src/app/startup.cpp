@@ -37,9 +37,10 @@ Status waitForDisplay(const std::string& display, std::chrono::milliseconds time
 }
 
 void waitForReadyFile(const config::Config& config) {
-  if (!config.app_wait_ready) return;
-  log::info("app", "waiting for " + config.app_ready_file + " (SELKIES_APP_WAIT_READY=true)");
-  while (!std::filesystem::exists(config.app_ready_file)) {
+  if (!config.desktop.app_wait_ready) return;
+  log::info("app",
+            "waiting for " + config.desktop.app_ready_file + " (SELKIES_APP_WAIT_READY=true)");
+  while (!std::filesystem::exists(config.desktop.app_ready_file)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
 }
@@ -84,8 +85,8 @@ std::optional<std::string> unwritableDirectories(const config::Config& config) {
     std::string dir = std::filesystem::path(config.json_config).parent_path().string();
     uses[dir.empty() ? "." : dir].push_back("SELKIES_JSON_CONFIG (client settings not saved)");
   }
-  if (!config.js_socket_path.empty()) {
-    uses[config.js_socket_path].push_back("SELKIES_JS_SOCKET_PATH (no gamepads)");
+  if (!config.desktop.js_socket_path.empty()) {
+    uses[config.desktop.js_socket_path].push_back("SELKIES_JS_SOCKET_PATH (no gamepads)");
   }
   std::string line;
   for (const auto& [dir, what] : uses) {

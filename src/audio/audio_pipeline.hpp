@@ -1,6 +1,7 @@
 // The desktop audio graph: pulsesrc -> convert/resample -> caps -> opusenc -> rtpopuspay -> caps
-// -> tee (reference §3.6). It is a pipeline of its own with its own clock, and every audio viewer
-// gets its own webrtcbin (webrtc::PeerBranch with audio options), so audio can never delay video.
+// -> tee (Selkies' audio chain; docs/audio.md, "Graph"). It is a pipeline of its own with its own
+// clock, and every audio viewer gets its own webrtcbin (webrtc::PeerBranch with audio options), so
+// audio can never delay video.
 //
 // PulseAudio may be absent or go away at any time. The pipeline then reports itself unavailable
 // and retries on the GLib main loop with backoff (1 s doubling to 30 s); the blocking connect is
@@ -28,7 +29,8 @@ struct AudioOptions {
   int channels = 2;    // 1..8; >2 is sent as MULTIOPUS
   int bitrate_bps = 128000;
   double packetloss_percent = 0;  // >0 turns on Opus in-band FEC tuned for that loss
-  // pulsesrc clocking (reference: provide-clock=true, do-timestamp=false; see docs/audio.md).
+  // pulsesrc clocking, Selkies' values by default (provide-clock=true, do-timestamp=false; measured
+  // in docs/audio.md, "Clocking").
   bool provide_clock = true;
   bool do_timestamp = false;
   // While no PulseAudio server is reachable, stream silence instead of nothing (see above).

@@ -1,5 +1,5 @@
 // The audio pipeline's GStreamer graph, without its state machine (audio_pipeline.cpp):
-// source -> convert/resample -> caps -> opusenc -> rtpopuspay -> caps -> tee (reference §3.6),
+// source -> convert/resample -> caps -> opusenc -> rtpopuspay -> caps -> tee (docs/audio.md),
 // where the source is PulseAudio (pulsesrc) or, while no PulseAudio server is reachable, live
 // silence (audiotestsrc wave=silence) so that an audio peer still negotiates and connects.
 // Plus the small GStreamer helpers the state machine needs. Main-loop thread only.

@@ -1,5 +1,5 @@
-// Throttling of failed Basic-auth attempts per client address (issue 12 item 8). Pure: the
-// caller passes the clock. Bounded: at most `max_clients` addresses are remembered; when full,
+// Throttling of failed Basic-auth attempts per client address (docs/security.md, "Access"). Pure:
+// the caller passes the clock. Bounded: at most `max_clients` addresses are remembered; when full,
 // expired entries go first, then the one whose last failure is oldest.
 #pragma once
 

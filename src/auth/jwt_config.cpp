@@ -111,8 +111,9 @@ const std::vector<EnvOption>& jwtEnvOptions() {
        ""},
       {"DESKSTREAM_JWT_JWKS_CA_FILE", "--jwt-jwks-ca-file",
        "PEM CA bundle trusted for the JWKS URL", "system trust store"},
+      // Secret: the file's path is masked too (it says where the key is).
       {"DESKSTREAM_JWT_HMAC_SECRET_FILE", "--jwt-hmac-secret-file",
-       "HMAC secret file (>= 32 bytes)", ""},
+       "HMAC secret file (>= 32 bytes)", "", true},
       {"DESKSTREAM_JWT_ROLE_CLAIM", "--jwt-role-claim",
        "Claim holding desktop:view / desktop:control", "scope"},
       {"DESKSTREAM_JWT_TYP", "--jwt-typ", "Required header typ, e.g. desk-connect+jwt",

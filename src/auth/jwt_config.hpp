@@ -48,6 +48,7 @@ struct EnvOption {
   std::string_view flag;  // suggested CLI flag, e.g. --jwt-issuer
   std::string_view help;
   std::string_view default_value;  // empty when there is none
+  bool secret = false;             // masked wherever the value is shown (the startup log, errors)
 };
 
 // The variables configFromEnv reads, in --help order.

@@ -1,5 +1,5 @@
-// Safe and loud defaults (issue 12 item 8): whether Basic auth stays on next to JWT, and the
-// warnings printed at start-up for risky configurations. Pure; unit-tested in tests/unit/auth.
+// Safe and loud defaults (docs/security.md, "Access"): whether Basic auth stays on next to JWT, and
+// the warnings printed at start-up for risky configurations. Pure; unit-tested in tests/unit/auth.
 #pragma once
 
 #include <string>

@@ -39,8 +39,8 @@ std::string_view toString(ClipboardMode mode) {
   return "?";
 }
 
-Result<Loaded> load(int argc, const char* const* argv, const GetEnv& getenv, std::string* help_out,
-                    const std::vector<Option>& extra) {
+Result<Outcome> load(int argc, const char* const* argv, const GetEnv& getenv,
+                     const std::vector<Option>& extra) {
   std::vector<Option> table = options();
   table.insert(table.end(), extra.begin(), extra.end());
   CLI::App app{"deskstream: stream a Linux desktop to a browser over WebRTC (Selkies-compatible)",
@@ -59,8 +59,7 @@ Result<Loaded> load(int argc, const char* const* argv, const GetEnv& getenv, std
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
-    if (help_out != nullptr) *help_out = app.help();
-    return fail("help");
+    return Outcome{HelpRequested{app.help()}};
   } catch (const CLI::ParseError& e) {
     return fail(std::string("command line: ") + e.what() + " (see --help)");
   }
@@ -86,36 +85,36 @@ Result<Loaded> load(int argc, const char* const* argv, const GetEnv& getenv, std
       source = o.env;
     }
     if (from_default && o.extra) continue;  // unset module option: the module's own default
-    const std::string shown = source + "=\"" + (o.secret ? std::string("***") : text) + "\"";
+    const std::string where = source + "=\"" + shown(o, text) + "\"";
     const Verdict verdict = o.apply(loaded.config, text);
     if (!verdict) {
-      return fail(shown + " is not valid: expected " + o.accepted +
+      return fail(where + " is not valid: expected " + o.accepted +
                   (verdict.reason.empty() ? "" : " (" + verdict.reason + ")"));
     }
-    if (!verdict.warning.empty()) loaded.warnings.push_back(shown + ": " + verdict.warning);
-    loaded.settings.push_back(Setting{o.flag, o.env, o.secret && !text.empty() ? "***" : text,
-                                      from_default, o.supported});
+    if (!verdict.warning.empty()) loaded.warnings.push_back(where + ": " + verdict.warning);
+    loaded.settings.push_back(
+        Setting{o.flag, o.env, text.empty() ? text : shown(o, text), from_default, o.supported});
   }
   if (auto st = validateCombination(loaded.config); !st) return Unexpected<Error>{st.error()};
-  return loaded;
+  return Outcome{std::move(loaded)};
 }
 
 Status validateCombination(const Config& c) {
-  if (c.enable_basic_auth && c.basic_auth_password.empty()) {
+  if (c.auth.enable_basic_auth && c.auth.basic_auth_password.empty()) {
     return fail(
         "SELKIES_BASIC_AUTH_PASSWORD is empty while SELKIES_ENABLE_BASIC_AUTH=true: set a "
         "password or disable basic auth");
   }
-  if (!c.turn_username.empty() && c.turn_password.empty()) {
+  if (!c.ice.turn_username.empty() && c.ice.turn_password.empty()) {
     return fail("SELKIES_TURN_PASSWORD is empty while SELKIES_TURN_USERNAME is set");
   }
-  if (c.force_relay && c.turn_host.empty()) {
+  if (c.ice.force_relay && c.ice.turn_host.empty()) {
     return fail(
         "DESKSTREAM_FORCE_RELAY=true needs a TURN server: SELKIES_TURN_HOST or SELKIES_TURN_PORT "
         "is empty");
   }
-  if (c.enable_metrics_http && c.metrics_http_port == c.port) {
-    return fail("SELKIES_METRICS_HTTP_PORT=" + std::to_string(c.metrics_http_port) +
+  if (c.metrics.enable_http && c.metrics.http_port == c.http.port) {
+    return fail("SELKIES_METRICS_HTTP_PORT=" + std::to_string(c.metrics.http_port) +
                 " is also SELKIES_PORT: the exporter needs a port of its own");
   }
   return {};

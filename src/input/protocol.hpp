@@ -1,4 +1,4 @@
-// The `input` data-channel grammar (selkies-compat.md §5): a pure parser from the client's
+// The `input` data-channel grammar (docs/protocol-input.md): a pure parser from the client's
 // comma-separated text to typed messages, the JSON builders for server → client messages, and the
 // button-mask diffing. No X, no GLib: everything here is unit-tested on its own.
 #pragma once

@@ -1,5 +1,6 @@
 // InputSession: one per peer `input` data channel. Parses and validates every message, injects
-// input through the Desktop, and sends the server → client JSON messages of selkies-compat §5.2.
+// input through the Desktop, and sends the server → client JSON messages of docs/protocol-input.md
+// ("Server → client").
 #pragma once
 
 #include <chrono>

@@ -1,5 +1,6 @@
-// What a viewer's offer lists (issue 18): one RTP caps structure per codec the pipeline can
-// encode, in order of preference, each with the fmtp values of what is really encoded. Pure.
+// What a viewer's offer lists (docs/encoders.md, "Codecs per viewer"): one RTP caps structure per
+// codec the pipeline can encode, in order of preference, each with the fmtp values of what is
+// really encoded. Pure.
 #pragma once
 
 #include <cstdint>

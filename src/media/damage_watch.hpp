@@ -1,8 +1,8 @@
 // Change detection for the static-screen gate (frame_gate.hpp) through the X DAMAGE extension:
 // the X server tells us when anything was drawn on the screen, so an unchanged frame is known
 // without reading a byte of it (no memcmp, no copy of the previous frame). Only a detector: the
-// capture stays ximagesrc's full-frame XShm grab (reference §3.1: ximagesrc's own use-damage
-// partial updates are what breaks H.264).
+// capture stays ximagesrc's full-frame XShm grab (Selkies sets use-damage=0 too: ximagesrc's own
+// use-damage partial updates are what breaks H.264).
 //
 // Thread use: created and destroyed on the main thread; changed() is called from the capture
 // thread only, while the pipeline runs. It owns its own X connection.

@@ -1,4 +1,4 @@
-// Runtime encoder failover (issue 6 §3): what to do when the running video pipeline fails.
+// Runtime encoder failover (docs/encoders.md): what to do when the running video pipeline fails.
 // An error posted by the encoder (or its upload/convert elements) moves to the next encoder of
 // the fallback chain at once. Any other error restarts the same encoder, unless the pipeline
 // built on that encoder fails again soon after it started (e.g. a frame size the encoder cannot

@@ -41,9 +41,10 @@ std::string missingHint(const std::string& factory, const EncodeParams& params) 
 }  // namespace
 
 Status probeEncoder(const std::string& encoder, const EncodeParams& params) {
-  if (!hasProfile(encoder)) return fail(encoder + " is not an encoder Selkies knows");
+  auto known = profileFor(encoder, params);
+  if (!known) return Unexpected<Error>{known.error()};
   registerYuvConvert();  // our own element (dsyuvconvert)
-  const EncoderProfile profile = profileFor(encoder, params);
+  const EncoderProfile& profile = *known;
   std::vector<ElementSpec> needed = profile.pre;
   needed.push_back(profile.encoder_element);
   needed.push_back(profile.payloader);

@@ -1,6 +1,7 @@
 // Startup probe: is an encoder usable here? Builds a tiny pipeline with the encoder's profile,
-// feeds it one frame and waits for an encoded buffer (reference kubernetes.md §1.5: never infer
-// NVENC from "CUDA works"; open a session).
+// feeds it one frame and waits for an encoded buffer. Never infer an
+// encoder from its element being installed (e.g. NVENC from "CUDA works": an A100 or H100 has
+// CUDA but no NVENC, and a GeForce refuses sessions beyond its cap): open a session.
 #pragma once
 
 #include <string>

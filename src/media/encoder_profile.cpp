@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
+#include <vector>
 
 #include "media/encoder_parts.hpp"
+#include "media/encoder_table.hpp"
 
 namespace ds::media {
 namespace parts {
@@ -45,7 +48,7 @@ ElementSpec h264Payloader() {
 }
 
 // What follows an H.264 encoder that produces constrained baseline: caps, payloader with
-// payload type 97 (reference §3.4), and its kbit/s "bitrate" property.
+// payload type 97 (Selkies' H.264 payload type), and its kbit/s "bitrate" property.
 void constrainedBaselineH264Output(EncoderProfile& e) {
   e.post_caps = "video/x-h264,profile=constrained-baseline,stream-format=byte-stream";
   e.payloader = h264Payloader();
@@ -198,34 +201,57 @@ int hardwareVbvKbit(const EncodeParams& p) {
 int softwareThreads(int cores) { return std::max(1, std::min(4, cores - 1)); }
 
 const std::vector<std::string>& selkiesEncoders() {
-  static const std::vector<std::string> kAll = {"nvh264enc",   "nvh265enc", "nvav1enc", "vah264enc",
-                                                "vah265enc",   "vavp9enc",  "vaav1enc", "x264enc",
-                                                "openh264enc", "x265enc",   "vp8enc",   "vp9enc",
-                                                "svtav1enc",   "av1enc",    "rav1enc"};
+  static const std::vector<std::string> kAll = [] {
+    std::vector<std::string> names;
+    for (const auto& e : kEncoders) names.emplace_back(e.name);
+    return names;
+  }();
   return kAll;
 }
 
-bool hasProfile(const std::string& encoder) {
-  const auto& all = selkiesEncoders();
-  return std::find(all.begin(), all.end(), encoder) != all.end();
-}
+bool hasProfile(const std::string& encoder) { return findEncoder(encoder) != nullptr; }
 
-EncoderProfile profileFor(const std::string& encoder, const EncodeParams& params) {
-  if (encoder == "openh264enc") return openh264(params);
-  if (encoder == "vp8enc") return vpx(params, false);
-  if (encoder == "vp9enc") return vpx(params, true);
-  if (encoder == "nvh264enc") return nvenc(params, HwCodec::kH264);
-  if (encoder == "nvh265enc") return nvenc(params, HwCodec::kH265);
-  if (encoder == "nvav1enc") return nvenc(params, HwCodec::kAv1);
-  if (encoder == "vah264enc") return vaapi(params, HwCodec::kH264);
-  if (encoder == "vah265enc") return vaapi(params, HwCodec::kH265);
-  if (encoder == "vavp9enc") return vaapi(params, HwCodec::kVp9);
-  if (encoder == "vaav1enc") return vaapi(params, HwCodec::kAv1);
-  if (encoder == "x265enc") return x265(params);
-  if (encoder == "svtav1enc") return svtAv1(params);
-  if (encoder == "av1enc") return aomAv1(params);
-  if (encoder == "rav1enc") return rav1e(params);
-  return x264(params);
+Result<EncoderProfile> profileFor(const std::string& encoder, const EncodeParams& params) {
+  const EncoderEntry* entry = findEncoder(encoder);
+  if (entry == nullptr) {
+    std::string names;
+    for (const auto& e : kEncoders) names += (names.empty() ? "" : ", ") + std::string(e.name);
+    return fail("SELKIES_ENCODER=\"" + encoder + "\" is not an encoder deskstream knows (" + names +
+                ")");
+  }
+  switch (entry->builder) {
+    case ProfileBuilder::kX264:
+      return x264(params);
+    case ProfileBuilder::kOpenH264:
+      return openh264(params);
+    case ProfileBuilder::kVp8:
+      return vpx(params, false);
+    case ProfileBuilder::kVp9:
+      return vpx(params, true);
+    case ProfileBuilder::kNvH264:
+      return nvenc(params, HwCodec::kH264);
+    case ProfileBuilder::kNvH265:
+      return nvenc(params, HwCodec::kH265);
+    case ProfileBuilder::kNvAv1:
+      return nvenc(params, HwCodec::kAv1);
+    case ProfileBuilder::kVaH264:
+      return vaapi(params, HwCodec::kH264);
+    case ProfileBuilder::kVaH265:
+      return vaapi(params, HwCodec::kH265);
+    case ProfileBuilder::kVaVp9:
+      return vaapi(params, HwCodec::kVp9);
+    case ProfileBuilder::kVaAv1:
+      return vaapi(params, HwCodec::kAv1);
+    case ProfileBuilder::kX265:
+      return x265(params);
+    case ProfileBuilder::kSvtAv1:
+      return svtAv1(params);
+    case ProfileBuilder::kAomAv1:
+      return aomAv1(params);
+    case ProfileBuilder::kRav1e:
+      return rav1e(params);
+  }
+  return fail("SELKIES_ENCODER=\"" + encoder + "\" has no profile builder");
 }
 
 EncoderProfile naiveBaselineProfile(const EncodeParams& p) {
@@ -241,13 +267,13 @@ EncoderProfile naiveBaselineProfile(const EncodeParams& p) {
 
 std::vector<std::string> fallbackChain(const std::string& encoder) {
   std::vector<std::string> chain{encoder};
-  auto add = [&chain](const char* e) {
-    if (std::find(chain.begin(), chain.end(), e) == chain.end()) chain.emplace_back(e);
-  };
-  // Hardware encoders try the H.264 VA encoder (same GPU id) before software H.264, which every
-  // browser decodes.
-  if (encoder.rfind("nv", 0) == 0 || encoder.rfind("va", 0) == 0) add("vah264enc");
-  add("x264enc");
+  // Each row's `next`, until the end of the chain; the table has no cycle (a unit test walks
+  // every chain), and the bound keeps a broken edit from looping.
+  for (const EncoderEntry* e = findEncoder(encoder);
+       e != nullptr && !e->next.empty() && chain.size() <= kEncoders.size();
+       e = findEncoder(e->next)) {
+    chain.emplace_back(e->next);
+  }
   return chain;
 }
 

@@ -1,11 +1,13 @@
-// Encoder profiles: for each supported encoder, the element chain and property values of the
-// Selkies reference §3.2-3.4, computed from the stream parameters. Pure (no GStreamer), so the
+// Encoder profiles: for each supported encoder, the element chain and property values Selkies 1.6
+// uses (docs/encoders.md), computed from the stream parameters. Pure (no GStreamer), so the
 // derived values (VBV, GOP, bitrate units) are unit-tested.
 #pragma once
 
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "core/result.hpp"
 
 namespace ds::media {
 
@@ -46,22 +48,27 @@ struct EncoderProfile {
   int bitrate_multiplier = 1;
 };
 
-// Every SELKIES_ENCODER name Selkies 1.6 knows, each with a profile here.
+// Every SELKIES_ENCODER name Selkies 1.6 knows (the names of encoder_table.hpp's rows), each with
+// a profile here.
 const std::vector<std::string>& selkiesEncoders();
-// False for a name without a profile.
+// False for a name that is not in the encoder table.
 bool hasProfile(const std::string& encoder);
-EncoderProfile profileFor(const std::string& encoder, const EncodeParams& params);
-// The benchmark's A/B baseline (issue 6): videoconvert and plain `x264enc tune=zerolatency` at
-// the stream's bitrate, with x264's defaults for everything else.
+// The profile of `encoder` for these parameters; an error naming SELKIES_ENCODER for a name that
+// is not in the encoder table (never a silent default).
+Result<EncoderProfile> profileFor(const std::string& encoder, const EncodeParams& params);
+// The latency benchmark's A/B baseline (bench/latency): videoconvert and plain `x264enc
+// tune=zerolatency` at the stream's bitrate, with x264's defaults for everything else.
 EncoderProfile naiveBaselineProfile(const EncodeParams& params);
 
-// Derived values (reference §3.2).
+// Derived values, as Selkies computes them: the bitrate less the FEC share, and the VBV of
+// 1.5 frames (infinite GOP) or 3 frames (periodic keyframes).
 int fecAdjustedKbps(const EncodeParams& params);
 int softwareVbvMs(const EncodeParams& params);
 int hardwareVbvKbit(const EncodeParams& params);
 int softwareThreads(int cores);  // min(4, cores-1), at least 1
 
-// The fallback order when `encoder` cannot be used: NVENC or VA -> VA H.264 -> x264.
+// The fallback order when `encoder` cannot be used: `encoder`, then each row's `next` in the
+// encoder table (NVENC or VA -> VA H.264 -> x264). Just `encoder` for a name not in the table.
 std::vector<std::string> fallbackChain(const std::string& encoder);
 
 }  // namespace ds::media

@@ -1,4 +1,4 @@
-// Software H.265 and AV1 profiles (Selkies reference §3.3): x265enc, svtav1enc, av1enc (libaom),
+// Software H.265 and AV1 profiles (Selkies 1.6's properties): x265enc, svtav1enc, av1enc (libaom),
 // rav1enc (rav1e). Input from libyuv (I420), like the other software encoders.
 #include <algorithm>
 #include <string>

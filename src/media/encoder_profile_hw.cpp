@@ -1,4 +1,5 @@
-// NVENC and VA profiles (Selkies reference §3.3), for GStreamer 1.22-1.24 element names.
+// NVENC and VA profiles (Selkies 1.6's chains and properties), for GStreamer 1.22-1.24 element
+// names.
 #include <string>
 
 #include "media/encoder_parts.hpp"

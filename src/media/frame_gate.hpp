@@ -1,4 +1,4 @@
-// Static-screen frame skipping (issue 6: "an unchanging screen costs <= 3 % of one core").
+// Static-screen frame skipping (goal: an unchanging screen costs <= 3 % of one core).
 // The capture still runs at the stream's frame rate, but a frame identical to the one before it
 // only reaches the converter and encoder while the encoder is still refining the last change,
 // as a heartbeat 4 times a second (so the browser never times out and asks for keyframes), or when

@@ -56,8 +56,9 @@ VideoPipeline::VideoPipeline(VideoOptions options, EncoderProfile profile, Error
       gate_(frameGateOptionsFor(options_.params.framerate)) {
   std::vector<EncoderProfile> all{profile_};
   for (const auto& name : options_.extra_encoders) {
-    if (!hasProfile(name)) continue;
-    EncoderProfile extra = profileFor(name, options_.params);
+    auto known = profileFor(name, options_.params);  // config accepts only the table's names
+    if (!known) continue;
+    EncoderProfile& extra = *known;
     const bool dup = std::any_of(all.begin(), all.end(),
                                  [&](const EncoderProfile& p) { return p.codec == extra.codec; });
     if (!dup) all.push_back(std::move(extra));
@@ -96,11 +97,12 @@ EncodeOptions VideoPipeline::encodeOptions(const std::string& prefix) {
 
 Result<std::unique_ptr<VideoPipeline>> VideoPipeline::start(const VideoOptions& options,
                                                             ErrorCallback on_error) {
+  auto profile = options.naive_baseline
+                     ? Result<EncoderProfile>(naiveBaselineProfile(options.params))
+                     : profileFor(options.encoder, options.params);
+  if (!profile) return Unexpected<Error>{profile.error()};
   std::unique_ptr<VideoPipeline> p(
-      new VideoPipeline(options,
-                        options.naive_baseline ? naiveBaselineProfile(options.params)
-                                               : profileFor(options.encoder, options.params),
-                        std::move(on_error)));
+      new VideoPipeline(options, std::move(*profile), std::move(on_error)));
   if (auto st = p->build(); !st) return Unexpected<Error>{st.error()};
   if (gst_element_set_state(p->pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     return fail("video pipeline failed to start (is DISPLAY " + options.display + " reachable?)");
@@ -122,7 +124,8 @@ Status VideoPipeline::build() {
     src_spec = {"videotestsrc", "capture-src", {{"is-live", "true"}, {"pattern", "ball"}}};
   } else {
     // show-pointer off: the browser draws the cursor locally. use-damage off: XDamage makes
-    // H.264 drop out until the next IDR (reference §3.1). remote: we talk to X over a socket.
+    // H.264 drop out until the next IDR (Selkies sets it off too). remote: we talk to X over a
+    // socket.
     src_spec = {"ximagesrc",
                 "capture-src",
                 {{"display-name", options_.display},
@@ -277,7 +280,9 @@ Result<GstElement*> VideoPipeline::acquire(const std::string& codec) {
   // Today's parameters (bitrate, framerate may have changed), the payload type of the offer.
   EncodeParams params = options_.params;
   if (encoder_kbps_ > 0) params.bitrate_kbps = encoder_kbps_;  // congestion control's
-  EncoderProfile current = profileFor(profile->encoder, params);
+  auto known = profileFor(profile->encoder, params);
+  if (!known) return Unexpected<Error>{known.error()};
+  EncoderProfile& current = *known;
   current.payload_type = profile->payload_type;
   current.rtp_caps = profile->rtp_caps;
   auto encode = Encode::add(pipeline_, raw_tee_, current, encodeOptions(prefix), /*live=*/true);

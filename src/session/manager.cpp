@@ -159,7 +159,8 @@ Result<std::shared_ptr<webrtc::PeerBranch>> Manager::addVideoPeer(Connection& co
       static_cast<int>(std::lround(options_.video.params.packetloss_percent));
   branch_options.h264_profile_level_id = media::h264ProfileLevelId(video_->profile());
   if (!options_.video.naive_baseline) {
-    // Every codec we can encode is offered; the answer picks this viewer's encode (issue 18).
+    // Every codec we can encode is offered; the answer picks this viewer's encode
+    // (docs/encoders.md, "Codecs per viewer").
     branch_options.codecs = video_->offerCodecs();
     const uint64_t generation = video_generation_;
     cb.acquire_tee = [manager, generation](const std::string& codec) -> Result<GstElement*> {

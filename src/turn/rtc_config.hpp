@@ -1,4 +1,5 @@
-// The RTCConfiguration JSON that /turn returns (Selkies reference §4.5), built from the ICE
+// The RTCConfiguration JSON that /turn returns (Selkies' shape: lifetimeDuration,
+// iceServers, blockStatus, iceTransportPolicy; docs/settings.md, "ICE servers"), built from the ICE
 // settings. Pure apart from the HMAC; the caller supplies the clock and any override file text.
 #pragma once
 

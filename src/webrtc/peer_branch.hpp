@@ -75,7 +75,7 @@ struct BranchOptions {
 };
 
 // Audio peers (browser uid 3): no data channel, no playout-delay, a queue of 4 packets (40 ms of
-// 10 ms Opus frames; the reference's 16 ms time limit has the gap problem above at every packet),
+// 10 ms Opus frames; Selkies' 16 ms time limit has the gap problem above at every packet),
 // no NACK/RTX.
 inline BranchOptions audioBranch() {
   BranchOptions o;

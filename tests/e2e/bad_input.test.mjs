@@ -102,7 +102,7 @@ test('malformed signalling affects only the sender', async (t) => {
 
   // A complete answer that declines the video (what a browser without the offered codec sends) is
   // refused before webrtcbin, which aborted the whole process on this one (SIGABRT in
-  // _connect_rtpfunnel; issue 14).
+  // _connect_rtpfunnel).
   const fp = Array.from({ length: 32 }, () => 'AB').join(':');
   const ice = ['a=ice-ufrag:abcd', 'a=ice-pwd:abcdefghijklmnopqrstuvwx', 'a=setup:active'];
   const declining = ['v=0', 'o=- 1 1 IN IP4 0.0.0.0', 's=-', 't=0 0', 'a=group:BUNDLE application1',

@@ -1,4 +1,4 @@
-// Issue 18: every viewer gets a codec its browser decodes. The offer lists every codec this
+// Every viewer gets a codec its browser decodes. The offer lists every codec this
 // machine encodes (H.264 from SELKIES_ENCODER, then VP8 and VP9) with the right H.264 fmtp; a
 // viewer whose browser will not take H.264 gets VP8 from a second encode, built for it and
 // removed with it, while an H.264 viewer of the same session keeps H.264; a browser that

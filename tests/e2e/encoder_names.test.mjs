@@ -1,7 +1,7 @@
-// Issue 14 item 5: every SELKIES_ENCODER name Selkies 1.6 knows either is used (its GStreamer
+// Every SELKIES_ENCODER name Selkies 1.6 knows either is used (its GStreamer
 // elements are installed here) or deskstream says in one startup line why it fell back and to
 // what. No name falls back silently, and none falls back when everything it needs is installed.
-// The elements each name needs are listed here from Selkies' pipelines (reference §3.3), not from
+// The elements each name needs are listed here from Selkies' pipelines (gstwebrtc_app.py), not from
 // deskstream's profiles.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// Issue 6 §3: each encoder available here streams to Chromium and decodes, with the right
+// Each encoder available here streams to Chromium and decodes, with the right
 // codec negotiated and the desktop's colour in the decoded picture.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -40,7 +40,7 @@ for (const [encoder, mime] of encoders) {
     await waitFor(async () => near(await centerColor(page), [0x20, 0xa0, 0x40]), 3000, 'a change after a static spell');
     ds.proc.kill('SIGTERM');
     await waitFor(() => ds.proc.exitCode !== null || ds.proc.signalCode !== null, 5000, 'deskstream to stop');
-    // Issue 11: no encoder may write over a system path (vp8enc/vp9enc first-pass statistics
+    // No encoder may write over a system path (vp8enc/vp9enc first-pass statistics
     // once replaced /dev/null with a regular file when run as root).
     const devNull = statSync('/dev/null');
     assert.ok(devNull.isCharacterDevice(), `/dev/null is still a character device after ${encoder}`);
@@ -48,12 +48,12 @@ for (const [encoder, mime] of encoders) {
   });
 }
 
-// Issue 14 item 5: x265enc streams H.265 to a browser that decodes it; a browser that cannot
+// x265enc streams H.265 to a browser that decodes it; a browser that cannot
 // (Chromium decodes H.265 over WebRTC only with a hardware decoder, so not on this machine)
 // declines the video in its answer, and is told so instead of waiting on a black page (and
 // webrtcbin, which aborts on such an answer, never sees it).
-// With DESKSTREAM_EXTRA_ENCODERS empty, H.265 is the only codec offered (issue 18 adds VP8/VP9
-// by default, which such a Chromium then receives: codecs.test.mjs).
+// With DESKSTREAM_EXTRA_ENCODERS empty, H.265 is the only codec offered (the default adds
+// VP8/VP9, which such a Chromium then receives: codecs.test.mjs).
 test('x265enc streams H.265 to Chromium, or says that this Chromium cannot decode it', { skip: installed('x265enc') ? false : 'x265enc is not installed on this machine' }, async (t) => {
   const x = await startXvfb(640, 360);
   xsetroot(x.display, '#c04020');

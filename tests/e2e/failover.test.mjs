@@ -1,4 +1,4 @@
-// Issue 6 §3: a runtime encoder failure rebuilds the stream on the next encoder instead of
+// A runtime encoder failure rebuilds the stream on the next encoder instead of
 // ending it. Real failure, no injection: openh264enc passes the startup probe (a 320x240 frame)
 // but cannot open a 4096x2320 screen (OpenH264 caps a frame at 9437184 pixels), so the pipeline
 // fails as soon as the first viewer starts it; the second early failure moves to x264enc and the

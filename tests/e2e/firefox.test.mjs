@@ -1,4 +1,4 @@
-// Issue 18: Debian's firefox-esr (no OpenH264, so no H.264 over WebRTC) shows the desktop in VP8
+// Debian's firefox-esr (no OpenH264, so no H.264 over WebRTC) shows the desktop in VP8
 // while a Chromium viewer of the same session keeps H.264; keyboard, mouse, clipboard, resize,
 // audio and reconnect work in Firefox. Firefox is driven headless over WebDriver BiDi by
 // puppeteer-core (lib/firefox.mjs, with the preferences that make it gather loopback ICE

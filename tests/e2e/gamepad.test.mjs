@@ -1,4 +1,4 @@
-// Issue 14 item 6 end to end: gamepad messages sent by a real Chromium page over the `input`
+// Gamepads end to end: gamepad messages sent by a real Chromium page over the `input`
 // data channel reach a reader of selkies_js<N>.sock that reads it as the Selkies joystick
 // interposer does (the 1348-byte config record, then 8-byte struct js_event records). A
 // view-only peer's gamepad messages reach nobody.

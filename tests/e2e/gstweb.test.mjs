@@ -1,5 +1,5 @@
-// Issue 14 item 2 end to end, with a real Xvfb, the real deskstream and Chromium running a client
-// that speaks exactly what the Selkies web client (gst-web) sends (lib/gstweb_client.mjs):
+// gst-web compatibility end to end, with a real Xvfb, the real deskstream and Chromium running a
+// client that speaks exactly what the Selkies web client (gst-web) sends (lib/gstweb_client.mjs):
 // - without a PulseAudio server both peer connections still connect (the audio one on silence),
 //   which is what gst-web waits for before it hides its loading spinner; with PulseAudio, the
 //   audio peer carries the desktop's sound;

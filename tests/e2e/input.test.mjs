@@ -1,4 +1,4 @@
-// Issue 3 end to end: the page drives a real X display through the `input` data channel.
+// Input end to end: the page drives a real X display through the `input` data channel.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';

@@ -1,4 +1,4 @@
-// Issue 4 end to end: a platform hands the browser a JWT; deskstream admits it per its claims.
+// JWT access end to end: a platform hands the browser a JWT; deskstream admits it per its claims.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

@@ -1,4 +1,4 @@
-// Issue 6: runtime changes over the data channel take effect without a reconnect, visible in the
+// Runtime changes over the data channel take effect without a reconnect, visible in the
 // received stream's getStats: `vb` (kbit/s) changes the bitrate, `_arg_fps` the frame rate.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,7 +1,7 @@
-// Issue 14 item 3, "no setting that lies", end to end with the real binary, Xvfb, Chromium and
-// coturn: SELKIES_JSON_CONFIG (re-read at start, client changes written back), the WebRTC
-// statistics CSV, SELKIES_RTC_CONFIG_JSON and SELKIES_TURN_REST_URI for /turn and the server's
-// own ICE servers.
+// Settings that do what their help says (docs/settings.md), end to end with the real binary,
+// Xvfb, Chromium and coturn: SELKIES_JSON_CONFIG (re-read at start, client changes written back),
+// the WebRTC statistics CSV, SELKIES_RTC_CONFIG_JSON and SELKIES_TURN_REST_URI for /turn and the
+// server's own ICE servers.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

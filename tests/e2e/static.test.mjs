@@ -1,4 +1,4 @@
-// Issue 6: an unchanging screen is not re-encoded (media/frame_gate.hpp). The stream stays
+// An unchanging screen is not re-encoded (media/frame_gate.hpp). The stream stays
 // healthy (no freeze-triggered keyframe requests), changes still show at once, and a viewer who
 // joins a static screen gets a picture.
 import { test, after } from 'node:test';

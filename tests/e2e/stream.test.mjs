@@ -1,4 +1,4 @@
-// Issue 2 end to end: X display -> deskstream -> Chromium; colours follow; reconnects work.
+// End to end: X display -> deskstream -> Chromium; colours follow; reconnects work.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {

@@ -1,4 +1,4 @@
-// Issue 4, TURN for real: Debian's coturn on loopback with use-auth-secret; the browser is forced
+// TURN for real: Debian's coturn on loopback with use-auth-secret; the browser is forced
 // to relay; the stream flows through the relay; wrong credentials get no stream.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';

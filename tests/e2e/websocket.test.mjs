@@ -1,4 +1,4 @@
-// Issue 13 end to end: the WebSocket + WebCodecs transport. Runs inside a private network
+// End to end: the WebSocket + WebCodecs transport. Runs inside a private network
 // namespace (unshare -n: only `lo`, its own iptables) where, for the fallback test, everything
 // but the web port is dropped (all other TCP and all UDP), as behind an HTTP-only gateway: the
 // page must fall back to the WebSocket by itself, decode the desktop colour, type into an X

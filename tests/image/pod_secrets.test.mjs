@@ -1,4 +1,4 @@
-// Issue 12 item 4: no secret is readable by the desktop user. The real image runs as the
+// No secret is readable by the desktop user. The real image runs as the
 // rendered session pod (tests/image/start_pod.sh, variant cpu-hmac: the TURN shared secret in
 // the streamer's env, an HS256 JWT secret in its Secret volume), a real Chromium streams from it,
 // and a shell as the desktop user inside the desktop container looks for every secret and every

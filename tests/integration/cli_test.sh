@@ -17,7 +17,7 @@ check "bad port" 2 "SELKIES_PORT=\"abc\" is not valid: expected an integer 1..65
 check "bad encoder" 2 "SELKIES_ENCODER=\"foo\" is not valid: expected nvh264enc" env SELKIES_ENCODER=foo "$bin"
 check "zero framerate" 2 "SELKIES_FRAMERATE=\"0\"" env SELKIES_FRAMERATE=0 "$bin"
 check "fractional keyframe distance" 2 "SELKIES_KEYFRAME_DISTANCE=\"inf\" is not valid" env SELKIES_KEYFRAME_DISTANCE=inf "$bin"
-# Issue 14: a boolean Selkies reads as false starts the same way here, with one warning line.
+# A boolean Selkies reads as false starts the same way here, with one warning line.
 check "bool read as Selkies reads it" 1 "SELKIES_ENABLE_HTTPS=\"yes please\": read as false" env DISPLAY=:987 SELKIES_ENABLE_BASIC_AUTH=false SELKIES_ENABLE_HTTPS="yes please" SELKIES_KEYFRAME_DISTANCE=0.5 timeout 30 "$bin"
 check "flag beats env" 2 "--port=\"70000\"" env SELKIES_PORT=8080 "$bin" --port 70000
 check "unknown flag" 2 "command line" "$bin" --frobnicate

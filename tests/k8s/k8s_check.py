@@ -646,7 +646,7 @@ def cmd_negative(_):
         ok = check in res
         failed += not ok
         print(f"  [{'ok' if ok else 'FAIL'}] infra check catches {desc!r} via {check}" + ("" if ok else f" (got {sorted(res)})"))
-    # 2. The seed Selkies template (fixture, as shipped in the issue) must fail the policy.
+    # 2. The seed Selkies template (fixture, as it circulates) must fail the policy.
     with open(os.path.join(HERE, "fixtures", "seed-selkies-pod.yaml"), encoding="utf-8") as f:
         seed = [d for d in yaml.safe_load_all(f) if d]
     res = check_docs(seed, gpu_overlay=True)

@@ -1,4 +1,4 @@
-// Issue 12 item 7: cookies and origins. The session cookie is HttpOnly, SameSite=Strict, scoped
+// Cookies and origins. The session cookie is HttpOnly, SameSite=Strict, scoped
 // to the session's own path prefix and Secure whenever the browser came over HTTPS (public URL,
 // or X-Forwarded-Proto from a trusted proxy only). Cookie-authenticated WebSocket upgrades need
 // the session's Origin (scheme, host, port); a missing Origin is refused. The ticket redirect

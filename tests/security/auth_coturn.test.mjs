@@ -1,4 +1,4 @@
-// Issue 12 item 11, against a real coturn: the turnserver.conf shipped in
+// TURN relays, against a real coturn: the turnserver.conf shipped in
 // deploy/kubernetes/coturn (processed by the DaemonSet's own start-script line) refuses TCP
 // relays (RFC 6062) and still grants UDP relays to the per-session REST credentials deskstream
 // hands out; with TURN_ALLOW_TCP_RELAY=true the TCP relay is granted. coturn listens on

@@ -1,4 +1,4 @@
-// Issue 12 item 8: defaults are safe and loud. With JWT configured, Basic auth is off unless
+// Defaults are safe and loud. With JWT configured, Basic auth is off unless
 // SELKIES_ENABLE_BASIC_AUTH=true is set explicitly. The well-known default password and "no auth
 // on a non-loopback address" log a SECURITY WARNING at start-up. Failed Basic-auth attempts are
 // throttled per client address (429 after DESKSTREAM_BASIC_AUTH_MAX_FAILURES), in a bounded table.

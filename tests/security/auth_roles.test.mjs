@@ -1,4 +1,4 @@
-// Issue 12 item 5: roles hold over time. A controlling Chromium peer is demoted by `AUTH` with a
+// Roles hold over time. A controlling Chromium peer is demoted by `AUTH` with a
 // desktop:view token: from the reply on, its keyboard and mouse no longer reach X (checked with
 // the key logger window and the X pointer). A control token cannot promote it back. A ?token=
 // ticket, once exchanged for the cookie, is refused as Bearer, as WebSocket subprotocol and in

@@ -1,4 +1,4 @@
-// Issue 12 item 11 (and item 3's TURN sentence): TURN credentials. In Basic-auth mode the TURN
+// TURN credentials. In Basic-auth mode the TURN
 // user comes from the x-auth-user header only when a configured trusted proxy sends it. The
 // credential lifetime is a setting with a short default (1 h). Every session has its own TURN
 // identity, so two sessions never share a user name (nor its coturn quota). The coturn config in

@@ -1,4 +1,4 @@
-// Issue 12 item 1: HTTP before auth is cheap and bounded. Against the real binary on loopback:
+// HTTP before auth is cheap and bounded. Against the real binary on loopback:
 // a 6 GB upload is answered before its body is read (401 without credentials, 413 with them), and
 // 5,000 idle half-open connections (first from one address, then spread over 100) are refused or
 // timed out, while the server's RSS stays within a stated bound and real Chromium viewers keep

@@ -1,4 +1,4 @@
-// Issue 12 item 6(a), end to end: a viewer spamming keyframe requests cannot raise everyone's
+// End to end: a viewer spamming keyframe requests cannot raise everyone's
 // keyframe rate or bitrate. The attacker is a real Chromium page running the real web client; an
 // RTCRtpScriptTransform on its video receiver calls sendKeyFrameRequest() every 5 ms (200/s), so
 // Chromium sends PLIs through the real DTLS/SRTP connection, webrtcbin turns them into

@@ -1,4 +1,4 @@
-// Issue 12 item 9: logs cannot be forged. Paths, headers and user names carrying CR/LF, ANSI
+// Logs cannot be forged. Paths, headers and user names carrying CR/LF, ANSI
 // escapes, C1 controls and invalid UTF-8 reach the server's log lines (refused requests, refused
 // WebSocket origins, a token's subject) only escaped: no forged line, no raw control byte.
 import { test, after } from 'node:test';

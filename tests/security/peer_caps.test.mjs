@@ -1,4 +1,4 @@
-// Issue 12 item 3: peers are capped per user and per process. An attacker holding a valid
+// Peers are capped per user and per process. An attacker holding a valid
 // view-only token opens 300 signalling sockets that each say `HELLO 1`: beyond
 // DESKSTREAM_MAX_PEERS_PER_USER (default 8) every one gets `ERROR too many peers ...` and a 4429
 // close, and no webrtcbin is created for it (the server logs each webrtcbin it creates; the

@@ -1,4 +1,4 @@
-// Issue 12 item 6(b): an error inside one viewer's branch ends that viewer only. Two real
+// An error inside one viewer's branch ends that viewer only. Two real
 // Chromium viewers share one encode; viewer A's peer connection is broken three ways: its page
 // is closed without a goodbye, its whole browser process is SIGKILLed, and a raw client sends an
 // answer webrtcbin rejects. Viewer B keeps decoding on the same RTCPeerConnection (no

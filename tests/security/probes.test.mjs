@@ -1,4 +1,4 @@
-// Issue 12 item 10: probes do not block the main loop. /health and /readyz answer from a cached
+// Probes do not block the main loop. /health and /readyz answer from a cached
 // X-reachability state refreshed off the main loop at most once a second: a flood of probes is
 // answered correctly while other requests stay fast, and a hung X server turns them to 503 within
 // a few seconds while every other request is still answered at once.

@@ -1,4 +1,4 @@
-// Issue 12 item 2: WebSocket messages are bounded after decompression and across fragments.
+// WebSocket messages are bounded after decompression and across fragments.
 // permessage-deflate is not negotiated (a compressed frame is a protocol error), a message over
 // the limit, whole or in fragments, closes that socket with 1009 before the server's memory grows,
 // and the viewer streaming meanwhile is not disturbed.

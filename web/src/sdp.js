@@ -1,4 +1,5 @@
-// Answer munging done by the Selkies client (reference §3.7, client side).
+// Answer munging done by the Selkies client (gst-web's webrtc.js): sps-pps-idr-in-keyframe=1
+// next to packetization-mode, and stereo=1;minptime=10 in a non-multiopus Opus fmtp.
 export function mungeAnswer(sdp) {
   let out = sdp;
   if (out.includes('packetization-mode=') && !out.includes('sps-pps-idr-in-keyframe')) {

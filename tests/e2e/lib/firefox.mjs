@@ -1,4 +1,4 @@
-// Debian's firefox-esr, driven headless over WebDriver BiDi by puppeteer-core (issue 18): the
+// Debian's firefox-esr, driven headless over WebDriver BiDi by puppeteer-core: the
 // Firefox twin of harness.mjs's launchBrowser(). No OpenH264: Firefox then decodes VP8, VP9 and
 // AV1 only, as on the many installs without the plugin it downloads at run time.
 import { existsSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Pure access policies of issue 12 (items 5, 7, 8, 11): live role changes, exchanged tickets,
+// Pure access policies (docs/security.md, "Access"): live role changes, exchanged tickets,
 // public URL / Origin / cookie scope / ticket redirect, trusted proxies, Basic-auth throttling,
 // safe defaults and start-up warnings.
 #include <gtest/gtest.h>

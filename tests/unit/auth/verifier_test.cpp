@@ -1,4 +1,5 @@
-// Every rejection of issue 4 with real signatures (keys generated in the test).
+// Every token rejection of docs/access.md ("Verification and logging") with real signatures (keys
+// generated in the test).
 #include "auth/verifier.hpp"
 
 #include <gtest/gtest.h>

@@ -4,8 +4,10 @@
 
 #include <map>
 #include <set>
+#include <variant>
 
 #include "config/options.hpp"
+#include "media/encoder_table.hpp"
 
 namespace ds::config {
 namespace {
@@ -21,9 +23,18 @@ struct Env {
   }
 };
 
-Result<Loaded> run(const Env& env, std::vector<const char*> args = {}) {
+Result<Outcome> outcome(const Env& env, std::vector<const char*> args,
+                        const std::vector<Option>& extra = {}) {
   args.insert(args.begin(), "deskstream");
-  return load(static_cast<int>(args.size()), args.data(), env.fn(), nullptr);
+  return load(static_cast<int>(args.size()), args.data(), env.fn(), extra);
+}
+
+Result<Loaded> run(const Env& env, std::vector<const char*> args = {},
+                   const std::vector<Option>& extra = {}) {
+  auto r = outcome(env, std::move(args), extra);
+  if (!r) return Unexpected<Error>{r.error()};
+  if (auto* loaded = std::get_if<Loaded>(&*r)) return std::move(*loaded);
+  return fail("help instead of a configuration");
 }
 
 TEST(Config, DefaultsMatchSelkies) {
@@ -32,23 +43,23 @@ TEST(Config, DefaultsMatchSelkies) {
   auto r = run(env);
   ASSERT_TRUE(r) << r.error().message;
   const Config& c = r->config;
-  EXPECT_EQ(c.port, 8080);
-  EXPECT_EQ(c.addr, "0.0.0.0");
-  EXPECT_EQ(c.encoder, "x264enc");
-  EXPECT_EQ(c.framerate, 60);
-  EXPECT_EQ(c.video_bitrate_kbps, 8000);
-  EXPECT_EQ(c.audio_bitrate_bps, 128000);
-  EXPECT_EQ(c.keyframe_distance_s, -1);
-  EXPECT_TRUE(c.enable_basic_auth);
-  EXPECT_EQ(c.basic_auth_user, "alice");
-  EXPECT_EQ(c.basic_auth_password, "mypasswd");
-  EXPECT_EQ(c.clipboard, ClipboardMode::kBoth);
-  EXPECT_FALSE(c.enable_resize);
-  EXPECT_EQ(c.stun_port, 19302);
-  EXPECT_EQ(c.turn_rest_username_auth_header, "x-auth-user");
-  EXPECT_EQ(c.display, ":0");
-  EXPECT_EQ(c.max_peers, 16);
-  EXPECT_EQ(c.max_peers_per_user, 8);
+  EXPECT_EQ(c.http.port, 8080);
+  EXPECT_EQ(c.http.addr, "0.0.0.0");
+  EXPECT_EQ(c.video.encoder, "x264enc");
+  EXPECT_EQ(c.video.framerate, 60);
+  EXPECT_EQ(c.video.bitrate_kbps, 8000);
+  EXPECT_EQ(c.audio.bitrate_bps, 128000);
+  EXPECT_EQ(c.video.keyframe_distance_s, -1);
+  EXPECT_TRUE(c.auth.enable_basic_auth);
+  EXPECT_EQ(c.auth.basic_auth_user, "alice");
+  EXPECT_EQ(c.auth.basic_auth_password, "mypasswd");
+  EXPECT_EQ(c.desktop.clipboard, ClipboardMode::kBoth);
+  EXPECT_FALSE(c.desktop.enable_resize);
+  EXPECT_EQ(c.ice.stun_port, 19302);
+  EXPECT_EQ(c.ice.turn_rest_username_auth_header, "x-auth-user");
+  EXPECT_EQ(c.desktop.display, ":0");
+  EXPECT_EQ(c.peers.max, 16);
+  EXPECT_EQ(c.peers.max_per_user, 8);
 }
 
 TEST(Config, EveryOptionHasEnvHelpAndAcceptsItsDefault) {
@@ -69,8 +80,8 @@ TEST(Config, EnvOverridesDefaultAndFlagOverridesEnv) {
   env.vars["SELKIES_FRAMERATE"] = "30";
   auto r = run(env, {"--port", "9100"});
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r->config.port, 9100);
-  EXPECT_EQ(r->config.framerate, 30);
+  EXPECT_EQ(r->config.http.port, 9100);
+  EXPECT_EQ(r->config.video.framerate, 30);
 }
 
 TEST(Config, BadValuesNameTheVariableAndAcceptedValues) {
@@ -106,7 +117,7 @@ TEST(Config, BadValuesNameTheVariableAndAcceptedValues) {
   }
 }
 
-// Issue 14 item 4: what Selkies accepts is accepted with its meaning; probable mistakes give one
+// What Selkies accepts is accepted with its meaning; probable mistakes give one
 // warning each, naming the variable.
 TEST(Config, SelkiesValuesAreAcceptedWithWarnings) {
   Env env;
@@ -120,14 +131,14 @@ TEST(Config, SelkiesValuesAreAcceptedWithWarnings) {
   auto r = run(env, {"--enable_metrics_http", "on"});
   ASSERT_TRUE(r) << r.error().message;
   const Config& c = r->config;
-  EXPECT_FALSE(c.enable_resize);
-  EXPECT_FALSE(c.enable_cursors);
-  EXPECT_FALSE(c.enable_metrics_http);
-  EXPECT_EQ(c.clipboard, ClipboardMode::kOff);
-  EXPECT_EQ(c.keyframe_distance_s, 0.5);
-  EXPECT_EQ(c.audio_packetloss_percent, 2.5);
-  EXPECT_EQ(c.turn_protocol, "tcp");
-  EXPECT_EQ(c.framerate, 30);
+  EXPECT_FALSE(c.desktop.enable_resize);
+  EXPECT_FALSE(c.desktop.enable_cursors);
+  EXPECT_FALSE(c.metrics.enable_http);
+  EXPECT_EQ(c.desktop.clipboard, ClipboardMode::kOff);
+  EXPECT_EQ(c.video.keyframe_distance_s, 0.5);
+  EXPECT_EQ(c.audio.packetloss_percent, 2.5);
+  EXPECT_EQ(c.ice.turn_protocol, "tcp");
+  EXPECT_EQ(c.video.framerate, 30);
   std::string all;
   for (const auto& w : r->warnings) all += w + "\n";
   ASSERT_EQ(r->warnings.size(), 4u) << all;
@@ -143,8 +154,8 @@ TEST(Config, EmptyTurnOrStunPortMeansNoSuchServer) {
   env.vars["SELKIES_STUN_PORT"] = " ";
   auto r = run(env);
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r->config.turn_host, "");
-  EXPECT_EQ(r->config.stun_host, "");
+  EXPECT_EQ(r->config.ice.turn_host, "");
+  EXPECT_EQ(r->config.ice.stun_host, "");
   ASSERT_EQ(r->warnings.size(), 2u);
   EXPECT_NE(r->warnings[0].find("SELKIES_TURN_PORT=\"\": empty: no TURN server"), std::string::npos)
       << r->warnings[0];
@@ -165,16 +176,16 @@ TEST(Config, HttpLimitsHaveDefaultsAndBounds) {
   Env env;
   auto r = run(env);
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r->config.http_max_connections, 256);
-  EXPECT_EQ(r->config.http_max_connections_per_address, 64);
-  EXPECT_EQ(r->config.http_header_timeout_s, 10);
-  EXPECT_EQ(r->config.http_idle_timeout_s, 60);
+  EXPECT_EQ(r->config.http.max_connections, 256);
+  EXPECT_EQ(r->config.http.max_connections_per_address, 64);
+  EXPECT_EQ(r->config.http.header_timeout_s, 10);
+  EXPECT_EQ(r->config.http.idle_timeout_s, 60);
   env.vars["DESKSTREAM_HTTP_MAX_CONNECTIONS_PER_ADDRESS"] = "0";
   env.vars["DESKSTREAM_HTTP_IDLE_TIMEOUT"] = "3";
   r = run(env);
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r->config.http_max_connections_per_address, 0);
-  EXPECT_EQ(r->config.http_idle_timeout_s, 3);
+  EXPECT_EQ(r->config.http.max_connections_per_address, 0);
+  EXPECT_EQ(r->config.http.idle_timeout_s, 3);
   for (const auto& [name, bad] :
        std::map<std::string, std::string>{{"DESKSTREAM_HTTP_MAX_CONNECTIONS", "0"},
                                           {"DESKSTREAM_HTTP_MAX_CONNECTIONS_PER_ADDRESS", "-1"},
@@ -192,11 +203,11 @@ TEST(Config, AccessHardeningSettings) {
   Env env;
   auto r = run(env);
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r->config.turn_credential_lifetime_s, 3600);
-  EXPECT_EQ(r->config.basic_auth_max_failures, 5);
-  EXPECT_EQ(r->config.basic_auth_lockout_s, 60);
-  EXPECT_EQ(r->config.public_url, "");
-  EXPECT_EQ(r->config.trusted_proxies, "");
+  EXPECT_EQ(r->config.ice.turn_credential_lifetime_s, 3600);
+  EXPECT_EQ(r->config.auth.basic_auth_max_failures, 5);
+  EXPECT_EQ(r->config.auth.basic_auth_lockout_s, 60);
+  EXPECT_EQ(r->config.auth.public_url, "");
+  EXPECT_EQ(r->config.auth.trusted_proxies, "");
   env.vars["DESKSTREAM_TURN_CREDENTIAL_LIFETIME"] = "59";
   r = run(env);
   ASSERT_FALSE(r);
@@ -209,8 +220,8 @@ TEST(Config, AccessHardeningSettings) {
   env.vars["DESKSTREAM_BASIC_AUTH_MAX_FAILURES"] = "3";
   r = run(env);
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r->config.turn_credential_lifetime_s, 600);
-  EXPECT_EQ(r->config.basic_auth_max_failures, 3);
+  EXPECT_EQ(r->config.ice.turn_credential_lifetime_s, 600);
+  EXPECT_EQ(r->config.auth.basic_auth_max_failures, 3);
 }
 
 TEST(Config, EmptyPasswordWithAuthRefused) {
@@ -227,8 +238,8 @@ TEST(Config, MetricsExporterIsSupportedAndNeedsAPortOfItsOwn) {
   Env env;
   auto r = run(env);
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_FALSE(r->config.enable_metrics_http);
-  EXPECT_EQ(r->config.metrics_http_port, 8000);
+  EXPECT_FALSE(r->config.metrics.enable_http);
+  EXPECT_EQ(r->config.metrics.http_port, 8000);
   for (const auto& s : r->settings) {
     if (s.env == "SELKIES_ENABLE_METRICS_HTTP" || s.env == "SELKIES_METRICS_HTTP_PORT") {
       EXPECT_TRUE(s.supported) << s.env << " is implemented: not \"not yet supported\"";
@@ -246,8 +257,8 @@ TEST(Config, MetricsExporterIsSupportedAndNeedsAPortOfItsOwn) {
   env.vars["SELKIES_METRICS_HTTP_PORT"] = "9001";
   r = run(env);
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_TRUE(r->config.enable_metrics_http);
-  EXPECT_EQ(r->config.metrics_http_port, 9001);
+  EXPECT_TRUE(r->config.metrics.enable_http);
+  EXPECT_EQ(r->config.metrics.http_port, 9001);
 }
 
 TEST(Config, SecretsAreMaskedInSettings) {
@@ -258,33 +269,119 @@ TEST(Config, SecretsAreMaskedInSettings) {
   for (const auto& s : r->settings) EXPECT_NE(s.value, "hunter2") << s.env;
 }
 
+// SELKIES_ENCODER and DESKSTREAM_EXTRA_ENCODERS accept exactly the encoder table's names.
+TEST(Config, EncoderNamesAreTheEncoderTables) {
+  std::string all;
+  for (const auto& e : media::kEncoders) {
+    Env env;
+    env.vars["SELKIES_ENCODER"] = std::string(e.name);
+    env.vars["DESKSTREAM_EXTRA_ENCODERS"] = std::string(e.name);
+    auto r = run(env);
+    ASSERT_TRUE(r) << e.name << ": " << r.error().message;
+    EXPECT_EQ(r->config.video.encoder, e.name);
+    EXPECT_EQ(r->config.video.extra_encoders, std::vector<std::string>{std::string(e.name)});
+    all += std::string(e.name) + " ";
+  }
+  for (const char* var : {"SELKIES_ENCODER", "DESKSTREAM_EXTRA_ENCODERS"}) {
+    Env env;
+    env.vars[var] = "vaapih264enc";
+    auto r = run(env);
+    ASSERT_FALSE(r) << var;
+    EXPECT_NE(r.error().message.find(var), std::string::npos) << r.error().message;
+  }
+  Env env;
+  env.vars["SELKIES_ENCODER"] = "vaapih264enc";
+  auto r = run(env);
+  ASSERT_FALSE(r);
+  for (const auto& e : media::kEncoders) {
+    EXPECT_NE(r.error().message.find(std::string(e.name)), std::string::npos)
+        << e.name << " missing from " << r.error().message;
+  }
+}
+
 TEST(Config, UnknownFlagIsAnError) {
   Env env;
   auto r = run(env, {"--no-such-flag"});
   ASSERT_FALSE(r);
 }
 
-TEST(Config, HelpListsEveryOption) {
+TEST(Config, HelpIsATypedOutcomeListingEveryOption) {
   Env env;
-  std::string help;
-  const char* args[] = {"deskstream", "--help"};
-  auto r = load(2, args, env.fn(), &help);
+  for (const char* flag : {"--help", "-h"}) {
+    auto r = outcome(env, {flag});
+    ASSERT_TRUE(r) << flag << ": help is not an error: " << r.error().message;
+    const auto* help = std::get_if<HelpRequested>(&*r);
+    ASSERT_NE(help, nullptr) << flag;
+    for (const auto& o : options()) {
+      EXPECT_NE(help->text.find("--" + o.flag), std::string::npos) << o.flag;
+    }
+  }
+  // Help wins over values that would not load, and a bad flag is still an error, not help.
+  env.vars["SELKIES_PORT"] = "abc";
+  auto r = outcome(env, {"--help"});
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(std::holds_alternative<HelpRequested>(*r));
+  r = outcome(Env{}, {"--helpp"});
   ASSERT_FALSE(r);
-  for (const auto& o : options()) EXPECT_NE(help.find("--" + o.flag), std::string::npos) << o.flag;
+  EXPECT_NE(r.error().message.find("command line"), std::string::npos) << r.error().message;
+  // Without --help the outcome is the configuration.
+  r = outcome(Env{}, {});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_TRUE(std::holds_alternative<Loaded>(*r));
+}
+
+// Secret options are marked in the table itself, not recognised by their name: exactly these.
+TEST(Config, SecretOptionsAreMarkedInTheTable) {
+  std::set<std::string> secrets;
+  for (const auto& o : options()) {
+    if (o.secret()) secrets.insert(o.env);
+  }
+  EXPECT_EQ(secrets,
+            (std::set<std::string>{"SELKIES_BASIC_AUTH_PASSWORD", "SELKIES_TURN_SHARED_SECRET",
+                                   "SELKIES_TURN_PASSWORD", "SELKIES_CLOUDFLARE_TURN_API_TOKEN"}));
+  for (const auto& o : options()) {
+    EXPECT_EQ(shown(o, "v"), o.secret() ? "***" : "v") << o.env;
+  }
+}
+
+TEST(Config, EverySecretIsMaskedAndOnlySecretsAre) {
+  Env env;
+  std::map<std::string, std::string> given;
+  for (const auto& o : options()) {
+    if (o.secret()) env.vars[o.env] = given[o.env] = "s3cr3t-" + o.flag;
+  }
+  env.vars["SELKIES_TURN_USERNAME"] = "turn-user";  // plain, shown as it is
+  // Another module's options are masked by their own mark, whatever their name.
+  const std::vector<Option> extra = {
+      extraOption("x-key", "DESKSTREAM_TEST_KEY", "", "a key", Secrecy::kSecret),
+      extraOption("x-secret-name", "DESKSTREAM_TEST_SECRET_NAME", "", "not a secret")};
+  env.vars["DESKSTREAM_TEST_KEY"] = given["DESKSTREAM_TEST_KEY"] = "k3y";
+  env.vars["DESKSTREAM_TEST_SECRET_NAME"] = "plain-value";
+  auto r = run(env, {}, extra);
+  ASSERT_TRUE(r) << r.error().message;
+  std::map<std::string, std::string> values;
+  for (const auto& s : r->settings) values[s.env] = s.value;
+  for (const auto& [name, value] : given) {
+    EXPECT_EQ(values[name], "***") << name;
+  }
+  EXPECT_EQ(values["SELKIES_TURN_USERNAME"], "turn-user");
+  EXPECT_EQ(values["DESKSTREAM_TEST_SECRET_NAME"], "plain-value");
+  EXPECT_EQ(r->config.extra["DESKSTREAM_TEST_KEY"], "k3y") << "masked in the log, not in the value";
+  EXPECT_EQ(r->config.auth.basic_auth_password, "s3cr3t-basic_auth_password");
 }
 
 TEST(Config, UinputMouseSocketIsSupportedAndMustFitASocketPath) {
   Env env;
   auto r = run(env);
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r->config.uinput_mouse_socket, "");  // Selkies' default: XTest only
+  EXPECT_EQ(r->config.desktop.uinput_mouse_socket, "");  // Selkies' default: XTest only
   for (const auto& s : r->settings) {
     if (s.env == "SELKIES_UINPUT_MOUSE_SOCKET") EXPECT_TRUE(s.supported);
   }
   env.vars["SELKIES_UINPUT_MOUSE_SOCKET"] = "/tmp/.uinput/mouse.sock";
   r = run(env);
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r->config.uinput_mouse_socket, "/tmp/.uinput/mouse.sock");
+  EXPECT_EQ(r->config.desktop.uinput_mouse_socket, "/tmp/.uinput/mouse.sock");
   env.vars["SELKIES_UINPUT_MOUSE_SOCKET"] = "/" + std::string(107, 'm');  // 108 bytes
   r = run(env);
   ASSERT_FALSE(r);
@@ -296,14 +393,14 @@ TEST(Config, GamepadSocketDirIsSupportedAndMustFitASocketPath) {
   Env env;
   auto r = run(env);
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r->config.js_socket_path, "/tmp");  // Selkies' default: /tmp/selkies_js0.sock
+  EXPECT_EQ(r->config.desktop.js_socket_path, "/tmp");  // Selkies' default: /tmp/selkies_js0.sock
   for (const auto& s : r->settings) {
     if (s.env == "SELKIES_JS_SOCKET_PATH") EXPECT_TRUE(s.supported);
   }
   env.vars["SELKIES_JS_SOCKET_PATH"] = "/run/user/1000/selkies";
   r = run(env);
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r->config.js_socket_path, "/run/user/1000/selkies");
+  EXPECT_EQ(r->config.desktop.js_socket_path, "/run/user/1000/selkies");
   // Its sockets would not fit sockaddr_un's 108 bytes: startup stops naming the variable.
   env.vars["SELKIES_JS_SOCKET_PATH"] = "/" + std::string(90, 'd');
   r = run(env);

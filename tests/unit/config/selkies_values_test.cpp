@@ -1,4 +1,4 @@
-// Issue 14 item 4: every value Selkies 1.6.2 accepts is accepted with Selkies' meaning; probable
+// Every value Selkies 1.6.2 accepts is accepted with Selkies' meaning; probable
 // mistakes are warned, only values that cannot work fail. Each rule against __main__.py's reading
 // (Python int(), float(), `.lower() == "true"`).
 #include "config/selkies_values.hpp"

@@ -1,4 +1,4 @@
-// Issue 14 item 3: settings that do what their help says. XCURSOR_SIZE as the fallback of
+// Settings that do what their help says. XCURSOR_SIZE as the fallback of
 // SELKIES_CURSOR_SIZE, and the SELKIES_JSON_CONFIG overlay (pure parts; the round trip through the
 // binary is tests/e2e/settings.test.mjs).
 #include <gtest/gtest.h>
@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <variant>
 
 #include "config/config.hpp"
 #include "config/json_overlay.hpp"
@@ -18,14 +19,14 @@ namespace {
 
 Result<Loaded> run(const std::map<std::string, std::string>& vars) {
   const char* args[] = {"deskstream"};
-  return load(
-      1, args,
-      [&vars](std::string_view k) -> std::optional<std::string> {
-        auto it = vars.find(std::string(k));
-        if (it == vars.end()) return std::nullopt;
-        return it->second;
-      },
-      nullptr);
+  auto r = load(1, args, [&vars](std::string_view k) -> std::optional<std::string> {
+    auto it = vars.find(std::string(k));
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  });
+  if (!r) return Unexpected<Error>{r.error()};
+  if (auto* loaded = std::get_if<Loaded>(&*r)) return std::move(*loaded);
+  return fail("help instead of a configuration");
 }
 
 const Setting& setting(const Loaded& l, const std::string& env) {
@@ -38,14 +39,14 @@ const Setting& setting(const Loaded& l, const std::string& env) {
 TEST(Settings, CursorSizeFallsBackToXcursorSize) {
   auto r = run({});
   ASSERT_TRUE(r);
-  EXPECT_EQ(r->config.cursor_size, -1);
+  EXPECT_EQ(r->config.desktop.cursor_size, -1);
   r = run({{"XCURSOR_SIZE", "48"}});
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r->config.cursor_size, 48);
+  EXPECT_EQ(r->config.desktop.cursor_size, 48);
   EXPECT_FALSE(setting(*r, "SELKIES_CURSOR_SIZE").from_default);
   r = run({{"XCURSOR_SIZE", "48"}, {"SELKIES_CURSOR_SIZE", "32"}});
   ASSERT_TRUE(r);
-  EXPECT_EQ(r->config.cursor_size, 32) << "SELKIES_CURSOR_SIZE wins";
+  EXPECT_EQ(r->config.desktop.cursor_size, 32) << "SELKIES_CURSOR_SIZE wins";
   r = run({{"XCURSOR_SIZE", "big"}});
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("XCURSOR_SIZE=\"big\""), std::string::npos) << r.error().message;
@@ -71,17 +72,17 @@ TEST(Settings, ImplementedSettingsAreNotMarkedUnsupported) {
   EXPECT_NE(r.error().message.find("DESKSTREAM_TURN_REST_INTERVAL"), std::string::npos);
 }
 
-// Issue 18: the codecs offered after SELKIES_ENCODER's.
+// DESKSTREAM_EXTRA_ENCODERS: the codecs offered after SELKIES_ENCODER's.
 TEST(Settings, ExtraEncoders) {
   auto r = run({});
   ASSERT_TRUE(r);
-  EXPECT_EQ(r->config.extra_encoders, (std::vector<std::string>{"vp8enc", "vp9enc"}));
+  EXPECT_EQ(r->config.video.extra_encoders, (std::vector<std::string>{"vp8enc", "vp9enc"}));
   r = run({{"DESKSTREAM_EXTRA_ENCODERS", " VP9ENC, vp8enc,,vp9enc "}});
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r->config.extra_encoders, (std::vector<std::string>{"vp9enc", "vp8enc"}));
+  EXPECT_EQ(r->config.video.extra_encoders, (std::vector<std::string>{"vp9enc", "vp8enc"}));
   r = run({{"DESKSTREAM_EXTRA_ENCODERS", ""}});
   ASSERT_TRUE(r);
-  EXPECT_TRUE(r->config.extra_encoders.empty()) << "empty: the encoder's codec only";
+  EXPECT_TRUE(r->config.video.extra_encoders.empty()) << "empty: the encoder's codec only";
   r = run({{"DESKSTREAM_EXTRA_ENCODERS", "vp8enc,h264"}});
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("DESKSTREAM_EXTRA_ENCODERS"), std::string::npos)
@@ -97,17 +98,17 @@ TEST(Settings, JsonOverlayOverridesTheEnvironment) {
                                      "encoder": "VP8ENC", "port": 1, "other": [1]})",
                                  "/x.json");
   EXPECT_TRUE(report.warnings.empty()) << report.warnings.front();
-  EXPECT_EQ(r->config.framerate, 24);
-  EXPECT_EQ(r->config.video_bitrate_kbps, 2500) << "int() of a float, as Selkies";
-  EXPECT_EQ(r->config.audio_bitrate_bps, 64000);
-  EXPECT_TRUE(r->config.enable_resize);
-  EXPECT_EQ(r->config.encoder, "vp8enc");
-  EXPECT_EQ(r->config.port, 8080) << "keys Selkies does not read are ignored";
+  EXPECT_EQ(r->config.video.framerate, 24);
+  EXPECT_EQ(r->config.video.bitrate_kbps, 2500) << "int() of a float, as Selkies";
+  EXPECT_EQ(r->config.audio.bitrate_bps, 64000);
+  EXPECT_TRUE(r->config.desktop.enable_resize);
+  EXPECT_EQ(r->config.video.encoder, "vp8enc");
+  EXPECT_EQ(r->config.http.port, 8080) << "keys Selkies does not read are ignored";
   EXPECT_EQ(report.applied.size(), 5u);
   EXPECT_EQ(setting(*r, "SELKIES_FRAMERATE").value, "24");
   // Anything but true (any case) turns resize off, as Selkies reads it.
   applyJsonOverlay(*r, R"({"enable_resize": "yes"})", "/x.json");
-  EXPECT_FALSE(r->config.enable_resize);
+  EXPECT_FALSE(r->config.desktop.enable_resize);
 }
 
 TEST(Settings, BadJsonOverlayWarnsAndKeepsTheEnvironment) {
@@ -125,8 +126,8 @@ TEST(Settings, BadJsonOverlayWarnsAndKeepsTheEnvironment) {
   EXPECT_NE(report.warnings[0].find("\"framerate\": 0 is not valid"), std::string::npos)
       << report.warnings[0];
   EXPECT_NE(report.warnings[0].find("SELKIES_FRAMERATE"), std::string::npos);
-  EXPECT_EQ(r->config.framerate, 30);
-  EXPECT_EQ(r->config.audio_bitrate_bps, 96000) << "the valid key still applies";
+  EXPECT_EQ(r->config.video.framerate, 30);
+  EXPECT_EQ(r->config.audio.bitrate_bps, 96000) << "the valid key still applies";
 }
 
 TEST(Settings, JsonValuesAreMergedIntoTheFile) {

@@ -1,4 +1,4 @@
-// Component test (issue 11): every encoder deskstream offers goes through the startup probe and a
+// Component test: every encoder deskstream offers goes through the startup probe and a
 // pipeline start/stop cycle, and afterwards /dev/null is still the character device 1,3, no file
 // appeared in /dev and nothing was written to the working directory.
 //

@@ -5,6 +5,13 @@
 namespace ds::media {
 namespace {
 
+// The profile of a name the table knows (a failed lookup fails the test).
+EncoderProfile profile(const std::string& name, const EncodeParams& p = {}) {
+  auto r = profileFor(name, p);
+  EXPECT_TRUE(r) << name << ": " << (r ? "" : r.error().message);
+  return r ? *r : EncoderProfile{};
+}
+
 std::string prop(const ElementSpec& e, const std::string& key) {
   for (const auto& [k, v] : e.properties) {
     if (k == key) return v;
@@ -30,7 +37,7 @@ TEST(Profiles, X264LowLatencySettings) {
   EncodeParams p;
   p.framerate = 30;
   p.bitrate_kbps = 4000;
-  const auto e = profileFor("x264enc", p);
+  const auto e = profile("x264enc", p);
   EXPECT_EQ(e.payload_type, 97);
   EXPECT_EQ(prop(e.encoder_element, "speed-preset"), "ultrafast");
   EXPECT_EQ(prop(e.encoder_element, "tune"), "zerolatency");
@@ -47,7 +54,7 @@ TEST(Profiles, X264LowLatencySettings) {
 TEST(Profiles, SoftwareEncodersConvertWithLibyuv) {
   EncodeParams p;
   for (const char* enc : {"x264enc", "openh264enc", "vp8enc", "vp9enc"}) {
-    const auto e = profileFor(enc, p);
+    const auto e = profile(enc, p);
     ASSERT_EQ(e.pre.size(), 2u) << enc;
     EXPECT_EQ(e.pre[1].factory, "dsyuvconvert") << enc;
   }
@@ -66,14 +73,14 @@ TEST(Profiles, NaiveBaselineIsPlainX264) {
 
 TEST(Profiles, PayloadTypesAndUnits) {
   EncodeParams p;
-  EXPECT_EQ(profileFor("vp8enc", p).payload_type, 96);
-  EXPECT_EQ(profileFor("vp9enc", p).payload_type, 98);
-  EXPECT_EQ(profileFor("nvh265enc", p).payload_type, 100);
-  EXPECT_EQ(prop(profileFor("vp8enc", p).encoder_element, "target-bitrate"), "8000000");
-  EXPECT_EQ(prop(profileFor("nvh264enc", p).encoder_element, "gop-size"), "-1");
-  EXPECT_EQ(profileFor("nvh264enc", p).encoder_element.factory, "nvcudah264enc");
+  EXPECT_EQ(profile("vp8enc", p).payload_type, 96);
+  EXPECT_EQ(profile("vp9enc", p).payload_type, 98);
+  EXPECT_EQ(profile("nvh265enc", p).payload_type, 100);
+  EXPECT_EQ(prop(profile("vp8enc", p).encoder_element, "target-bitrate"), "8000000");
+  EXPECT_EQ(prop(profile("nvh264enc", p).encoder_element, "gop-size"), "-1");
+  EXPECT_EQ(profile("nvh264enc", p).encoder_element.factory, "nvcudah264enc");
   p.gpu_id = 1;
-  EXPECT_EQ(profileFor("nvh264enc", p).encoder_element.factory, "nvcudah264device1enc");
+  EXPECT_EQ(profile("nvh264enc", p).encoder_element.factory, "nvcudah264device1enc");
 }
 
 TEST(Profiles, FallbackChain) {
@@ -88,51 +95,51 @@ TEST(Profiles, FallbackChain) {
   EXPECT_FALSE(hasProfile("vaapih264enc"));  // not a Selkies 1.6 name
 }
 
-// Issue 14 item 5: every SELKIES_ENCODER name of Selkies 1.6 has a profile of its own.
+// Every SELKIES_ENCODER name of Selkies 1.6 has a profile of its own.
 TEST(Profiles, EverySelkiesEncoderHasItsOwnProfile) {
   EncodeParams p;
   ASSERT_EQ(selkiesEncoders().size(), 15u);
   for (const auto& name : selkiesEncoders()) {
-    const auto e = profileFor(name, p);
+    const auto e = profile(name, p);
     EXPECT_EQ(e.encoder, name);
     EXPECT_FALSE(e.encoder_element.factory.empty()) << name;
     EXPECT_FALSE(e.payloader.factory.empty()) << name;
     EXPECT_NE(e.rtp_caps.find("encoding-name=" + e.codec), std::string::npos) << name;
     EXPECT_NE(e.rtp_caps.find("payload=" + std::to_string(e.payload_type)), std::string::npos);
   }
-  EXPECT_EQ(profileFor("x265enc", p).codec, "H265");
-  EXPECT_EQ(profileFor("x265enc", p).payload_type, 100);
-  EXPECT_EQ(profileFor("x265enc", p).payloader.factory, "rtph265pay");
-  EXPECT_EQ(prop(profileFor("x265enc", p).encoder_element, "bitrate"), "8000");
-  EXPECT_EQ(prop(profileFor("x265enc", p).encoder_element, "tune"), "zerolatency");
+  EXPECT_EQ(profile("x265enc", p).codec, "H265");
+  EXPECT_EQ(profile("x265enc", p).payload_type, 100);
+  EXPECT_EQ(profile("x265enc", p).payloader.factory, "rtph265pay");
+  EXPECT_EQ(prop(profile("x265enc", p).encoder_element, "bitrate"), "8000");
+  EXPECT_EQ(prop(profile("x265enc", p).encoder_element, "tune"), "zerolatency");
   for (const char* av1 : {"nvav1enc", "vaav1enc", "svtav1enc", "av1enc", "rav1enc"}) {
-    EXPECT_EQ(profileFor(av1, p).codec, "AV1") << av1;
-    EXPECT_EQ(profileFor(av1, p).payloader.factory, "rtpav1pay") << av1;
+    EXPECT_EQ(profile(av1, p).codec, "AV1") << av1;
+    EXPECT_EQ(profile(av1, p).payloader.factory, "rtpav1pay") << av1;
   }
-  EXPECT_EQ(prop(profileFor("rav1enc", p).encoder_element, "bitrate"), "8000000");
-  EXPECT_EQ(profileFor("vavp9enc", p).payload_type, 98);
-  EXPECT_EQ(profileFor("nvh265enc", p).encoder_element.factory, "nvcudah265enc");
-  EXPECT_EQ(profileFor("nvav1enc", p).encoder_element.factory, "nvcudaav1enc");
+  EXPECT_EQ(prop(profile("rav1enc", p).encoder_element, "bitrate"), "8000000");
+  EXPECT_EQ(profile("vavp9enc", p).payload_type, 98);
+  EXPECT_EQ(profile("nvh265enc", p).encoder_element.factory, "nvcudah265enc");
+  EXPECT_EQ(profile("nvav1enc", p).encoder_element.factory, "nvcudaav1enc");
 }
 
 TEST(Profiles, VaEncodersFollowSelkiesGpuId) {
   EncodeParams p;
-  auto e = profileFor("vah265enc", p);
+  auto e = profile("vah265enc", p);
   EXPECT_EQ(e.pre.at(0).factory, "vapostproc");
   EXPECT_EQ(e.encoder_element.factory, "vah265enc");
   EXPECT_EQ(e.encoder_element.alternatives, (std::vector<std::string>{"vah265lpenc"}));
   p.gpu_id = 1;  // /dev/dri/renderD129
-  e = profileFor("vah265enc", p);
+  e = profile("vah265enc", p);
   EXPECT_EQ(e.pre.at(0).factory, "varenderD129postproc");
   EXPECT_EQ(e.encoder_element.factory, "varenderD129h265enc");
   EXPECT_EQ(e.encoder_element.alternatives, (std::vector<std::string>{"varenderD129h265lpenc"}));
   p.gpu_id = 3;
-  EXPECT_EQ(profileFor("vah264enc", p).encoder_element.factory, "varenderD131h264enc");
-  EXPECT_EQ(profileFor("vavp9enc", p).encoder_element.factory, "varenderD131vp9enc");
+  EXPECT_EQ(profile("vah264enc", p).encoder_element.factory, "varenderD131h264enc");
+  EXPECT_EQ(profile("vavp9enc", p).encoder_element.factory, "varenderD131vp9enc");
   p.gpu_id = -1;  // SELKIES_GPU_ID negative: the default device
-  EXPECT_EQ(profileFor("vaav1enc", p).encoder_element.factory, "vaav1enc");
-  EXPECT_EQ(prop(profileFor("nvh264enc", p).pre.at(0), "cuda-device-id"), "-1");
-  EXPECT_EQ(profileFor("nvh264enc", p).encoder_element.factory, "nvcudah264enc");
+  EXPECT_EQ(profile("vaav1enc", p).encoder_element.factory, "vaav1enc");
+  EXPECT_EQ(prop(profile("nvh264enc", p).pre.at(0), "cuda-device-id"), "-1");
+  EXPECT_EQ(profile("nvh264enc", p).encoder_element.factory, "nvcudah264enc");
 }
 
 // Selkies: GOP = max(60, int(fps x distance)) for any distance but -1.
@@ -140,17 +147,17 @@ TEST(Profiles, FractionalKeyframeDistance) {
   EncodeParams p;
   p.framerate = 60;
   p.keyframe_distance_s = 2.5;
-  EXPECT_EQ(prop(profileFor("x264enc", p).encoder_element, "key-int-max"), "150");
+  EXPECT_EQ(prop(profile("x264enc", p).encoder_element, "key-int-max"), "150");
   p.keyframe_distance_s = 0.5;
-  EXPECT_EQ(prop(profileFor("x264enc", p).encoder_element, "key-int-max"), "60");
+  EXPECT_EQ(prop(profile("x264enc", p).encoder_element, "key-int-max"), "60");
   p.keyframe_distance_s = 0;
-  EXPECT_EQ(prop(profileFor("vp8enc", p).encoder_element, "keyframe-max-dist"), "60");
+  EXPECT_EQ(prop(profile("vp8enc", p).encoder_element, "keyframe-max-dist"), "60");
   EXPECT_EQ(softwareVbvMs(p), 51);  // periodic keyframes: x3
   p.keyframe_distance_s = 1e12;
-  EXPECT_EQ(prop(profileFor("x264enc", p).encoder_element, "key-int-max"), "2147483647");
+  EXPECT_EQ(prop(profile("x264enc", p).encoder_element, "key-int-max"), "2147483647");
   p.keyframe_distance_s = -1;
-  EXPECT_EQ(prop(profileFor("x264enc", p).encoder_element, "key-int-max"), "2147483647");
-  EXPECT_EQ(prop(profileFor("vah264enc", p).encoder_element, "key-int-max"), "1024");
+  EXPECT_EQ(prop(profile("x264enc", p).encoder_element, "key-int-max"), "2147483647");
+  EXPECT_EQ(prop(profile("vah264enc", p).encoder_element, "key-int-max"), "1024");
   p.packetloss_percent = 2.5;
   EXPECT_EQ(fecAdjustedKbps(p), 7804);  // int(8000 / 1.025)
 }

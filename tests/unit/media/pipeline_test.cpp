@@ -116,8 +116,8 @@ TEST(VideoPipeline, SkipsUnchangedFrames) {
   EXPECT_GE(skipped_2s, 40u) << "about 60 captured frames in 2 s, most skipped";
 }
 
-// Issue 18: a second codec's encode is built on the raw tee when a viewer needs it, shared by
-// its viewers, runtime changes reach it, and it is removed with its last viewer; the primary
+// Codec per viewer: a second codec's encode is built on the raw tee when a viewer needs it, shared
+// by its viewers, runtime changes reach it, and it is removed with its last viewer; the primary
 // encode keeps running throughout.
 uint64_t countBuffers(GstElement* tee, std::atomic<uint64_t>* n) {
   GstPad* sink = gst_element_get_static_pad(tee, "sink");

@@ -1,4 +1,4 @@
-// Issue 14 item 5: an answer that declines the video (a browser without an H.265 decoder answers
+// An answer that declines the video (a browser without an H.265 decoder answers
 // an x265enc offer so) is recognised before webrtcbin, which aborts the process on it.
 #include "sdp/answer.hpp"
 
@@ -36,7 +36,7 @@ TEST(Answer, OfferedVideoCodec) {
   EXPECT_EQ(offeredVideoCodec("m=video 9 RTP/AVP 96\na=rtpmap:96 VP8/90000\n"), "VP8");
 }
 
-// Issue 18: real answers of the test machine's browsers to real deskstream offers
+// Codec per viewer: real answers of the test machine's browsers to real deskstream offers
 // (tests/unit/sdp/data, captured by data/capture.mjs). The offers list H264, VP8, VP9 in that
 // order, except firefox_h264only (DESKSTREAM_EXTRA_ENCODERS empty: H.264 only).
 std::string data(const std::string& name) {

@@ -1,8 +1,9 @@
-// Component tests (issue 12 item 6): one viewer cannot degrade the others. Real GStreamer: the
-// shared video pipeline (test pattern, x264enc) with real webrtcbin branches on its tee. Keyframe
-// requests are injected exactly where webrtcbin's RTCP session sends them when a PLI/FIR arrives
-// (an upstream force-key-unit event from the branch's webrtcbin sink pad), at 200/s, and the
-// keyframes that come out of the real encoder are counted. Figures go to the test output.
+// Component tests (docs/security.md, "Viewers and peers"): one viewer cannot degrade the others.
+// Real GStreamer: the shared video pipeline (test pattern, x264enc) with real webrtcbin branches on
+// its tee. Keyframe requests are injected exactly where webrtcbin's RTCP session sends them when a
+// PLI/FIR arrives (an upstream force-key-unit event from the branch's webrtcbin sink pad), at
+// 200/s, and the keyframes that come out of the real encoder are counted. Figures go to the test
+// output.
 #include <gst/gst.h>
 #include <gst/video/video.h>
 #include <gtest/gtest.h>

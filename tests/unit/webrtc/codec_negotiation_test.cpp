@@ -1,7 +1,8 @@
-// Component test (issue 18): a viewer's branch on the real pipeline offers every codec and, fed
-// the real answers of Chromium and Firefox ESR captured in tests/unit/sdp/data, is linked to the
-// encode of the codec the answer chose (a second encode for Firefox's VP8, removed with the
-// branch); an answer that declines the video is refused with a clear reason.
+// Component test (docs/encoders.md, "Codecs per viewer"): a viewer's branch on the real pipeline
+// offers every codec and, fed the real answers of Chromium and Firefox ESR captured in
+// tests/unit/sdp/data, is linked to the encode of the codec the answer chose (a second encode for
+// Firefox's VP8, removed with the branch); an answer that declines the video is refused with a
+// clear reason.
 #include <gst/gst.h>
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// How the answers in this folder were captured (issue 18): a real deskstream offer, answered by
+// How the answers in this folder were captured: a real deskstream offer, answered by
 // the real browsers of the test machine (Debian chromium, Debian firefox-esr without OpenH264).
 // The page only makes the answer; it never sends it. Run from tests/e2e (for its node_modules):
 //   cd tests/e2e && node ../unit/sdp/data/capture.mjs
