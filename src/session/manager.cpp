@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/log.hpp"
+#include "media/gst_util.hpp"
 #include "media/main_thread.hpp"
 #include "session/connection.hpp"
 
@@ -31,6 +32,17 @@ Manager::Manager(ManagerOptions options)
       log::warn(kLog, "audio disabled: " + started.error().message);
     }
   }
+}
+
+PipelineCount Manager::runningPipelines() const {
+  PipelineCount count;
+  for (GstElement* pipeline : {video_ ? video_->pipeline() : nullptr,
+                               audio_ ? audio_->pipeline() : nullptr}) {
+    if (pipeline == nullptr) continue;
+    ++count.pipelines;
+    count.elements += media::elementCount(pipeline);
+  }
+  return count;
 }
 
 Manager::~Manager() {
