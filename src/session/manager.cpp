@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/log.hpp"
+#include "core/memory.hpp"
 #include "media/gst_util.hpp"
 #include "media/main_thread.hpp"
 #include "session/connection.hpp"
@@ -255,6 +256,10 @@ void Manager::stopVideo() {
   frames_encoded_done_ += video_->encodedFrames();
   frames_skipped_done_ += video_->skippedFrames();
   video_.reset();
+  // The encoder's and the streaming threads' buffers are free now, but glibc keeps them in
+  // their arenas: without this the RSS stays at its peak after every viewer has gone and
+  // creeps up with each pipeline (docs/reliability.md, the soak).
+  core::releaseFreeMemory();
 }
 
 void Manager::onVideoError(const std::string& message, bool from_encoder) {

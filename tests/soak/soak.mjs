@@ -139,13 +139,21 @@ async function main() {
 
   const viewer = async (context, role) => {
     const page = await context.newPage();
-    await page.goto(ds.url + tokens.query(role));
+    await page.goto(ds.url + tokens.query(role), { timeout: frameTimeout });
     return page;
   };
-  const frames = async (page) => {
+  const frames = async (page, who = 'viewer') => {
     // A static screen is not re-encoded: change it so a fresh viewer gets frames promptly.
     xsetroot(x.display, ['#305070', '#703050'][colour++ % 2]);
-    await waitFramesDecoded(page, 1, frameTimeout);
+    try {
+      await waitFramesDecoded(page, 1, frameTimeout);
+    } catch (e) {
+      const state = await page.evaluate(() => {
+        const pc = window.deskstream?.video?.pc;
+        return pc ? `${pc.connectionState}/${pc.iceConnectionState}` : 'no peer connection';
+      }).catch(() => 'page gone');
+      throw new Error(`${who} (${state}): ${e.message}`);
+    }
   };
 
   for (let i = 0; i < cycles; i++) {
@@ -184,11 +192,12 @@ async function main() {
           return Boolean(pc && pc.remoteDescription && pc.localDescription);
         }), frameTimeout, 'the answer with the network cut');
         await sleep(1500);
-        const state = await page.evaluate(() => window.deskstream.video.pc.iceConnectionState);
+        // (The page may already have given up and dropped its peer connection.)
+        const state = await page.evaluate(() => window.deskstream.video.pc?.iceConnectionState ?? 'dropped');
         if (state === 'connected' || state === 'completed') throw new Error(`ICE ${state} with the network cut`);
       } else {
         const [a, b] = await Promise.all([viewer(context, 'control'), viewer(context, 'view')]);
-        await Promise.all([frames(a), frames(b)]);
+        await Promise.all([frames(a, 'controller'), frames(b, 'viewer')]);
       }
     } catch (e) {
       failures++;
