@@ -139,7 +139,9 @@ async function main() {
 
   const viewer = async (context, role) => {
     const page = await context.newPage();
-    await page.goto(ds.url + tokens.query(role), { timeout: frameTimeout });
+    // WebRTC only: on a loaded machine ICE can take longer than the page's 5 s before it falls
+    // back to the WebSocket transport (web/src/transport.js), and the soak is about peers.
+    await page.goto(`${ds.url}${tokens.query(role)}&transport=webrtc`, { timeout: frameTimeout });
     return page;
   };
   const frames = async (page, who = 'viewer') => {
@@ -150,7 +152,8 @@ async function main() {
     } catch (e) {
       const state = await page.evaluate(() => {
         const pc = window.deskstream?.video?.pc;
-        return pc ? `${pc.connectionState}/${pc.iceConnectionState}` : 'no peer connection';
+        const shown = document.body.innerText.replace(/\s+/g, ' ').slice(0, 160);
+        return `${pc ? `${pc.connectionState}/${pc.iceConnectionState}` : 'no peer connection'}; page: ${shown}`;
       }).catch(() => 'page gone');
       throw new Error(`${who} (${state}): ${e.message}`);
     }
