@@ -75,9 +75,9 @@ Metrics::Metrics(std::string version, std::string encoder)
       audio_up_(gauges(*registry_, "deskstream_audio_up",
                        "1 while desktop audio streams, 0 while it waits for PulseAudio or is off")
                     .Add({})),
-      pipelines_(gauges(*registry_, "deskstream_pipelines",
-                        "GStreamer pipelines running (video, audio)")
-                     .Add({})),
+      pipelines_(
+          gauges(*registry_, "deskstream_pipelines", "GStreamer pipelines running (video, audio)")
+              .Add({})),
       pipeline_elements_(gauges(*registry_, "deskstream_pipeline_elements",
                                 "GStreamer elements inside the running pipelines, the viewers' "
                                 "branches included")

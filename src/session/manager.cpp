@@ -37,8 +37,8 @@ Manager::Manager(ManagerOptions options)
 
 PipelineCount Manager::runningPipelines() const {
   PipelineCount count;
-  for (GstElement* pipeline : {video_ ? video_->pipeline() : nullptr,
-                               audio_ ? audio_->pipeline() : nullptr}) {
+  for (GstElement* pipeline :
+       {video_ ? video_->pipeline() : nullptr, audio_ ? audio_->pipeline() : nullptr}) {
     if (pipeline == nullptr) continue;
     ++count.pipelines;
     count.elements += media::elementCount(pipeline);

@@ -150,14 +150,15 @@ TEST(Metrics, RendersTheTextExpositionFormat) {
       ++samples;
     }
   }
-  // 1 fallback + 4 counters + info + 4 gauges + 3 client + 3 encoder/network gauges
-  EXPECT_EQ(samples, 16) << text;
+  // 1 fallback + 4 counters + info + 6 gauges + 3 client + 3 encoder/network gauges
+  EXPECT_EQ(samples, 18) << text;
   for (const char* family :
        {"deskstream_info gauge", "deskstream_connections gauge", "deskstream_video_viewers gauge",
         "deskstream_peers gauge", "deskstream_peers_refused_total counter",
         "deskstream_video_pipeline_starts_total counter",
         "deskstream_video_frames_encoded_total counter",
         "deskstream_video_frames_skipped_total counter", "deskstream_audio_up gauge",
+        "deskstream_pipelines gauge", "deskstream_pipeline_elements gauge",
         "deskstream_client_fps gauge", "deskstream_client_latency_ms gauge",
         "deskstream_client_ping_rtt_ms gauge"}) {
     EXPECT_NE(text.find(std::string("# TYPE ") + family + "\n"), std::string::npos) << family;
