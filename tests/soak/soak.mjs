@@ -268,10 +268,9 @@ async function main() {
   const json = JSON.stringify(result, null, 2);
   console.log(json);
   if (opt.out) writeFileSync(opt.out, json + '\n');
-  if (opt.check && problems.length) {
-    log(`NOT FLAT: ${problems.join('; ')}`);
-    process.exit(1);
-  }
+  if (problems.length) log(`NOT FLAT: ${problems.join('; ')}`);
+  // Exit explicitly: a crashed page's CDP session can keep node's event loop alive.
+  process.exit(opt.check && problems.length ? 1 : 0);
 }
 
 main().catch(async (e) => {
