@@ -214,6 +214,9 @@ class App {
     s.frames_encoded = sessions_->framesEncoded();
     s.frames_skipped = sessions_->framesSkipped();
     s.audio_up = sessions_->audioStatus() == "available";
+    const session::PipelineCount running = sessions_->runningPipelines();
+    s.pipelines = running.pipelines;
+    s.pipeline_elements = running.elements;
     metrics_->update(s);
     metrics_->setNetwork(networkFigures(*sessions_), encoderFigures(*sessions_));
     return http::Response{200, std::string(metrics::kContentType), metrics_->render(), {}};

@@ -61,6 +61,13 @@ Metrics::Metrics(std::string version, std::string encoder)
       audio_up_(gauges(*registry_, "deskstream_audio_up",
                        "1 while desktop audio streams, 0 while it waits for PulseAudio or is off")
                     .Add({})),
+      pipelines_(
+          gauges(*registry_, "deskstream_pipelines", "GStreamer pipelines running (video, audio)")
+              .Add({})),
+      pipeline_elements_(gauges(*registry_, "deskstream_pipeline_elements",
+                                "GStreamer elements inside the running pipelines, the viewers' "
+                                "branches included")
+                             .Add({})),
       client_fps_(gauges(*registry_, "deskstream_client_fps",
                          "Frames per second the browser decodes, as it reports (_f)")),
       client_latency_(gauges(*registry_, "deskstream_client_latency_ms",
@@ -96,6 +103,8 @@ void Metrics::update(const ServerState& state) {
   catchUp(frames_encoded_, state.frames_encoded);
   catchUp(frames_skipped_, state.frames_skipped);
   audio_up_.Set(state.audio_up ? 1 : 0);
+  pipelines_.Set(state.pipelines);
+  pipeline_elements_.Set(state.pipeline_elements);
 }
 
 void Metrics::setPerConnection(GaugeFamily& family, int connection, double value) {

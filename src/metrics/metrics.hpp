@@ -45,6 +45,8 @@ struct ServerState {
   uint64_t frames_encoded = 0;   // monotonic
   uint64_t frames_skipped = 0;   // monotonic: unchanged frames kept from the encoder
   bool audio_up = false;         // desktop audio is streaming
+  int pipelines = 0;             // GStreamer pipelines running (video, audio)
+  int pipeline_elements = 0;     // elements inside them, viewers' branches included
 };
 
 class Metrics {
@@ -106,6 +108,8 @@ class Metrics {
   prometheus::Counter& frames_encoded_;
   prometheus::Counter& frames_skipped_;
   prometheus::Gauge& audio_up_;
+  prometheus::Gauge& pipelines_;
+  prometheus::Gauge& pipeline_elements_;
   GaugeFamily& client_fps_;
   GaugeFamily& client_latency_;
   GaugeFamily& ping_rtt_;

@@ -4,6 +4,8 @@
 #include <vector>
 
 #include "core/log.hpp"
+#include "core/memory.hpp"
+#include "media/gst_util.hpp"
 #include "media/main_thread.hpp"
 #include "session/connection.hpp"
 
@@ -31,6 +33,17 @@ Manager::Manager(ManagerOptions options)
       log::warn(kLog, "audio disabled: " + started.error().message);
     }
   }
+}
+
+PipelineCount Manager::runningPipelines() const {
+  PipelineCount count;
+  for (GstElement* pipeline :
+       {video_ ? video_->pipeline() : nullptr, audio_ ? audio_->pipeline() : nullptr}) {
+    if (pipeline == nullptr) continue;
+    ++count.pipelines;
+    count.elements += media::elementCount(pipeline);
+  }
+  return count;
 }
 
 Manager::~Manager() {
@@ -250,6 +263,10 @@ void Manager::stopVideo() {
   frames_encoded_done_ += video_->encodedFrames();
   frames_skipped_done_ += video_->skippedFrames();
   video_.reset();
+  // The encoder's and the streaming threads' buffers are free now, but glibc keeps them in
+  // their arenas: without this the RSS stays at its peak after every viewer has gone and
+  // creeps up with each pipeline (docs/reliability.md, the soak).
+  core::releaseFreeMemory();
 }
 
 void Manager::onVideoError(const std::string& message, bool from_encoder) {

@@ -90,6 +90,13 @@ struct ViewerNetwork {
   webrtc::TransportStats transport;
 };
 
+// The GStreamer pipelines running now and the elements inside them (viewers' branches
+// included), for /metrics: both return to their idle values when every viewer has left.
+struct PipelineCount {
+  int pipelines = 0;
+  int elements = 0;
+};
+
 class Connection;
 
 class Manager {
@@ -110,6 +117,7 @@ class Manager {
   int peers() const { return peer_limits_.total(); }
   uint64_t peersRefused() const { return peer_limits_.refused(); }
   uint64_t pipelinesStarted() const { return pipelines_started_; }
+  PipelineCount runningPipelines() const;
   // Frames encoded and frames skipped as unchanged, over every pipeline since start.
   uint64_t framesEncoded() const {
     return frames_encoded_done_ + (video_ ? video_->encodedFrames() : 0);

@@ -205,16 +205,27 @@ export function logsOf(name) {
   return started.filter((e) => e.name.startsWith(name)).map((e) => e.log).join('\n');
 }
 
+// Set by scripts/test_sanitize.sh when deskstream is an ASan/UBSan or TSan build.
+const sanitized = Boolean(process.env.DS_SANITIZER);
+const sanitizerReport = /ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|WARNING: ThreadSanitizer/;
+
+// Under a sanitizer, a report in any deskstream's output fails the test (stopAll throws). The
+// server is given time to exit: LeakSanitizer checks the heap at exit, slowly.
 export async function stopAll() {
+  const reports = [];
   for (const e of started.reverse()) {
     if (e.proc.exitCode === null && e.proc.signalCode === null) {
       e.proc.kill('SIGTERM');
-      await Promise.race([new Promise((r) => e.proc.once('exit', r)), sleep(3000)]);
+      const grace = sanitized && e.name === 'deskstream' ? 60000 : 3000;
+      await Promise.race([new Promise((r) => e.proc.once('exit', r)), sleep(grace)]);
       if (e.proc.exitCode === null && e.proc.signalCode === null) e.proc.kill('SIGKILL');
     }
+    const at = sanitized ? e.log.search(sanitizerReport) : -1;
+    if (at >= 0) reports.push(`${e.name}:\n${e.log.slice(Math.max(0, at - 200), at + 8000)}`);
   }
   started.length = 0;
   for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  if (reports.length) throw new Error(`sanitizer reports (${process.env.DS_SANITIZER}):\n${reports.join('\n')}`);
 }
 
 // Debian's coturn on loopback with use-auth-secret (TURN REST credentials from `secret`).

@@ -65,6 +65,8 @@ TEST(Metrics, ServerStateAtScrapeTime) {
   s.frames_encoded = 120;
   s.frames_skipped = 480;
   s.audio_up = true;
+  s.pipelines = 2;
+  s.pipeline_elements = 31;
   m.update(s);
   auto text = m.render();
   EXPECT_EQ(sample(text, "deskstream_connections"), 3.0) << text;
@@ -75,6 +77,8 @@ TEST(Metrics, ServerStateAtScrapeTime) {
   EXPECT_EQ(sample(text, "deskstream_video_frames_encoded_total"), 120.0);
   EXPECT_EQ(sample(text, "deskstream_video_frames_skipped_total"), 480.0);
   EXPECT_EQ(sample(text, "deskstream_audio_up"), 1.0);
+  EXPECT_EQ(sample(text, "deskstream_pipelines"), 2.0);
+  EXPECT_EQ(sample(text, "deskstream_pipeline_elements"), 31.0);
   EXPECT_EQ(sample(text, R"(deskstream_info{encoder="vp8enc",version="1"})"), 1.0);
 
   // The next scrape: counters follow the totals, gauges go down, a total that goes backwards
@@ -85,6 +89,8 @@ TEST(Metrics, ServerStateAtScrapeTime) {
   s.frames_encoded = 100;
   s.frames_skipped = 1000;
   s.audio_up = false;
+  s.pipelines = 1;
+  s.pipeline_elements = 9;
   m.update(s);
   text = m.render();
   EXPECT_EQ(sample(text, "deskstream_connections"), 0.0);
@@ -93,6 +99,8 @@ TEST(Metrics, ServerStateAtScrapeTime) {
   EXPECT_EQ(sample(text, "deskstream_video_frames_encoded_total"), 120.0);
   EXPECT_EQ(sample(text, "deskstream_video_frames_skipped_total"), 1000.0);
   EXPECT_EQ(sample(text, "deskstream_audio_up"), 0.0);
+  EXPECT_EQ(sample(text, "deskstream_pipelines"), 1.0);
+  EXPECT_EQ(sample(text, "deskstream_pipeline_elements"), 9.0);
 }
 
 TEST(Metrics, ClientFiguresPerConnectionGoAwayWhenItCloses) {
@@ -142,14 +150,15 @@ TEST(Metrics, RendersTheTextExpositionFormat) {
       ++samples;
     }
   }
-  // 1 fallback + 4 counters + info + 4 gauges + 3 client + 3 encoder/network gauges
-  EXPECT_EQ(samples, 16) << text;
+  // 1 fallback + 4 counters + info + 6 gauges + 3 client + 3 encoder/network gauges
+  EXPECT_EQ(samples, 18) << text;
   for (const char* family :
        {"deskstream_info gauge", "deskstream_connections gauge", "deskstream_video_viewers gauge",
         "deskstream_peers gauge", "deskstream_peers_refused_total counter",
         "deskstream_video_pipeline_starts_total counter",
         "deskstream_video_frames_encoded_total counter",
         "deskstream_video_frames_skipped_total counter", "deskstream_audio_up gauge",
+        "deskstream_pipelines gauge", "deskstream_pipeline_elements gauge",
         "deskstream_client_fps gauge", "deskstream_client_latency_ms gauge",
         "deskstream_client_ping_rtt_ms gauge"}) {
     EXPECT_NE(text.find(std::string("# TYPE ") + family + "\n"), std::string::npos) << family;
