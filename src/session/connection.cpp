@@ -9,11 +9,11 @@ namespace {
 constexpr const char* kLog = "session";
 }
 
-Connection::Connection(Manager& manager, std::shared_ptr<http::WebSocket> ws, PeerInfo info)
-    : manager_(manager),
+Connection::Connection(ConnectionHost& host, std::shared_ptr<http::WebSocket> ws, PeerInfo info)
+    : host_(host),
       ws_(std::move(ws)),
       info_(std::move(info)),
-      handler_(manager.uids_, /*exclusive=*/info_.can_control) {
+      handler_(host.uids(), /*exclusive=*/info_.can_control) {
   handler_.setAdmission([this](signalling::PeerKind kind) { return admit(kind); });
   scheduleLease();
 }
@@ -24,16 +24,16 @@ Connection::~Connection() {
   ws_media_.reset();
   branch_.reset();
   slot_.reset();
-  if (video_peer_) manager_.removeVideoPeer(info_.id);
+  if (video_peer_) host_.removeVideoPeer(info_.id);
   handler_.onClosed();
 }
 
 // Runs before any GStreamer object of this peer exists (signalling::Handler::setAdmission).
 Status Connection::admit(signalling::PeerKind kind) {
-  auto slot = manager_.peer_limits_.acquire(info_.subject);
+  auto slot = host_.peerLimits().acquire(info_.subject);
   if (!slot) return Unexpected<Error>{slot.error()};
   slot_ = std::move(*slot);
-  const auto& limits = manager_.peer_limits_;
+  const auto& limits = host_.peerLimits();
   log::info(kLog, "peer " + std::to_string(info_.id) + ": admitted as a " +
                       (kind == signalling::PeerKind::kAudio ? "audio" : "video") + " peer (" +
                       std::to_string(limits.total()) + "/" + std::to_string(limits.caps().total) +
@@ -68,11 +68,11 @@ void Connection::onText(std::string_view text) {
 }
 
 void Connection::onAuth(std::string_view token) {
-  if (!info_.lease || !manager_.options_.refresh) {
+  if (!info_.lease || !host_.canRefresh()) {
     ws_->send("AUTH_ERROR refresh: this connection was not admitted by a token");
     return;
   }
-  auto refreshed = manager_.options_.refresh(info_, std::string(token));
+  auto refreshed = host_.refresh(info_, std::string(token));
   if (!refreshed) {
     log::info(kLog, "peer " + std::to_string(info_.id) +
                         ": token refresh refused: " + refreshed.error().message);
@@ -171,8 +171,8 @@ void Connection::startPeer(const signalling::StartPeer& start) {
     startWsMedia();
     return;
   }
-  if (manager_.options_.on_video_hello) manager_.options_.on_video_hello(info_);
-  auto branch = manager_.addVideoPeer(*this);
+  host_.onVideoHello(info_);
+  auto branch = host_.addVideoPeer(*this);
   video_peer_ = true;
   if (!branch) {
     fail(branch.error().message);
@@ -182,8 +182,8 @@ void Connection::startPeer(const signalling::StartPeer& start) {
 }
 
 void Connection::startWsMedia() {
-  if (manager_.options_.on_video_hello) manager_.options_.on_video_hello(info_);
-  auto client = manager_.addWsMediaPeer(*this);
+  host_.onVideoHello(info_);
+  auto client = host_.addWsMediaPeer(*this);
   video_peer_ = true;
   if (!client) {
     fail(client.error().message);
@@ -191,28 +191,25 @@ void Connection::startWsMedia() {
   }
   ws_media_ = std::move(*client);
   // Input, clipboard, cursor and resize: the data channel's grammar, on this socket.
-  if (manager_.options_.channel_handler) {
-    std::weak_ptr<http::WebSocket> weak = ws_;
-    channel_ = manager_.options_.channel_handler(info_, [weak](std::string text) {
-      if (auto ws = weak.lock()) ws->send(text);
-    });
-  }
+  std::weak_ptr<http::WebSocket> weak = ws_;
+  channel_ = host_.makeChannel(info_, [weak](std::string text) {
+    if (auto ws = weak.lock()) ws->send(text);
+  });
   ws_->send("MEDIA_OK " + ws_media_->describe());
   if (channel_) channel_->onOpen();
   log::info(kLog, "peer " + std::to_string(info_.id) + ": streaming over the WebSocket");
 }
 
 void Connection::startAudio() {
-  auto* audio = manager_.audio();
-  if (audio == nullptr || !audio->available()) {
+  if (!host_.audioAvailable()) {
     // Stay connected: the offer follows when PulseAudio appears (Manager::onAudioState).
     log::info(kLog, "peer " + std::to_string(info_.id) + ": waiting for audio (" +
-                        manager_.audioStatus() + ")");
+                        host_.audioStatus() + ")");
     // Tell the page (its status line shows it); the offer follows when audio is back.
-    ws_->send("ERROR audio unavailable: " + manager_.audioStatus());
+    ws_->send("ERROR audio unavailable: " + host_.audioStatus());
     return;
   }
-  auto branch = manager_.addAudioPeer(*this);
+  auto branch = host_.addAudioPeer(*this);
   if (!branch) {
     fail(branch.error().message);
     return;
@@ -224,6 +221,26 @@ void Connection::dropAudio(const std::string& reason) {
   branch_.reset();
   ws_->send("ERROR " + reason);
   close(1012, "audio restarting");
+}
+
+void Connection::onOfferCreated(std::string_view sdp) { run(handler_.onOfferCreated(sdp)); }
+
+void Connection::onLocalCandidate(std::string_view candidate, int mline) {
+  run(handler_.onLocalCandidate(candidate, mline));
+}
+
+void Connection::onChannelOpen() {
+  if (!channel_) {
+    auto weak_branch = std::weak_ptr<Branch>(branch_);
+    channel_ = host_.makeChannel(info_, [weak_branch](std::string text) {
+      if (auto b = weak_branch.lock()) b->sendChannelText(text);
+    });
+  }
+  if (channel_) channel_->onOpen();
+}
+
+void Connection::onChannelMessage(std::string_view text) {
+  if (channel_) channel_->onMessage(text);
 }
 
 void Connection::fail(const std::string& reason) {
@@ -243,7 +260,7 @@ void Connection::refuse(const std::string& reason) {
 
 void Connection::close(int code, const std::string& reason) {
   ws_->close(code, reason);
-  manager_.remove(info_.id);
+  host_.remove(info_.id);
 }
 
 void Connection::dropVideo(const std::string& reason) {
@@ -253,7 +270,7 @@ void Connection::dropVideo(const std::string& reason) {
   branch_.reset();
   if (video_peer_) {
     video_peer_ = false;
-    manager_.removeVideoPeer(info_.id);
+    host_.removeVideoPeer(info_.id);
   }
   ws_->send("ERROR " + reason);
   close(1012, "stream restarting");

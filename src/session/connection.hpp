@@ -4,8 +4,12 @@
 #include <memory>
 #include <string>
 
-#include "session/manager.hpp"
+#include "http/websocket.hpp"
+#include "session/branch.hpp"
+#include "session/connection_host.hpp"
 #include "session/peer_limits.hpp"
+#include "session/types.hpp"
+#include "signalling/handler.hpp"
 #include "wsmedia/client.hpp"
 
 namespace ds::session {
@@ -17,8 +21,10 @@ inline constexpr int kCloseAnswerRefused = 4406;
 
 class Connection {
  public:
-  Connection(Manager& manager, std::shared_ptr<http::WebSocket> ws, PeerInfo info);
+  Connection(ConnectionHost& host, std::shared_ptr<http::WebSocket> ws, PeerInfo info);
   ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
 
   void onText(std::string_view text);
   void close(int code, const std::string& reason);
@@ -27,28 +33,45 @@ class Connection {
   // Audio peers: create the branch once the audio pipeline streams; drop it when it stops.
   void startAudio();
   void dropAudio(const std::string& reason);
+  // The peer's branch failed: ERROR <reason> to this peer, then close with 1011.
+  void fail(const std::string& reason);
+  // The answer was refused: ERROR <reason> to this peer, then close with kCloseAnswerRefused.
+  void refuse(const std::string& reason);
+
+  // From the branch: our offer is ready, a local ICE candidate was found.
+  void onOfferCreated(std::string_view sdp);
+  void onLocalCandidate(std::string_view candidate, int mline);
+  // From the branch: the `input` data channel opened (its handler is made now), a message on it.
+  void onChannelOpen();
+  void onChannelMessage(std::string_view text);
+
   const PeerInfo& info() const { return info_; }
+  const std::shared_ptr<http::WebSocket>& socket() const { return ws_; }
+  // The peer's WebRTC branch, or nullptr before it exists and after it was dropped.
+  Branch* branch() { return branch_.get(); }
+  const Branch* branch() const { return branch_.get(); }
+  // The WebSocket media client, for a peer that sent MEDIA (nullptr otherwise).
+  wsmedia::Client* wsMedia() { return ws_media_.get(); }
+  // Counted as a video viewer by the host (between addVideoPeer and removeVideoPeer).
+  bool videoPeer() const { return video_peer_; }
+  bool audioPeer() const { return audio_peer_; }
 
  private:
-  friend class Manager;
   void run(const signalling::Actions& actions);
   void startPeer(const signalling::StartPeer& start);
   // `MEDIA [meta]`: this socket carries the media itself (docs/protocol-websocket.md).
   void startWsMedia();
-  void fail(const std::string& reason);
-  // The answer was refused: ERROR <reason> to this peer, then close with kCloseAnswerRefused.
-  void refuse(const std::string& reason);
   void onAuth(std::string_view token);
   void scheduleLease();
   void cancelLease();
   Status admit(signalling::PeerKind kind);
 
-  Manager& manager_;
+  ConnectionHost& host_;
   std::shared_ptr<http::WebSocket> ws_;
   PeerInfo info_;
   signalling::Handler handler_;
   PeerSlot slot_;  // taken at HELLO, before the branch exists; freed after it
-  std::shared_ptr<webrtc::PeerBranch> branch_;
+  std::shared_ptr<Branch> branch_;
   std::unique_ptr<ChannelHandler> channel_;
   bool media_mode_ = false;                    // sent MEDIA: the WebSocket media transport
   std::unique_ptr<wsmedia::Client> ws_media_;  // its taps on the shared tees

@@ -12,7 +12,32 @@
 namespace ds::session {
 namespace {
 constexpr const char* kLog = "session";
+
+// A webrtc::PeerBranch as the Branch a Connection drives.
+class PeerBranchAdapter final : public Branch {
+ public:
+  explicit PeerBranchAdapter(std::shared_ptr<webrtc::PeerBranch> branch)
+      : branch_(std::move(branch)) {}
+  Status setAnswer(const std::string& sdp) override { return branch_->setAnswer(sdp); }
+  void addCandidate(int mline, const std::string& candidate) override {
+    branch_->addCandidate(mline, candidate);
+  }
+  void sendChannelText(const std::string& text) override { branch_->sendChannelText(text); }
+  const std::string& codec() const override { return branch_->codec(); }
+  bool owns(const std::string& element) const override { return branch_->owns(element); }
+  const webrtc::TransportStats* transportStats() const override {
+    return branch_->transportStats();
+  }
+
+ private:
+  std::shared_ptr<webrtc::PeerBranch> branch_;
+};
+
+Result<std::shared_ptr<Branch>> adapt(Result<std::shared_ptr<webrtc::PeerBranch>> branch) {
+  if (!branch) return Unexpected<Error>{branch.error()};
+  return std::shared_ptr<Branch>(std::make_shared<PeerBranchAdapter>(std::move(*branch)));
 }
+}  // namespace
 
 Manager::Manager(ManagerOptions options)
     : options_(std::move(options)),
@@ -56,7 +81,8 @@ void Manager::accept(std::shared_ptr<http::WebSocket> ws, PeerInfo info) {
   const int id = next_id_++;
   info.id = id;
   const std::string remote = info.remote;
-  auto conn = std::make_unique<Connection>(*this, ws, info);
+  ConnectionHost& host = *this;
+  auto conn = std::make_unique<Connection>(host, ws, info);
   Connection* raw = conn.get();
   connections_[id] = std::move(conn);
   ws->on_text = [this, id](std::string_view text) {
@@ -117,7 +143,7 @@ Result<std::unique_ptr<wsmedia::Client>> Manager::addWsMediaPeer(Connection& con
   o.request_keyframe = [this] {
     if (video_) video_->requestKeyframe();
   };
-  auto client = std::make_unique<wsmedia::Client>(conn.ws_, std::move(o));
+  auto client = std::make_unique<wsmedia::Client>(conn.socket(), std::move(o));
   if (auto st = client->attachVideo(video_->pipeline(), video_->tee(), *codec); !st) {
     return Unexpected<Error>{st.error()};
   }
@@ -130,7 +156,7 @@ Result<std::unique_ptr<wsmedia::Client>> Manager::addWsMediaPeer(Connection& con
   return client;
 }
 
-Result<std::shared_ptr<webrtc::PeerBranch>> Manager::addVideoPeer(Connection& conn) {
+Result<std::shared_ptr<Branch>> Manager::addVideoPeer(Connection& conn) {
   ++video_peers_;
   if (auto st = ensureVideo(); !st) return Unexpected<Error>{st.error()};
   const int id = conn.info().id;
@@ -139,20 +165,10 @@ Result<std::shared_ptr<webrtc::PeerBranch>> Manager::addVideoPeer(Connection& co
   auto with = [this, id](auto fn) { return forConnection(id, std::move(fn)); };
   cb.on_connected = with([manager](Connection& c) {
     log::info(kLog, "peer " + std::to_string(c.info().id) + ": media connected");
-    if (manager->video_) manager->video_->requestKeyframe(c.branch_ ? c.branch_->codec() : "");
+    if (manager->video_) manager->video_->requestKeyframe(c.branch() ? c.branch()->codec() : "");
   });
-  cb.on_channel_open = with([manager](Connection& c) {
-    if (!c.channel_ && manager->options_.channel_handler) {
-      auto weak_branch = std::weak_ptr<webrtc::PeerBranch>(c.branch_);
-      c.channel_ = manager->options_.channel_handler(c.info(), [weak_branch](std::string text) {
-        if (auto b = weak_branch.lock()) b->sendChannelText(text);
-      });
-    }
-    if (c.channel_) c.channel_->onOpen();
-  });
-  cb.on_channel_message = with([](Connection& c, std::string text) {
-    if (c.channel_) c.channel_->onMessage(text);
-  });
+  cb.on_channel_open = with([](Connection& c) { c.onChannelOpen(); });
+  cb.on_channel_message = with([](Connection& c, std::string text) { c.onChannelMessage(text); });
   cb.on_feedback = [this, id](const congestion::Feedback& fb) {
     // The ladder's bits per pixel follow the captured size (checked once a second).
     if (video_ && fb.at - size_checked_at_ > std::chrono::seconds(1)) {
@@ -188,14 +204,14 @@ Result<std::shared_ptr<webrtc::PeerBranch>> Manager::addVideoPeer(Connection& co
       }
     };
   }
-  return webrtc::PeerBranch::create(video_->pipeline(), video_->tee(), std::to_string(id),
-                                    iceServers(), std::move(cb), branch_options);
+  return adapt(webrtc::PeerBranch::create(video_->pipeline(), video_->tee(), std::to_string(id),
+                                          iceServers(), std::move(cb), branch_options));
 }
 
 void Manager::onBranchError(const std::string& element, const std::string& message) {
   for (auto& [id, conn] : connections_) {
-    if ((conn->branch_ && !conn->audio_peer_ && conn->branch_->owns(element)) ||
-        (conn->ws_media_ && conn->ws_media_->owns(element))) {
+    if ((conn->branch() && !conn->audioPeer() && conn->branch()->owns(element)) ||
+        (conn->wsMedia() && conn->wsMedia()->owns(element))) {
       conn->fail("viewer stream failed: " + message);
       return;
     }
@@ -206,10 +222,9 @@ void Manager::onBranchError(const std::string& element, const std::string& messa
 webrtc::PeerCallbacks Manager::callbacksFor(int id) {
   webrtc::PeerCallbacks cb;
   auto with = [this, id](auto fn) { return forConnection(id, std::move(fn)); };
-  cb.on_offer = with([](Connection& c, std::string sdp) { c.run(c.handler_.onOfferCreated(sdp)); });
-  cb.on_candidate = with([](Connection& c, std::string cand, int mline) {
-    c.run(c.handler_.onLocalCandidate(cand, mline));
-  });
+  cb.on_offer = with([](Connection& c, std::string sdp) { c.onOfferCreated(sdp); });
+  cb.on_candidate =
+      with([](Connection& c, std::string cand, int mline) { c.onLocalCandidate(cand, mline); });
   cb.on_failed = with([](Connection& c, std::string reason) { c.fail(reason); });
   cb.on_answer_refused = with([](Connection& c, std::string reason) { c.refuse(reason); });
   cb.on_connected = with([](Connection& c) {
@@ -218,31 +233,32 @@ webrtc::PeerCallbacks Manager::callbacksFor(int id) {
   return cb;
 }
 
-Result<std::shared_ptr<webrtc::PeerBranch>> Manager::addAudioPeer(Connection& conn) {
+Result<std::shared_ptr<Branch>> Manager::addAudioPeer(Connection& conn) {
   if (!audio_ || !audio_->available()) return fail(audioStatus());
-  return webrtc::PeerBranch::create(audio_->pipeline(), audio_->tee(),
-                                    "audio-" + std::to_string(conn.info().id), iceServers(),
-                                    callbacksFor(conn.info().id), webrtc::audioBranch());
+  return adapt(webrtc::PeerBranch::create(audio_->pipeline(), audio_->tee(),
+                                          "audio-" + std::to_string(conn.info().id), iceServers(),
+                                          callbacksFor(conn.info().id), webrtc::audioBranch()));
 }
 
 void Manager::onAudioState(bool available) {
   for (const auto& [id, conn] : connections_) {
-    if (!conn->ws_media_) continue;
+    auto* ws_media = conn->wsMedia();
+    if (ws_media == nullptr) continue;
     if (!available) {
-      conn->ws_media_->detachAudio();  // before the tee goes
-    } else if (auto st = conn->ws_media_->attachAudio(audio_->pipeline(), audio_->tee()); !st) {
+      ws_media->detachAudio();  // before the tee goes
+    } else if (auto st = ws_media->attachAudio(audio_->pipeline(), audio_->tee()); !st) {
       log::warn(kLog, "peer " + std::to_string(id) +
                           ": no audio over the WebSocket: " + st.error().message);
     }
   }
   std::vector<int> ids;
   for (const auto& [id, conn] : connections_) {
-    if (conn->audio_peer_) ids.push_back(id);
+    if (conn->audioPeer()) ids.push_back(id);
   }
   for (int id : ids) {
     auto& conn = *connections_.at(id);
     if (available) {
-      if (!conn.branch_) conn.startAudio();
+      if (conn.branch() == nullptr) conn.startAudio();
     } else {
       conn.dropAudio("audio unavailable");  // detaches from the tee now, before it goes
     }
@@ -335,11 +351,11 @@ void Manager::applyEncoderSetting(const EncoderSetting& s) {
 std::vector<ViewerNetwork> Manager::viewerNetworks() const {
   std::vector<ViewerNetwork> out;
   for (const auto& [id, conn] : connections_) {
-    if (!conn->video_peer_ || !conn->branch_) continue;
+    if (!conn->videoPeer() || conn->branch() == nullptr) continue;
     ViewerNetwork v;
     v.connection = id;
     v.control = adaptation_.figures(id);
-    if (const auto* t = conn->branch_->transportStats()) v.transport = *t;
+    if (const auto* t = conn->branch()->transportStats()) v.transport = *t;
     out.push_back(std::move(v));
   }
   return out;

@@ -16,47 +16,16 @@
 #include "http/websocket.hpp"
 #include "media/encoder_failover.hpp"
 #include "media/video_pipeline.hpp"
+#include "session/branch.hpp"
+#include "session/connection_host.hpp"
 #include "session/network_adaptation.hpp"
 #include "session/peer_limits.hpp"
+#include "session/types.hpp"
 #include "signalling/handler.hpp"
 #include "webrtc/peer_branch.hpp"
 #include "wsmedia/client.hpp"
 
 namespace ds::session {
-
-// Handles the `input` data channel of one video peer (implemented by the input module, wired in
-// app/). `send` queues a text message to that peer's channel.
-class ChannelHandler {
- public:
-  virtual ~ChannelHandler() = default;
-  virtual void onOpen() = 0;
-  virtual void onMessage(std::string_view text) = 0;
-  // The peer lost control (a refresh with a view token): drop its input from now on.
-  virtual void demote() {}
-};
-
-// How long a token-admitted connection may stay (docs/access.md §6).
-struct Lease {
-  std::chrono::system_clock::time_point expires_at;
-  std::chrono::system_clock::time_point warn_at;        // send AUTH_EXPIRING
-  std::chrono::system_clock::time_point disconnect_at;  // send AUTH_EXPIRED, close 4401
-};
-
-struct PeerInfo {
-  int id;                   // connection id, unique per process
-  std::string remote;       // remote address
-  bool can_control = true;  // false: view-only
-  signalling::ClientMeta meta;
-  std::string subject;         // who (token sub, Basic user, "anonymous")
-  std::optional<Lease> lease;  // set when a token admitted the connection
-};
-
-// The answer to an `AUTH <token>` refresh on the signalling socket.
-struct Refreshed {
-  Lease lease;
-  bool can_control = false;  // the connection's role from now on (never more than before)
-  std::string ok_json;       // the JSON after "AUTH_OK "
-};
 
 struct ManagerOptions {
   media::VideoOptions video;
@@ -99,10 +68,13 @@ struct PipelineCount {
 
 class Connection;
 
-class Manager {
+// Connections reach the manager only through ConnectionHost (session/connection_host.hpp).
+class Manager : private ConnectionHost {
  public:
   explicit Manager(ManagerOptions options);
-  ~Manager();
+  ~Manager() override;
+  Manager(const Manager&) = delete;
+  Manager& operator=(const Manager&) = delete;
 
   void accept(std::shared_ptr<http::WebSocket> ws, PeerInfo info);
 
@@ -110,7 +82,7 @@ class Manager {
   media::VideoPipeline* video() { return video_.get(); }
   // The audio pipeline (always present when configured, streaming or retrying), or nullptr.
   audio::AudioPipeline* audio() { return audio_.get(); }
-  std::string audioStatus() const { return audio_ ? audio_->status() : "disabled"; }
+  std::string audioStatus() const override { return audio_ ? audio_->status() : "disabled"; }
   int connections() const { return static_cast<int>(connections_.size()); }
   int videoPeers() const { return video_peers_; }
   // WebRTC peers holding a slot (video and audio), and HELLOs refused by the caps since start.
@@ -152,18 +124,34 @@ class Manager {
   bool networkLimited() const { return adaptation_.limited(); }
 
  private:
-  friend class Connection;
-  Result<std::shared_ptr<webrtc::PeerBranch>> addVideoPeer(Connection& conn);
+  // ConnectionHost.
+  signalling::UidRegistry& uids() override { return uids_; }
+  PeerLimits& peerLimits() override { return peer_limits_; }
+  bool canRefresh() const override { return static_cast<bool>(options_.refresh); }
+  Result<Refreshed> refresh(const PeerInfo& info, std::string token) override {
+    return options_.refresh(info, std::move(token));
+  }
+  void onVideoHello(const PeerInfo& info) override {
+    if (options_.on_video_hello) options_.on_video_hello(info);
+  }
+  std::unique_ptr<ChannelHandler> makeChannel(const PeerInfo& info,
+                                              std::function<void(std::string)> send) override {
+    return options_.channel_handler ? options_.channel_handler(info, std::move(send)) : nullptr;
+  }
+  Result<std::shared_ptr<Branch>> addVideoPeer(Connection& conn) override;
   // A WebSocket media client (wsmedia/): counts as a video peer, taps the shared tees.
-  Result<std::unique_ptr<wsmedia::Client>> addWsMediaPeer(Connection& conn);
+  Result<std::unique_ptr<wsmedia::Client>> addWsMediaPeer(Connection& conn) override;
+  Result<std::shared_ptr<Branch>> addAudioPeer(Connection& conn) override;
+  bool audioAvailable() const override { return audio_ && audio_->available(); }
+  void removeVideoPeer(int id) override;
+  void remove(int id) override;
+
   Status ensureVideo();  // starts the pipeline if nobody watched
-  void removeVideoPeer(int id);
   // Runs the encoder at what congestion control decided (bitrate, frame rate).
   void applyEncoderSetting(const EncoderSetting& s);
   void stopVideo();  // drops the pipeline, keeping its frame counts
   // Every video viewer gets `reason` as an ERROR and is closed; the pipeline stops.
   void dropAllVideo(const std::string& reason);
-  Result<std::shared_ptr<webrtc::PeerBranch>> addAudioPeer(Connection& conn);
   void onAudioState(bool available);
   // Signalling callbacks shared by video and audio branches of connection `id`.
   webrtc::PeerCallbacks callbacksFor(int id);
@@ -179,7 +167,6 @@ class Manager {
       if (it != connections_.end()) fn(*it->second, args...);
     };
   }
-  void remove(int id);
 
   ManagerOptions options_;
   signalling::UidRegistry uids_;
