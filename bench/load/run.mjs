@@ -1,4 +1,4 @@
-// Viewer scaling (issue 16 item 4): what each extra viewer of one 720p30 motion stream costs the
+// Viewer scaling: what each extra viewer of one 720p30 motion stream costs the
 // server. A moving desktop (ds_painter --motion on a 1280x720 Xvfb, 30 fps, 4 Mbit/s) is streamed
 // to 1, 2, 4, 8 and 16 light viewers (ds_load_viewer: receive-only webrtcbin, counts RTP, never
 // decodes), one step after another in the same run. Each step: all viewers connected and

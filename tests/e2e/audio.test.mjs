@@ -1,4 +1,4 @@
-// Issue 5 end to end: PulseAudio (a real daemon started here) -> deskstream's audio pipeline ->
+// Audio end to end: PulseAudio (a real daemon started here) -> deskstream's audio pipeline ->
 // its own peer connection (browser uid 3) -> headless Chromium, where an AnalyserNode on the
 // received track finds the dominant frequency of the tone we play (440 Hz, then 1 kHz). The
 // video keeps streaming with audio on (its latency is measured both ways) and with no

@@ -37,7 +37,7 @@ test('openh264enc failing at run time falls back to x264enc and the page streams
   if (system !== null) console.log(`system message: ${system}`);
 });
 
-// Issue 16: the encoder fails at run time (openh264enc cannot open a 4097x2321 screen), the
+// The encoder fails at run time (openh264enc cannot open a 4097x2321 screen), the
 // failover moves to x264enc, and x264enc fails too (it cannot encode an odd width). The second
 // failure of the last encoder soon after its start stops the rebuilding: one ERROR line in the
 // log, the page gets the error, and for the 30 s cool-down its reconnects are refused with

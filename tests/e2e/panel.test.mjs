@@ -1,4 +1,4 @@
-// Issue 15 part A: the quality/settings panel of the web client (web/src/panel/), end to end with
+// The quality/settings panel of the web client (web/src/panel/), end to end with
 // the real binary, Xvfb and Chromium: its figures agree with getStats, a viewer's panel is
 // read-only and the server ignores a viewer's forced change, settings persist to the next visit,
 // the clipboard boxes round-trip with the X clipboard, the fullscreen / pointer-lock /

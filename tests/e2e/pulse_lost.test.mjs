@@ -1,4 +1,4 @@
-// Issue 16: PulseAudio dies (SIGKILL) under a streaming session and comes back on the same
+// Fault: PulseAudio dies (SIGKILL) under a streaming session and comes back on the same
 // socket. The video never stops (the same RTCPeerConnection keeps decoding new frames after
 // every screen change, during the outage and after it) and the audio resumes by itself: the
 // audio peer (lib/audio_peer.mjs, which reconnects like the Selkies client) hears the tone

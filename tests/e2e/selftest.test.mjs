@@ -1,4 +1,4 @@
-// Issue 15: the connection self-test. The browser parts run inside a private network namespace
+// The connection self-test. The browser parts run inside a private network namespace
 // (unshare -n: only `lo`, its own iptables): with UDP dropped the self-test must say that UDP
 // does not reach the server; with UDP allowed that it does, and with coturn that a relay is
 // allocated with the credentials of /turn (and refused with a wrong shared secret). Outside the

@@ -1,4 +1,4 @@
-// Issue 16: /tmp read-only, or full. deskstream runs in a mount namespace of its own (unshare -m;
+// Faults: /tmp read-only, or full. deskstream runs in a mount namespace of its own (unshare -m;
 // the machine's /tmp is never touched) where /tmp is either a read-only bind of itself or a
 // 64 KiB tmpfs filled to the last byte. X is reached over its abstract socket, which no mount
 // hides. Startup says so in one line naming the directory, the reason and what will not work;

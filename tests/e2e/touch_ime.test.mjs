@@ -1,4 +1,4 @@
-// Issue 15: IME composition and touch gestures reach a real X client (the key logger window,
+// IME composition and touch gestures reach a real X client (the key logger window,
 // which logs the text it receives and every ButtonPress).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';

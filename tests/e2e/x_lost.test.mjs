@@ -1,4 +1,4 @@
-// Issue 16: the X server dies under a streaming session and comes back. deskstream runs as in the
+// Fault: the X server dies under a streaming session and comes back. deskstream runs as in the
 // session pod's streamer container: the image's entrypoint (deploy/image/entrypoint.sh,
 // DS_ROLE=streamer) waits for X and PulseAudio, starts deskstream and supervises it. When Xvfb is
 // SIGKILLed, deskstream logs one line and exits with status 75; /readyz stops answering 200

@@ -106,7 +106,7 @@ test('a broken viewer ends alone; the other keeps its peer connection and frames
   assert.equal(ds.proc.exitCode, null);
 });
 
-// DTLS and ICE failures of one viewer (issue 16). Viewer A's page corrupts the certificate
+// DTLS and ICE failures of one viewer. Viewer A's page corrupts the certificate
 // fingerprint in the server's offer, so its DTLS handshake with the server fails (Chromium ends
 // it with a fatal alert) on every attempt; viewer C's page neither sends its ICE candidates nor
 // uses the server's, so its ICE never connects. Both retry as the web client does. Viewer B,

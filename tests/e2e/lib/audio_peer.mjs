@@ -83,7 +83,7 @@ export async function startAudioPeer(page) {
           A.offer = msg.sdp.sdp;
           await pc.setRemoteDescription(msg.sdp);
           const answer = await pc.createAnswer();
-          // The Selkies client's answer munging for Opus (reference §3.7).
+          // As the Selkies client munges its answer: stereo=1 and minptime=10 in the Opus fmtp.
           answer.sdp = answer.sdp.replace(/(a=fmtp:\d+ [^\r\n]*useinbandfec=1)/, '$1;stereo=1;minptime=10');
           await pc.setLocalDescription(answer);
           ws.send(JSON.stringify({ sdp: pc.localDescription }));

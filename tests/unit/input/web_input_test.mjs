@@ -85,7 +85,7 @@ test('wheel: mouse clicks pass through, trackpad deltas are throttled and capped
     [[8, 10], [32, 1]]);
 });
 
-// web/src/ime.js and web/src/touch.js (issue 15): the pure parts.
+// web/src/ime.js and web/src/touch.js: the pure parts.
 import { keysymsForInput, keysymsForText } from '../../../web/src/ime.js';
 import { applyZoom, LONG_PRESS_MS, TouchGestures } from '../../../web/src/touch.js';
 
@@ -136,7 +136,7 @@ test('view zoom keeps the point under the fingers and the desktop covering the w
   assert.equal(applyZoom(v, { scale: 1, x: 0, y: 0, dx: 5000, dy: 0 }, 800, 600).x, 0);
 });
 
-// web/src/selftest_verdicts.js (issue 15): the self-test's plain-words verdicts.
+// web/src/selftest_verdicts.js: the self-test's plain-words verdicts.
 import { judgeRtt, judgeThroughput, judgeTurn, judgeUdp } from '../../../web/src/selftest_verdicts.js';
 
 test('self-test verdicts', () => {
