@@ -162,6 +162,7 @@ const wantsAB = (s) => opt.ab === 'all' || (opt.ab !== 'none' && s.encoder === `
 
 // ---------- one measured run
 const decoderSrc = readFileSync(path.join(here, 'decode.js'), 'utf8');
+const timelineSrc = readFileSync(path.join(here, 'timeline.js'), 'utf8');
 const BASELINE = {
   description: 'Naive baseline in the same run, on the same X screen: a second deskstream started with '
     + 'DESKSTREAM_BENCH_BASELINE=true streams through videoconvert and plain `x264enc tune=zerolatency '
@@ -177,6 +178,7 @@ async function oneRun(browser, s, variant, known, url) {
   try {
     await ctx.addInitScript(`window.__dsBenchCfg = ${JSON.stringify({ variant, block: opt.block, cols: 20, rows: 4 })};`);
     await ctx.addInitScript(decoderSrc);
+    await ctx.addInitScript(timelineSrc);
     const page = await ctx.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
@@ -186,6 +188,12 @@ async function oneRun(browser, s, variant, known, url) {
     if (s.idle) await waitFor(() => page.evaluate(() => window.__dsBench && window.__dsBench.callbacks > 0), 20000, 'first frame');
     else await waitFor(() => page.evaluate(() => window.__dsBench && window.__dsBench.samples.length > 0), 20000, 'first decoded barcode');
     const firstWall = await page.evaluate((idle) => (idle ? window.__dsBench.firstCallbackWall : window.__dsBench.firstFrameWall), !!s.idle);
+    // Where the time to the first frame went: each step in ms after the call to page.goto.
+    const phases = await page.evaluate(() => ({ origin: performance.timeOrigin, steps: { ...(window.__dsTimeline || {}) }, shown: window.__dsBench.firstCallbackWall }));
+    const ttffPhases = { navigation_started: Math.round(phases.origin - opened) };
+    for (const [k, v] of Object.entries(phases.steps)) ttffPhases[k] = Math.round(phases.origin + v - opened);
+    if (phases.shown !== null) ttffPhases.first_frame_shown = Math.round(phases.shown - opened);
+    ttffPhases.first_frame = Math.round(firstWall - opened);
     await sleep((s.idle ? Math.max(opt.warmup, 3) : opt.warmup) * 1000);
     const st0 = await inboundStats(page);
     const c0 = cpuSnapshot(known);
@@ -243,6 +251,7 @@ async function oneRun(browser, s, variant, known, url) {
       bad_frames: b1.bad - b0.bad,
       repeated_callbacks: b1.rep - b0.rep,
       time_to_first_frame_ms: Math.round(firstWall - opened),
+      time_to_first_frame_steps_ms: ttffPhases,
       cpu_pct_of_one_core: cpuPercent(c0, c1),
       bitrate_kbps: d('bytesReceived') !== null ? Math.round((8 * d('bytesReceived')) / secs / 1000) : null,
       decoder_implementation: decoderImpl ?? st1?.decoderImplementation ?? null,
@@ -287,6 +296,8 @@ function summarise(runs) {
     fps_rendered: m((r) => r.fps_rendered), fps_presented: m((r) => r.fps_presented),
     bad_frames: ok.reduce((a, r) => a + r.bad_frames, 0), frames: ok.reduce((a, r) => a + r.frames, 0),
     time_to_first_frame_ms: m((r) => r.time_to_first_frame_ms),
+    time_to_first_frame_steps_ms: Object.fromEntries(Object.keys(ok[0]?.time_to_first_frame_steps_ms || {})
+      .map((k) => [k, m((r) => r.time_to_first_frame_steps_ms?.[k])])),
     cpu_pct_of_one_core: cpu,
     bitrate_kbps: m((r) => r.bitrate_kbps),
     jitter_buffer_ms_per_frame: m((r) => r.jitter_buffer_ms_per_frame),
@@ -344,6 +355,8 @@ try {
     const ds = await startDeskstream(x.display, {
       SELKIES_ENCODER: s.encoder, SELKIES_FRAMERATE: String(s.fps), SELKIES_VIDEO_BITRATE: String(s.kbps),
       SELKIES_ENABLE_RESIZE: 'false',
+      // A/B of the web client: DS_BENCH_WEB_ROOT serves another checkout's web/ (with DESKSTREAM_BIN).
+      ...(process.env.DS_BENCH_WEB_ROOT ? { SELKIES_WEB_ROOT: process.env.DS_BENCH_WEB_ROOT } : {}),
     });
     const variants = wantsAB(s) ? ['ours', 'baseline'] : ['ours'];
     if (wantsWs(s)) variants.push('websocket');
@@ -363,7 +376,7 @@ try {
           const r = await oneRun(browser, s, v, knownFor(v), url);
           runs[v].push(r);
           if (r.websocket) console.log(`${s.name} websocket run ${i + 1}: ${JSON.stringify(r.websocket)}`);
-          console.log(`${s.name} ${v} run ${i + 1}: median ${r.latency_ms.median} ms p95 ${r.latency_ms.p95} p2r ${r.paint_to_receive_ms?.median} fps ${r.fps_rendered} bad ${r.bad_frames} ttff ${r.time_to_first_frame_ms} ms cpu ds ${r.cpu_pct_of_one_core.deskstream}% chr ${r.cpu_pct_of_one_core.chromium}% xvfb ${r.cpu_pct_of_one_core.xvfb}% ${r.bitrate_kbps} kbps ${r.decoder_implementation} load ${r.load_avg[0]}`);
+          console.log(`${s.name} ${v} run ${i + 1}: median ${r.latency_ms.median} ms p95 ${r.latency_ms.p95} p2r ${r.paint_to_receive_ms?.median} fps ${r.fps_rendered} bad ${r.bad_frames} ttff ${r.time_to_first_frame_ms} ms (${Object.entries(r.time_to_first_frame_steps_ms || {}).map(([k, v]) => `${k} ${v}`).join(", ")}) cpu ds ${r.cpu_pct_of_one_core.deskstream}% chr ${r.cpu_pct_of_one_core.chromium}% xvfb ${r.cpu_pct_of_one_core.xvfb}% ${r.bitrate_kbps} kbps ${r.decoder_implementation} load ${r.load_avg[0]}`);
         } catch (e) {
           console.log(`${s.name} ${v} run ${i + 1}: FAILED ${e.message}`);
           runs[v].push({ variant: v, error: e.message, deskstream_log_tail: servers[v].entry.log.slice(-2000) });

@@ -163,9 +163,9 @@ Result<std::shared_ptr<Branch>> Manager::addVideoPeer(Connection& conn) {
   webrtc::PeerCallbacks cb = callbacksFor(id);
   auto* manager = this;
   auto with = [this, id](auto fn) { return forConnection(id, std::move(fn)); };
-  cb.on_connected = with([manager](Connection& c) {
+  // (The branch itself asks for a keyframe when DTLS is up: BranchOptions::keyframe_on_connect.)
+  cb.on_connected = with([](Connection& c) {
     log::info(kLog, "peer " + std::to_string(c.info().id) + ": media connected");
-    if (manager->video_) manager->video_->requestKeyframe(c.branch() ? c.branch()->codec() : "");
   });
   cb.on_channel_open = with([](Connection& c) { c.onChannelOpen(); });
   cb.on_channel_message = with([](Connection& c, std::string text) { c.onChannelMessage(text); });

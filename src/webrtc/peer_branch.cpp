@@ -52,6 +52,15 @@ std::string promiseError(GstPromise* promise) {
   return "";
 }
 
+// Sends a force-key-unit event upstream from webrtcbin's first sink pad (the video).
+void requestKeyframeUpstream(GstElement* webrtc) {
+  GstPad* sink = gst_element_get_static_pad(webrtc, "sink_0");
+  if (sink == nullptr) return;
+  gst_pad_push_event(sink,
+                     gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+  gst_object_unref(sink);
+}
+
 }  // namespace
 
 PeerBranch::PeerBranch(std::string name, PeerCallbacks cb, BranchOptions options)
@@ -121,13 +130,39 @@ Status PeerBranch::build(GstElement* pipeline, GstElement* tee, const IceServers
                             if (state == GST_WEBRTC_ICE_CONNECTION_STATE_FAILED) {
                               log::warn(kLog, "peer " + self.name_ + ": ICE failed");
                               if (self.cb_.on_failed) self.cb_.on_failed("ICE connection failed");
-                            } else if (state == GST_WEBRTC_ICE_CONNECTION_STATE_CONNECTED ||
-                                       state == GST_WEBRTC_ICE_CONNECTION_STATE_COMPLETED) {
-                              if (self.cb_.on_connected) self.cb_.on_connected();
                             }
                           });
                         }),
                         weakData(shared_), freeWeak, static_cast<GConnectFlags>(0));
+  // Media can flow once DTLS is done too: a keyframe asked for at ICE connected can be encoded
+  // before the SRTP keys exist and be dropped, and the next one waits for the keyframe limit.
+  g_signal_connect_data(webrtc_, "notify::connection-state",
+                        G_CALLBACK(+[](GstElement* w, GParamSpec*, gpointer data) {
+                          GstWebRTCPeerConnectionState state;
+                          g_object_get(w, "connection-state", &state, nullptr);
+                          if (state != GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) return;
+                          onMain(data, [](PeerBranch& self) {
+                            if (self.connected_) return;
+                            self.connected_ = true;
+                            if (self.cb_.on_connected) self.cb_.on_connected();
+                          });
+                        }),
+                        weakData(shared_), freeWeak, static_cast<GConnectFlags>(0));
+
+  if (options_.keyframe_on_connect) {
+    // From webrtcbin's thread, not the main loop's: a busy main loop cannot delay the first frame.
+    // The request goes upstream from webrtcbin's sink pad, through this viewer's limit and the
+    // encoder's overall one; only `w` is used, and it is alive while it emits.
+    g_signal_connect(webrtc_, "notify::connection-state",
+                     G_CALLBACK(+[](GstElement* w, GParamSpec*, gpointer) {
+                       GstWebRTCPeerConnectionState state;
+                       g_object_get(w, "connection-state", &state, nullptr);
+                       if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) {
+                         requestKeyframeUpstream(w);
+                       }
+                     }),
+                     nullptr);
+  }
 
   // The bin takes its own reference (the elements are no longer floating); we keep ours.
   gst_bin_add_many(GST_BIN(pipeline_), queue_, webrtc_, nullptr);

@@ -1,13 +1,20 @@
 // deskstream web client: fetches ./turn, connects the video stream (peer 1) and shows a status
 // line. Plain ES modules, no build step.
+//
+// Only what the first connection needs is imported statically. Input, touch and IME, the panel's
+// hook and the figures load while that connection is being set up (`later`), so fetching and
+// compiling them never delays the offer; the WebSocket transport loads only when it is used.
 import { Stream } from './stream.js';
-import { InputCapture } from './input.js';
-import { videoFigures } from './stats.js';
-import { WsTransport, webCodecsSupport } from './ws_transport.js';
 import { FALLBACK_MS, transportMode, describeWebRtc, watchIce } from './transport.js';
-import { setupTouchAndText } from './touch_ui.js';
 import { setIcon } from './icons.js';
-import { PanelHook } from './panel/hook.js';
+
+const later = Promise.all([
+  import('./input.js'), import('./stats.js'), import('./touch_ui.js'), import('./panel/hook.js'),
+]);
+let InputCapture = null;
+let videoFigures = null;
+let touchAndText = null;
+let panel = null;  // PanelHook, once loaded
 
 const video = document.getElementById('stream');
 const statusEl = document.getElementById('status');
@@ -36,7 +43,7 @@ function render() {
   if (state.transport) text += ` · ${state.transport}`;
   statusEl.textContent = text;
   statusEl.className = state.phase === 'live' ? 'live' : state.phase === 'error' ? 'error' : '';
-  panel.connection(state.phase, state.detail);
+  panel?.connection(state.phase, state.detail);
 }
 
 function setState(phase, detail = '') {
@@ -84,8 +91,7 @@ const videoStream = new Stream({
   onChannel: (channel) => attachInput(channel),
 });
 
-// Touch gestures, IME and the on-screen keyboard (touch_ui.js), the connection self-test button.
-const touchAndText = setupTouchAndText(document.getElementById('keyboard'));
+// The connection self-test button.
 const selftestButton = document.getElementById('selftest');
 setIcon(selftestButton, 'selftest');
 selftestButton.addEventListener('click', () => {
@@ -108,6 +114,10 @@ selftestButton.addEventListener('click', () => {
 // The `input` data channel carries keyboard, mouse, clipboard, cursor and resize (input.js).
 let input = null;
 function attachInput(channel, element = video) {
+  if (!InputCapture) {  // the channel opened before input.js loaded (it rarely does)
+    later.then(() => attachInput(channel, element));
+    return;
+  }
   if (input) input.detach();
   const capture = new InputCapture(element, (text) => {
     if (channel.readyState !== 'open') return false;
@@ -128,6 +138,7 @@ function attachInput(channel, element = video) {
     startReports(channel);
     channel.send('_ds_network,1');  // ask for `network` status and `role` messages (deskstream only)
   };
+  if (channel.readyState === 'open') channel.onopen();
   channel.onclose = () => {
     panel.channel(false);
     capture.detach();
@@ -183,6 +194,7 @@ function startReports(channel) {
 let frames = 0;
 function countFrame() {
   frames += 1;
+  if (audioPending) audioPending();
   video.requestVideoFrameCallback(countFrame);
 }
 if ('requestVideoFrameCallback' in HTMLVideoElement.prototype) video.requestVideoFrameCallback(countFrame);
@@ -226,10 +238,25 @@ const audioStream = new Stream({
   },
 });
 
+const AUDIO_WAIT_MS = 2000;
+let audioPending = null;
+function startAudioAfterVideo() {
+  const timer = setTimeout(() => audioPending && audioPending(), AUDIO_WAIT_MS);
+  audioPending = () => {
+    audioPending = null;
+    clearTimeout(timer);
+    if (!ws) audioStream.start();
+  };
+}
+
 // The WebSocket transport (ws_transport.js): replaces both WebRTC connections for this page.
 let ws = null;
+let wsStarting = false;
 async function startWebSocket(reason) {
-  if (ws) return;
+  if (ws || wsStarting) return;
+  wsStarting = true;
+  const { WsTransport, webCodecsSupport } = await import('./ws_transport.js');
+  await later;
   videoStream.stop();
   audioStream.stop();
   // Chromium shows the decoded frames in the same <video> element; other browsers on a canvas.
@@ -275,8 +302,9 @@ async function startWebSocket(reason) {
   ws.start();
 }
 
-// The quality/settings panel (panel/): its module loads after the first frame (or on first open).
-const panel = new PanelHook({
+// The quality/settings panel (panel/): its hook loads with `later`, the panel itself after the
+// first frame (or on first open).
+const panelApp = {
   state,
   audio,
   element: () => (ws ? ws.element : video),
@@ -294,17 +322,34 @@ const panel = new PanelHook({
     if (ws) ws.reconnectNow();
     else [videoStream, audioStream].forEach((s) => s.reconnectNow());
   },
-});
+};
 
 const mode = transportMode(window.location.search, window.localStorage);
 let everLive = false;
-window.deskstream = { video: videoStream, audio: audioStream, state, input: () => input, mode, ws: null, touch: touchAndText.touch, panelHook: panel };
+window.deskstream = { video: videoStream, audio: audioStream, state, input: () => input, mode, ws: null, touch: null, panelHook: null };
 if (mode === 'websocket') {
   startWebSocket('forced by setting');
 } else {
   videoStream.start();
-  audioStream.start();
+  // Audio connects after the first video frame (or after AUDIO_WAIT_MS): its offer, ICE and DTLS
+  // would otherwise compete with the video's, in the browser and in the server, and delay it.
+  startAudioAfterVideo();
   if (mode === 'auto') {
     watchIce(() => videoStream.pc, FALLBACK_MS, () => everLive || !!ws, (why) => startWebSocket(why));
   }
 }
+
+// Touch gestures, IME and the on-screen keyboard (touch_ui.js), the panel's hook, the figures.
+later.then(([inputModule, statsModule, touchModule, hookModule]) => {
+  InputCapture = inputModule.InputCapture;
+  videoFigures = statsModule.videoFigures;
+  touchAndText = touchModule.setupTouchAndText(document.getElementById('keyboard'));
+  panel = new hookModule.PanelHook(panelApp);
+  window.deskstream.touch = touchAndText.touch;
+  window.deskstream.panelHook = panel;
+  render();
+}).catch((e) => {
+  state.phase = 'error';
+  state.detail = `the page could not load: ${e.message}`;
+  render();
+});

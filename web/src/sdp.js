@@ -8,5 +8,14 @@ export function mungeAnswer(sdp) {
   if (!out.includes('multiopus')) {
     out = out.replace(/(a=fmtp:\d+ .*useinbandfec=1)(?!;stereo)/g, '$1;stereo=1;minptime=10');
   }
-  return out;
+  return dtlsPassive(out);
+}
+
+// The browser answers an actpass offer with a=setup:active, so it sends the DTLS ClientHello the
+// moment its own ICE check succeeds. The server's ICE agent (controlling, regular nomination) is
+// usually not done yet and the hello is lost; the browser resends it only after its retransmit
+// timer (~200 ms). Answering passive makes the server the DTLS client: it says hello once its
+// ICE is ready, and the browser, ready earlier, answers at once.
+export function dtlsPassive(sdp) {
+  return sdp.replace(/^a=setup:active$/gm, 'a=setup:passive');
 }

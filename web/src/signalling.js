@@ -33,6 +33,21 @@ export class Signalling {
     this.ws.onerror = () => {};
   }
 
+  // Takes over a socket index.html opened (and said HELLO on) before the modules loaded:
+  // `early` = { ws, messages: received so far, closed: the close event if it already closed }.
+  adopt(early) {
+    this.ws = early.ws;
+    this.ws.onmessage = (event) => this.onMessage(event.data);
+    this.ws.onclose = (event) => this.h.onClose(event);
+    this.ws.onerror = () => {};
+    for (const data of early.messages) this.onMessage(data);
+    early.messages = [];
+    if (early.closed) {
+      this.ws.onclose = null;
+      this.h.onClose(early.closed);
+    }
+  }
+
   onMessage(data) {
     if (typeof data !== 'string') return;
     if (data === 'HELLO') return;

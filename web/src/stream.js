@@ -25,12 +25,54 @@ export class Stream {
     this.cleanup();
     if (this.closed) return;
     this.o.onState('connecting');
+    // ./turn and the signalling socket in parallel: the offer follows HELLO, and the peer
+    // connection (which needs ./turn's configuration) only has to exist by then.
+    const attempt = {};
+    this.attempt = attempt;
+    const current = () => this.attempt === attempt;
+    // The video connection's first attempt adopts what index.html started (window.__dsEarly).
+    const early = this.o.uid === '1' ? window.__dsEarly : null;
+    if (early) window.__dsEarly = null;
+    const configured = early ? early.turn : this.o.rtcConfig();
+    let pcReady;
+    const pcCreated = new Promise((resolve) => { pcReady = resolve; });
+    this.sig = new Signalling(signallingUrl(window.location), this.o.uid, {
+      meta: this.o.meta,
+      onSdp: (sdp) => pcCreated.then((pc) => pc && this.onSdp(pc, sdp)),
+      onIce: (ice) => pcCreated.then((pc) => {
+        if (pc && pc === this.pc) pc.addIceCandidate(ice).catch(() => {});
+      }),
+      onError: (text) => {
+        this.lastError = text;
+        this.o.onState('error', text);
+      },
+      onAuth: (text) => this.onAuth(text),
+      onClose: (event) => {
+        if (!current()) return;
+        if (event && event.code === ANSWER_REFUSED) {
+          // No common codec, or an answer the server cannot use: a new attempt would end the
+          // same way, so show why and stop (a page reload tries again).
+          this.fatal(this.lastError || 'the server refused this browser\'s answer');
+          return;
+        }
+        this.o.onState('reconnecting', 'signalling closed');
+        this.retry();
+      },
+    });
+    if (early) this.sig.adopt(early);
+    else this.sig.connect();
     let config;
     try {
-      config = await this.o.rtcConfig();
+      config = await configured;
     } catch (e) {
+      pcReady(null);
+      if (!current()) return;
       this.o.onState('error', `cannot load /turn: ${e.message}`);
       this.retry();
+      return;
+    }
+    if (!current()) {
+      pcReady(null);
       return;
     }
     const pc = new RTCPeerConnection(config);
@@ -46,7 +88,7 @@ export class Stream {
       if (this.o.onChannel) this.o.onChannel(this.channel);
     };
     pc.onicecandidate = (event) => {
-      if (event.candidate) this.sig.send({ ice: event.candidate.toJSON() });
+      if (event.candidate && this.sig) this.sig.send({ ice: event.candidate.toJSON() });
     };
     pc.onconnectionstatechange = () => {
       if (pc !== this.pc) return;
@@ -59,30 +101,7 @@ export class Stream {
         this.retry();
       }
     };
-    this.sig = new Signalling(signallingUrl(window.location), this.o.uid, {
-      meta: this.o.meta,
-      onSdp: (sdp) => this.onSdp(pc, sdp),
-      onIce: (ice) => {
-        if (pc === this.pc) pc.addIceCandidate(ice).catch(() => {});
-      },
-      onError: (text) => {
-        this.lastError = text;
-        this.o.onState('error', text);
-      },
-      onAuth: (text) => this.onAuth(text),
-      onClose: (event) => {
-        if (pc !== this.pc) return;
-        if (event && event.code === ANSWER_REFUSED) {
-          // No common codec, or an answer the server cannot use: a new attempt would end the
-          // same way, so show why and stop (a page reload tries again).
-          this.fatal(this.lastError || 'the server refused this browser\'s answer');
-          return;
-        }
-        this.o.onState('reconnecting', 'signalling closed');
-        this.retry();
-      },
-    });
-    this.sig.connect();
+    pcReady(pc);
   }
 
   // The token that admitted us is about to expire: ask the embedding platform for a fresh one
@@ -164,6 +183,7 @@ export class Stream {
   }
 
   cleanup() {
+    this.attempt = null;
     clearInterval(this.lowLatencyTimer);
     if (this.sig) this.sig.close();
     this.sig = null;
