@@ -71,6 +71,11 @@ class AudioPipeline {
   GstElement* tee() const { return streaming_ ? tee_ : nullptr; }
   const AudioOptions& options() const { return options_; }
 
+  // A viewer branch (its webrtcbin or queue, named by the element directly inside the pipeline)
+  // posted an error: that viewer's problem, reported on the main loop; the audio goes on.
+  using BranchErrorCallback = std::function<void(std::string element, std::string message)>;
+  void onBranchError(BranchErrorCallback cb) { on_branch_error_ = std::move(cb); }
+
   // Runtime bitrate change (the `ab` message); kept across reconnects.
   void setBitrate(int bps);
   // RTP packets that left the payloader since construction (stats and tests).
@@ -104,6 +109,7 @@ class AudioPipeline {
 
   AudioOptions options_;
   StateCallback on_state_;
+  BranchErrorCallback on_branch_error_;
   std::shared_ptr<Token> token_;
   std::shared_ptr<Counters> counters_ = std::make_shared<Counters>();
   GstElement* pipeline_ = nullptr;  // the installed pipeline (PulseAudio or silence)

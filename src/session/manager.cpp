@@ -54,6 +54,9 @@ Manager::Manager(ManagerOptions options)
         audio::AudioPipeline::start(*options_.audio, [this](bool up) { onAudioState(up); });
     if (started) {
       audio_ = std::move(*started);
+      audio_->onBranchError([this](const std::string& element, const std::string& message) {
+        onAudioBranchError(element, message);
+      });
     } else {
       log::warn(kLog, "audio disabled: " + started.error().message);
     }
@@ -104,6 +107,18 @@ void Manager::remove(int id) {
     conn.reset();
     log::info(kLog, "connection " + std::to_string(id) + " closed; " +
                         std::to_string(connections_.size()) + " left");
+    if (connections_.empty()) {
+      // Trim again once the viewers' webrtcbin, DTLS and SCTP state and their threads are gone
+      // too (some of it on other threads, after this): the trim in stopVideo() comes too early
+      // for that memory (docs/performance.md, the soak). Captures nothing, so it may outlive us.
+      g_timeout_add_seconds(
+          2,
+          [](gpointer) -> gboolean {
+            core::releaseFreeMemory();
+            return G_SOURCE_REMOVE;
+          },
+          nullptr);
+    }
   });
 }
 
@@ -217,6 +232,16 @@ void Manager::onBranchError(const std::string& element, const std::string& messa
     }
   }
   log::info(kLog, "error from " + element + ", a viewer that is already gone: " + message);
+}
+
+void Manager::onAudioBranchError(const std::string& element, const std::string& message) {
+  for (auto& [id, conn] : connections_) {
+    if (conn->audioPeer() && conn->branch() && conn->branch()->owns(element)) {
+      conn->fail("audio stream failed: " + message);
+      return;
+    }
+  }
+  log::info(kLog, "audio error from " + element + ", a viewer that is already gone: " + message);
 }
 
 webrtc::PeerCallbacks Manager::callbacksFor(int id) {

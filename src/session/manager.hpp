@@ -109,6 +109,7 @@ class Manager : private ConnectionHost {
   void onVideoError(const std::string& message, bool from_encoder);
   // An element of one viewer's branch failed: that viewer is ended, the others stream on.
   void onBranchError(const std::string& element, const std::string& message);
+  void onAudioBranchError(const std::string& element, const std::string& message);
 
   // Runtime changes (data channel `vb`, `_arg_fps`, `p`, resize). They apply to the running
   // pipeline and to every pipeline started later.

@@ -7,6 +7,7 @@ import {
   startXvfb, startDeskstream, launchBrowser, waitFramesDecoded, waitFor, freePort, stopAll, xsetroot,
 } from './lib/harness.mjs';
 import { videoFigures } from '../../web/src/stats.js';
+import { scrape } from './lib/metrics.mjs';
 
 after(stopAll);
 
@@ -40,17 +41,6 @@ test('stats.js: fps from the decoder, latency = round trip + jitter buffer + dec
 });
 
 // One scrape as { series: value }.
-async function scrape(port) {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const out = {};
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const i = line.lastIndexOf(' ');
-    out[line.slice(0, i)] = Number(line.slice(i + 1));
-  }
-  return out;
-}
-
 test('a connected page appears as deskstream_client_fps/latency_ms and disappears on close', async () => {
   const x = await startXvfb(1280, 720);
   const metricsPort = await freePort();

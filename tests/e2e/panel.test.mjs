@@ -18,6 +18,7 @@ import { shortcutOf } from '../../web/src/panel/hook.js';
 import { niceMax, toCanvas } from '../../web/src/panel/plot.js';
 import { History, rtcFigures, wsFigures } from '../../web/src/panel/figures.js';
 import { messagesFor, validSetting } from '../../web/src/panel/settings.js';
+import { scrape } from './lib/metrics.mjs';
 
 after(stopAll);
 
@@ -33,17 +34,6 @@ function background(cmd, args, display) {
 function painter(display) {
   return background(process.env.DS_PAINTER || path.join(path.dirname(deskstreamBin), '../../bench/ds_painter'),
     ['--period-us', '33000', '--block', '16', '--motion', '--motion-hz', '30'], display);
-}
-
-async function scrape(port) {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const out = {};
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const i = line.lastIndexOf(' ');
-    out[line.slice(0, i)] = Number(line.slice(i + 1));
-  }
-  return out;
 }
 
 async function openPage(context, url) {

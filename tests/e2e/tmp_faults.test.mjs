@@ -43,7 +43,8 @@ async function startInNamespace(display, mounts) {
   proc.stderr.on('data', (d) => { ds.log += d; });
   await waitFor(() => {
     if (proc.exitCode !== null) throw new Error(`deskstream exited ${proc.exitCode}: ${ds.log}`);
-    return / streaming /.test(ds.log);
+    // The listening line ("streaming :N at http://..."), not the warning's "streaming is not affected".
+    return / streaming \S+ at https?:\/\//.test(ds.log);
   }, 30000, 'deskstream to listen');
   return ds;
 }

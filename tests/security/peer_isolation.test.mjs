@@ -168,6 +168,11 @@ test('a viewer whose DTLS or ICE fails ends alone; the other keeps its peer conn
   const failures = log.match(/peer \d+: [^\n]*(viewer stream failed|ICE|DTLS|dtls)[^\n]*/g) || [];
   console.log(`server: ${failures.length} peer failure line(s): ${JSON.stringify(failures.slice(0, 6))}`);
   assert.ok(failures.some((l) => /viewer stream failed: dtls/.test(l)), 'A\'s DTLS failure was raised in its own branch');
+  // A's audio peer (its own connection, opened 2 s after a page that shows no frame) fails its
+  // DTLS the same way: that connection is ended and retried, not left half-open.
+  const audioFailures = log.match(/peer \d+: audio stream failed: [^\n]*/g) || [];
+  console.log(`server: ${audioFailures.length} audio peer failure line(s): ${JSON.stringify(audioFailures.slice(0, 3))}`);
+  assert.ok(audioFailures.some((l) => /dtls/i.test(l)), 'A\'s audio DTLS failure ended its audio peer');
   assert.equal(restarts(log), 0, 'no "restarting the stream for every viewer"');
   assert.equal(pipelines(log), 1, 'one encode from start to end');
   assert.equal(ds.proc.exitCode, null);

@@ -111,7 +111,7 @@ export async function startDeskstream(display, env = {}, args = []) {
   const startedAt = Date.now();
   await waitFor(() => {
     if (proc.exitCode !== null) throw new Error(`deskstream exited ${proc.exitCode}: ${entry.log}`);
-    return entry.log.includes('streaming');
+    return / streaming \S+ at https?:\/\//.test(entry.log);  // the listening line
   }, 30000, 'deskstream to listen');
   return { port, proc, entry, url: `http://127.0.0.1:${port}/`, startupMs: Date.now() - startedAt };
 }

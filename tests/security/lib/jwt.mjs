@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { deskstreamBin, tempDir } from '../../e2e/lib/harness.mjs';
+export { scrape } from '../../e2e/lib/metrics.mjs';
 
 export function jwtSetup({ session = 's-1' } = {}) {
   const dir = tempDir('ds-sec-');
@@ -24,17 +25,6 @@ export function jwtSetup({ session = 's-1' } = {}) {
 }
 
 // One Prometheus scrape as { series: value }.
-export async function scrape(port) {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const out = {};
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const i = line.lastIndexOf(' ');
-    out[line.slice(0, i)] = Number(line.slice(i + 1));
-  }
-  return out;
-}
-
 export function rssKiB(pid) {
   return Number(/VmRSS:\s+(\d+)/.exec(execFileSync('cat', [`/proc/${pid}/status`]).toString())[1]);
 }
