@@ -1,5 +1,9 @@
 #include "core/memory.hpp"
 
+// Any libc header defines __GLIBC__ (through <features.h>); without one the check below was
+// always false and malloc_trim was never called.
+#include <cstdlib>
+
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif

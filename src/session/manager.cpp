@@ -108,16 +108,20 @@ void Manager::remove(int id) {
     log::info(kLog, "connection " + std::to_string(id) + " closed; " +
                         std::to_string(connections_.size()) + " left");
     if (connections_.empty()) {
-      // Trim again once the viewers' webrtcbin, DTLS and SCTP state and their threads are gone
-      // too (some of it on other threads, after this): the trim in stopVideo() comes too early
-      // for that memory (docs/performance.md, the soak). Captures nothing, so it may outlive us.
-      g_timeout_add_seconds(
-          2,
-          [](gpointer) -> gboolean {
-            core::releaseFreeMemory();
-            return G_SOURCE_REMOVE;
-          },
-          nullptr);
+      // Return freed memory once the viewers' webrtcbin, DTLS and SCTP state is gone (2 s), and
+      // again once GLib and GStreamer have retired their idle pool threads (15 s idle), whose
+      // caches hold much of it: the trim in stopVideo() comes too early for either
+      // (docs/performance.md, the soak). Captures nothing, so it may outlive us.
+      for (const guint seconds : {2U, 20U}) {
+        g_timeout_add_seconds(
+            seconds,
+            [](gpointer) -> gboolean {
+              log::debug(kLog, "idle: free memory returned to the system");
+              core::releaseFreeMemory();
+              return G_SOURCE_REMOVE;
+            },
+            nullptr);
+      }
     }
   });
 }
