@@ -10,9 +10,10 @@
 //  - extra reference: refPtr(obj) takes a new reference of a pointer borrowed from elsewhere
 //    (a callback's argument, an element the bin owns), so it stays alive as long as the holder.
 //  - floating: a newly made element or bin is floating; sinkPtr(obj) sinks it (ref_sink) so the
-//    holder owns a plain reference. gst_bin_add() takes its own reference of a sunk element (and
-//    takes over the floating one of an unsunk element): after adding, .get() the holder, never
-//    .release() it unless no holder owned it before.
+//    holder owns a plain reference. gst_bin_add(bin, holder.get()) then adds the bin's own
+//    reference and the holder keeps its one (drop it after gst_bin_remove, or when the bin is
+//    gone). An element handed to a bin unsunk, as buildChain does, has the bin's reference only:
+//    keep such pointers borrowed, never in a holder.
 //  - a holder in a pad probe's or signal's user data must outlive the probe/handler: pass raw
 //    pointers to GStreamer and keep the holder in the object that removes the probe.
 #pragma once
