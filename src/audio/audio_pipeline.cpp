@@ -5,8 +5,8 @@
 
 #include "audio/graph.hpp"
 #include "core/log.hpp"
+#include "media/gst_util.hpp"
 #include "media/main_thread.hpp"
-#include "media/video_pipeline.hpp"
 
 namespace ds::audio {
 namespace {
@@ -86,7 +86,7 @@ Result<std::unique_ptr<AudioPipeline>> AudioPipeline::start(AudioOptions options
   // Check the plugins once up front: a missing one is a configuration error, not a retry case.
   auto probe = detail::buildGraph(p->options_, detail::Source::kPulse);
   if (!probe) return Unexpected<Error>{probe.error()};
-  gst_object_unref(*probe);
+  stopAndUnref(*probe);  // never started: dropped at once
   p->next_retry_ms_ = p->options_.retry_initial_ms;
   p->attempt();
   return p;
@@ -99,15 +99,13 @@ Result<GstElement*> AudioPipeline::build(bool silence) {
   GstElement* pipeline = *built;
   const uint64_t id = ++built_;
   g_object_set_data(G_OBJECT(pipeline), kIdKey, GSIZE_TO_POINTER(static_cast<gsize>(id)));
-  GstElement* pay = gst_bin_get_by_name(GST_BIN(pipeline), detail::kPayloaderName);
-  GstPad* pay_src = gst_element_get_static_pad(pay, "src");
+  media::GstPtr<GstElement> pay(gst_bin_get_by_name(GST_BIN(pipeline), detail::kPayloaderName));
+  media::GstPtr<GstPad> pay_src(gst_element_get_static_pad(pay.get(), "src"));
   gst_pad_add_probe(
-      pay_src,
+      pay_src.get(),
       static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
       countPackets, new std::shared_ptr<Counters>(counters_),
       [](gpointer d) { delete static_cast<std::shared_ptr<Counters>*>(d); });
-  gst_object_unref(pay_src);
-  gst_object_unref(pay);
   // webrtcbin builds its offer from the caps it can see when the branch is added. The capsfilter
   // alone says OPUS without channels or sprop-* (Chrome needs "opus/48000/2"), so once the
   // payloader has negotiated, its full caps go into the capsfilter and only then are we
@@ -116,10 +114,10 @@ Result<GstElement*> AudioPipeline::build(bool silence) {
     std::weak_ptr<Token> token;
     uint64_t id;
   };
-  GstElement* tee = gst_bin_get_by_name(GST_BIN(pipeline), kTeeName);
-  GstPad* tee_sink = gst_element_get_static_pad(tee, "sink");
+  media::GstPtr<GstElement> tee(gst_bin_get_by_name(GST_BIN(pipeline), kTeeName));
+  media::GstPtr<GstPad> tee_sink(gst_element_get_static_pad(tee.get(), "sink"));
   gst_pad_add_probe(
-      tee_sink, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      tee_sink.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
       [](GstPad*, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
         GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
         if (GST_EVENT_TYPE(event) != GST_EVENT_CAPS) return GST_PAD_PROBE_OK;
@@ -133,8 +131,6 @@ Result<GstElement*> AudioPipeline::build(bool silence) {
         return GST_PAD_PROBE_REMOVE;
       },
       new CapsWatch{token_, id}, [](gpointer d) { delete static_cast<CapsWatch*>(d); });
-  gst_object_unref(tee_sink);
-  gst_object_unref(tee);
   return pipeline;
 }
 
@@ -190,21 +186,18 @@ void AudioPipeline::install(GstElement* pipeline, bool silent) {
   pipeline_ = pipeline;
   installed_id_ = GPOINTER_TO_SIZE(g_object_get_data(G_OBJECT(pipeline), kIdKey));
   silent_ = silent;
-  encoder_ = gst_bin_get_by_name(GST_BIN(pipeline_), kEncoderName);
-  tee_ = gst_bin_get_by_name(GST_BIN(pipeline_), kTeeName);
-  gst_object_unref(encoder_);  // the bin keeps them alive as long as pipeline_
-  gst_object_unref(tee_);
+  // Borrowed: the bin keeps them alive as long as pipeline_.
+  encoder_ = media::GstPtr<GstElement>(gst_bin_get_by_name(GST_BIN(pipeline_), kEncoderName)).get();
+  tee_ = media::GstPtr<GstElement>(gst_bin_get_by_name(GST_BIN(pipeline_), kTeeName)).get();
   g_object_set(encoder_, "bitrate", options_.bitrate_bps, nullptr);  // an `ab` while connecting
-  GstBus* bus = gst_pipeline_get_bus(GST_PIPELINE(pipeline_));
-  bus_watch_ = gst_bus_add_watch(bus, &AudioPipeline::onBusMessage, this);
-  gst_object_unref(bus);
+  media::GstPtr<GstBus> bus(gst_pipeline_get_bus(GST_PIPELINE(pipeline_)));
+  bus_watch_ = gst_bus_add_watch(bus.get(), &AudioPipeline::onBusMessage, this);
 }
 
 void AudioPipeline::onCaps(uint64_t pipeline_id, GstCaps* caps) {
   if (pipeline_ == nullptr || pipeline_id != installed_id_ || streaming_) return;
-  GstElement* filter = gst_bin_get_by_name(GST_BIN(pipeline_), detail::kRtpCapsName);
-  g_object_set(filter, "caps", caps, nullptr);
-  gst_object_unref(filter);
+  media::GstPtr<GstElement> filter(gst_bin_get_by_name(GST_BIN(pipeline_), detail::kRtpCapsName));
+  g_object_set(filter.get(), "caps", caps, nullptr);
   streaming_ = true;
   if (silent_) {
     if (!silence_logged_) {
@@ -316,20 +309,14 @@ void AudioPipeline::setBitrate(int bps) {
 int64_t AudioPipeline::latencyNs() const {
   if (!streaming_) return -1;
   // Asked upstream from the tee: the pipeline itself has no sinks of its own to ask.
-  GstQuery* q = gst_query_new_latency();
-  int64_t result = -1;
-  GstPad* tee_sink = gst_element_get_static_pad(tee_, "sink");
-  const bool answered = gst_pad_peer_query(tee_sink, q);
-  gst_object_unref(tee_sink);
-  if (answered) {
-    gboolean live = FALSE;
-    GstClockTime min = 0;
-    GstClockTime max = 0;
-    gst_query_parse_latency(q, &live, &min, &max);
-    result = static_cast<int64_t>(min);
-  }
-  gst_query_unref(q);
-  return result;
+  media::QueryPtr q(gst_query_new_latency());
+  media::GstPtr<GstPad> tee_sink(gst_element_get_static_pad(tee_, "sink"));
+  if (!gst_pad_peer_query(tee_sink.get(), q.get())) return -1;
+  gboolean live = FALSE;
+  GstClockTime min = 0;
+  GstClockTime max = 0;
+  gst_query_parse_latency(q.get(), &live, &min, &max);
+  return static_cast<int64_t>(min);
 }
 
 gboolean AudioPipeline::onBusMessage(GstBus* /*bus*/, GstMessage* msg, gpointer data) {
@@ -337,10 +324,8 @@ gboolean AudioPipeline::onBusMessage(GstBus* /*bus*/, GstMessage* msg, gpointer 
   switch (GST_MESSAGE_TYPE(msg)) {
     case GST_MESSAGE_ERROR: {
       const std::string src = GST_OBJECT_NAME(GST_MESSAGE_SRC(msg));
-      GError* err = nullptr;
-      gst_message_parse_error(msg, &err, nullptr);
-      const std::string text = src + ": " + (err != nullptr ? err->message : "error");
-      g_clear_error(&err);
+      const media::MessageText parsed = media::parseError(msg);
+      const std::string text = src + ": " + (parsed.message.empty() ? "error" : parsed.message);
       if (src.rfind(kPrefix, 0) != 0) {
         // A viewer branch (webrtcbin, its queue): that viewer's problem, not the capture's.
         log::warn(kLog, "audio branch error: " + text);

@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "media/video_pipeline.hpp"
+#include "media/gst_util.hpp"
 
 namespace ds::audio::detail {
 namespace {
@@ -33,52 +33,32 @@ media::ElementSpec sourceSpec(const AudioOptions& o, Source source) {
 }  // namespace
 
 Result<GstElement*> buildGraph(const AudioOptions& o, Source source) {
-  GstElement* pipeline = gst_pipeline_new(source == Source::kSilence ? "audio-silence" : "audio");
-  std::vector<GstElement*> chain;
-  auto add = [&](Result<GstElement*> r) -> Status {
-    if (!r) return Unexpected<Error>{r.error()};
-    gst_bin_add(GST_BIN(pipeline), *r);
-    chain.push_back(*r);
-    return {};
-  };
+  media::GstPtr<GstElement> pipeline =
+      media::sinkPtr(gst_pipeline_new(source == Source::kSilence ? "audio-silence" : "audio"));
   const bool fec = o.packetloss_percent > 0;
-  Status st = add(media::makeElement(sourceSpec(o, source)));
-  if (st) st = add(media::makeElement({"audioconvert", "audio-convert", {}}));
-  if (st) st = add(media::makeElement({"audioresample", "audio-resample", {}}));
-  if (st) {
-    st = add(media::makeCaps("audio/x-raw,rate=48000,channels=" + std::to_string(o.channels),
-                             "audio-raw-caps"));
-  }
-  if (st) {
-    st = add(media::makeElement(
-        {"opusenc",
-         kEncoderName,
-         {{"audio-type", "restricted-lowdelay"},
-          {"bandwidth", "fullband"},
-          {"bitrate-type", "cbr"},
-          {"frame-size", "10"},
-          {"perfect-timestamp", "true"},
-          {"max-payload-size", "4000"},
-          {"inband-fec", boolText(fec)},
-          {"packet-loss-percentage", std::to_string(static_cast<int>(o.packetloss_percent))},
-          {"bitrate", std::to_string(o.bitrate_bps)}}}));
-  }
-  if (st) {
-    st = add(media::makeElement({"rtpopuspay", kPayloaderName, {{"mtu", "1200"}, {"pt", "111"}}}));
-  }
-  if (st) st = add(media::makeCaps(rtpCaps(o.channels), kRtpCapsName));
-  if (st) st = add(media::makeElement({"tee", kTeeName, {{"allow-not-linked", "true"}}}));
-  for (size_t i = 0; st && i + 1 < chain.size(); ++i) {
-    if (!gst_element_link(chain[i], chain[i + 1])) {
-      st = fail(std::string("cannot link ") + GST_ELEMENT_NAME(chain[i]) + " to " +
-                GST_ELEMENT_NAME(chain[i + 1]));
-    }
-  }
-  if (!st) {
-    gst_object_unref(pipeline);
-    return Unexpected<Error>{st.error()};
-  }
-  return pipeline;
+  auto chain = media::buildChain(
+      GST_BIN(pipeline.get()),
+      {sourceSpec(o, source), media::ElementSpec{"audioconvert", "audio-convert", {}},
+       media::ElementSpec{"audioresample", "audio-resample", {}},
+       media::capsLink("audio/x-raw,rate=48000,channels=" + std::to_string(o.channels),
+                       "audio-raw-caps"),
+       media::ElementSpec{
+           "opusenc",
+           kEncoderName,
+           {{"audio-type", "restricted-lowdelay"},
+            {"bandwidth", "fullband"},
+            {"bitrate-type", "cbr"},
+            {"frame-size", "10"},
+            {"perfect-timestamp", "true"},
+            {"max-payload-size", "4000"},
+            {"inband-fec", boolText(fec)},
+            {"packet-loss-percentage", std::to_string(static_cast<int>(o.packetloss_percent))},
+            {"bitrate", std::to_string(o.bitrate_bps)}}},
+       media::ElementSpec{"rtpopuspay", kPayloaderName, {{"mtu", "1200"}, {"pt", "111"}}},
+       media::capsLink(rtpCaps(o.channels), kRtpCapsName),
+       media::ElementSpec{"tee", kTeeName, {{"allow-not-linked", "true"}}}});
+  if (!chain) return Unexpected<Error>{chain.error()};
+  return pipeline.release();  // the caller owns the pipeline (stopAndUnref)
 }
 
 // A TCP server, or a unix socket that exists. Default locations: $PULSE_RUNTIME_PATH,
@@ -120,16 +100,11 @@ bool pulseServerMayExist(const std::string& configured) {
 }
 
 std::string popError(GstElement* pipeline) {
-  GstBus* bus = gst_element_get_bus(pipeline);
-  GstMessage* msg = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
-  gst_object_unref(bus);
+  media::GstPtr<GstBus> bus(gst_element_get_bus(pipeline));
+  media::MessagePtr msg(gst_bus_pop_filtered(bus.get(), GST_MESSAGE_ERROR));
   if (msg == nullptr) return "cannot start the audio pipeline";
-  GError* err = nullptr;
-  gst_message_parse_error(msg, &err, nullptr);
-  std::string text = err != nullptr ? err->message : "error";
-  g_clear_error(&err);
-  gst_message_unref(msg);
-  return text;
+  const media::MessageText text = media::parseError(msg.get());
+  return text.message.empty() ? "error" : text.message;
 }
 
 GstCaps* offerCaps(GstCaps* current) {

@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "core/log.hpp"
-#include "media/video_pipeline.hpp"
+#include "media/gst_util.hpp"
 
 namespace ds::media {
 namespace {
@@ -65,27 +65,16 @@ Result<std::unique_ptr<Encode>> Encode::add(GstElement* pipeline, GstElement* ra
 
 Status Encode::build(bool live) {
   const std::string& px = options_.name_prefix;
-  auto add = [&](Result<GstElement*> r) -> Status {
-    if (!r) return Unexpected<Error>{r.error()};
-    gst_bin_add(GST_BIN(pipeline_), *r);
-    elements_.push_back(*r);
-    return {};
-  };
+  std::vector<ChainLink> links;
   // A slow encoder must never pile up old frames: keep only the newest one.
-  if (auto st = add(makeElement({"queue",
+  links.emplace_back(ElementSpec{"queue",
                                  px + "capture-queue",
                                  {{"leaky", "downstream"},
                                   {"max-size-buffers", "1"},
                                   {"max-size-bytes", "0"},
-                                  {"max-size-time", "0"}}}));
-      !st) {
-    return st;
-  }
-  for (const auto& spec : profile_.pre) {
-    if (auto st = add(makeElement(prefixed(spec, px))); !st) return st;
-    encoder_chain_.push_back(elements_.back());
-  }
-  if (auto st = add(makeCaps(profile_.pre_caps, (px + "encoder-caps").c_str())); !st) return st;
+                                  {"max-size-time", "0"}}});
+  for (const auto& spec : profile_.pre) links.emplace_back(prefixed(spec, px), "pre");
+  links.push_back(capsLink(profile_.pre_caps, px + "encoder-caps"));
   ElementSpec enc = profile_.encoder_element;
   if (enc.name.empty() && !px.empty()) enc.name = px + "encoder";
   if (enc.name.empty()) {
@@ -93,38 +82,33 @@ Status Encode::build(bool live) {
   } else {
     enc = prefixed(enc, px);
   }
-  if (auto st = add(makeElement(enc)); !st) return st;
-  encoder_ = elements_.back();
+  links.emplace_back(enc, "encoder");
+  links.push_back(capsLink(profile_.post_caps, px + "encoded-caps"));
+  links.emplace_back(prefixed(profile_.payloader, px), "payloader");
+  links.push_back(capsLink(profile_.rtp_caps, px + "rtp-caps"));
+  links.emplace_back(ElementSpec{"tee", px + "fanout-tee", {{"allow-not-linked", "true"}}}, "tee");
+  auto chain = buildChain(GST_BIN(pipeline_), links);
+  if (!chain) return Unexpected<Error>{chain.error()};
+  elements_ = chain->elements();
+  encoder_chain_ = chain->all("pre");
+  encoder_ = chain->get("encoder");
   encoder_chain_.push_back(encoder_);
-  if (auto st = add(makeCaps(profile_.post_caps, (px + "encoded-caps").c_str())); !st) return st;
-  if (auto st = add(makeElement(prefixed(profile_.payloader, px))); !st) return st;
-  GstElement* payloader = elements_.back();
+  tee_ = chain->get("tee");
+  GstElement* payloader = chain->get("payloader");
   if (options_.ssrc != 0 &&
       g_object_class_find_property(G_OBJECT_GET_CLASS(payloader), "ssrc") != nullptr) {
     g_object_set(payloader, "ssrc", static_cast<guint>(options_.ssrc), nullptr);
   }
-  if (auto st = add(makeCaps(profile_.rtp_caps, (px + "rtp-caps").c_str())); !st) return st;
-  if (auto st = add(makeElement({"tee", px + "fanout-tee", {{"allow-not-linked", "true"}}})); !st) {
-    return st;
-  }
-  tee_ = elements_.back();
-  for (size_t i = 0; i + 1 < elements_.size(); ++i) {
-    if (!gst_element_link(elements_[i], elements_[i + 1])) {
-      return fail(std::string("cannot link ") + GST_ELEMENT_NAME(elements_[i]) + " to " +
-                  GST_ELEMENT_NAME(elements_[i + 1]));
-    }
-  }
   if (options_.playout_delay) {
-    GstPad* pay_src = gst_element_get_static_pad(payloader, "src");
+    GstPtr<GstPad> pay_src(gst_element_get_static_pad(payloader, "src"));
     gst_pad_add_probe(
-        pay_src,
+        pay_src.get(),
         static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
         playoutDelayProbe, nullptr, nullptr);
-    gst_object_unref(pay_src);
   }
-  GstPad* enc_src = gst_element_get_static_pad(encoder_, "src");
-  gst_pad_add_probe(enc_src, GST_PAD_PROBE_TYPE_BUFFER, countFrames, &encoded_frames_, nullptr);
-  gst_object_unref(enc_src);
+  GstPtr<GstPad> enc_src(gst_element_get_static_pad(encoder_, "src"));
+  gst_pad_add_probe(enc_src.get(), GST_PAD_PROBE_TYPE_BUFFER, countFrames, &encoded_frames_,
+                    nullptr);
   // A PLI/FIR reaches the encoder as an upstream force-key-unit event, within the overall limit.
   keyframes_.attach(encoder_);
   if (live) {
@@ -134,18 +118,17 @@ Status Encode::build(bool live) {
       }
     }
   }
-  raw_pad_ = gst_element_request_pad_simple(raw_tee_, "src_%u");
-  GstPad* sink = gst_element_get_static_pad(elements_.front(), "sink");
-  const bool linked = gst_pad_link(raw_pad_, sink) == GST_PAD_LINK_OK;
-  gst_object_unref(sink);
+  raw_pad_.reset(gst_element_request_pad_simple(raw_tee_, "src_%u"));
+  GstPtr<GstPad> sink(gst_element_get_static_pad(chain->first(), "sink"));
+  const bool linked = gst_pad_link(raw_pad_.get(), sink.get()) == GST_PAD_LINK_OK;
   if (!linked) return fail("cannot link the " + profile_.codec + " encode to the capture");
   return {};
 }
 
 Encode::~Encode() {
   if (raw_pad_ != nullptr) {
-    gst_element_release_request_pad(raw_tee_, raw_pad_);
-    gst_object_unref(raw_pad_);
+    gst_element_release_request_pad(raw_tee_, raw_pad_.get());
+    raw_pad_.reset();
   }
   // Stopped upstream first; each set_state waits for that element's streaming thread.
   for (GstElement* e : elements_) gst_element_set_state(e, GST_STATE_NULL);

@@ -16,6 +16,7 @@
 
 #include "core/result.hpp"
 #include "media/encoder_profile.hpp"
+#include "media/gst_util.hpp"
 #include "media/keyframe_requests.hpp"
 
 namespace ds::media {
@@ -82,7 +83,7 @@ class Encode {
   std::vector<GstElement*> encoder_chain_;  // profile_.pre elements and the encoder
   GstElement* encoder_ = nullptr;
   GstElement* tee_ = nullptr;
-  GstPad* raw_pad_ = nullptr;  // our request pad on the raw tee
+  GstPtr<GstPad> raw_pad_;  // our request pad on the raw tee
   std::atomic<uint64_t> encoded_frames_{0};
 };
 

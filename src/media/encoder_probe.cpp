@@ -2,7 +2,7 @@
 
 #include <gst/gst.h>
 
-#include "media/video_pipeline.hpp"
+#include "media/gst_util.hpp"
 #include "media/yuv_convert.hpp"
 
 namespace ds::media {
@@ -10,10 +10,7 @@ namespace {
 
 bool installed(const ElementSpec& spec) {
   auto has = [](const std::string& factory) {
-    GstElementFactory* f = gst_element_factory_find(factory.c_str());
-    if (f == nullptr) return false;
-    gst_object_unref(f);
-    return true;
+    return GstPtr<GstElementFactory>(gst_element_factory_find(factory.c_str())) != nullptr;
   };
   if (has(spec.factory)) return true;
   for (const auto& alt : spec.alternatives) {
@@ -55,58 +52,40 @@ Status probeEncoder(const std::string& encoder, const EncodeParams& params) {
     }
   }
   // One frame through the stream's own chain: converters, encoder, caps, payloader.
-  GstElement* pipeline = gst_pipeline_new("encoder-probe");
-  std::vector<GstElement*> chain;
-  Status made;
-  auto add = [&](Result<GstElement*> e) {
-    if (!made) return;
-    if (!e) {
-      made = Unexpected<Error>{e.error()};
-      return;
-    }
-    gst_bin_add(GST_BIN(pipeline), *e);
-    chain.push_back(*e);
-  };
-  add(makeElement({"videotestsrc", "", {{"num-buffers", "2"}}}));
-  add(makeCaps("video/x-raw,width=320,height=240,framerate=30/1", nullptr));
-  for (const auto& s : profile.pre) add(makeElement({s.factory, "", s.properties, s.alternatives}));
-  add(makeCaps(profile.pre_caps, nullptr));
+  GstPtr<GstElement> pipeline = sinkPtr(gst_pipeline_new("encoder-probe"));
   const auto& enc = profile.encoder_element;
-  add(makeElement({enc.factory, "", enc.properties, enc.alternatives}));
-  add(makeCaps(profile.post_caps, nullptr));
-  add(makeElement({profile.payloader.factory, "", profile.payloader.properties}));
-  add(makeElement({"fakesink", "", {}}));
-  if (!made) {
-    gst_object_unref(pipeline);
-    return made;
-  }
-  for (size_t i = 0; i + 1 < chain.size(); ++i) {
-    if (!gst_element_link(chain[i], chain[i + 1])) {
-      gst_object_unref(pipeline);
-      return fail(encoder + ": cannot link " + GST_ELEMENT_NAME(chain[i]) + " to " +
-                  GST_ELEMENT_NAME(chain[i + 1]) + " (caps)");
-    }
+  std::vector<ChainLink> links;
+  links.emplace_back(ElementSpec{"videotestsrc", "", {{"num-buffers", "2"}}});
+  links.push_back(capsLink("video/x-raw,width=320,height=240,framerate=30/1"));
+  for (const auto& s : profile.pre)
+    links.emplace_back(ElementSpec{s.factory, "", s.properties, s.alternatives});
+  links.push_back(capsLink(profile.pre_caps));
+  links.emplace_back(ElementSpec{enc.factory, "", enc.properties, enc.alternatives});
+  links.push_back(capsLink(profile.post_caps));
+  links.emplace_back(ElementSpec{profile.payloader.factory, "", profile.payloader.properties});
+  links.emplace_back(ElementSpec{"fakesink", "", {}});
+  auto chain = buildChain(GST_BIN(pipeline.get()), links);
+  if (!chain) {
+    const std::string& why = chain.error().message;
+    if (why.rfind("cannot link ", 0) == 0) return fail(encoder + ": " + why + " (caps)");
+    return Unexpected<Error>{chain.error()};
   }
   Status result;
-  if (gst_element_set_state(pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+  if (gst_element_set_state(pipeline.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     result = fail(encoder + ": failed to start (no device or driver?)");
   } else {
-    GstBus* bus = gst_element_get_bus(pipeline);
-    GstMessage* msg = gst_bus_timed_pop_filtered(
-        bus, 10 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+    GstPtr<GstBus> bus(gst_element_get_bus(pipeline.get()));
+    MessagePtr msg(gst_bus_timed_pop_filtered(
+        bus.get(), 10 * GST_SECOND,
+        static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR)));
     if (msg == nullptr) {
       result = fail(encoder + ": no frame encoded within 10 s");
-    } else if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) {
-      GError* err = nullptr;
-      gst_message_parse_error(msg, &err, nullptr);
-      result = fail(encoder + ": " + (err != nullptr ? err->message : "error"));
-      g_clear_error(&err);
+    } else if (GST_MESSAGE_TYPE(msg.get()) == GST_MESSAGE_ERROR) {
+      const MessageText text = parseError(msg.get());
+      result = fail(encoder + ": " + (text.message.empty() ? "error" : text.message));
     }
-    if (msg != nullptr) gst_message_unref(msg);
-    gst_object_unref(bus);
   }
-  gst_element_set_state(pipeline, GST_STATE_NULL);
-  gst_object_unref(pipeline);
+  gst_element_set_state(pipeline.get(), GST_STATE_NULL);
   return result;
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "media/gst_util.hpp"
 #include "media/main_thread.hpp"
 
 namespace ds::media {
@@ -24,10 +25,9 @@ KeyframeRequests::~KeyframeRequests() {
 
 void KeyframeRequests::attach(GstElement* encoder) {
   encoder_ = encoder;
-  GstPad* src = gst_element_get_static_pad(encoder, "src");
-  gst_pad_add_probe(src, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, &KeyframeRequests::probe, this,
+  const GstPtr<GstPad> src(gst_element_get_static_pad(encoder, "src"));
+  gst_pad_add_probe(src.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, &KeyframeRequests::probe, this,
                     nullptr);
-  gst_object_unref(src);
 }
 
 void KeyframeRequests::request() { send(/*approved=*/false); }
@@ -84,9 +84,8 @@ void KeyframeRequests::send(bool approved) {
     gst_structure_set(gst_event_writable_structure(event), kApprovedField, G_TYPE_BOOLEAN, TRUE,
                       nullptr);
   }
-  GstPad* src = gst_element_get_static_pad(encoder_, "src");
-  gst_pad_send_event(src, event);
-  gst_object_unref(src);
+  const GstPtr<GstPad> src(gst_element_get_static_pad(encoder_, "src"));
+  gst_pad_send_event(src.get(), event);  // takes the event
 }
 
 }  // namespace ds::media

@@ -22,33 +22,6 @@ constexpr const char* kTransportCcCaps =
 
 }  // namespace
 
-Result<GstElement*> makeCaps(const std::string& caps_text, const char* name) {
-  GstCaps* caps = gst_caps_from_string(caps_text.c_str());
-  if (caps == nullptr) return fail("invalid caps: " + caps_text);
-  GstElement* f = gst_element_factory_make("capsfilter", name);
-  g_object_set(f, "caps", caps, nullptr);
-  gst_caps_unref(caps);
-  return f;
-}
-
-Result<GstElement*> makeElement(const ElementSpec& spec) {
-  if (spec.factory == kYuvConvertFactory) registerYuvConvert();
-  const char* name = spec.name.empty() ? nullptr : spec.name.c_str();
-  GstElement* e = gst_element_factory_make(spec.factory.c_str(), name);
-  for (size_t i = 0; e == nullptr && i < spec.alternatives.size(); ++i) {
-    e = gst_element_factory_make(spec.alternatives[i].c_str(), name);
-  }
-  if (e == nullptr) return fail("GStreamer element '" + spec.factory + "' is not available");
-  for (const auto& [key, value] : spec.properties) {
-    if (g_object_class_find_property(G_OBJECT_GET_CLASS(e), key.c_str()) == nullptr) {
-      log::debug(kLog, spec.factory + " has no property " + key + "; skipped");
-      continue;
-    }
-    gst_util_set_object_arg(G_OBJECT(e), key.c_str(), value.c_str());
-  }
-  return e;
-}
-
 VideoPipeline::VideoPipeline(VideoOptions options, EncoderProfile profile, ErrorCallback on_error)
     : options_(std::move(options)),
       profile_(std::move(profile)),
@@ -77,10 +50,10 @@ VideoPipeline::VideoPipeline(VideoOptions options, EncoderProfile profile, Error
 VideoPipeline::~VideoPipeline() {
   if (bus_watch_ != 0) g_source_remove(bus_watch_);
   if (pipeline_ != nullptr) {
-    gst_element_set_state(pipeline_, GST_STATE_NULL);
+    gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
     extras_.clear();  // removes their elements from the (stopped) pipeline
     primary_.reset();
-    gst_object_unref(pipeline_);
+    pipeline_.reset();
   }
 }
 
@@ -104,21 +77,14 @@ Result<std::unique_ptr<VideoPipeline>> VideoPipeline::start(const VideoOptions& 
   std::unique_ptr<VideoPipeline> p(
       new VideoPipeline(options, std::move(*profile), std::move(on_error)));
   if (auto st = p->build(); !st) return Unexpected<Error>{st.error()};
-  if (gst_element_set_state(p->pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+  if (gst_element_set_state(p->pipeline_.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     return fail("video pipeline failed to start (is DISPLAY " + options.display + " reachable?)");
   }
   return p;
 }
 
 Status VideoPipeline::build() {
-  pipeline_ = gst_pipeline_new("video");
-  std::vector<GstElement*> chain;
-  auto add = [&](Result<GstElement*> r) -> Status {
-    if (!r) return Unexpected<Error>{r.error()};
-    gst_bin_add(GST_BIN(pipeline_), *r);
-    chain.push_back(*r);
-    return {};
-  };
+  pipeline_ = sinkPtr(gst_pipeline_new("video"));
   ElementSpec src_spec;
   if (options_.display.empty()) {
     src_spec = {"videotestsrc", "capture-src", {{"is-live", "true"}, {"pattern", "ball"}}};
@@ -134,25 +100,20 @@ Status VideoPipeline::build() {
                  {"remote", "true"},
                  {"blocksize", "16384"}}};
   }
-  if (auto st = add(makeElement(src_spec)); !st) return st;
-  source_ = chain.back();
   std::string src_caps =
       "video/x-raw,framerate=" + std::to_string(options_.params.framerate) + "/1";
   if (options_.display.empty()) src_caps += ",width=640,height=360";
-  if (auto st = add(makeCaps(src_caps, "capture-caps")); !st) return st;
-  source_caps_ = chain.back();
-  if (auto st = add(makeElement({"tee", "raw-tee", {{"allow-not-linked", "true"}}})); !st) {
-    return st;
-  }
-  raw_tee_ = chain.back();
-  shared_ = chain;
-  for (size_t i = 0; i + 1 < chain.size(); ++i) {
-    if (!gst_element_link(chain[i], chain[i + 1])) {
-      return fail(std::string("cannot link ") + GST_ELEMENT_NAME(chain[i]) + " to " +
-                  GST_ELEMENT_NAME(chain[i + 1]));
-    }
-  }
-  auto primary = Encode::add(pipeline_, raw_tee_, profile_, encodeOptions(""), /*live=*/false);
+  auto chain =
+      buildChain(GST_BIN(pipeline_.get()),
+                 {ChainLink(src_spec, "source"), capsLink(src_caps, "capture-caps", "source-caps"),
+                  ChainLink({"tee", "raw-tee", {{"allow-not-linked", "true"}}}, "tee")});
+  if (!chain) return Unexpected<Error>{chain.error()};
+  source_ = chain->get("source");
+  source_caps_ = chain->get("source-caps");
+  raw_tee_ = chain->get("tee");
+  shared_ = chain->elements();
+  auto primary =
+      Encode::add(pipeline_.get(), raw_tee_, profile_, encodeOptions(""), /*live=*/false);
   if (!primary) return Unexpected<Error>{primary.error()};
   primary_ = std::move(*primary);
   if (!options_.naive_baseline) {
@@ -164,15 +125,13 @@ Status VideoPipeline::build() {
         log::info(kLog, watch.error().message + "; unchanged frames are found by comparison");
       }
     }
-    GstPad* capture_src = gst_element_get_static_pad(source_, "src");
-    gst_pad_add_probe(capture_src, GST_PAD_PROBE_TYPE_BUFFER, &VideoPipeline::gateProbe, this,
+    GstPtr<GstPad> capture_src(gst_element_get_static_pad(source_, "src"));
+    gst_pad_add_probe(capture_src.get(), GST_PAD_PROBE_TYPE_BUFFER, &VideoPipeline::gateProbe, this,
                       nullptr);
-    gst_object_unref(capture_src);
   }
 
-  GstBus* bus = gst_pipeline_get_bus(GST_PIPELINE(pipeline_));
-  bus_watch_ = gst_bus_add_watch(bus, &VideoPipeline::onBusMessage, this);
-  gst_object_unref(bus);
+  GstPtr<GstBus> bus(gst_pipeline_get_bus(GST_PIPELINE(pipeline_.get())));
+  bus_watch_ = gst_bus_add_watch(bus.get(), &VideoPipeline::onBusMessage, this);
   return {};
 }
 
@@ -180,14 +139,10 @@ gboolean VideoPipeline::onBusMessage(GstBus* /*bus*/, GstMessage* msg, gpointer 
   auto* self = static_cast<VideoPipeline*>(data);
   switch (GST_MESSAGE_TYPE(msg)) {
     case GST_MESSAGE_ERROR: {
-      GError* err = nullptr;
-      gchar* dbg = nullptr;
-      gst_message_parse_error(msg, &err, &dbg);
+      const MessageText parsed = parseError(msg);
       std::string text = std::string(GST_OBJECT_NAME(GST_MESSAGE_SRC(msg))) + ": " +
-                         (err != nullptr ? err->message : "unknown error");
-      log::error(kLog, text + (dbg != nullptr ? std::string(" (") + dbg + ")" : ""));
-      g_clear_error(&err);
-      g_free(dbg);
+                         (parsed.message.empty() ? "unknown error" : parsed.message);
+      log::error(kLog, text + (parsed.debug.empty() ? "" : " (" + parsed.debug + ")"));
       // A viewer's branch failed (DTLS, ICE, SCTP, a bad answer): that viewer's problem only.
       if (std::string branch = self->branchOf(GST_MESSAGE_SRC(msg)); !branch.empty()) {
         log::warn(kLog, "viewer branch " + branch + " failed; the stream goes on for the others");
@@ -206,7 +161,7 @@ gboolean VideoPipeline::onBusMessage(GstBus* /*bus*/, GstMessage* msg, gpointer 
       break;
     }
     default:
-      handleRoutineBusMessage(self->pipeline_, msg, kLog);
+      handleRoutineBusMessage(self->pipeline_.get(), msg, kLog);
       break;
   }
   return G_SOURCE_CONTINUE;
@@ -234,20 +189,15 @@ GstPadProbeReturn VideoPipeline::gateProbe(GstPad* /*pad*/, GstPadProbeInfo* inf
 
 std::string VideoPipeline::branchOf(GstObject* obj) const {
   // Walk up to the element directly inside the pipeline (or to the top, if it was removed).
-  GstObject* top = GST_OBJECT(gst_object_ref(obj));
-  for (GstObject* parent = gst_object_get_parent(top); parent != nullptr;
-       parent = gst_object_get_parent(top)) {
-    if (parent == GST_OBJECT(pipeline_)) {
-      gst_object_unref(parent);
-      break;
-    }
-    gst_object_unref(top);
-    top = parent;
+  GstPtr<GstObject> top = refPtr(obj);
+  for (GstPtr<GstObject> parent(gst_object_get_parent(top.get())); parent != nullptr;
+       parent.reset(gst_object_get_parent(top.get()))) {
+    if (parent.get() == GST_OBJECT(pipeline_.get())) break;
+    top = std::move(parent);
   }
   std::string name;
-  const bool shared = top == GST_OBJECT(pipeline_) || isShared(GST_ELEMENT(top));
-  if (!shared) name = GST_OBJECT_NAME(top);
-  gst_object_unref(top);
+  const bool shared = top.get() == GST_OBJECT(pipeline_.get()) || isShared(GST_ELEMENT(top.get()));
+  if (!shared) name = GST_OBJECT_NAME(top.get());
   return name;
 }
 
@@ -285,7 +235,8 @@ Result<GstElement*> VideoPipeline::acquire(const std::string& codec) {
   EncoderProfile& current = *known;
   current.payload_type = profile->payload_type;
   current.rtp_caps = profile->rtp_caps;
-  auto encode = Encode::add(pipeline_, raw_tee_, current, encodeOptions(prefix), /*live=*/true);
+  auto encode =
+      Encode::add(pipeline_.get(), raw_tee_, current, encodeOptions(prefix), /*live=*/true);
   if (!encode) return Unexpected<Error>{encode.error()};
   (*encode)->users = 1;
   GstElement* tee = (*encode)->tee();
@@ -344,15 +295,13 @@ void VideoPipeline::setEncoderBitrate(int kbps) {
 
 std::pair<int, int> VideoPipeline::pictureSize() const {
   std::pair<int, int> size{0, 0};
-  GstPad* pad = gst_element_get_static_pad(source_caps_, "src");
+  GstPtr<GstPad> pad(gst_element_get_static_pad(source_caps_, "src"));
   if (pad == nullptr) return size;
-  if (GstCaps* caps = gst_pad_get_current_caps(pad); caps != nullptr) {
-    const GstStructure* st = gst_caps_get_structure(caps, 0);
+  if (CapsPtr caps(gst_pad_get_current_caps(pad.get())); caps != nullptr) {
+    const GstStructure* st = gst_caps_get_structure(caps.get(), 0);
     gst_structure_get_int(st, "width", &size.first);
     gst_structure_get_int(st, "height", &size.second);
-    gst_caps_unref(caps);
   }
-  gst_object_unref(pad);
   return size;
 }
 
@@ -360,9 +309,8 @@ void VideoPipeline::setFramerate(int fps) {
   options_.params.framerate = fps;
   std::string caps_text = "video/x-raw,framerate=" + std::to_string(fps) + "/1";
   if (options_.display.empty()) caps_text += ",width=640,height=360";
-  GstCaps* caps = gst_caps_from_string(caps_text.c_str());
-  g_object_set(source_caps_, "caps", caps, nullptr);
-  gst_caps_unref(caps);
+  CapsPtr caps(gst_caps_from_string(caps_text.c_str()));
+  g_object_set(source_caps_, "caps", caps.get(), nullptr);
   // Keep the VBV at ~1.5 frames for the new frame time (x264 and vpx take it in ms).
   primary_->setFramerate(options_.params);
   for (auto& kv : extras_) kv.second->setFramerate(options_.params);
@@ -381,47 +329,6 @@ void VideoPipeline::restartCapture() {
   gst_element_sync_state_with_parent(source_);
   requestKeyframe();
   log::info(kLog, "capture restarted for a new screen size");
-}
-
-void handleRoutineBusMessage(GstElement* pipeline, GstMessage* msg, const char* log_tag) {
-  switch (GST_MESSAGE_TYPE(msg)) {
-    case GST_MESSAGE_WARNING: {
-      GError* err = nullptr;
-      gst_message_parse_warning(msg, &err, nullptr);
-      log::warn(log_tag, std::string(GST_OBJECT_NAME(GST_MESSAGE_SRC(msg))) + ": " +
-                             (err != nullptr ? err->message : "warning"));
-      g_clear_error(&err);
-      break;
-    }
-    case GST_MESSAGE_LATENCY:
-      gst_bin_recalculate_latency(GST_BIN(pipeline));
-      break;
-    default:
-      break;
-  }
-}
-
-void postToMain(std::function<void()> task) {
-  // Always queue on the default context. (g_main_context_invoke would run the task right here,
-  // on a streaming thread, whenever that thread manages to acquire the context, e.g. between
-  // two iterations of a loop that is not g_main_loop_run.)
-  auto* heap = new std::function<void()>(std::move(task));
-  GSource* source = g_idle_source_new();
-  g_source_set_priority(source, G_PRIORITY_DEFAULT);
-  g_source_set_callback(
-      source,
-      [](gpointer data) -> gboolean {
-        auto* fn = static_cast<std::function<void()>*>(data);
-        try {
-          (*fn)();
-        } catch (const std::exception& e) {
-          log::error("main", std::string("task failed: ") + e.what());
-        }
-        return G_SOURCE_REMOVE;
-      },
-      heap, [](gpointer data) { delete static_cast<std::function<void()>*>(data); });
-  g_source_attach(source, g_main_context_default());
-  g_source_unref(source);
 }
 
 }  // namespace ds::media

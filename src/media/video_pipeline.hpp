@@ -22,6 +22,7 @@
 #include "media/encode.hpp"
 #include "media/encoder_profile.hpp"
 #include "media/frame_gate.hpp"
+#include "media/gst_util.hpp"
 
 namespace ds::media {
 
@@ -64,7 +65,7 @@ class VideoPipeline {
   // Where branch errors go; without a handler they are only logged.
   void onBranchError(BranchErrorCallback cb) { on_branch_error_ = std::move(cb); }
 
-  GstElement* pipeline() const { return pipeline_; }
+  GstElement* pipeline() const { return pipeline_.get(); }
   // The configured encoder's tee (the primary encode, always running).
   GstElement* tee() const { return primary_->tee(); }
   const EncoderProfile& profile() const { return primary_->profile(); }
@@ -128,7 +129,7 @@ class VideoPipeline {
   ErrorCallback on_error_;
   BranchErrorCallback on_branch_error_;
   std::vector<GstElement*> shared_;  // capture elements and the raw tee (encodes: their own)
-  GstElement* pipeline_ = nullptr;
+  GstPtr<GstElement> pipeline_;
   GstElement* source_caps_ = nullptr;
   GstElement* source_ = nullptr;
   GstElement* raw_tee_ = nullptr;
@@ -141,11 +142,5 @@ class VideoPipeline {
   int encoder_kbps_ = 0;  // congestion control's encoder bitrate; 0: the configured one
   bool failed_ = false;   // an error was reported; later ones are its echoes
 };
-
-// Creates an element from a spec, setting each property from text (enums by nick). Fails with
-// the factory or property that does not exist.
-Result<GstElement*> makeElement(const ElementSpec& spec);
-// A capsfilter named `name` with caps parsed from `caps_text`.
-Result<GstElement*> makeCaps(const std::string& caps_text, const char* name);
 
 }  // namespace ds::media

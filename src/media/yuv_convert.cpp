@@ -4,6 +4,8 @@
 #include <gst/video/video.h>
 #include <libyuv/convert_from_argb.h>
 
+#include "media/gst_util.hpp"
+
 namespace ds::media {
 namespace {
 
@@ -45,13 +47,10 @@ GstCaps* otherSide(GstCaps* caps, GstPadDirection direction) {
 
 GstCaps* transformCaps(GstBaseTransform* /*trans*/, GstPadDirection direction, GstCaps* caps,
                        GstCaps* filter) {
-  GstCaps* out = otherSide(caps, direction);
-  if (filter != nullptr) {
-    GstCaps* both = gst_caps_intersect_full(filter, out, GST_CAPS_INTERSECT_FIRST);
-    gst_caps_unref(out);
-    out = both;
-  }
-  return out;
+  CapsPtr out(otherSide(caps, direction));
+  if (filter != nullptr)
+    out.reset(gst_caps_intersect_full(filter, out.get(), GST_CAPS_INTERSECT_FIRST));
+  return out.release();  // transfer full to the base class
 }
 
 GstFlowReturn transformFrame(GstVideoFilter* /*filter*/, GstVideoFrame* in, GstVideoFrame* out) {
@@ -105,10 +104,7 @@ GType dsYuvConvertType() {
 }  // namespace
 
 void registerYuvConvert() {
-  if (GstElementFactory* existing = gst_element_factory_find(kYuvConvertFactory)) {
-    gst_object_unref(existing);
-    return;
-  }
+  if (GstPtr<GstElementFactory>(gst_element_factory_find(kYuvConvertFactory)) != nullptr) return;
   gst_element_register(nullptr, kYuvConvertFactory, GST_RANK_NONE, dsYuvConvertType());
 }
 

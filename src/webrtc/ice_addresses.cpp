@@ -5,24 +5,26 @@
 #include <nice/agent.h>
 
 #include "core/log.hpp"
+#include "media/gst_util.hpp"
 #include "webrtc/peer_branch.hpp"
 
 namespace ds::webrtc {
 
 void addLocalAddresses(GstElement* webrtcbin) {
-  GstWebRTCICE* ice = nullptr;
-  g_object_get(webrtcbin, "ice-agent", &ice, nullptr);
+  GstWebRTCICE* raw_ice = nullptr;
+  g_object_get(webrtcbin, "ice-agent", &raw_ice, nullptr);
+  const media::GstPtr<GstWebRTCICE> ice(raw_ice);
   if (ice == nullptr) return;
-  NiceAgent* agent = nullptr;
-  if (g_object_class_find_property(G_OBJECT_GET_CLASS(ice), "agent") != nullptr) {
-    g_object_get(ice, "agent", &agent, nullptr);
+  NiceAgent* raw_agent = nullptr;
+  if (g_object_class_find_property(G_OBJECT_GET_CLASS(ice.get()), "agent") != nullptr) {
+    g_object_get(ice.get(), "agent", &raw_agent, nullptr);
   }
-  gst_object_unref(ice);
+  const media::GObjectPtr<NiceAgent> agent(raw_agent);
   if (agent == nullptr) {
     log::warn("webrtc", "ICE agent is not libnice: loopback candidates not added");
     return;
   }
-  auto add = [agent](const sockaddr* sa) {
+  auto add = [agent = agent.get()](const sockaddr* sa) {
     NiceAddress addr;
     nice_address_init(&addr);
     nice_address_set_from_sockaddr(&addr, sa);
@@ -44,7 +46,6 @@ void addLocalAddresses(GstElement* webrtcbin) {
     }
     freeifaddrs(list);
   }
-  g_object_unref(agent);
 }
 
 }  // namespace ds::webrtc

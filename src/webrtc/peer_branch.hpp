@@ -15,6 +15,7 @@
 
 #include "core/result.hpp"
 #include "media/codec_offer.hpp"
+#include "media/gst_util.hpp"
 #include "media/keyframe_limiter.hpp"
 #include "webrtc/transport_monitor.hpp"
 
@@ -145,12 +146,13 @@ class PeerBranch {
   PeerCallbacks cb_;
   BranchOptions options_;
   std::shared_ptr<Shared> shared_;  // what webrtcbin callbacks see, through weak_ptr
-  GstElement* pipeline_ = nullptr;
-  GstElement* tee_ = nullptr;
-  GstElement* queue_ = nullptr;
-  GstElement* webrtc_ = nullptr;
-  GstPad* tee_pad_ = nullptr;
-  GObject* channel_ = nullptr;
+  // Our own references (the pipeline holds its own of queue_ and webrtc_), dropped by detach().
+  media::GstPtr<GstElement> pipeline_;
+  media::GstPtr<GstElement> tee_;
+  media::GstPtr<GstElement> queue_;
+  media::GstPtr<GstElement> webrtc_;
+  media::GstPtr<GstPad> tee_pad_;  // our request pad on tee_
+  media::GObjectPtr<GObject> channel_;
   bool detached_ = false;
   bool connected_ = false;  // on_connected was called
   media::KeyframeLimiter keyframe_limiter_;

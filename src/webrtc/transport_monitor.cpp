@@ -21,16 +21,16 @@ using Weak = std::weak_ptr<TransportMonitor::Shared>;
 
 // rtpsession's thread: copies the summary and hops to the main loop.
 void onTwccNotify(GObject* session, GParamSpec* /*pspec*/, gpointer data) {
-  GstStructure* s = nullptr;
-  g_object_get(session, "twcc-stats", &s, nullptr);
+  GstStructure* raw = nullptr;
+  g_object_get(session, "twcc-stats", &raw, nullptr);
+  const media::StructurePtr s(raw);
   if (s == nullptr) return;
   guint sent = 0;
   guint recv = 0;
   gdouble loss_pct = 0;
-  const bool ok = gst_structure_get_uint(s, "bitrate-sent", &sent) &&
-                  gst_structure_get_uint(s, "bitrate-recv", &recv) &&
-                  gst_structure_get_double(s, "packet-loss-pct", &loss_pct);
-  gst_structure_free(s);
+  const bool ok = gst_structure_get_uint(s.get(), "bitrate-sent", &sent) &&
+                  gst_structure_get_uint(s.get(), "bitrate-recv", &recv) &&
+                  gst_structure_get_double(s.get(), "packet-loss-pct", &loss_pct);
   if (!ok) return;
   congestion::Feedback fb;
   fb.at = congestion::Clock::now();
@@ -52,7 +52,7 @@ uint64_t uintField(const GstStructure* s, const char* name) {
 
 TransportMonitor::TransportMonitor(GstElement* webrtcbin, FeedbackCallback on_feedback,
                                    RttCallback on_rtt)
-    : webrtc_(GST_ELEMENT(gst_object_ref(webrtcbin))),
+    : webrtc_(media::refPtr(webrtcbin)),
       on_feedback_(std::move(on_feedback)),
       on_rtt_(std::move(on_rtt)),
       shared_(std::make_shared<Shared>(Shared{this})) {
@@ -63,11 +63,11 @@ TransportMonitor::~TransportMonitor() {
   shared_.reset();  // a summary already posted finds nothing
   if (timer_ != 0) g_source_remove(timer_);
   if (session_ != nullptr) {
-    g_signal_handlers_disconnect_matched(session_, G_SIGNAL_MATCH_FUNC, 0, 0, nullptr,
+    g_signal_handlers_disconnect_matched(session_.get(), G_SIGNAL_MATCH_FUNC, 0, 0, nullptr,
                                          reinterpret_cast<gpointer>(&onTwccNotify), nullptr);
-    g_object_unref(session_);
+    session_.reset();
   }
-  gst_object_unref(webrtc_);
+  webrtc_.reset();
 }
 
 gboolean TransportMonitor::onPoll(gpointer data) {
@@ -76,15 +76,14 @@ gboolean TransportMonitor::onPoll(gpointer data) {
 }
 
 void TransportMonitor::attach() {
-  GstElement* rtpbin = gst_bin_get_by_name(GST_BIN(webrtc_), "rtpbin");
+  const media::GstPtr<GstElement> rtpbin(gst_bin_get_by_name(GST_BIN(webrtc_.get()), "rtpbin"));
   if (rtpbin == nullptr) return;
   GObject* session = nullptr;
-  g_signal_emit_by_name(rtpbin, "get-session", 0u, &session);
-  gst_object_unref(rtpbin);
+  g_signal_emit_by_name(rtpbin.get(), "get-session", 0u, &session);
   if (session == nullptr) return;
-  session_ = session;
+  session_.reset(session);
   g_signal_connect_data(
-      session_, "notify::twcc-stats", G_CALLBACK(&onTwccNotify), new Weak(shared_),
+      session_.get(), "notify::twcc-stats", G_CALLBACK(&onTwccNotify), new Weak(shared_),
       [](gpointer data, GClosure*) { delete static_cast<Weak*>(data); },
       static_cast<GConnectFlags>(0));
 }
@@ -99,10 +98,11 @@ void TransportMonitor::onTwccStats(const congestion::Feedback& fb) {
 void TransportMonitor::poll() {
   if (session_ == nullptr) attach();
   if (session_ == nullptr) return;
-  GstStructure* stats = nullptr;
-  g_object_get(session_, "stats", &stats, nullptr);
+  GstStructure* raw_stats = nullptr;
+  g_object_get(session_.get(), "stats", &raw_stats, nullptr);
+  const media::StructurePtr stats(raw_stats);
   if (stats == nullptr) return;
-  const GValue* sources = gst_structure_get_value(stats, "source-stats");
+  const GValue* sources = gst_structure_get_value(stats.get(), "source-stats");
   const GstStructure* best = nullptr;  // our video sender
   uint64_t best_packets = 0;
   std::vector<const GstStructure*> remote;  // the browser's sources: their receiver reports
@@ -128,10 +128,7 @@ void TransportMonitor::poll() {
     }
   }
   G_GNUC_END_IGNORE_DEPRECATIONS
-  if (best == nullptr) {
-    gst_structure_free(stats);
-    return;
-  }
+  if (best == nullptr) return;
   stats_.packets_sent = best_packets;
   stats_.nacks = uintField(best, "recv-nack-count");
   stats_.plis = uintField(best, "recv-pli-count");
@@ -155,7 +152,6 @@ void TransportMonitor::poll() {
     }
     break;
   }
-  gst_structure_free(stats);
 }
 
 }  // namespace ds::webrtc

@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "congestion/controller.hpp"
+#include "media/gst_util.hpp"
 
 namespace ds::webrtc {
 
@@ -49,8 +50,8 @@ class TransportMonitor {
   void poll();
   void attach();
 
-  GstElement* webrtc_;
-  GObject* session_ = nullptr;  // the rtpsession element, once attached
+  media::GstPtr<GstElement> webrtc_;    // our reference
+  media::GObjectPtr<GObject> session_;  // the rtpsession element, once attached
   FeedbackCallback on_feedback_;
   RttCallback on_rtt_;
   std::shared_ptr<Shared> shared_;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/log.hpp"
+#include "media/gst_util.hpp"
 #include "webrtc/peer_branch.hpp"
 
 namespace ds::webrtc {
@@ -15,26 +16,21 @@ namespace {
 // The first offer of a process otherwise pays for loading and initialising the RTP, FEC, SCTP and
 // ICE code (about 270 ms of the first viewer's time to first frame on a 2-core machine).
 void offerOnce() {
-  GstElement* pipeline = gst_pipeline_new("warm-up");
+  const media::GstPtr<GstElement> pipeline = media::sinkPtr(gst_pipeline_new("warm-up"));
   GstElement* bin = gst_element_factory_make("webrtcbin", nullptr);
-  if (pipeline == nullptr || bin == nullptr) {
-    if (pipeline != nullptr) gst_object_unref(pipeline);
-    if (bin != nullptr) gst_object_unref(bin);
-    return;
-  }
-  gst_bin_add(GST_BIN(pipeline), bin);
+  if (bin == nullptr) return;
+  gst_bin_add(GST_BIN(pipeline.get()), bin);  // takes the floating reference; `bin` is borrowed
   gst_util_set_object_arg(G_OBJECT(bin), "bundle-policy", "max-bundle");
-  if (gst_element_set_state(pipeline, GST_STATE_READY) != GST_STATE_CHANGE_FAILURE) {
-    GstCaps* caps = gst_caps_from_string(
-        "application/x-rtp,media=video,encoding-name=H264,payload=96,clock-rate=90000");
+  if (gst_element_set_state(pipeline.get(), GST_STATE_READY) != GST_STATE_CHANGE_FAILURE) {
+    const media::CapsPtr caps(gst_caps_from_string(
+        "application/x-rtp,media=video,encoding-name=H264,payload=96,clock-rate=90000"));
     GstWebRTCRTPTransceiver* trans = nullptr;
     g_signal_emit_by_name(bin, "add-transceiver", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
-                          caps, &trans);
-    gst_caps_unref(caps);
-    if (trans != nullptr) gst_object_unref(trans);
+                          caps.get(), &trans);
+    const media::GstPtr<GstWebRTCRTPTransceiver> trans_ref(trans);  // ours; not needed
     GObject* channel = nullptr;
     g_signal_emit_by_name(bin, "create-data-channel", "warm-up", nullptr, &channel);
-    if (channel != nullptr) g_object_unref(channel);
+    const media::GObjectPtr<GObject> channel_ref(channel);  // ours; not needed
     auto* done = new std::atomic<bool>(false);
     GstPromise* promise = gst_promise_new_with_change_func(
         [](GstPromise*, gpointer flag) { static_cast<std::atomic<bool>*>(flag)->store(true); },
@@ -45,8 +41,7 @@ void offerOnce() {
     while (!done->load() && g_get_monotonic_time() < until) g_usleep(1000);
     gst_promise_unref(promise);
   }
-  gst_element_set_state(pipeline, GST_STATE_NULL);
-  gst_object_unref(pipeline);
+  gst_element_set_state(pipeline.get(), GST_STATE_NULL);
 }
 
 }  // namespace
@@ -54,14 +49,13 @@ void offerOnce() {
 void warmUp() {
   const auto start = std::chrono::steady_clock::now();
   // Loads webrtcbin and the plugins it pulls in (nice, dtls, srtp, rtpmanager).
-  if (GstElement* bin = gst_element_factory_make("webrtcbin", nullptr)) gst_object_unref(bin);
+  media::sinkPtr(gst_element_factory_make("webrtcbin", nullptr));  // made and dropped
   // The first DTLS element of a process generates the RSA key and certificate that every later
   // one shares (gstdtlsdec.c: one generated agent per process).
-  if (GstElement* dec = gst_element_factory_make("dtlsdec", nullptr)) {
+  if (const auto dec = media::sinkPtr(gst_element_factory_make("dtlsdec", nullptr))) {
     gchar* pem = nullptr;
-    g_object_get(dec, "pem", &pem, nullptr);
-    g_free(pem);
-    gst_object_unref(dec);
+    g_object_get(dec.get(), "pem", &pem, nullptr);
+    const media::GCharPtr pem_ref(pem);  // only its making counts
   }
   offerOnce();
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "core/log.hpp"
+#include "media/gst_util.hpp"
 #include "media/main_thread.hpp"
-#include "media/video_pipeline.hpp"
 
 namespace ds::wsmedia {
 namespace {
@@ -83,14 +83,13 @@ GstFlowReturn onSample(GstAppSink* sink, gpointer data) {
 // Queue thread: pushes the buffer on itself and always tells the queue OK, so a failure in this
 // branch never travels through the tee to the shared encode (as webrtc::PeerBranch does).
 GstPadProbeReturn firewall(GstPad* pad, GstPadProbeInfo* info, gpointer /*data*/) {
-  GstPad* peer = gst_pad_get_peer(pad);
+  media::GstPtr<GstPad> peer(gst_pad_get_peer(pad));
   if (peer == nullptr) return GST_PAD_PROBE_DROP;
   if ((info->type & GST_PAD_PROBE_TYPE_BUFFER) != 0) {
-    (void)gst_pad_chain(peer, gst_buffer_ref(GST_PAD_PROBE_INFO_BUFFER(info)));
+    (void)gst_pad_chain(peer.get(), gst_buffer_ref(GST_PAD_PROBE_INFO_BUFFER(info)));
   } else if ((info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) != 0) {
-    (void)gst_pad_chain_list(peer, gst_buffer_list_ref(GST_PAD_PROBE_INFO_BUFFER_LIST(info)));
+    (void)gst_pad_chain_list(peer.get(), gst_buffer_list_ref(GST_PAD_PROBE_INFO_BUFFER_LIST(info)));
   }
-  gst_object_unref(peer);
   return GST_PAD_PROBE_DROP;
 }
 
@@ -106,57 +105,51 @@ Result<std::shared_ptr<Tap>> Tap::create(GstElement* pipeline, GstElement* tee,
 }
 
 Status Tap::build(GstElement* pipeline, GstElement* tee, Codec codec) {
-  bin_ = gst_bin_new(name_.c_str());
-  gst_object_ref_sink(bin_);
-  GstElement* queue = gst_element_factory_make("queue", nullptr);
-  GstElement* sink = gst_element_factory_make("appsink", nullptr);
-  if (queue == nullptr || sink == nullptr) return fail("appsink (gst-plugins-base) is missing");
+  bin_ = media::sinkPtr(gst_bin_new(name_.c_str()));
+  std::vector<media::ChainLink> links;
   // A slow client drops its own packets instead of blocking the tee for everyone.
-  g_object_set(queue, "leaky", 2, "max-size-buffers", 512u, "max-size-bytes", 0u, "max-size-time",
-               static_cast<guint64>(0), nullptr);
-  g_object_set(sink, "sync", FALSE, "async", FALSE, "max-buffers", 4u, "drop", TRUE,
-               "enable-last-sample", FALSE, nullptr);
-  gst_bin_add_many(GST_BIN(bin_), queue, sink, nullptr);
-  GstElement* last = queue;
-  std::vector<media::ElementSpec> chain = chainFor(codec);
-  for (const auto& spec : chain) {
-    auto element = media::makeElement(spec);
-    if (!element) return Unexpected<Error>{element.error()};
-    gst_bin_add(GST_BIN(bin_), *element);
-    if (!gst_element_link(last, *element)) return fail("cannot link " + spec.factory);
-    last = *element;
-  }
-  if (const char* caps = capsFor(codec)) {
-    auto filter = media::makeCaps(caps, nullptr);
-    if (!filter) return Unexpected<Error>{filter.error()};
-    gst_bin_add(GST_BIN(bin_), *filter);
-    if (!gst_element_link(last, *filter)) return fail("cannot link the parser's caps");
-    last = *filter;
-  }
-  if (!gst_element_link(last, sink)) return fail("cannot link the appsink");
+  links.emplace_back(media::ElementSpec{"queue",
+                                        "",
+                                        {{"leaky", "downstream"},
+                                         {"max-size-buffers", "512"},
+                                         {"max-size-bytes", "0"},
+                                         {"max-size-time", "0"}}},
+                     "queue");
+  for (auto& spec : chainFor(codec)) links.emplace_back(std::move(spec));
+  if (const char* caps = capsFor(codec)) links.push_back(media::capsLink(caps));
+  links.emplace_back(media::ElementSpec{"appsink",
+                                        "",
+                                        {{"sync", "false"},
+                                         {"async", "false"},
+                                         {"max-buffers", "4"},
+                                         {"drop", "true"},
+                                         {"enable-last-sample", "false"}}},
+                     "sink");
+  auto chain = media::buildChain(GST_BIN(bin_.get()), links);
+  if (!chain) return Unexpected<Error>{chain.error()};
+  GstElement* queue = chain->get("queue");
 
   GstAppSinkCallbacks callbacks{};
   callbacks.new_sample = &onSample;
-  gst_app_sink_set_callbacks(GST_APP_SINK(sink), &callbacks, new std::weak_ptr<Tap>(self_),
+  gst_app_sink_set_callbacks(GST_APP_SINK(chain->get("sink")), &callbacks,
+                             new std::weak_ptr<Tap>(self_),
                              [](gpointer d) { delete static_cast<std::weak_ptr<Tap>*>(d); });
-  GstPad* queue_src = gst_element_get_static_pad(queue, "src");
+  media::GstPtr<GstPad> queue_src(gst_element_get_static_pad(queue, "src"));
   gst_pad_add_probe(
-      queue_src,
+      queue_src.get(),
       static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
       &firewall, nullptr, nullptr);
-  gst_object_unref(queue_src);
-  GstPad* queue_sink = gst_element_get_static_pad(queue, "sink");
-  GstPad* ghost = gst_ghost_pad_new("sink", queue_sink);
-  gst_object_unref(queue_sink);
-  gst_element_add_pad(bin_, ghost);
+  media::GstPtr<GstPad> queue_sink(gst_element_get_static_pad(queue, "sink"));
+  GstPad* ghost = gst_ghost_pad_new("sink", queue_sink.get());
+  gst_element_add_pad(bin_.get(), ghost);  // the bin takes the floating ghost pad
 
-  pipeline_ = GST_ELEMENT(gst_object_ref(pipeline));
-  tee_ = GST_ELEMENT(gst_object_ref(tee));
-  gst_bin_add(GST_BIN(pipeline_), bin_);
+  pipeline_ = media::refPtr(pipeline);
+  tee_ = media::refPtr(tee);
+  gst_bin_add(GST_BIN(pipeline_.get()), bin_.get());  // the pipeline's own reference; we keep ours
   // Running before linked: a buffer reaching a stopped element would return FLUSHING to the tee.
-  gst_element_sync_state_with_parent(bin_);
-  tee_pad_ = gst_element_request_pad_simple(tee_, "src_%u");
-  if (tee_pad_ == nullptr || gst_pad_link(tee_pad_, ghost) != GST_PAD_LINK_OK) {
+  gst_element_sync_state_with_parent(bin_.get());
+  tee_pad_.reset(gst_element_request_pad_simple(tee_.get(), "src_%u"));
+  if (tee_pad_ == nullptr || gst_pad_link(tee_pad_.get(), ghost) != GST_PAD_LINK_OK) {
     return fail("cannot link the WebSocket branch to the tee");
   }
   log::info(kLog, "branch " + name_ + ": " + std::string(codecName(codec)) + " tap started");
@@ -169,19 +162,16 @@ void Tap::deliver(TapFrame frame) {
 
 void Tap::detach() {
   if (tee_pad_ != nullptr) {
-    gst_element_release_request_pad(tee_, tee_pad_);
-    gst_object_unref(tee_pad_);
-    tee_pad_ = nullptr;
+    gst_element_release_request_pad(tee_.get(), tee_pad_.get());
+    tee_pad_.reset();
   }
   if (bin_ != nullptr) {
-    gst_element_set_state(bin_, GST_STATE_NULL);
-    if (pipeline_ != nullptr) gst_bin_remove(GST_BIN(pipeline_), bin_);
-    gst_object_unref(bin_);
-    bin_ = nullptr;
+    gst_element_set_state(bin_.get(), GST_STATE_NULL);
+    if (pipeline_ != nullptr) gst_bin_remove(GST_BIN(pipeline_.get()), bin_.get());
+    bin_.reset();
   }
-  if (tee_ != nullptr) gst_object_unref(tee_);
-  if (pipeline_ != nullptr) gst_object_unref(pipeline_);
-  tee_ = pipeline_ = nullptr;
+  tee_.reset();
+  pipeline_.reset();
 }
 
 Tap::~Tap() { detach(); }

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "core/result.hpp"
+#include "media/gst_util.hpp"
 #include "wsmedia/framing.hpp"
 
 namespace ds::wsmedia {
@@ -50,10 +51,10 @@ class Tap {
   std::string name_;
   OnFrame on_frame_;
   std::weak_ptr<Tap> self_;
-  GstElement* pipeline_ = nullptr;
-  GstElement* tee_ = nullptr;
-  GstElement* bin_ = nullptr;
-  GstPad* tee_pad_ = nullptr;
+  media::GstPtr<GstElement> pipeline_;  // extra references, dropped by detach()
+  media::GstPtr<GstElement> tee_;
+  media::GstPtr<GstElement> bin_;  // sunk: ours and, once added, the pipeline's
+  media::GstPtr<GstPad> tee_pad_;  // our request pad on the tee
 };
 
 }  // namespace ds::wsmedia
