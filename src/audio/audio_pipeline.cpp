@@ -14,23 +14,6 @@ namespace {
 using detail::kEncoderName;
 using detail::kPrefix;
 
-// The name of the element directly inside `pipeline` that is, or contains, `obj` (a viewer's
-// webrtcbin for an error of its DTLS decoder); obj's own name if it is no longer inside.
-std::string childOf(GstElement* pipeline, GstObject* obj) {
-  GstObject* top = GST_OBJECT(gst_object_ref(obj));
-  for (GstObject* parent = gst_object_get_parent(top); parent != nullptr;
-       parent = gst_object_get_parent(top)) {
-    if (parent == GST_OBJECT(pipeline)) {
-      gst_object_unref(parent);
-      break;
-    }
-    gst_object_unref(top);
-    top = parent;  // keeps get_parent's reference
-  }
-  std::string name = GST_OBJECT_NAME(top);
-  gst_object_unref(top);
-  return name;
-}
 using detail::kTeeName;
 using detail::stopAndUnref;
 
@@ -329,7 +312,8 @@ gboolean AudioPipeline::onBusMessage(GstBus* /*bus*/, GstMessage* msg, gpointer 
       if (src.rfind(kPrefix, 0) != 0) {
         // A viewer branch (webrtcbin, its queue): that viewer's problem, not the capture's.
         log::warn(kLog, "audio branch error: " + text);
-        const std::string branch = childOf(self->pipeline_, GST_MESSAGE_SRC(msg));
+        const std::string branch =
+            GST_OBJECT_NAME(media::topLevelChild(self->pipeline_, GST_MESSAGE_SRC(msg)).get());
         auto weak = std::weak_ptr<Token>(self->token_);
         media::postToMain([weak, branch, text] {
           auto token = weak.lock();

@@ -32,6 +32,16 @@ MessageText parsed(GstMessage* msg, bool error) {
 MessageText parseError(GstMessage* msg) { return parsed(msg, true); }
 MessageText parseWarning(GstMessage* msg) { return parsed(msg, false); }
 
+GstPtr<GstObject> topLevelChild(GstElement* bin, GstObject* obj) {
+  GstPtr<GstObject> top = refPtr(obj);
+  for (GstPtr<GstObject> parent(gst_object_get_parent(top.get())); parent != nullptr;
+       parent.reset(gst_object_get_parent(top.get()))) {
+    if (parent.get() == GST_OBJECT(bin)) break;
+    top = std::move(parent);
+  }
+  return top;
+}
+
 int elementCount(GstElement* bin) {
   if (bin == nullptr || !GST_IS_BIN(bin)) return 0;
   int count = 0;

@@ -92,6 +92,10 @@ struct MessageText {
 MessageText parseError(GstMessage* msg);    // GST_MESSAGE_ERROR
 MessageText parseWarning(GstMessage* msg);  // GST_MESSAGE_WARNING
 
+// The element directly inside `bin` that is, or contains, `obj` (a viewer's webrtcbin for an error
+// of the DTLS decoder inside it); `obj` itself when it is not inside `bin` (any more).
+GstPtr<GstObject> topLevelChild(GstElement* bin, GstObject* obj);
+
 // Elements inside `bin`, counted recursively (bins inside it and their children); 0 for nullptr.
 // Read from the main loop while the pipeline runs: GStreamer locks the bin while iterating.
 int elementCount(GstElement* bin);

@@ -188,13 +188,8 @@ GstPadProbeReturn VideoPipeline::gateProbe(GstPad* /*pad*/, GstPadProbeInfo* inf
 }
 
 std::string VideoPipeline::branchOf(GstObject* obj) const {
-  // Walk up to the element directly inside the pipeline (or to the top, if it was removed).
-  GstPtr<GstObject> top = refPtr(obj);
-  for (GstPtr<GstObject> parent(gst_object_get_parent(top.get())); parent != nullptr;
-       parent.reset(gst_object_get_parent(top.get()))) {
-    if (parent.get() == GST_OBJECT(pipeline_.get())) break;
-    top = std::move(parent);
-  }
+  // The element directly inside the pipeline (or the top, if it was removed).
+  const GstPtr<GstObject> top = topLevelChild(pipeline_.get(), obj);
   std::string name;
   const bool shared = top.get() == GST_OBJECT(pipeline_.get()) || isShared(GST_ELEMENT(top.get()));
   if (!shared) name = GST_OBJECT_NAME(top.get());

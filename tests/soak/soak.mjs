@@ -14,7 +14,7 @@
 //   ice-cut  a viewer whose browser can reach nothing (relay-only ICE policy without a TURN
 //            server: no candidate of its own, every check from the server unanswered) is closed
 //            1.5 s after its answer, while the server's ICE agent is still checking
-//   pair     a controller and a viewer at once; the context of both is closed without a goodbye
+//   pair     a controller and a viewer at once (two browser contexts), both closed without a goodbye
 // After each cycle the server must be back to no connection and no peer (from /metrics) before
 // the next starts. "start" is the idle server before any viewer; "warm" is idle after --warmup
 // cycles (the first viewer loads encoder and DTLS libraries, fills caches and thread pools once);
@@ -199,8 +199,16 @@ async function main() {
         const state = await page.evaluate(() => window.deskstream.video.pc?.iceConnectionState ?? 'dropped');
         if (state === 'connected' || state === 'completed') throw new Error(`ICE ${state} with the network cut`);
       } else {
-        const [a, b] = await Promise.all([viewer(context, 'control'), viewer(context, 'view')]);
-        await Promise.all([frames(a, 'controller'), frames(b, 'viewer')]);
+        // Two people, so two browser contexts: in one context both pages would share one cookie
+        // jar, the second ticket's session cookie would replace the first, and both pages would
+        // connect as the same user (as two controllers, the second is refused: uid busy).
+        const other = await browser.newContext({ viewport: { width: 640, height: 360 } });
+        try {
+          const [a, b] = await Promise.all([viewer(context, 'control'), viewer(other, 'view')]);
+          await Promise.all([frames(a, 'controller'), frames(b, 'viewer')]);
+        } finally {
+          await other.close().catch(() => {});
+        }
       }
     } catch (e) {
       failures++;
