@@ -80,7 +80,7 @@ Status PeerBranch::build(GstElement* pipeline, GstElement* tee, const IceServers
     gboolean ok = FALSE;
     g_signal_emit_by_name(webrtc, "add-turn-server", turn.c_str(), &ok);
   }
-  addLocalAddresses(webrtc);
+  configureIceAgent(webrtc);
 
   g_signal_connect_data(webrtc, "on-ice-candidate",
                         G_CALLBACK(+[](GstElement*, guint mline, gchar* candidate, gpointer data) {

@@ -160,8 +160,10 @@ class PeerBranch {
   std::atomic<bool> media_failed_{false};  // webrtcbin refused a buffer; reported once
 };
 
-// Adds 127.0.0.1 and every interface address to webrtcbin's libnice agent (libnice gathers no
-// loopback candidate otherwise, and adding one address turns off its own discovery).
-void addLocalAddresses(GstElement* webrtcbin);
+// Sets up webrtcbin's libnice agent: adds 127.0.0.1 and every interface address (libnice gathers
+// no loopback candidate otherwise, and adding one address turns off its own discovery), paces
+// connectivity checks at kIcePacingMs and turns UPnP off.
+void configureIceAgent(GstElement* webrtcbin);
+inline constexpr unsigned kIcePacingMs = 5;
 
 }  // namespace ds::webrtc

@@ -23,12 +23,6 @@ using testing::iterateUntil;
 using testing::PulseServer;
 using testing::TonePlayer;
 
-class Gst : public ::testing::Environment {
- public:
-  void SetUp() override { gst_init(nullptr, nullptr); }
-};
-const auto* const kEnv = ::testing::AddGlobalTestEnvironment(new Gst);
-
 // A bin from `description` (ending in an appsink named "out") linked to a new tee pad.
 GstElement* tap(AudioPipeline& p, const std::string& description) {
   GstElement* bin = gst_parse_bin_from_description(description.c_str(), TRUE, nullptr);

@@ -20,12 +20,6 @@ using testing::iterateUntil;
 using testing::PulseServer;
 using testing::TonePlayer;
 
-class Gst : public ::testing::Environment {
- public:
-  void SetUp() override { gst_init(nullptr, nullptr); }
-};
-const auto* const kEnv = ::testing::AddGlobalTestEnvironment(new Gst);
-
 double power(const int16_t* s, size_t n, double hz) {
   const double k = 2.0 * std::cos(2.0 * M_PI * hz / 48000.0);
   double s1 = 0;

@@ -28,12 +28,6 @@ struct Machine {
   }
 };
 
-class Gst : public ::testing::Environment {
- public:
-  void SetUp() override { gst_init(nullptr, nullptr); }
-};
-const auto* const kEnv = ::testing::AddGlobalTestEnvironment(new Gst);
-
 TEST(EncoderFailover, EncoderErrorMovesAlongTheChainAtOnce) {
   Machine m;
   EncodeParams p;

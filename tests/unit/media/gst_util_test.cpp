@@ -10,12 +10,6 @@
 namespace ds::media {
 namespace {
 
-class Gst : public ::testing::Environment {
- public:
-  void SetUp() override { gst_init(nullptr, nullptr); }
-};
-const auto* const kEnv = ::testing::AddGlobalTestEnvironment(new Gst);
-
 guint refs(gpointer obj) { return G_OBJECT(obj)->ref_count; }
 gint miniRefs(gpointer obj) { return GST_MINI_OBJECT_REFCOUNT_VALUE(obj); }
 

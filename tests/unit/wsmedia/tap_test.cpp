@@ -13,12 +13,6 @@
 namespace ds::wsmedia {
 namespace {
 
-class Gst : public ::testing::Environment {
- public:
-  void SetUp() override { gst_init(nullptr, nullptr); }
-};
-const auto* const kEnv = ::testing::AddGlobalTestEnvironment(new Gst);
-
 void iterate(int ms) {
   const gint64 end = g_get_monotonic_time() + ms * 1000;
   while (g_get_monotonic_time() < end) g_main_context_iteration(nullptr, FALSE), g_usleep(500);
