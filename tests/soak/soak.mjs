@@ -55,6 +55,25 @@ function rssKb(pid) {
   return Number(/VmRSS:\s+(\d+)/.exec(status)[1]);
 }
 
+// Resident memory by kind of mapping (kB), from /proc/<pid>/smaps: the main malloc heap
+// ([heap]), other anonymous memory (thread stacks and the malloc arenas of other threads, which
+// glibc maps anonymously), and files (code and data of the binary and the libraries).
+function rssBreakdownKb(pid) {
+  const out = { heap: 0, anon: 0, file: 0 };
+  let kind = 'anon';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) {
+      const name = head[1];
+      kind = name === '[heap]' ? 'heap' : name === '' || name.startsWith('[') ? 'anon' : 'file';
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) out[kind] += Number(rss[1]);
+  }
+  return out;
+}
+
 async function scrape(port) {
   const res = await fetch(`http://127.0.0.1:${port}/metrics`);
   const text = await res.text();
@@ -74,7 +93,11 @@ async function scrape(port) {
 async function snapshot(pid, metricsPort) {
   const m = await scrape(metricsPort);
   const { fds, threads } = processStats(pid);
-  return { fds, threads, rss_kb: rssKb(pid), pipelines: m.pipelines, pipeline_elements: m.pipeline_elements };
+  const parts = rssBreakdownKb(pid);
+  return {
+    fds, threads, rss_kb: rssKb(pid), rss_heap_kb: parts.heap, rss_anon_kb: parts.anon, rss_file_kb: parts.file,
+    pipelines: m.pipelines, pipeline_elements: m.pipeline_elements,
+  };
 }
 
 // Idle: no connection, no peer, no video pipeline beyond the idle ones.
@@ -231,7 +254,9 @@ async function main() {
     const done = i + 1;
     if (done % 50 === 0 || done === cycles) {
       samples[`rss_kb_at_${done}`] = rssKb(pid);
-      log(`${done}/${cycles} cycles, ${failures} failed, rss ${samples[`rss_kb_at_${done}`]} kB`);
+      const parts = rssBreakdownKb(pid);
+      log(`${done}/${cycles} cycles, ${failures} failed, rss ${samples[`rss_kb_at_${done}`]} kB `
+        + `(heap ${parts.heap}, anon ${parts.anon}, file ${parts.file})`);
     }
   }
   await browser.close();
