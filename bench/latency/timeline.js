@@ -6,11 +6,21 @@
   window.__dsTimeline = t;
   const mark = (name) => { if (!(name in t)) t[name] = Math.round(performance.now()); };
   document.addEventListener('DOMContentLoaded', () => mark('dom_content_loaded'));
-  const NativeWebSocket = window.WebSocket;
-  let sockets = 0;
-  window.WebSocket = function WebSocket(...args) {
-    const ws = new NativeWebSocket(...args);
-    if (sockets++ > 0) return ws;
+  // Replaces window[name] with a constructor that calls `onFirst` with the first instance the
+  // page creates (the video connection's); the page sees the native prototype and constants.
+  const watchFirst = (name, onFirst) => {
+    const Native = window[name];
+    let created = 0;
+    const Wrapped = function (...args) {
+      const obj = new Native(...args);
+      if (created++ === 0) onFirst(obj);
+      return obj;
+    };
+    Wrapped.prototype = Native.prototype;
+    Object.setPrototypeOf(Wrapped, Native);  // static members (WebSocket.OPEN, generateCertificate)
+    window[name] = Wrapped;
+  };
+  watchFirst('WebSocket', (ws) => {
     mark('signalling_opened');
     const send = ws.send.bind(ws);
     ws.send = (data) => {
@@ -20,19 +30,10 @@
       return send(data);
     };
     ws.addEventListener('message', (e) => { if (String(e.data).startsWith('{"sdp"')) mark('offer_received'); });
-    return ws;
-  };
-  window.WebSocket.prototype = NativeWebSocket.prototype;
-  Object.assign(window.WebSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
-  const NativePc = window.RTCPeerConnection;
-  let pcs = 0;
-  window.RTCPeerConnection = function RTCPeerConnection(...args) {
-    const pc = new NativePc(...args);
-    if (pcs++ > 0) return pc;
+  });
+  watchFirst('RTCPeerConnection', (pc) => {
     mark('peer_connection_created');
     pc.addEventListener('iceconnectionstatechange', () => { if (pc.iceConnectionState === 'connected') mark('ice_connected'); });
     pc.addEventListener('connectionstatechange', () => { if (pc.connectionState === 'connected') mark('dtls_connected'); });
-    return pc;
-  };
-  window.RTCPeerConnection.prototype = NativePc.prototype;
+  });
 })();
