@@ -12,8 +12,9 @@ double ms(AckFeedback::Clock::duration d) {
 
 }  // namespace
 
-void AckFeedback::onOffered(Clock::time_point at, size_t bytes) {
+void AckFeedback::onOffered(Clock::time_point at, size_t bytes, bool skipped) {
   if (!first_video_sent_) return;  // a new client waiting for its first keyframe
+  if (skipped) last_skip_ = at;
   Clock::time_point from = at - options_.max_spread;
   if (last_offer_) {
     from = std::clamp(*last_offer_, from, at);
@@ -92,7 +93,12 @@ std::optional<AckSample> AckFeedback::onAck(uint32_t seq, Clock::time_point at) 
       last_offer_ && at - *last_offer_ < options_.max_spread ? *last_offer_ : at;
   sample.feedback.sent_kbps = offeredIn(offer_end) * 8 / window_ms;
   // At least 5 ms: a lone small frame on a fast path does not read as an infinitely fast one.
-  sample.feedback.recv_kbps = d.bytes * 8 / std::max(d.ms, 5.0);
+  path_rates_.emplace_back(at, d.bytes * 8 / std::max(d.ms, 5.0));
+  while (at - path_rates_.front().first > options_.path_rate_window) path_rates_.pop_front();
+  double path_kbps = 0;
+  for (const auto& [when, kbps] : path_rates_) path_kbps = std::max(path_kbps, kbps);
+  const bool skipped = last_skip_ && at - *last_skip_ <= options_.window;
+  sample.feedback.recv_kbps = skipped ? path_kbps : std::max(path_kbps, sample.feedback.sent_kbps);
   sample.feedback.loss = 0;  // TCP: nothing is lost; it queues, or the send policy skips it
   last_feedback_ = sample.feedback;
   if (at - *rtt_since_ >= options_.rtt_interval) {

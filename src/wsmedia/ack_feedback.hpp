@@ -16,11 +16,12 @@
 //   In ACK time (shifted by the return trip), a frame moved from a base round trip after its
 //   send (the smallest ACK delay of a small message, e.g. an audio packet), or from the
 //   previous frame's ACK if that came later (it was queued behind that frame),
-//   to its ACK. Time when nothing of ours moved is left out: a static screen, or a client
-//   waiting for a keyframe after a skip, leaves the path idle, and an idle path says nothing
-//   about how fast it drains. So recv_kbps is an estimate of the path's rate, at or above the
-//   offered rate while the encode fits, and the controller's decrease (0.85 x recv) lands
-//   under the path's rate rather than under what an idle path happened to carry.
+//   to its ACK. Idle time is left out (a static screen, a client waiting for a keyframe). A page
+//   busy with something else acknowledges late, which only ever makes the path look slower, so
+//   the path's rate is the largest such estimate of the last second. While the send policy
+//   skipped nothing in the window, the client drained all that was offered: recv_kbps is then
+//   at least the offered rate (no congestion); once it skips, recv_kbps is the path's rate, and
+//   the controller's decrease (0.85 x recv) lands under it.
 // - rtt_ms: the smallest ACK delay (ACK time - send time of the newest message it covers) over
 //   the last rtt_interval; audio packets, small and sent every 10 ms, make it the round trip
 //   plus what is queued in front of them.
@@ -54,6 +55,7 @@ struct AckFeedbackOptions {
   // base_rtt_window.
   size_t small_bytes = 2000;
   std::chrono::seconds base_rtt_window{10};
+  std::chrono::milliseconds path_rate_window{1000};
 };
 
 struct AckSample {
@@ -72,8 +74,8 @@ class AckFeedback {
   // Message `seq` of `bytes` went out at `at` (`video`: a video frame, else an audio packet).
   void onSent(uint32_t seq, Clock::time_point at, size_t bytes, bool video = true);
   // A video frame of `bytes` was ready for this client at `at`, whether the send policy sent it
-  // or skipped it (after onSent for one that was sent).
-  void onOffered(Clock::time_point at, size_t bytes);
+  // or `skipped` it (after onSent for one that was sent).
+  void onOffered(Clock::time_point at, size_t bytes, bool skipped = false);
   // `ACK <seq>` (already accepted by the SendPolicy: not ahead of what was sent). Returns a
   // sample when one is due.
   std::optional<AckSample> onAck(uint32_t seq, Clock::time_point at);
@@ -116,6 +118,10 @@ class AckFeedback {
   std::deque<Sent> in_flight_;
   std::optional<Clock::time_point> first_video_sent_;
   std::optional<Clock::time_point> last_offer_;
+  std::optional<Clock::time_point> last_skip_;
+  // The path-rate estimates of the last path_rate_window: their maximum is the path's rate (a
+  // page busy with something else acknowledges late, which only ever reads as a slower path).
+  std::deque<std::pair<Clock::time_point, double>> path_rates_;
   double frame_interval_ms_ = 0;  // smoothed gap between offered frames (0: unknown)
   std::optional<Clock::time_point> last_video_ack_;  // the last ACK that covered a video frame
   std::optional<Clock::time_point> last_sample_;

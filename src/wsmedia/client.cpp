@@ -80,7 +80,7 @@ void Client::onVideo(TapFrame frame) {
   const size_t bytes = frame.data.size() + kHeaderBytes;
   if (!policy_.admitVideo(frame.keyframe)) {
     // Skipped frames count as offered: the path could not take them (congestion feedback).
-    feedback_.onOffered(AckFeedback::Clock::now(), bytes);
+    feedback_.onOffered(AckFeedback::Clock::now(), bytes, /*skipped=*/true);
     maybeRequestKeyframe();
     return;
   }
