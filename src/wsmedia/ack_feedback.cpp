@@ -23,7 +23,7 @@ void AckFeedback::onOffered(Clock::time_point at, size_t bytes, bool skipped) {
   }
   last_offer_ = std::max(at, last_offer_.value_or(at));
   offered_.push_back(Span{from, at, static_cast<double>(bytes)});
-  prune(offered_, at);
+  prune(offered_, at, options_.window);
 }
 
 void AckFeedback::onSent(uint32_t seq, Clock::time_point at, size_t bytes, bool video) {
@@ -77,11 +77,11 @@ std::optional<AckSample> AckFeedback::onAck(uint32_t seq, Clock::time_point at) 
     delivered_.push_back(Span{std::min(from, at), at, bytes});
     last_video_ack_ = std::max(at, last_video_ack_.value_or(at));
   }
-  prune(delivered_, at);
+  prune(delivered_, at, std::max(options_.window, options_.path_rate_window));
 
   if (last_sample_ && at - *last_sample_ < options_.interval) return std::nullopt;
   if (!first_video_sent_ || at - *first_video_sent_ < options_.window) return std::nullopt;
-  const Delivered d = deliveredIn(at);
+  const Delivered d = deliveredIn(at, options_.window);
   if (d.bytes <= 0) return std::nullopt;  // no video arrived in the window: nothing to say
   last_sample_ = at;
   const double window_ms = ms(options_.window);
@@ -93,10 +93,11 @@ std::optional<AckSample> AckFeedback::onAck(uint32_t seq, Clock::time_point at) 
       last_offer_ && at - *last_offer_ < options_.max_spread ? *last_offer_ : at;
   sample.feedback.sent_kbps = offeredIn(offer_end) * 8 / window_ms;
   // At least 5 ms: a lone small frame on a fast path does not read as an infinitely fast one.
-  path_rates_.emplace_back(at, d.bytes * 8 / std::max(d.ms, 5.0));
-  while (at - path_rates_.front().first > options_.path_rate_window) path_rates_.pop_front();
-  double path_kbps = 0;
-  for (const auto& [when, kbps] : path_rates_) path_kbps = std::max(path_kbps, kbps);
+  // The path's rate over the last path_rate_window: all the video it carried over all the time
+  // it spent on it. One window can mislead both ways (a page busy with other work acknowledges
+  // late, then several frames at once); a second of them evens that out.
+  const Delivered longer = deliveredIn(at, options_.path_rate_window);
+  const double path_kbps = longer.bytes * 8 / std::max(longer.ms, 5.0);
   const bool skipped = last_skip_ && at - *last_skip_ <= options_.window;
   sample.feedback.recv_kbps = skipped ? path_kbps : std::max(path_kbps, sample.feedback.sent_kbps);
   sample.feedback.loss = 0;  // TCP: nothing is lost; it queues, or the send policy skips it
@@ -130,10 +131,11 @@ double AckFeedback::offeredIn(Clock::time_point end) const {
   return bytes;
 }
 
-AckFeedback::Delivered AckFeedback::deliveredIn(Clock::time_point end) const {
+AckFeedback::Delivered AckFeedback::deliveredIn(Clock::time_point end,
+                                                std::chrono::milliseconds window) const {
   // Whole spans, by ACK time: a span cut by the window's start would otherwise leave a sliver
   // of path time that says little about the path's rate.
-  const Clock::time_point start = end - options_.window;
+  const Clock::time_point start = end - window;
   Delivered d;
   for (const Span& s : delivered_) {
     if (s.to <= start || s.to > end) continue;
@@ -143,8 +145,9 @@ AckFeedback::Delivered AckFeedback::deliveredIn(Clock::time_point end) const {
   return d;
 }
 
-void AckFeedback::prune(std::deque<Span>& spans, Clock::time_point now) const {
-  const Clock::time_point start = now - options_.window;
+void AckFeedback::prune(std::deque<Span>& spans, Clock::time_point now,
+                        std::chrono::milliseconds window) const {
+  const Clock::time_point start = now - window;
   while (!spans.empty() && spans.front().to <= start) spans.pop_front();
 }
 

@@ -17,8 +17,8 @@
 //   send (the smallest ACK delay of a small message, e.g. an audio packet), or from the
 //   previous frame's ACK if that came later (it was queued behind that frame),
 //   to its ACK. Idle time is left out (a static screen, a client waiting for a keyframe). A page
-//   busy with something else acknowledges late, which only ever makes the path look slower, so
-//   the path's rate is the largest such estimate of the last second. While the send policy
+//   busy with something else acknowledges late, then several frames at once (one slow span, then
+//   short ones), so the path's rate is taken over the last second. While the send policy
 //   skipped nothing in the window, the client drained all that was offered: recv_kbps is then
 //   at least the offered rate (no congestion); once it skips, recv_kbps is the path's rate, and
 //   the controller's decrease (0.85 x recv) lands under it.
@@ -107,9 +107,10 @@ class AckFeedback {
   };
   // Offered bytes inside the window ending at `end`.
   double offeredIn(Clock::time_point end) const;
-  // The video acknowledged in the window ending at `end` (whole spans, by ACK time).
-  Delivered deliveredIn(Clock::time_point end) const;
-  void prune(std::deque<Span>& spans, Clock::time_point now) const;
+  // The video acknowledged in `window` ending at `end` (whole spans, by ACK time).
+  Delivered deliveredIn(Clock::time_point end, std::chrono::milliseconds window) const;
+  void prune(std::deque<Span>& spans, Clock::time_point now,
+             std::chrono::milliseconds window) const;
   void noteDelay(Clock::time_point at, double delay_ms, size_t bytes);
 
   AckFeedbackOptions options_;
@@ -119,9 +120,6 @@ class AckFeedback {
   std::optional<Clock::time_point> first_video_sent_;
   std::optional<Clock::time_point> last_offer_;
   std::optional<Clock::time_point> last_skip_;
-  // The path-rate estimates of the last path_rate_window: their maximum is the path's rate (a
-  // page busy with something else acknowledges late, which only ever reads as a slower path).
-  std::deque<std::pair<Clock::time_point, double>> path_rates_;
   double frame_interval_ms_ = 0;  // smoothed gap between offered frames (0: unknown)
   std::optional<Clock::time_point> last_video_ack_;  // the last ACK that covered a video frame
   std::optional<Clock::time_point> last_sample_;
