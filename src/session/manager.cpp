@@ -157,11 +157,18 @@ Result<std::unique_ptr<wsmedia::Client>> Manager::addWsMediaPeer(Connection& con
   if (auto st = ensureVideo(); !st) return Unexpected<Error>{st.error()};
   auto codec = wsmedia::codecFromEncodingName(video_->profile().codec);
   if (!codec) return Unexpected<Error>{codec.error()};
+  const int id = conn.info().id;
   wsmedia::ClientOptions o;
-  o.name = "ws-" + std::to_string(conn.info().id);
+  o.name = "ws-" + std::to_string(id);
   o.request_keyframe = [this] {
     if (video_) video_->requestKeyframe();
   };
+  // Congestion control as for a WebRTC viewer: the client's ACK timings stand in for TWCC.
+  o.on_feedback = [this, id](const wsmedia::AckSample& s) {
+    onViewerFeedback(id, s.feedback);
+    if (s.rtt_ms) adaptation_.onRtt(id, s.feedback.at, *s.rtt_ms);
+  };
+  adaptation_.addViewer(id, congestion::Clock::now());
   auto client = std::make_unique<wsmedia::Client>(conn.socket(), std::move(o));
   if (auto st = client->attachVideo(video_->pipeline(), video_->tee(), *codec); !st) {
     return Unexpected<Error>{st.error()};
@@ -188,15 +195,7 @@ Result<std::shared_ptr<Branch>> Manager::addVideoPeer(Connection& conn) {
   });
   cb.on_channel_open = with([](Connection& c) { c.onChannelOpen(); });
   cb.on_channel_message = with([](Connection& c, std::string text) { c.onChannelMessage(text); });
-  cb.on_feedback = [this, id](const congestion::Feedback& fb) {
-    // The ladder's bits per pixel follow the captured size (checked once a second).
-    if (video_ && fb.at - size_checked_at_ > std::chrono::seconds(1)) {
-      size_checked_at_ = fb.at;
-      const auto [w, h] = video_->pictureSize();
-      adaptation_.setPictureSize(w, h);
-    }
-    adaptation_.onFeedback(id, fb);
-  };
+  cb.on_feedback = [this, id](const congestion::Feedback& fb) { onViewerFeedback(id, fb); };
   cb.on_rtt = [this, id](double rtt_ms) {
     adaptation_.onRtt(id, congestion::Clock::now(), rtt_ms);
   };
@@ -225,6 +224,16 @@ Result<std::shared_ptr<Branch>> Manager::addVideoPeer(Connection& conn) {
   }
   return adapt(webrtc::PeerBranch::create(video_->pipeline(), video_->tee(), std::to_string(id),
                                           iceServers(), std::move(cb), branch_options));
+}
+
+void Manager::onViewerFeedback(int id, const congestion::Feedback& fb) {
+  // The ladder's bits per pixel follow the captured size (checked once a second).
+  if (video_ && fb.at - size_checked_at_ > std::chrono::seconds(1)) {
+    size_checked_at_ = fb.at;
+    const auto [w, h] = video_->pictureSize();
+    adaptation_.setPictureSize(w, h);
+  }
+  adaptation_.onFeedback(id, fb);
 }
 
 void Manager::onBranchError(const std::string& element, const std::string& message) {
@@ -380,11 +389,19 @@ void Manager::applyEncoderSetting(const EncoderSetting& s) {
 std::vector<ViewerNetwork> Manager::viewerNetworks() const {
   std::vector<ViewerNetwork> out;
   for (const auto& [id, conn] : connections_) {
-    if (!conn->videoPeer() || conn->branch() == nullptr) continue;
+    if (!conn->videoPeer()) continue;
     ViewerNetwork v;
     v.connection = id;
     v.control = adaptation_.figures(id);
-    if (const auto* t = conn->branch()->transportStats()) v.transport = *t;
+    if (conn->branch() != nullptr) {
+      if (const auto* t = conn->branch()->transportStats()) v.transport = *t;
+    } else if (const auto* ws = conn->wsMedia()) {
+      // The WebSocket client's ACK timings: round trip and path rate (wsmedia/ack_feedback).
+      v.transport.rtt_ms = ws->feedback().lastRttMs();
+      v.transport.feedback = ws->feedback().lastFeedback();
+    } else {
+      continue;
+    }
     out.push_back(std::move(v));
   }
   return out;

@@ -148,6 +148,8 @@ class Manager : private ConnectionHost {
   void remove(int id) override;
 
   Status ensureVideo();  // starts the pipeline if nobody watched
+  // A video viewer's transport feedback (WebRTC TWCC or WebSocket ACKs) for congestion control.
+  void onViewerFeedback(int id, const congestion::Feedback& fb);
   // Runs the encoder at what congestion control decided (bitrate, frame rate).
   void applyEncoderSetting(const EncoderSetting& s);
   void stopVideo();  // drops the pipeline, keeping its frame counts

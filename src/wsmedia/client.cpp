@@ -61,6 +61,11 @@ bool Client::onText(std::string_view text) {
     ws_->send("ERROR invalid ACK: " + st.error().message);
     return true;
   }
+  auto sample = feedback_.onAck(*seq, AckFeedback::Clock::now());
+  // Frames the round trip itself holds are not queued: without this a path of 50 ms round
+  // trip could never carry 30 fps with two frames in flight.
+  policy_.setRoundTripFrames(feedback_.roundTripFrames());
+  if (sample && options_.on_feedback) options_.on_feedback(*sample);
   maybeRequestKeyframe();
   return true;
 }
@@ -72,11 +77,15 @@ void Client::maybeRequestKeyframe() {
 }
 
 void Client::onVideo(TapFrame frame) {
+  const size_t bytes = frame.data.size() + kHeaderBytes;
   if (!policy_.admitVideo(frame.keyframe)) {
+    // Skipped frames count as offered: the path could not take them (congestion feedback).
+    feedback_.onOffered(AckFeedback::Clock::now(), bytes, /*skipped=*/true);
     maybeRequestKeyframe();
     return;
   }
   send(Kind::kVideo, video_codec_, frame);
+  feedback_.onOffered(AckFeedback::Clock::now(), bytes);
 }
 
 void Client::onAudio(TapFrame frame) {
@@ -99,8 +108,10 @@ void Client::send(Kind kind, Codec codec, const TapFrame& frame) {
     send_failed_ = true;
     return;
   }
+  const uint32_t seq = policy_.nextSeq();
   ws_->sendBinary(*message);
   policy_.sent(kind == Kind::kVideo, message->size());
+  feedback_.onSent(seq, AckFeedback::Clock::now(), message->size(), kind == Kind::kVideo);
 }
 
 }  // namespace ds::wsmedia

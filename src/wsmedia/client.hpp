@@ -13,6 +13,7 @@
 
 #include "core/result.hpp"
 #include "http/websocket.hpp"
+#include "wsmedia/ack_feedback.hpp"
 #include "wsmedia/framing.hpp"
 #include "wsmedia/send_policy.hpp"
 #include "wsmedia/tap.hpp"
@@ -24,6 +25,9 @@ struct ClientOptions {
   SendLimits limits;
   // Asks the shared encoder for a keyframe (VideoPipeline::requestKeyframe, rate-limited there).
   std::function<void()> request_keyframe;
+  // Congestion feedback from this client's ACKs (wsmedia/ack_feedback.hpp), for the shared
+  // encode's congestion control, as a WebRTC viewer's TWCC summaries are.
+  std::function<void(const AckSample&)> on_feedback;
 };
 
 class Client {
@@ -44,6 +48,7 @@ class Client {
   // `element` (from a branch error) is one of this client's taps.
   bool owns(const std::string& element) const;
   const SendPolicy& policy() const { return policy_; }
+  const AckFeedback& feedback() const { return feedback_; }
   // The MEDIA_OK JSON: {"video":"h264","audio":"opus"|null,...}.
   std::string describe() const;
 
@@ -56,6 +61,7 @@ class Client {
   std::shared_ptr<http::WebSocket> ws_;
   ClientOptions options_;
   SendPolicy policy_;
+  AckFeedback feedback_;
   Codec video_codec_ = Codec::kH264;
   std::shared_ptr<Tap> video_;
   std::shared_ptr<Tap> audio_;

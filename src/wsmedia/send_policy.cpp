@@ -1,9 +1,11 @@
 #include "wsmedia/send_policy.hpp"
 
+#include <algorithm>
+
 namespace ds::wsmedia {
 
 bool SendPolicy::admitVideo(bool keyframe) {
-  if (video_in_flight_ >= limits_.max_video_in_flight) {
+  if (video_in_flight_ >= videoLimit()) {
     // Behind: this frame and every delta after it until a keyframe are skipped, so the page
     // never decodes a frame whose reference it did not get.
     if (!need_keyframe_) {
@@ -21,6 +23,10 @@ bool SendPolicy::admitVideo(bool keyframe) {
   }
   need_keyframe_ = false;
   return true;
+}
+
+void SendPolicy::setRoundTripFrames(unsigned frames) {
+  round_trip_frames_ = std::min(frames, limits_.max_round_trip_frames);
 }
 
 bool SendPolicy::admitAudio(size_t bytes) {
@@ -61,7 +67,7 @@ Status SendPolicy::onAck(uint32_t seq) {
 }
 
 bool SendPolicy::takeKeyframeRequest(Clock::time_point now) {
-  if (!need_keyframe_ || video_in_flight_ >= limits_.max_video_in_flight) return false;
+  if (!need_keyframe_ || video_in_flight_ >= videoLimit()) return false;
   if (asked_ && now - asked_at_ < limits_.keyframe_retry) return false;
   asked_ = true;
   asked_at_ = now;

@@ -4,9 +4,9 @@
 // still in flight anywhere between it and the page: in its own send queue, in the kernel, in any
 // proxy on the way. libsoup 3.2 has no buffered-amount getter, and a buffering gateway would hide
 // the socket's queue anyway. A video frame is sent only while fewer than `max_video_in_flight`
-// frames are unacknowledged; otherwise it is dropped, and the client waits for a keyframe, which
-// is requested once it has caught up. Audio flows while its own small byte budget allows.
-// Pure: no sockets, no clocks of its own.
+// frames (plus those the round trip holds) are unacknowledged; otherwise it is dropped, and the
+// client waits for a keyframe, which is requested once it has caught up. Audio flows while its own
+// small byte budget allows. Pure: no sockets, no clocks of its own.
 #pragma once
 
 #include <chrono>
@@ -19,12 +19,15 @@
 namespace ds::wsmedia {
 
 struct SendLimits {
-  // Video frames sent and not yet acknowledged: one arriving and one queued behind it.
+  // Video frames sent and not yet acknowledged: one arriving and one queued behind it, plus the
+  // frames the round trip itself holds (setRoundTripFrames).
   unsigned max_video_in_flight = 2;
   // Audio bytes sent and not yet acknowledged (about 0.5 s of 128 kbit/s Opus).
   size_t max_audio_bytes_in_flight = 8 * 1024;
   // A client waiting for a keyframe asks again when none came for this long.
   std::chrono::milliseconds keyframe_retry{1000};
+  // At most this many frames on top of max_video_in_flight for the round trip.
+  unsigned max_round_trip_frames = 6;
 };
 
 class SendPolicy {
@@ -50,6 +53,12 @@ class SendPolicy {
   // and has room to receive it, and none was asked for in the last `keyframe_retry`.
   bool takeKeyframeRequest(Clock::time_point now);
 
+  // The path's base round trip holds `frames` frame intervals (round trip / frame interval,
+  // rounded): that many frames are in flight on an idle path, and do not count as queued. On
+  // loopback 0; at 100 ms and 30 fps 3. Bounded by max_round_trip_frames.
+  void setRoundTripFrames(unsigned frames);
+  unsigned videoLimit() const { return limits_.max_video_in_flight + round_trip_frames_; }
+
   bool waitingForKeyframe() const { return need_keyframe_; }
   unsigned videoInFlight() const { return video_in_flight_; }
   size_t audioBytesInFlight() const { return audio_bytes_in_flight_; }
@@ -67,6 +76,7 @@ class SendPolicy {
   std::deque<InFlight> in_flight_;  // oldest first; bounded by the limits above
   uint32_t next_seq_ = 0;
   unsigned video_in_flight_ = 0;
+  unsigned round_trip_frames_ = 0;
   size_t audio_bytes_in_flight_ = 0;
   bool need_keyframe_ = true;  // a new client starts on a keyframe
   bool asked_ = false;         // a keyframe was asked for since need_keyframe_ became true

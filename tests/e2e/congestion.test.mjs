@@ -2,7 +2,8 @@
 // 6 Mbit/s; a `tc tbf` cap of 1.5 Mbit/s (200 ms of queue) on the loopback link makes the server
 // lower the shared encoder's bitrate below the cap (read from /metrics), the page keeps
 // showing frames and says that the network reduces the stream; when the cap is lifted the
-// bitrate rises again. The cap lives in a private network namespace (`unshare -n`, only `lo`,
+// bitrate rises again; the same with the page on the WebSocket transport, whose ACKs feed the
+// controller instead of TWCC. The cap lives in a private network namespace (`unshare -n`, only `lo`,
 // MTU 1500 so tbf works on it): the test re-runs itself there and touches no other network.
 // How fast and how precisely it adapts is measured by bench/network, not asserted here.
 import { test, after } from 'node:test';
@@ -54,10 +55,14 @@ if (process.env.DS_E2E_NETNS !== '1') {
   after(async () => {
     try { tc('qdisc', 'del', 'dev', 'lo', 'root'); } catch { /* no cap left */ }
     await stopAll();
-    if (passed === 2) writeFileSync(process.env.DS_E2E_MARKER, 'ok');
+    if (passed === 3) writeFileSync(process.env.DS_E2E_MARKER, 'ok');
   });
 
-  test('the encoder bitrate follows a tbf cap down and back up, the page says so', async () => {
+  // WebRTC: TWCC feedback; WebSocket (?transport=websocket): the client's ACK timings
+  // (wsmedia/ack_feedback.hpp) feed the same controller.
+  async function followsACap(transport) {
+    const ws = transport === 'websocket';
+    const decoded = (page) => (ws ? page.evaluate(() => window.deskstream.ws?.stats.framesDecoded ?? 0) : framesDecoded(page));
     const x = await startXvfb(1280, 720);
     const painter = spawn(process.env.DS_PAINTER, ['--period-us', '2000', '--block', '16', '--motion', '--motion-hz', '60'], {
       env: { ...process.env, DISPLAY: x.display }, stdio: 'ignore',
@@ -72,13 +77,14 @@ if (process.env.DS_E2E_NETNS !== '1') {
       });
       browser = await launchBrowser();
       const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-      await page.goto(ds.url);
-      await waitFramesDecoded(page, 30, 30000);
+      await page.goto(ws ? `${ds.url}?transport=websocket` : ds.url);
+      if (ws) await waitFor(async () => (await decoded(page)) >= 30, 30000, 'frames decoded over the WebSocket');
+      else await waitFramesDecoded(page, 30, 30000);
       await waitFor(async () => (await metrics(metricsPort)).targetKbps !== null, 10000, 'a congestion control target in /metrics');
       const clean = await metrics(metricsPort);
       assert.ok(clean.encoderKbps > 3000, `clean link: encoder at ${clean.encoderKbps} kbit/s`);
       await waitFor(async () => /^deskstream_network_rtt_ms\{connection="\d+"\} /m.test((await metrics(metricsPort)).text),
-        10000, 'a round trip from RTCP receiver reports in /metrics');
+        10000, ws ? 'a round trip from the ACKs in /metrics' : 'a round trip from RTCP receiver reports in /metrics');
 
       tc('qdisc', 'add', 'dev', 'lo', 'root', 'tbf', 'rate', '1500kbit', 'burst', '4500', 'latency', '200ms');
       let capped = null;
@@ -89,9 +95,9 @@ if (process.env.DS_E2E_NETNS !== '1') {
       assert.equal(capped.limited, 1, 'deskstream_network_limited');
       await waitFor(async () => /reduced by the network/.test(await page.textContent('#status')), 10000,
         'the status line to say that the network reduces the stream');
-      const before = await framesDecoded(page);
+      const before = await decoded(page);
       await sleep(3000);
-      const shown = (await framesDecoded(page)) - before;
+      const shown = (await decoded(page)) - before;
       assert.ok(shown >= 6, `frames keep coming under the cap (${shown} in 3 s)`);
 
       tc('qdisc', 'del', 'dev', 'lo', 'root');
@@ -101,12 +107,17 @@ if (process.env.DS_E2E_NETNS !== '1') {
         return lifted.encoderKbps >= 3000;
       }, 30000, 'the encoder bitrate to rise again once the cap is lifted');
       passed += 1;
-      console.log(`encoder kbit/s: clean ${clean.encoderKbps}, capped ${capped.encoderKbps}, lifted ${lifted.encoderKbps}; ${shown} frames in 3 s under the cap`);
+      console.log(`${transport}: encoder kbit/s: clean ${clean.encoderKbps}, capped ${capped.encoderKbps}, lifted ${lifted.encoderKbps}; ${shown} frames in 3 s under the cap`);
     } finally {
+      try { tc('qdisc', 'del', 'dev', 'lo', 'root'); } catch { /* lifted already */ }
       if (browser) await browser.close().catch(() => {});
       painter.kill('SIGTERM');
     }
-  });
+  }
+
+  test('the encoder bitrate follows a tbf cap down and back up, the page says so', () => followsACap('webrtc'));
+
+  test('the same for a WebSocket client: its ACKs drive the encoder', () => followsACap('websocket'));
 
   // SELKIES_VIDEO_PACKETLOSS_PERCENT > 0: the offer carries RED and ULPFEC, Chromium accepts it,
   // and the picture decodes.

@@ -120,5 +120,24 @@ TEST(SendPolicy, SequenceNumbersWrap) {
   EXPECT_EQ(p.videoInFlight(), 0u);
 }
 
+TEST(SendPolicy, TheRoundTripsFramesDoNotCountAsQueued) {
+  SendPolicy p(SendLimits{2, 8192, 1000ms, 6});
+  ASSERT_EQ(video(p, true), 0);
+  ASSERT_EQ(video(p, false), 1);
+  EXPECT_EQ(video(p, false), -1) << "two in flight: behind";
+  ASSERT_TRUE(p.onAck(1));
+  // A 100 ms round trip at 30 fps holds 3 frames on an idle path.
+  p.setRoundTripFrames(3);
+  EXPECT_EQ(p.videoLimit(), 5u);
+  ASSERT_TRUE(p.takeKeyframeRequest(t0));
+  ASSERT_EQ(video(p, true), 2);  // (the skipped frame got no sequence number)
+  for (int i = 0; i < 4; ++i) EXPECT_GE(video(p, false), 0) << i;
+  EXPECT_EQ(p.videoInFlight(), 5u);
+  EXPECT_EQ(video(p, false), -1) << "five in flight: behind";
+  // Bounded, whatever the client's ACK timing claims.
+  p.setRoundTripFrames(1000);
+  EXPECT_EQ(p.videoLimit(), 8u);
+}
+
 }  // namespace
 }  // namespace ds::wsmedia
