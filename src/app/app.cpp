@@ -16,6 +16,7 @@
 #include "app/access.hpp"
 #include "app/display_lost.hpp"
 #include "app/display_probe.hpp"
+#include "app/endpoints.hpp"
 #include "app/ice_sources.hpp"
 #include "app/input_wiring.hpp"
 #include "app/network_figures.hpp"
@@ -29,7 +30,6 @@
 #include "config/options.hpp"
 #include "core/log.hpp"
 #include "gamepad/gamepads.hpp"
-#include "http/download_budget.hpp"
 #include "http/metrics_server.hpp"
 #include "http/server.hpp"
 #include "media/encoder_probe.hpp"
@@ -56,10 +56,6 @@ std::string turnIdentity(const config::Config& c) {
   char suffix[9];
   std::snprintf(suffix, sizeof suffix, "%08x", rd());
   return std::string(host != nullptr && *host != '\0' ? host : "deskstream") + "-" + suffix;
-}
-
-http::Response text(int status, std::string body) {
-  return http::Response{status, "text/plain; charset=utf-8", std::move(body), {}};
 }
 
 // Everything that lives for the whole run, in construction order.
@@ -181,7 +177,8 @@ class App {
     so.header_timeout_s = config_.http.header_timeout_s;
     so.idle_timeout_s = config_.http.idle_timeout_s;
     log::info(kLog, "web client from " + so.web_root);
-    auto server = http::Server::start(so, handlers());
+    auto server = http::Server::start(
+        so, makeHandlers({config_, access_, *display_probe_, ice_, *sessions_}));
     if (!server) return Unexpected<Error>{server.error()};
     server_ = std::move(*server);
     if (metrics_) {
@@ -220,74 +217,6 @@ class App {
     metrics_->update(s);
     metrics_->setNetwork(networkFigures(*sessions_), encoderFigures(*sessions_));
     return http::Response{200, std::string(metrics::kContentType), metrics_->render(), {}};
-  }
-
-  http::Handlers handlers() {
-    http::Handlers h;
-    h.authorize = [this](const http::Request& req, http::Route route) {
-      return access_.authorize(req, route);
-    };
-    h.probe = [this](const http::Request&, http::Route route) {
-      switch (route) {
-        case http::Route::kHealthz:
-          return text(200, "ok\n");
-        case http::Route::kHealth:
-        case http::Route::kReadyz: {
-          // Cached; refreshed off the main loop at most once a second (app/display_probe.hpp).
-          if (!display_probe_->reachable()) return text(503, "X display unreachable\n");
-          // Body stays Selkies' "OK\n"; audio is reported in a header (never unhealthy).
-          auto r = text(200, route == http::Route::kHealth ? "OK\n" : "ready\n");
-          r.headers.emplace_back("X-Deskstream-Audio", sessions_->audioStatus());
-          return r;
-        }
-        default:
-          return text(404, "not found\n");
-      }
-    };
-    h.turn = [this](const http::Request& req) {
-      // The TURN REST user: the token's subject with JWT; else Selkies' header, but only from a
-      // trusted proxy (DESKSTREAM_TRUSTED_PROXIES); else the Basic user (or "anonymous").
-      const auto id = access_.identify(req);
-      std::string user = id ? id->subject : "username";
-      if (!access_.jwtEnabled() && access_.fromTrustedProxy(req)) {
-        if (auto header = req.header(config_.ice.turn_rest_username_auth_header.c_str())) {
-          user = *header;
-        }
-      }
-      auto settings = iceSettings(config_);
-      const auto now = std::chrono::system_clock::now();
-      if (id && id->expires_at) {
-        // TURN credentials never outlive the token that obtained them.
-        const auto left = std::chrono::duration_cast<std::chrono::seconds>(*id->expires_at - now);
-        settings.credential_lifetime =
-            std::clamp(left, std::chrono::seconds(1), settings.credential_lifetime);
-      }
-      auto [status, body] = ice_.turnJson(settings, user, now);
-      if (status != 200) return text(status, std::move(body));
-      return http::Response{200, "application/json", std::move(body), {}};
-    };
-    h.selftest = [this](const http::Request& req) {
-      // The connection self-test's throughput probe (web/src/selftest.js): N incompressible
-      // bytes, within the per-client and total budgets (docs/security.md).
-      auto bytes = http::selfTestBytes(req.query("bytes"));
-      if (!bytes) return text(400, bytes.error().message + "\n");
-      if (auto refusal = access_.chargeDownload(req, *bytes)) return std::move(*refusal);
-      return http::Response{200, "application/octet-stream", http::incompressibleBytes(*bytes), {}};
-    };
-    h.websocket = [this](std::shared_ptr<http::WebSocket> ws, const http::Request& req) {
-      const auto id = access_.identify(req);
-      if (!id) {  // authorize() already refused it; the credentials expired in between
-        ws->close(4401, "unauthorized");
-        return;
-      }
-      session::PeerInfo info;
-      info.remote = req.remoteAddress();
-      info.can_control = id->can_control;
-      info.subject = id->subject;
-      if (id->expires_at) info.lease = access_.leaseFor(*id->expires_at);
-      sessions_->accept(std::move(ws), std::move(info));
-    };
-    return h;
   }
 
   config::Config config_;

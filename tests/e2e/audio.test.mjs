@@ -68,11 +68,10 @@ test('desktop audio reaches Chromium on its own peer: 440 Hz then 1 kHz; video l
   const f1 = await waitDominant(page, 440, 10000, '440 Hz in the browser');
   console.log(`440 Hz heard ${Date.now() - opened} ms after the audio peer started (measured ${f1.toFixed(1)} Hz)`);
   const offer = await page.evaluate(() => window.__audio.offer || '');
-  if (offer) {
-    assert.match(offer, /a=rtpmap:111 OPUS\/48000\/2/i);
-    assert.match(offer, /a=ptime:10/);
-    assert.doesNotMatch(offer, /m=video|m=application/, 'audio has its own peer connection');
-  }
+  assert.ok(offer, 'the audio offer was seen');
+  assert.match(offer, /a=rtpmap:111 OPUS\/48000\/2/i);
+  assert.match(offer, /a=ptime:10/);
+  assert.doesNotMatch(offer, /m=video|m=application/, 'audio has its own peer connection');
 
   await stopProc(tone);
   const switched = Date.now();

@@ -15,7 +15,7 @@ import {
 } from './lib/harness.mjs';
 import { viewerTokens } from './lib/tokens.mjs';
 import { shortcutOf } from '../../web/src/panel/hook.js';
-import { niceMax, toCanvas } from '../../web/src/panel/plot.js';
+import { niceMax, pointAt, toCanvas } from '../../web/src/panel/plot.js';
 import { History, rtcFigures, wsFigures } from '../../web/src/panel/figures.js';
 import { messagesFor, validSetting } from '../../web/src/panel/settings.js';
 import { scrape } from './lib/metrics.mjs';
@@ -66,6 +66,10 @@ test('pure helpers: shortcuts, plot scale, figures from getStats and WebSocket c
   assert.equal(niceMax(NaN, 10), 10);
   assert.deepEqual(toCanvas(1000, 5, 1000, 60000, 10, 300, 42), [300, 21]);
   assert.deepEqual(toCanvas(-59000, 20, 1000, 60000, 10, 300, 42), [0, 1], 'clipped to the top');
+  const pts = [{ t: 10000, fps: 30 }, { t: 11000 }, { t: 12000, fps: 20 }, { t: 40000, fps: 5 }];
+  assert.equal(pointAt(pts, 'fps', 300, 300, 40000, 60000).fps, 5, 'the right edge is now');
+  assert.equal(pointAt(pts, 'fps', 162.5, 300, 40000, 60000).t, 12000, 'the nearest sample with a value');
+  assert.equal(pointAt(pts, 'fps', 0, 300, 200000, 60000), null, 'nothing within 3 s of that moment');
 
   const report = (t, o) => new Map([
     ['IT', { type: 'inbound-rtp', kind: 'video', timestamp: t, framesPerSecond: 30, jitterBufferDelay: 0.3 * o.n,
@@ -149,6 +153,18 @@ test('the panel: figures agree with getStats, plots drawn, transport named; open
   }
   assert.ok(got.drawn > 50, `the fps plot has a line (${got.drawn} pixels)`);
   assert.equal(got.transport, 'WebRTC direct');
+  // Hovering a plot reads out the value at that moment and how long ago it was.
+  const box = await page.locator('#ds_panel [data-figure=fps] canvas').boundingBox();
+  await page.mouse.move(box.x + box.width - 2, box.y + box.height / 2);
+  const hovered = await page.evaluate(() => {
+    const v = document.querySelector('#ds_panel [data-figure=fps] .value');
+    return { text: v.textContent, value: v.dataset.hover };
+  });
+  assert.match(hovered.text, /^\d+ · \d+ s ago$/, `hover read-out (${hovered.text})`);
+  assert.ok(Number(hovered.value) > 0, 'the hovered sample has a value');
+  await page.mouse.move(0, 0);
+  await waitFor(() => page.evaluate(() => !/ago/.test(document.querySelector('#ds_panel [data-figure=fps] .value').textContent)),
+    3000, 'the read-out to go when the pointer leaves');
   // The close button and the shortcut again.
   await page.click('#ds_panel .close');
   assert.equal(await page.evaluate(() => document.getElementById('ds_panel').hidden), true);

@@ -108,9 +108,15 @@ async function waitIdle(metricsPort, timeoutMs = 20000) {
   }, timeoutMs, 'no connection and no peer left on the server');
 }
 
-// Idle and settled: fds and threads stop moving (or reach `target`) for a while.
+// The server returns freed memory 2 s and 20 s after its last connection has gone
+// (session::Manager::remove): every RSS figure is taken after the second, so they compare.
+const IDLE_TRIM_MS = 22000;
+
+// Idle and settled: fds and threads stop moving (or reach `target`) for a while, and the idle
+// memory trims have run.
 async function settled(pid, metricsPort, target) {
   await waitIdle(metricsPort);
+  await sleep(IDLE_TRIM_MS);
   let last = await snapshot(pid, metricsPort);
   const end = Date.now() + 30000;
   let stableSince = Date.now();

@@ -5,6 +5,7 @@ import { mungeAnswer } from './sdp.js';
 
 // WebSocket close code after the server refused our answer (session/connection.hpp).
 const ANSWER_REFUSED = 4406;
+export const BUSY_TEXT = 'this desktop is open in another tab or window of yours; waiting for it to close';
 
 export class Stream {
   /**
@@ -55,7 +56,14 @@ export class Stream {
           this.fatal(this.lastError || 'the server refused this browser\'s answer');
           return;
         }
-        this.o.onState('reconnecting', 'signalling closed');
+        if (/^ERROR peer '\S+' busy/.test(this.lastError || '')) {
+          // One connection per peer id and user, as on Selkies: this user's other tab or window
+          // holds it. Said plainly, and retried (the other tab may close).
+          this.lastError = null;
+          this.o.onState('reconnecting', BUSY_TEXT);
+        } else {
+          this.o.onState('reconnecting', 'signalling closed');
+        }
         this.retry();
       },
     });

@@ -45,12 +45,20 @@ export async function startAudioPeer(page) {
       return out;
     };
     const client = window.deskstream?.audio;
-    if (client?.pc) {  // the web client's own audio peer, followed across its reconnections
+    // Our web client opens its own audio peer (uid 3) after the first video frame: follow it,
+    // also when it has no peer connection yet. A second uid-3 peer of the same user would be
+    // refused as busy and retry for ever while the page's holds the uid.
+    if (client) {  // the web client's own audio peer, followed across its reconnections
       setInterval(() => {
         const pc = client.pc;
         if (!pc || (pc === A.pc && A.analyser)) return;
         const r = pc.getReceivers().find((x) => x.track?.kind === 'audio');
-        if (r) { A.pc = pc; attach(new MediaStream([r.track])); A.state = 'live'; }
+        if (r) {
+          A.pc = pc;
+          A.offer = pc.remoteDescription?.sdp || A.offer;  // the server's offer, as for our own
+          attach(new MediaStream([r.track]));
+          A.state = 'live';
+        }
       }, 100);
       return;
     }

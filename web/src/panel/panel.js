@@ -5,7 +5,7 @@
 import { base64ToUtf8, utf8ToBase64 } from '../input.js';
 import { describeWebRtc } from '../transport.js';
 import { FIGURES, History, rtcFigures, wsFigures } from './figures.js';
-import { drawPlot } from './plot.js';
+import { PLOT_SPAN_MS, drawPlot, pointAt } from './plot.js';
 import { Settings } from './settings.js';
 
 const LABELS = {
@@ -100,6 +100,16 @@ class Panel {
       const canvas = el('canvas', { width: '280', height: '36', 'aria-hidden': 'true' });
       quality.append(el('div', { class: 'figure', 'data-figure': key }, el('span', { class: 'name', text: name }), value, canvas));
       this.figureEls[key] = { value, canvas };
+      // Hover (or touch) read-out: the value at that moment and how long ago, marked on the plot.
+      canvas.addEventListener('pointermove', (e) => {
+        const box = canvas.getBoundingClientRect();
+        this.hover = { key, x: (e.clientX - box.left) / (box.width || 1) };
+        this.renderFigures();
+      });
+      canvas.addEventListener('pointerleave', () => {
+        this.hover = null;
+        this.renderFigures();
+      });
     }
     this.serverLine = el('div', { class: 'server' });
     quality.append(this.serverLine);
@@ -200,7 +210,10 @@ class Panel {
       const v = latest[key];
       value.textContent = typeof v === 'number' ? format(v) : key === 'lossPct' && this.transport === 'WebSocket' ? 'n/a (TCP)' : '–';
       value.dataset.value = typeof v === 'number' ? String(v) : '';
-      drawPlot(canvas, points, key, { color, floor, now, format });
+      const marked = this.hover?.key === key ? pointAt(points, key, this.hover.x, 1, now, PLOT_SPAN_MS) : null;
+      if (marked) value.textContent = `${format(marked[key])} · ${Math.round((now - marked.t) / 1000)} s ago`;
+      value.dataset.hover = marked ? String(marked[key]) : '';
+      drawPlot(canvas, points, key, { color, floor, now, format, spanMs: PLOT_SPAN_MS, marked });
     }
     this.root.querySelector('[data-transport]').textContent = this.transport || '…';
     const n = this.hook.server.network;

@@ -2,6 +2,9 @@
 // a charting library): time on x (now at the right edge), 0..a rounded maximum on y, the
 // maximum written in the corner, gaps where a figure was unknown.
 
+/** The time a plot shows: the last minute. */
+export const PLOT_SPAN_MS = 60000;
+
 /** A round axis maximum ≥ v: 1, 2, 2.5 or 5 times a power of ten (pure). */
 export function niceMax(v, floor = 1) {
   const x = Math.max(floor, Number.isFinite(v) ? v : 0);
@@ -16,10 +19,25 @@ export function toCanvas(t, v, now, spanMs, max, w, h) {
 }
 
 /**
+ * The point under the pointer (pure): the sample with a number for `key` nearest in time to
+ * canvas x `x` (0..w, now at w), within `maxGapMs`; null when there is none.
+ */
+export function pointAt(points, key, x, w, now, spanMs, maxGapMs = 3000) {
+  const t = now - ((w - x) / w) * spanMs;
+  let best = null;
+  for (const p of points) {
+    if (typeof p[key] !== 'number') continue;
+    if (!best || Math.abs(p.t - t) < Math.abs(best.t - t)) best = p;
+  }
+  return best && Math.abs(best.t - t) <= maxGapMs ? best : null;
+}
+
+/**
  * @param {HTMLCanvasElement} canvas
  * @param {{t: number}[]} points    oldest first
  * @param {string} key              the figure to draw
- * @param {{color: string, floor?: number, now: number, spanMs?: number, format: (v) => string}} o
+ * @param {{color: string, floor?: number, now: number, spanMs?: number, format: (v) => string,
+ *          marked?: {t: number}}} o   `marked`: the point under the pointer, circled on a rule
  */
 export function drawPlot(canvas, points, key, o) {
   const ratio = window.devicePixelRatio || 1;
@@ -29,7 +47,7 @@ export function drawPlot(canvas, points, key, o) {
   if (canvas.height !== h) canvas.height = h;
   const ctx = canvas.getContext('2d');
   ctx.clearRect(0, 0, w, h);
-  const spanMs = o.spanMs || 60000;
+  const spanMs = o.spanMs || PLOT_SPAN_MS;
   let top = 0;
   for (const p of points) if (typeof p[key] === 'number') top = Math.max(top, p[key]);
   const max = niceMax(top, o.floor);
@@ -51,6 +69,19 @@ export function drawPlot(canvas, points, key, o) {
     open = true;
   }
   ctx.stroke();
+  if (o.marked && typeof o.marked[key] === 'number') {
+    const [x, y] = toCanvas(o.marked.t, o.marked[key], o.now, spanMs, max, w, h);
+    ctx.strokeStyle = 'rgba(255,255,255,0.5)';
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    ctx.moveTo(Math.round(x) + 0.5, 0);
+    ctx.lineTo(Math.round(x) + 0.5, h);
+    ctx.stroke();
+    ctx.fillStyle = o.color;
+    ctx.beginPath();
+    ctx.arc(x, y, 2.5 * ratio, 0, 2 * Math.PI);
+    ctx.fill();
+  }
   ctx.fillStyle = 'rgba(255,255,255,0.55)';
   ctx.font = `${10 * ratio}px system-ui, sans-serif`;
   ctx.textBaseline = 'top';
