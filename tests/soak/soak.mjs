@@ -4,7 +4,7 @@
 // printed as one flat JSON object (docs/reliability.md).
 //
 //   node tests/soak/soak.mjs [--cycles 1000] [--warmup 10] [--check] [--rss-growth-mb 40]
-//                            [--out result.json]
+//                            [--out result.json] [--kinds view,crash] [--sample-every 50]
 //
 // Cycles rotate through five kinds (JWT roles from tests/e2e/lib/tokens.mjs):
 //   view     a view-only viewer decodes frames, then closes its page (normal close)
@@ -24,7 +24,7 @@
 // warm values (threads may be fewer), no cycle failed, and RSS grew by at most --rss-growth-mb
 // from warm to end.
 // DESKSTREAM_BIN picks the binary (an ASan build under scripts/soak.sh --asan).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
   startXvfb, xsetroot, startDeskstream, launchBrowser, waitFramesDecoded, waitFor, stopAll, sleep, freePort,
@@ -39,16 +39,41 @@ const { values: opt } = parseArgs({
     check: { type: 'boolean', default: false },
     'rss-growth-mb': { type: 'string', default: '40' },
     'browser-every': { type: 'string', default: '100' },
+    kinds: { type: 'string' },
+    'sample-every': { type: 'string', default: '50' },
     out: { type: 'string' },
   },
 });
 const cycles = Number(opt.cycles);
 const warmup = Math.min(Number(opt.warmup), cycles);
-const kinds = ['view', 'reload', 'crash', 'ice-cut', 'pair'];
+const allKinds = ['view', 'reload', 'crash', 'ice-cut', 'pair'];
+// --kinds view,crash: only those, in turn (to find which kind of cycle a leak comes from).
+const kinds = opt.kinds ? opt.kinds.split(',') : allKinds;
+if (kinds.some((k) => !allKinds.includes(k))) {
+  console.error(`soak: --kinds takes ${allKinds.join(', ')}`);
+  process.exit(2);
+}
 // Under ASan the server is several times slower: timeouts are generous, they bound a stuck cycle.
 const frameTimeout = 60000;
 
 const log = (s) => process.stderr.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
+
+// Open file descriptors by kind (socket, pipe, anon_inode:[eventfd], /dev/..., files), to say
+// what a leak holds.
+function fdKinds(pid) {
+  const out = {};
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    let target;
+    try {
+      target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+    } catch (e) {
+      continue;  // closed meanwhile
+    }
+    const kind = /^(socket|pipe):/.exec(target)?.[1] || (target.startsWith('anon_inode:') ? target : target.startsWith('/dev/') ? target : 'file');
+    out[kind] = (out[kind] || 0) + 1;
+  }
+  return out;
+}
 
 function rssKb(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -258,11 +283,12 @@ async function main() {
       log(`warm after ${warmup} cycles ${JSON.stringify(warm)}`);
     }
     const done = i + 1;
-    if (done % 50 === 0 || done === cycles) {
+    if (done % Number(opt['sample-every']) === 0 || done === cycles) {
       samples[`rss_kb_at_${done}`] = rssKb(pid);
       const parts = rssBreakdownKb(pid);
+      samples[`fds_at_${done}`] = processStats(pid).fds;
       log(`${done}/${cycles} cycles, ${failures} failed, rss ${samples[`rss_kb_at_${done}`]} kB `
-        + `(heap ${parts.heap}, anon ${parts.anon}, file ${parts.file})`);
+        + `(heap ${parts.heap}, anon ${parts.anon}, file ${parts.file}), fds ${samples[`fds_at_${done}`]}`);
     }
   }
   await browser.close();
@@ -277,6 +303,7 @@ async function main() {
     ...Object.fromEntries(Object.entries(warm || start).map(([k, v]) => [`warm_${k}`, v])),
     ...Object.fromEntries(Object.entries(end).map(([k, v]) => [`end_${k}`, v])),
     video_pipeline_starts: m.pipeline_starts,
+    end_fd_kinds: fdKinds(pid),
     ...samples,
   };
   const base = warm || start;
