@@ -161,7 +161,8 @@ class PeerBranch {
 };
 
 // Adds 127.0.0.1 and every interface address to webrtcbin's libnice agent (libnice gathers no
-// loopback candidate otherwise, and adding one address turns off its own discovery).
+// loopback candidate otherwise, and adding one address turns off its own discovery), and turns
+// its UPnP port mapping off.
 void addLocalAddresses(GstElement* webrtcbin);
 
 }  // namespace ds::webrtc
