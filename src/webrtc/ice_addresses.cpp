@@ -24,11 +24,6 @@ void addLocalAddresses(GstElement* webrtcbin) {
     log::warn("webrtc", "ICE agent is not libnice: loopback candidates not added");
     return;
   }
-  // No UPnP port mapping: a server has no home router to ask, and libnice's UPnP support
-  // (gupnp-igd) starts a thread that multicasts SSDP on every interface for every agent and leaks
-  // a socket address per agent inside libgssdp (LeakSanitizer, docs/testing.md).
-  if (g_object_class_find_property(G_OBJECT_GET_CLASS(agent.get()), "upnp") != nullptr)
-    g_object_set(agent.get(), "upnp", FALSE, nullptr);
   auto add = [agent = agent.get()](const sockaddr* sa) {
     NiceAddress addr;
     nice_address_init(&addr);

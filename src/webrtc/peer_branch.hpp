@@ -161,8 +161,7 @@ class PeerBranch {
 };
 
 // Adds 127.0.0.1 and every interface address to webrtcbin's libnice agent (libnice gathers no
-// loopback candidate otherwise, and adding one address turns off its own discovery), and turns
-// its UPnP port mapping off.
+// loopback candidate otherwise, and adding one address turns off its own discovery).
 void addLocalAddresses(GstElement* webrtcbin);
 
 }  // namespace ds::webrtc
