@@ -15,6 +15,9 @@
 typedef struct _SoupServer SoupServer;
 
 namespace ds::http {
+namespace detail {
+class ConnectionGate;
+}
 
 class MetricsServer {
  public:
@@ -26,16 +29,16 @@ class MetricsServer {
   ~MetricsServer();
   MetricsServer(const MetricsServer&) = delete;
   MetricsServer& operator=(const MetricsServer&) = delete;
-  int port() const { return port_; }
+  int port() const;
   // The answer to one request: the scrape for GET/HEAD /metrics, 404 or 405 otherwise.
   Response handle(std::string_view method, std::string_view path);
 
  private:
-  explicit MetricsServer(Scrape scrape) : scrape_(std::move(scrape)) {}
+  explicit MetricsServer(Scrape scrape);
 
   Scrape scrape_;
   SoupServer* server_ = nullptr;
-  int port_ = 0;
+  std::unique_ptr<detail::ConnectionGate> gate_;  // the listener (connection_gate.hpp)
 };
 
 }  // namespace ds::http

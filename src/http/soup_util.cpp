@@ -32,21 +32,4 @@ std::string listenError(const std::string& addr, int port, std::string_view sett
   return m;
 }
 
-Result<int> listen(SoupServer* server, const std::string& addr, int port, bool https,
-                   std::string_view settings) {
-  auto address = socketAddress(addr, port);
-  if (!address) return Unexpected<Error>{address.error()};
-  GError* err = nullptr;
-  const gboolean ok = soup_server_listen(
-      server, *address, https ? SOUP_SERVER_LISTEN_HTTPS : static_cast<SoupServerListenOptions>(0),
-      &err);
-  g_object_unref(*address);
-  if (!ok) return fail(listenError(addr, port, settings, &err));
-  int bound = port;
-  GSList* uris = soup_server_get_uris(server);
-  if (uris != nullptr) bound = g_uri_get_port(static_cast<GUri*>(uris->data));
-  g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
-  return bound;
-}
-
 }  // namespace ds::http::detail

@@ -19,10 +19,4 @@ Result<GSocketAddress*> socketAddress(const std::string& addr, int port);
 // "cannot listen on addr:port (settings): <err>"; clears `err`.
 std::string listenError(const std::string& addr, int port, std::string_view settings, GError** err);
 
-// Listens on addr:port (HTTPS when `https`; the certificate must already be set). `settings`
-// names the variables to blame in the error, e.g. "SELKIES_ADDR/SELKIES_PORT". Returns the port
-// bound (useful when `port` is 0).
-Result<int> listen(SoupServer* server, const std::string& addr, int port, bool https,
-                   std::string_view settings);
-
 }  // namespace ds::http::detail

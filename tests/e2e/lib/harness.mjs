@@ -1,7 +1,7 @@
 // Shared end-to-end harness: a real Xvfb, the real deskstream binary, Debian's Chromium through
 // playwright-core. Every process started here is killed by stopAll().
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
@@ -221,6 +221,11 @@ export async function stopAll() {
       if (e.proc.exitCode === null && e.proc.signalCode === null) e.proc.kill('SIGKILL');
     }
     const at = sanitized ? e.log.search(sanitizerReport) : -1;
+    // DS_SANITIZER_LOGS=<dir>: the whole output of a process with a report (the error below
+    // keeps only 8,000 characters of it, often not the direct leak's stack).
+    if (at >= 0 && process.env.DS_SANITIZER_LOGS) {
+      writeFileSync(path.join(process.env.DS_SANITIZER_LOGS, `${e.name}-${e.proc.pid}.log`), e.log);
+    }
     if (at >= 0) reports.push(`${e.name}:\n${e.log.slice(Math.max(0, at - 200), at + 8000)}`);
   }
   started.length = 0;

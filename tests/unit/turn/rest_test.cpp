@@ -6,10 +6,12 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "turn/rest_monitor.hpp"
 #include "turn/rtc_parse.hpp"
+#include "unit/soup_loopback.hpp"
 
 namespace ds::turn {
 namespace {
@@ -64,15 +66,13 @@ struct Endpoint {
   Endpoint() {
     server = soup_server_new(nullptr, nullptr);
     soup_server_add_handler(server, "/", &handle, this, nullptr);
-    GError* error = nullptr;
-    EXPECT_TRUE(soup_server_listen_local(server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
-    GSList* uris = soup_server_get_uris(server);
-    char* text = g_uri_to_string(static_cast<GUri*>(uris->data));
-    url = std::string(text) + "turn?x=1";
-    g_free(text);
-    g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
+    loopback = std::make_unique<testing::SoupLoopback>(server);
+    url = "http://127.0.0.1:" + std::to_string(loopback->port()) + "/turn?x=1";
   }
-  ~Endpoint() { g_object_unref(server); }
+  ~Endpoint() {
+    loopback.reset();
+    g_object_unref(server);
+  }
 
   static void handle(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*,
                      gpointer data) {
@@ -94,6 +94,7 @@ struct Endpoint {
   }
 
   SoupServer* server;
+  std::unique_ptr<testing::SoupLoopback> loopback;
   std::string url;
   std::string body;
   guint status = 200;
