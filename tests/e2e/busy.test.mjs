@@ -10,11 +10,12 @@ after(stopAll);
 
 const statusText = (page) => page.evaluate(() => document.getElementById('status').textContent);
 
-test('a second tab of the same user says the desktop is open elsewhere, then takes over', async () => {
+test('a second tab of the same user says the desktop is open elsewhere, then takes over', async (t) => {
   const x = await startXvfb(1280, 720);
   xsetroot(x.display, '#205080');
   const ds = await startDeskstream(x.display);
   const browser = await launchBrowser();
+  t.after(() => browser.close());
   // Two contexts, one user: without authentication every page is the same (anonymous) user.
   const first = await (await browser.newContext()).newPage();
   await first.goto(`${ds.url}?transport=webrtc`);
