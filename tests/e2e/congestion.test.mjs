@@ -82,7 +82,11 @@ if (process.env.DS_E2E_NETNS !== '1') {
       else await waitFramesDecoded(page, 30, 30000);
       await waitFor(async () => (await metrics(metricsPort)).targetKbps !== null, 10000, 'a congestion control target in /metrics');
       const clean = await metrics(metricsPort);
-      assert.ok(clean.encoderKbps > 3000, `clean link: encoder at ${clean.encoderKbps} kbit/s`);
+      // WebRTC: TWCC sees a clean link. WebSocket: a page that decodes more slowly than the
+      // encode skips frames, which the ACKs report like a slow path (one CI run on 2 cores: 2338
+      // kbit/s on the clean link), so there the bound is only above the cap to come.
+      const cleanFloor = ws ? 1500 : 3000;
+      assert.ok(clean.encoderKbps > cleanFloor, `clean link: encoder at ${clean.encoderKbps} kbit/s`);
       await waitFor(async () => /^deskstream_network_rtt_ms\{connection="\d+"\} /m.test((await metrics(metricsPort)).text),
         10000, ws ? 'a round trip from the ACKs in /metrics' : 'a round trip from RTCP receiver reports in /metrics');
 
