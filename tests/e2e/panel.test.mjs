@@ -405,8 +405,8 @@ test('connection lost: a clear message, and the Reconnect button reconnects at o
   // The next automatic retry more than a second away: only the button explains an attempt
   // right after the click.
   await waitFor(() => page.evaluate(() => {
-    const at = window.deskstream.video.retryAt;
-    return window.deskstream.video.retryTimer && at - Date.now() > 1200;
+    const { backoff } = window.deskstream.video;
+    return backoff.pending() && backoff.at - Date.now() > 1200;
   }), 20000, 'a retry more than 1.2 s away');
   assert.equal(await page.evaluate(() => document.getElementById('lost').hidden), false, 'the banner stays');
   const clickedAt = await page.evaluate(() => {

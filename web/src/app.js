@@ -103,9 +103,7 @@ selftestButton.addEventListener('click', () => {
       audioStream.stop();
       return () => {
         if (ws) return;  // the page moved to the WebSocket transport meanwhile
-        audioStream.closed = false;
-        audioStream.retryMs = 300;
-        audioStream.start();
+        audioStream.reconnectNow();
       };
     },
   }));

@@ -2,6 +2,7 @@
 // reconnection. The server is the offerer.
 import { Signalling, signallingUrl } from './signalling.js';
 import { mungeAnswer } from './sdp.js';
+import { Backoff } from './backoff.js';
 
 // WebSocket close code after the server refused our answer (session/connection.hpp).
 const ANSWER_REFUSED = 4406;
@@ -17,7 +18,7 @@ export class Stream {
     this.pc = null;
     this.sig = null;
     this.channel = null;
-    this.retryMs = 300;
+    this.backoff = new Backoff(() => this.start());
     this.closed = false;
     this.lowLatencyTimer = null;
   }
@@ -101,7 +102,7 @@ export class Stream {
     pc.onconnectionstatechange = () => {
       if (pc !== this.pc) return;
       if (pc.connectionState === 'connected') {
-        this.retryMs = 300;
+        this.backoff.reset();
         this.o.onState('live');
         this.keepLowLatency();
       } else if (pc.connectionState === 'failed' || pc.connectionState === 'closed') {
@@ -146,7 +147,7 @@ export class Stream {
   // An error that a reconnect cannot fix: shown, and no retry.
   fatal(text) {
     this.closed = true;
-    clearTimeout(this.retryTimer);
+    this.backoff.cancel();
     this.cleanup();
     this.o.onState('error', text);
   }
@@ -169,24 +170,17 @@ export class Stream {
   }
 
   retry() {
-    if (this.closed || this.retryTimer) return;
+    if (this.closed || this.backoff.pending()) return;
     this.cleanup();
-    const delay = this.retryMs;
-    this.retryMs = Math.min(this.retryMs * 2, 3000);
-    this.retryAt = Date.now() + delay;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      this.start();
-    }, delay);
+    this.backoff.schedule();
   }
 
   // The page's Reconnect button: a new attempt now, whatever the backoff, and also after an
   // error that stopped retrying.
   reconnectNow() {
     this.closed = false;
-    clearTimeout(this.retryTimer);
-    this.retryTimer = null;
-    this.retryMs = 300;
+    this.backoff.cancel();
+    this.backoff.reset();
     this.start();
   }
 
@@ -206,7 +200,7 @@ export class Stream {
 
   stop() {
     this.closed = true;
-    clearTimeout(this.retryTimer);
+    this.backoff.cancel();
     this.cleanup();
   }
 }

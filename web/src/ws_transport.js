@@ -2,57 +2,18 @@
 // (only the web port is reachable), or when forced with ?transport=websocket. The socket is the
 // signalling socket's URL; after `MEDIA <meta>` it carries binary frames (H.264 access units or
 // VP8/VP9 frames, Opus packets) one way and the data channel's input grammar both ways.
-// Video: WebCodecs VideoDecoder -> the page's <video> through MediaStreamTrackGenerator where the
-// browser has it (Chromium), else a canvas; each frame is shown as soon as it is decoded. Audio:
-// WebCodecs AudioDecoder -> Web Audio with a small, bounded playout buffer.
+// The socket itself, its ACKs and the video decoder live in a worker (ws_worker.js), so a busy
+// main thread delays neither. Video: WebCodecs VideoDecoder (in the worker) -> the page's <video>
+// through MediaStreamTrackGenerator where the browser has it (Chromium), else a canvas; each frame
+// is shown as soon as it is decoded. Audio: WebCodecs AudioDecoder -> Web Audio with a small,
+// bounded playout buffer.
 import { signallingUrl } from './signalling.js';
+import { Backoff } from './backoff.js';
+import { HEADER_BYTES } from './ws_frames.js';
 
-const HEADER_BYTES = 20;
-const KIND_VIDEO = 1;
-const KIND_AUDIO = 2;
-const CODEC = { 1: 'h264', 2: 'vp8', 3: 'vp9', 4: 'h265', 5: 'av1', 16: 'opus' };
 // Audio playout: start 40 ms ahead; anything that would play more than 200 ms late is skipped.
 const AUDIO_LEAD_S = 0.04;
 const AUDIO_MAX_QUEUE_S = 0.2;
-// Acknowledge audio at least every this many packets (video is acknowledged per frame).
-const AUDIO_ACK_EVERY = 5;
-
-export function parseFrame(buffer) {
-  if (buffer.byteLength < HEADER_BYTES) return null;
-  const v = new DataView(buffer);
-  if (v.getUint8(3) !== HEADER_BYTES) return null;
-  return {
-    kind: v.getUint8(0),
-    keyframe: (v.getUint8(1) & 1) !== 0,
-    codec: CODEC[v.getUint8(2)],
-    seq: v.getUint32(4),
-    timestampUs: Number(v.getBigUint64(8)),
-    width: v.getUint16(16),
-    height: v.getUint16(18),
-    payload: new Uint8Array(buffer, HEADER_BYTES),
-  };
-}
-
-// "avc1.PPCCLL" from the SPS of an Annex B access unit (null without an SPS).
-export function avcCodecString(au) {
-  for (let i = 0; i + 6 < au.length; i++) {
-    if (au[i] === 0 && au[i + 1] === 0 && au[i + 2] === 1 && (au[i + 3] & 0x1f) === 7) {
-      const hex = (b) => b.toString(16).padStart(2, '0').toUpperCase();
-      return `avc1.${hex(au[i + 4])}${hex(au[i + 5])}${hex(au[i + 6])}`;
-    }
-  }
-  return null;
-}
-
-function videoConfig(codec, payload) {
-  if (codec === 'h264') {
-    const s = avcCodecString(payload);
-    return s ? { codec: s, optimizeForLatency: true } : null;
-  }
-  if (codec === 'vp8') return { codec: 'vp8', optimizeForLatency: true };
-  if (codec === 'vp9') return { codec: 'vp09.00.10.08', optimizeForLatency: true };
-  return null;
-}
 
 // Says whether this browser can decode `codec` with WebCodecs; the message explains when not.
 export async function webCodecsSupport(codec = 'h264') {
@@ -71,14 +32,14 @@ export async function webCodecsSupport(codec = 'h264') {
 // Looks like an RTCDataChannel to the input code (app.js attachInput): readyState, send,
 // onopen/onclose/onmessage.
 class SocketChannel {
-  constructor(ws) {
-    this.ws = ws;
+  constructor(send) {
+    this.sendText = send;
     this.readyState = 'connecting';
     this.onopen = null;
     this.onclose = null;
     this.onmessage = null;
   }
-  send(text) { if (this.readyState === 'open') this.ws.send(text); }
+  send(text) { if (this.readyState === 'open') this.sendText(text); }
   open() { this.readyState = 'open'; if (this.onopen) this.onopen(); }
   close() {
     if (this.readyState === 'closed') return;
@@ -95,9 +56,11 @@ export class WsTransport {
    */
   constructor(o) {
     this.o = o;
-    this.ws = null;
+    this.worker = null;
+    this.attempt = 0;  // the worker's messages of an older attempt are ignored
+    this.connected = false;
     this.channel = null;
-    this.retryMs = 300;
+    this.backoff = new Backoff(() => this.start());
     this.closed = false;
     this.muted = true;
     this.audioCtx = null;
@@ -106,7 +69,6 @@ export class WsTransport {
       framesDecoded: 0, framesReceived: 0, bytes: 0, decodeErrors: 0, audioPackets: 0, audioDecoded: 0,
       receiveToDrawMs: 0,
     };
-    this.arrivals = new Map();  // frame timestamp (µs) -> arrival time, for receiveToDrawMs
     if (o.video && typeof MediaStreamTrackGenerator === 'function') {
       // Chromium: decoded frames go to the page's <video> element through a generated track,
       // so the compositor converts and shows them as it does WebRTC's (no main-thread copy).
@@ -130,27 +92,45 @@ export class WsTransport {
     this.cleanup();
     if (this.closed) return;
     this.o.onState('connecting', 'WebSocket');
-    const ws = new WebSocket(signallingUrl(window.location));
-    ws.binaryType = 'arraybuffer';
-    this.ws = ws;
-    this.lastSeq = null;
-    this.audioUnacked = 0;
-    this.needKeyframe = true;
+    if (!this.worker) {
+      this.worker = new Worker(new URL('./ws_worker.js', import.meta.url), { type: 'module' });
+      this.worker.onmessage = (event) => this.onWorker(event.data);
+      this.worker.onerror = (event) => {
+        this.o.onState('error', `the WebSocket transport's worker failed: ${event.message || 'error'}`);
+      };
+    }
+    this.attempt += 1;
+    this.connected = true;
     this.liveSent = false;
-    this.channel = new SocketChannel(ws);
+    this.channel = new SocketChannel((text) => this.send(text));
     if (this.o.onChannel) this.o.onChannel(this.channel);
-    ws.onopen = () => ws.send(`MEDIA ${btoa(JSON.stringify(this.o.meta()))}`);
-    ws.onmessage = (event) => {
-      if (ws !== this.ws) return;
-      if (typeof event.data === 'string') this.onText(event.data);
-      else this.onBinary(event.data);
-    };
-    ws.onclose = (event) => {
-      if (ws !== this.ws) return;
-      this.o.onState('reconnecting', `WebSocket closed (${event.code}${event.reason ? ` ${event.reason}` : ''})`);
+    this.worker.postMessage({
+      type: 'connect',
+      attempt: this.attempt,
+      url: signallingUrl(window.location),
+      hello: `MEDIA ${btoa(JSON.stringify(this.o.meta()))}`,
+    });
+  }
+
+  send(text) {
+    if (this.connected) this.worker.postMessage({ type: 'send', text });
+  }
+
+  onWorker(m) {
+    if (m.attempt !== this.attempt || !this.connected) {
+      if (m.frame) m.frame.close();  // an older attempt's
+      return;
+    }
+    if (m.counts) Object.assign(this.stats, m.counts);
+    if (m.type === 'frame') this.draw(m.frame, m.arrived);
+    else if (m.type === 'audio') this.decodeAudio(m);
+    else if (m.type === 'text') this.onText(m.text);
+    else if (m.type === 'error') this.o.onState('error', m.text);
+    else if (m.type === 'close') {
+      this.connected = false;
+      this.o.onState('reconnecting', `WebSocket closed (${m.code}${m.reason ? ` ${m.reason}` : ''})`);
       this.retry();
-    };
-    ws.onerror = () => {};
+    }
   }
 
   onText(text) {
@@ -161,13 +141,13 @@ export class WsTransport {
       } catch (e) {
         this.media = {};
       }
-      this.retryMs = 300;
+      this.backoff.reset();
       if (!this.media.audio && this.o.onAudioState) this.o.onAudioState('unavailable');
       this.channel.open();
       return;
     }
     if (text.startsWith('AUTH_')) {
-      if (this.o.onAuth) this.o.onAuth(text, (reply) => this.ws && this.ws.send(reply));
+      if (this.o.onAuth) this.o.onAuth(text, (reply) => this.send(reply));
       return;
     }
     if (text.startsWith('ERROR')) {
@@ -177,79 +157,8 @@ export class WsTransport {
     if (this.channel && this.channel.onmessage) this.channel.onmessage({ data: text });
   }
 
-  ack() {
-    if (this.lastSeq !== null && this.ws && this.ws.readyState === WebSocket.OPEN) {
-      this.ws.send(`ACK ${this.lastSeq}`);
-    }
-    this.audioUnacked = 0;
-  }
-
-  onBinary(buffer) {
-    const f = parseFrame(buffer);
-    if (!f) return;
-    this.lastSeq = f.seq;
-    this.stats.bytes += buffer.byteLength;
-    if (f.kind === KIND_VIDEO) {
-      this.ack();  // received: the server may send the next frame while we decode this one
-      this.stats.framesReceived += 1;
-      if (this.arrivals.size > 64) this.arrivals.clear();  // bounded: frames the decoder dropped
-      this.arrivals.set(f.timestampUs, performance.now());
-      this.decodeVideo(f);
-    } else if (f.kind === KIND_AUDIO) {
-      this.audioUnacked += 1;
-      this.stats.audioPackets += 1;
-      if (this.audioUnacked >= AUDIO_ACK_EVERY) this.ack();
-      this.decodeAudio(f);
-    }
-  }
-
-  decodeVideo(f) {
-    if (this.needKeyframe && !f.keyframe) return;
-    if (!this.decoder || this.decoder.state === 'closed') {
-      this.decoder = new VideoDecoder({
-        output: (frame) => this.draw(frame),
-        error: (e) => {
-          this.stats.decodeErrors += 1;
-          console.warn('deskstream: video decoder error', e);
-          this.needKeyframe = true;  // a new decoder starts at the next keyframe
-          this.configured = null;
-        },
-      });
-      this.configured = null;
-    }
-    if (f.keyframe) {
-      const config = videoConfig(f.codec, f.payload);
-      if (!config) {
-        this.o.onState('error', `the WebSocket transport has no decoder for ${f.codec} video`);
-        return;
-      }
-      const key = `${config.codec} ${f.width}x${f.height}`;
-      if (key !== this.configured) {
-        try {
-          this.decoder.configure(config);
-        } catch (e) {
-          this.o.onState('error', `this browser cannot decode ${config.codec} with WebCodecs: ${e.message}`);
-          return;
-        }
-        this.configured = key;
-      }
-      this.needKeyframe = false;
-    }
-    if (!this.configured) return;
-    try {
-      this.decoder.decode(new EncodedVideoChunk({
-        type: f.keyframe ? 'key' : 'delta',
-        timestamp: f.timestampUs,
-        data: f.payload,
-      }));
-    } catch (e) {
-      this.needKeyframe = true;
-    }
-  }
-
-  draw(frame) {
-    const arrived = this.arrivals.get(frame.timestamp);
-    this.arrivals.delete(frame.timestamp);
+  // `arrived`: when the frame's message reached the worker, in ms since the epoch.
+  draw(frame, arrived) {
     if (this.writer) {
       this.writer.write(frame).catch(() => {});  // the track takes the frame (and closes it)
     } else {
@@ -261,7 +170,7 @@ export class WsTransport {
       this.ctx.drawImage(frame, 0, 0);
       frame.close();
     }
-    if (arrived !== undefined) this.stats.receiveToDrawMs += performance.now() - arrived;
+    if (arrived !== undefined) this.stats.receiveToDrawMs += performance.timeOrigin + performance.now() - arrived;
     this.stats.framesDecoded += 1;
     if (!this.liveSent) {
       this.liveSent = true;
@@ -291,8 +200,9 @@ export class WsTransport {
     if (this.gain) this.gain.gain.value = volume;
   }
 
-  decodeAudio(f) {
-    if (f.codec !== 'opus' || typeof AudioDecoder === 'undefined') return;
+  // `m`: the worker's audio message (the whole binary message, the payload after its header).
+  decodeAudio(m) {
+    if (m.codec !== 'opus' || typeof AudioDecoder === 'undefined') return;
     if (!this.audioDecoder || this.audioDecoder.state === 'closed') {
       this.audioDecoder = new AudioDecoder({
         output: (data) => this.play(data),
@@ -302,7 +212,9 @@ export class WsTransport {
       if (this.o.onAudioState) this.o.onAudioState('live');
     }
     try {
-      this.audioDecoder.decode(new EncodedAudioChunk({ type: 'key', timestamp: f.timestampUs, data: f.payload }));
+      this.audioDecoder.decode(new EncodedAudioChunk({
+        type: 'key', timestamp: m.timestampUs, data: new Uint8Array(m.buffer, HEADER_BYTES),
+      }));
     } catch (e) { /* the next packet starts over */ }
   }
 
@@ -329,43 +241,33 @@ export class WsTransport {
   }
 
   retry() {
-    if (this.closed || this.retryTimer) return;
+    if (this.closed || this.backoff.pending()) return;
     this.cleanup();
-    const delay = this.retryMs;
-    this.retryMs = Math.min(this.retryMs * 2, 3000);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      this.start();
-    }, delay);
+    this.backoff.schedule();
   }
 
   // The page's Reconnect button (app.js).
   reconnectNow() {
     this.closed = false;
-    clearTimeout(this.retryTimer);
-    this.retryTimer = null;
-    this.retryMs = 300;
+    this.backoff.cancel();
+    this.backoff.reset();
     this.start();
   }
 
   cleanup() {
     if (this.channel) this.channel.close();
     this.channel = null;
-    if (this.ws) {
-      const ws = this.ws;
-      this.ws = null;
-      ws.onclose = null;
-      ws.close();
-    }
-    if (this.decoder && this.decoder.state !== 'closed') this.decoder.close();
-    this.decoder = null;
+    if (this.worker && this.connected) this.worker.postMessage({ type: 'close' });
+    this.connected = false;
     if (this.audioDecoder && this.audioDecoder.state !== 'closed') this.audioDecoder.close();
     this.audioDecoder = null;
   }
 
   stop() {
     this.closed = true;
-    clearTimeout(this.retryTimer);
+    this.backoff.cancel();
     this.cleanup();
+    if (this.worker) this.worker.terminate();
+    this.worker = null;
   }
 }

@@ -1,8 +1,8 @@
-// node --test: the pure parts of web/src/ws_transport.js and web/src/transport.js.
+// node --test: the pure parts of the WebSocket transport (web/src/ws_frames.js) and web/src/transport.js.
 import assert from 'node:assert/strict';
 import test from 'node:test';
 
-import { avcCodecString, parseFrame } from '../../../web/src/ws_transport.js';
+import { avcCodecString, parseFrame, videoConfig } from '../../../web/src/ws_frames.js';
 import { transportMode, watchIce } from '../../../web/src/transport.js';
 
 test('parses the header framing.cpp writes (the bytes of framing_test.cpp)', () => {
@@ -33,6 +33,16 @@ test('the avc1 codec string comes from the SPS', () => {
     0, 0, 1, 0x65, 0x88]);
   assert.equal(avcCodecString(au), 'avc1.640028');
   assert.equal(avcCodecString(Uint8Array.from([0, 0, 1, 0x41, 0x9a])), null);  // no SPS
+});
+
+test('decoder configuration per codec; none for codecs the page cannot decode', () => {
+  const idr = Uint8Array.from([0, 0, 0, 1, 0x67, 0x42, 0xc0, 0x1f, 0, 0, 1, 0x65]);
+  assert.deepEqual(videoConfig('h264', idr), { codec: 'avc1.42C01F', optimizeForLatency: true });
+  assert.equal(videoConfig('h264', Uint8Array.from([0, 0, 1, 0x65, 0x88])), null);  // no SPS
+  assert.equal(videoConfig('vp8', new Uint8Array(0)).codec, 'vp8');
+  assert.equal(videoConfig('vp9', new Uint8Array(0)).codec, 'vp09.00.10.08');
+  assert.equal(videoConfig('h265', idr), null);
+  assert.equal(videoConfig('av1', idr), null);
 });
 
 test('transport mode: URL parameter, then the stored setting, else auto', () => {
