@@ -1,6 +1,7 @@
 // Debian's firefox-esr (no OpenH264, so no H.264 over WebRTC) shows the desktop in VP8
 // while a Chromium viewer of the same session keeps H.264; keyboard, mouse, clipboard, resize,
-// audio and reconnect work in Firefox. Firefox is driven headless over WebDriver BiDi by
+// audio and reconnect work in Firefox, and so does the WebSocket transport (WebCodecs in the
+// transport's worker, a canvas on the page). Firefox is driven headless over WebDriver BiDi by
 // puppeteer-core (lib/firefox.mjs, with the preferences that make it gather loopback ICE
 // candidates). Skipped, saying why, where firefox-esr is not installed.
 import { test, after } from 'node:test';
@@ -175,4 +176,42 @@ test('desktop audio reaches Firefox and follows the desktop', { skip: missing ||
   console.log(`Firefox audio after it stops: ${JSON.stringify(quiet)}`);
   assert.ok(quiet.received > playing.received, 'packets keep arriving');
   assert.ok(await framesDecoded(page) > 0, 'video too');
+});
+
+// The WebSocket transport in Firefox (no MediaStreamTrackGenerator): the worker receives and
+// decodes (WebCodecs), the page draws each frame on its canvas, and the canvas follows the desktop.
+test('Firefox on the WebSocket transport: the worker decodes, the canvas shows the desktop', { skip: missing || false }, async (t) => {
+  const xs = await startXvfb(640, 360);
+  xsetroot(xs.display, '#20a040');
+  const ds = await startDeskstream(xs.display, {});
+  const firefox = await launchFirefox();
+  t.after(() => firefox.close());
+  const page = await firefox.newPage();
+  await page.setViewport({ width: 640, height: 360 });
+  await page.goto(`${ds.url}?transport=websocket`);
+  const canvasColor = () => page.evaluate(() => {
+    const c = document.getElementById('stream_canvas');
+    if (!c || !c.width) return null;
+    const copy = document.createElement('canvas');
+    copy.width = c.width;
+    copy.height = c.height;
+    const ctx = copy.getContext('2d');
+    ctx.drawImage(c, 0, 0);
+    const d = ctx.getImageData(c.width >> 1, c.height >> 1, 1, 1).data;
+    return [d[0], d[1], d[2]];
+  });
+  const decoded = () => page.evaluate(() => window.deskstream.ws?.stats.framesDecoded ?? 0);
+  try {
+    await waitFor(async () => (await decoded()) > 0, 20000, 'frames decoded over the WebSocket in Firefox');
+  } catch (e) {
+    console.log(`firefox status: ${await status(page)}\n${ds.entry.log.slice(-3000)}`);
+    throw e;
+  }
+  await waitFor(async () => near(await canvasColor(), [0x20, 0xa0, 0x40]), 5000, 'the desktop colour on the canvas');
+  xsetroot(xs.display, '#a02080');
+  await waitFor(async () => near(await canvasColor(), [0xa0, 0x20, 0x80]), 5000, 'the new colour on the canvas');
+  assert.match(await status(page), /WebSocket/);
+  const stats = await page.evaluate(() => window.deskstream.ws.stats);
+  console.log(`Firefox over the WebSocket: ${JSON.stringify(stats)}`);
+  assert.ok(stats.framesReceived >= stats.framesDecoded && stats.bytes > 0, 'the worker counts what it received');
 });
