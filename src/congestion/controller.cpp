@@ -13,6 +13,11 @@ constexpr double kAppLimited = 0.25;  // sent below this share of the target: no
 
 double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
+double median(std::deque<double> values) {
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
 }  // namespace
 
 Controller::Controller(Limits limits, Clock::time_point now)
@@ -81,11 +86,18 @@ int Controller::onFeedback(const Feedback& fb) {
   // measurement noise cannot pile up into a queue that is not there.
   // The sent/received ratio is smoothed first: jitter shifts arrival times back and forth, which
   // is noise around 1 that must not add up to a queue.
-  const double ratio = std::min(delivered / std::max(fb.recv_kbps, 1.0), 4.0);
-  ratio_ema_ = (1 - kRatioWeight) * ratio_ema_ + kRatioWeight * ratio;
-  const double growth_ms = (ratio_ema_ - 1) * dt * 1000;
+  // The ratio is averaged as its logarithm: sent and received swing alike around the true rate,
+  // and the plain ratio of two such figures averages above 1 (E[1/x] > 1/E[x]), a bias that
+  // the integration below turns into a queue that is not there.
+  const double ratio = std::clamp(delivered / std::max(fb.recv_kbps, 1.0), 0.25, 4.0);
+  log_ratio_ema_ = (1 - kRatioWeight) * log_ratio_ema_ + kRatioWeight * std::log(ratio);
+  const double growth_ms = std::expm1(log_ratio_ema_) * dt * 1000;
   queue_ms_ = std::clamp(queue_ms_ * std::exp(-dt / kQueueLeakS) + growth_ms, 0.0, 1'000.0);
   loss_ema_ = (1 - kLossWeight) * loss_ema_ + kLossWeight * std::min(fb.loss, 1.0);
+  // What the path carried lately, robust to one window's swing: the base of a decrease.
+  recent_recv_.push_back(fb.recv_kbps);
+  if (recent_recv_.size() > kRecvMedianOf) recent_recv_.pop_front();
+  const double recv_now = median(recent_recv_);
 
   const bool app_limited = fb.sent_kbps < kAppLimited * target_;
   // Overuse is a queue that is long and still clearly growing (the browser receives at least
@@ -93,17 +105,17 @@ int Controller::onFeedback(const Feedback& fb) {
   if (queue_ms_ > kOveruseQueueMs && growth_ms > kOveruseGrowth * dt * 1000) {
     // What arrived is the path's capacity only when we sent more than it carried; a static
     // screen's trickle says nothing about it.
-    if (!app_limited) capacity_ = fb.recv_kbps;
-    const double base = app_limited ? target_ : std::min(fb.recv_kbps, target_);
+    if (!app_limited) capacity_ = recv_now;
+    const double base = app_limited ? target_ : std::min(recv_now, target_);
     if (decrease(fb.at, kDecreaseFactor * base, "delay")) {
       // The decrease drains the queue; what is left of the estimate must not trigger another
       // one by itself (only new growth does).
-      queue_ms_ = std::min(queue_ms_, kOveruseQueueMs);
+      queue_ms_ = 0;
     }
     return targetKbps();
   }
   if (standingQueue(fb.at)) {
-    const double base = capacity_ > 0 ? std::min(capacity_, fb.recv_kbps) : fb.recv_kbps;
+    const double base = capacity_ > 0 ? std::min(capacity_, recv_now) : recv_now;
     // One decrease per receiver report: the next report shows whether it was enough.
     if (decrease(fb.at, kDecreaseFactor * std::min(base, target_), "rtt")) rtt_acted_ = true;
     return targetKbps();

@@ -69,6 +69,7 @@ class Controller {
   bool limited() const { return target_ < 0.9 * limits_.max_kbps; }
 
   // Tuning, exposed for tests and docs.
+  static constexpr size_t kRecvMedianOf = 5;  // received figures a decrease's base is the median of
   static constexpr double kOveruseQueueMs = 30;      // estimated queue growth above: overuse
   static constexpr double kHoldQueueMs = 10;         // above: hold (no increase)
   static constexpr double kQueueLeakS = 1;           // time constant of the estimate's leak
@@ -93,8 +94,9 @@ class Controller {
   Limits limits_;
   double target_;
   double capacity_ = 0;
-  double ratio_ema_ = 1;  // smoothed sent/received
-  double queue_ms_ = 0;   // queueing delay built up on the path, estimated from sent vs received
+  double log_ratio_ema_ = 0;        // smoothed log(sent/received)
+  std::deque<double> recent_recv_;  // the last few received figures: a decrease's base
+  double queue_ms_ = 0;  // queueing delay built up on the path, estimated from sent vs received
   double loss_ema_ = 0;
   std::optional<double> rtt_ms_;
   std::optional<Clock::time_point> rtt_at_;
