@@ -24,7 +24,7 @@
 // warm values (threads may be fewer), no cycle failed, and RSS grew by at most --rss-growth-mb
 // from warm to end.
 // DESKSTREAM_BIN picks the binary (an ASan build under scripts/soak.sh --asan).
-import { readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
   startXvfb, xsetroot, startDeskstream, launchBrowser, waitFramesDecoded, waitFor, stopAll, sleep, freePort,
@@ -57,23 +57,6 @@ if (kinds.some((k) => !allKinds.includes(k))) {
 const frameTimeout = 60000;
 
 const log = (s) => process.stderr.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
-
-// Open file descriptors by kind (socket, pipe, anon_inode:[eventfd], /dev/..., files), to say
-// what a leak holds.
-function fdKinds(pid) {
-  const out = {};
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    let target;
-    try {
-      target = readlinkSync(`/proc/${pid}/fd/${fd}`);
-    } catch (e) {
-      continue;  // closed meanwhile
-    }
-    const kind = /^(socket|pipe):/.exec(target)?.[1] || (target.startsWith('anon_inode:') ? target : target.startsWith('/dev/') ? target : 'file');
-    out[kind] = (out[kind] || 0) + 1;
-  }
-  return out;
-}
 
 function rssKb(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -303,7 +286,7 @@ async function main() {
     ...Object.fromEntries(Object.entries(warm || start).map(([k, v]) => [`warm_${k}`, v])),
     ...Object.fromEntries(Object.entries(end).map(([k, v]) => [`end_${k}`, v])),
     video_pipeline_starts: m.pipeline_starts,
-    end_fd_kinds: fdKinds(pid),
+    end_fd_kinds: processStats(pid).fdKinds,
     ...samples,
   };
   const base = warm || start;
