@@ -82,6 +82,14 @@ function rssBreakdownKb(pid) {
   return out;
 }
 
+// Transparent huge pages among the resident anonymous memory (kB), from /proc/<pid>/smaps_rollup:
+// x264 asks for them (madvise) for its frame buffers, and a huge page that is partly in use stays
+// resident whole, whatever malloc_trim releases.
+function anonHugeKb(pid) {
+  const m = /^AnonHugePages:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+  return m ? Number(m[1]) : 0;
+}
+
 async function scrape(port) {
   const res = await fetch(`http://127.0.0.1:${port}/metrics`);
   const text = await res.text();
@@ -104,6 +112,7 @@ async function snapshot(pid, metricsPort) {
   const parts = rssBreakdownKb(pid);
   return {
     fds, threads, rss_kb: rssKb(pid), rss_heap_kb: parts.heap, rss_anon_kb: parts.anon, rss_file_kb: parts.file,
+    rss_anon_huge_kb: anonHugeKb(pid),
     pipelines: m.pipelines, pipeline_elements: m.pipeline_elements,
   };
 }
@@ -271,7 +280,7 @@ async function main() {
       const parts = rssBreakdownKb(pid);
       samples[`fds_at_${done}`] = processStats(pid).fds;
       log(`${done}/${cycles} cycles, ${failures} failed, rss ${samples[`rss_kb_at_${done}`]} kB `
-        + `(heap ${parts.heap}, anon ${parts.anon}, file ${parts.file}), fds ${samples[`fds_at_${done}`]}`);
+        + `(heap ${parts.heap}, anon ${parts.anon}, huge ${anonHugeKb(pid)}, file ${parts.file}), fds ${samples[`fds_at_${done}`]}`);
     }
   }
   await browser.close();
