@@ -8,10 +8,11 @@ namespace ds::core {
 // thread, including those started later, and child processes). x264 asks for huge pages for its
 // frame buffers (madvise), and a 2 MB huge page that is even partly in use stays resident whole:
 // releaseFreeMemory cannot give it back, so over many viewers' pipelines the resident memory
-// crept up by the huge pages left partly used. With them off the soak's resident memory is flat
-// and x264's encode costs the same (docs/decisions/0010-no-transparent-huge-pages.md has the
-// figures, and those of the malloc arena cap that was measured and not kept). Call once at
-// startup. Returns false where it is not available (not Linux, or a kernel before 3.15).
+// crept up by the huge pages left partly used. With them off the soak's idle memory stays within a
+// few MB of its warm value, for about 1 point of a core more in x264's encode
+// (docs/decisions/0010-no-transparent-huge-pages.md has the figures, and those of the malloc
+// arena cap that was measured and not kept). Call once at startup, before any thread.
+// Returns false where it is not available (not Linux, or a kernel before 3.15).
 bool disableTransparentHugePages();
 
 // Gives the pages of free heap memory back to the kernel (glibc malloc_trim), in every malloc
