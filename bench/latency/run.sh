@@ -33,7 +33,10 @@ if [[ ! -d "$root/tests/e2e/node_modules/playwright-core" ]]; then
 fi
 
 mkdir -p "$out"
-before="$(ls "$out"/*.json 2>/dev/null | sort | tail -n1 || true)"
+# The result is the JSON bench.mjs writes during this run: one modified after this marker (not
+# the last name in the directory, which may be an older result named for a later time).
+marker="$(mktemp)"
+trap 'rm -f "$marker"' EXIT
 # Network isolation: a fresh network namespace with only loopback (needs CAP_SYS_ADMIN).
 if unshare -n true 2>/dev/null; then
   DS_BENCH_ISOLATION="unshare -n (own network namespace, loopback only)" \
@@ -42,8 +45,8 @@ else
   echo "run.sh: unshare -n is not permitted here; running on the host loopback" >&2
   DS_BENCH_ISOLATION="host loopback (unshare -n not permitted)" timeout --kill-after=30 3600 node "$here/bench.mjs" "$@"
 fi
-result="$(ls "$out"/*.json | sort | tail -n1)"
-[[ "$result" != "$before" ]] || { echo "run.sh: no new result in $out" >&2; exit 1; }
+result="$(find "$out" -maxdepth 1 -name '*.json' -newer "$marker" | sort | tail -n1)"
+[[ -n "$result" ]] || { echo "run.sh: no new result in $out" >&2; exit 1; }
 
 if [[ $smoke == 1 ]]; then
   node "$here/check.mjs" "$result"

@@ -29,6 +29,7 @@
 #include "config/json_overlay.hpp"
 #include "config/options.hpp"
 #include "core/log.hpp"
+#include "core/memory.hpp"
 #include "gamepad/gamepads.hpp"
 #include "http/metrics_server.hpp"
 #include "http/server.hpp"
@@ -238,6 +239,8 @@ class App {
 }  // namespace
 
 int run(int argc, char** argv) {
+  // First, before any thread or pipeline exists (core/memory.hpp).
+  const bool huge_pages_off = core::disableTransparentHugePages();
   if (argc > 1 && std::string_view(argv[1]) == "token")
     return auth::runTokenCommand(argc - 1, argv + 1);
   std::vector<config::Option> extra;
@@ -266,6 +269,9 @@ int run(int argc, char** argv) {
   }
   config::Loaded* loaded = &std::get<config::Loaded>(*outcome);
   if (loaded->config.debug) log::setLevel(log::Level::kDebug);
+  if (!huge_pages_off) {
+    log::warn(kLog, "could not turn transparent huge pages off: idle memory may creep up");
+  }
   // SELKIES_JSON_CONFIG overrides the environment, as in Selkies; never stops startup.
   if (auto file = config::readJsonConfig(loaded->config.json_config); !file) {
     log::warn("config", file.error().message + "; its settings are ignored");

@@ -1,3 +1,5 @@
+#include "webrtc/ice_agent.hpp"
+
 #include <gst/webrtc/webrtc.h>
 #include <ifaddrs.h>
 #include <net/if.h>
@@ -10,16 +12,20 @@
 
 namespace ds::webrtc {
 
-void configureIceAgent(GstElement* webrtcbin) {
+media::GObjectPtr<NiceAgent> niceAgentOf(GstElement* webrtcbin) {
   GstWebRTCICE* raw_ice = nullptr;
   g_object_get(webrtcbin, "ice-agent", &raw_ice, nullptr);
   const media::GstPtr<GstWebRTCICE> ice(raw_ice);
-  if (ice == nullptr) return;
-  NiceAgent* raw_agent = nullptr;
+  if (ice == nullptr) return nullptr;
+  NiceAgent* agent = nullptr;
   if (g_object_class_find_property(G_OBJECT_GET_CLASS(ice.get()), "agent") != nullptr) {
-    g_object_get(ice.get(), "agent", &raw_agent, nullptr);
+    g_object_get(ice.get(), "agent", &agent, nullptr);
   }
-  const media::GObjectPtr<NiceAgent> agent(raw_agent);
+  return media::GObjectPtr<NiceAgent>(agent);
+}
+
+void configureIceAgent(GstElement* webrtcbin) {
+  const auto agent = niceAgentOf(webrtcbin);
   if (agent == nullptr) {
     log::warn("webrtc", "ICE agent is not libnice: loopback candidates not added");
     return;

@@ -24,7 +24,7 @@
 // warm values (threads may be fewer), no cycle failed, and RSS grew by at most --rss-growth-mb
 // from warm to end.
 // DESKSTREAM_BIN picks the binary (an ASan build under scripts/soak.sh --asan).
-import { readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
   startXvfb, xsetroot, startDeskstream, launchBrowser, waitFramesDecoded, waitFor, stopAll, sleep, freePort,
@@ -58,23 +58,6 @@ const frameTimeout = 60000;
 
 const log = (s) => process.stderr.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 
-// Open file descriptors by kind (socket, pipe, anon_inode:[eventfd], /dev/..., files), to say
-// what a leak holds.
-function fdKinds(pid) {
-  const out = {};
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    let target;
-    try {
-      target = readlinkSync(`/proc/${pid}/fd/${fd}`);
-    } catch (e) {
-      continue;  // closed meanwhile
-    }
-    const kind = /^(socket|pipe):/.exec(target)?.[1] || (target.startsWith('anon_inode:') ? target : target.startsWith('/dev/') ? target : 'file');
-    out[kind] = (out[kind] || 0) + 1;
-  }
-  return out;
-}
-
 function rssKb(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)[1]);
@@ -99,6 +82,14 @@ function rssBreakdownKb(pid) {
   return out;
 }
 
+// Transparent huge pages among the resident anonymous memory (kB), from /proc/<pid>/smaps_rollup:
+// x264 asks for them (madvise) for its frame buffers, and a huge page that is partly in use stays
+// resident whole, whatever malloc_trim releases.
+function anonHugeKb(pid) {
+  const m = /^AnonHugePages:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+  return m ? Number(m[1]) : 0;
+}
+
 async function scrape(port) {
   const res = await fetch(`http://127.0.0.1:${port}/metrics`);
   const text = await res.text();
@@ -121,6 +112,7 @@ async function snapshot(pid, metricsPort) {
   const parts = rssBreakdownKb(pid);
   return {
     fds, threads, rss_kb: rssKb(pid), rss_heap_kb: parts.heap, rss_anon_kb: parts.anon, rss_file_kb: parts.file,
+    rss_anon_huge_kb: anonHugeKb(pid),
     pipelines: m.pipelines, pipeline_elements: m.pipeline_elements,
   };
 }
@@ -288,7 +280,7 @@ async function main() {
       const parts = rssBreakdownKb(pid);
       samples[`fds_at_${done}`] = processStats(pid).fds;
       log(`${done}/${cycles} cycles, ${failures} failed, rss ${samples[`rss_kb_at_${done}`]} kB `
-        + `(heap ${parts.heap}, anon ${parts.anon}, file ${parts.file}), fds ${samples[`fds_at_${done}`]}`);
+        + `(heap ${parts.heap}, anon ${parts.anon}, huge ${anonHugeKb(pid)}, file ${parts.file}), fds ${samples[`fds_at_${done}`]}`);
     }
   }
   await browser.close();
@@ -303,7 +295,7 @@ async function main() {
     ...Object.fromEntries(Object.entries(warm || start).map(([k, v]) => [`warm_${k}`, v])),
     ...Object.fromEntries(Object.entries(end).map(([k, v]) => [`end_${k}`, v])),
     video_pipeline_starts: m.pipeline_starts,
-    end_fd_kinds: fdKinds(pid),
+    end_fd_kinds: processStats(pid).fdKinds,
     ...samples,
   };
   const base = warm || start;

@@ -1,7 +1,9 @@
 // Shared end-to-end harness: a real Xvfb, the real deskstream binary, Debian's Chromium through
 // playwright-core. Every process started here is killed by stopAll().
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
@@ -194,11 +196,27 @@ export function near(rgb, target, tol = 40) {
   return rgb && rgb.every((v, i) => Math.abs(v - target[i]) <= tol);
 }
 
+// A process's open file descriptors and threads, from /proc/<pid>: `fds` counts the entries of
+// fd/, `fdKinds` sorts them by what they point to (socket, pipe, anon_inode:[eventfd], /dev/...,
+// or file), to say what a leak holds.
 export function processStats(pid) {
-  const fds = execFileSync('ls', [`/proc/${pid}/fd`]).toString().trim().split('\n').length;
-  const status = execFileSync('cat', [`/proc/${pid}/status`]).toString();
+  const fdKinds = {};
+  let fds = 0;
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    let target;
+    try {
+      target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+    } catch (e) {
+      continue;  // closed meanwhile
+    }
+    fds++;
+    const kind = /^(socket|pipe):/.exec(target)?.[1]
+      || (target.startsWith('anon_inode:') || target.startsWith('/dev/') ? target : 'file');
+    fdKinds[kind] = (fdKinds[kind] || 0) + 1;
+  }
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const threads = Number(/Threads:\s+(\d+)/.exec(status)[1]);
-  return { fds, threads };
+  return { fds, threads, fdKinds };
 }
 
 export function logsOf(name) {

@@ -99,6 +99,20 @@ void drainLoop() {
 
 constexpr int kRounds = 12;
 
+// The end of each test: the clients' objects were gone once they left (`settled`), and once the
+// server is destroyed (and the loop has run its last callbacks) not even the listener's are left.
+template <typename ServerPtr>
+void expectNoneLeft(bool settled, const Sockets& sockets, const Addresses& addresses,
+                    int idle_sockets, int idle_addresses, ServerPtr& server) {
+  EXPECT_TRUE(settled) << "still alive after the clients left: " << sockets.live() - idle_sockets
+                       << " GSocket, " << addresses.live() - idle_addresses
+                       << " GInetSocketAddress";
+  server.reset();
+  drainLoop();
+  EXPECT_EQ(sockets.live(), 0);
+  EXPECT_EQ(addresses.live(), 0);
+}
+
 TEST(ServerSockets, MetricsConnectionsLeaveNoSocketOrAddress) {
   Sockets sockets(G_TYPE_SOCKET);
   Addresses addresses(G_TYPE_INET_SOCKET_ADDRESS);
@@ -129,13 +143,7 @@ TEST(ServerSockets, MetricsConnectionsLeaveNoSocketOrAddress) {
       },
       [&] { return sockets.live() == idle_sockets && addresses.live() == idle_addresses; });
   EXPECT_EQ(answered, kRounds);
-  EXPECT_TRUE(settled) << "still alive after the clients left: " << sockets.live() - idle_sockets
-                       << " GSocket, " << addresses.live() - idle_addresses
-                       << " GInetSocketAddress";
-  server->reset();
-  drainLoop();
-  EXPECT_EQ(sockets.live(), 0);
-  EXPECT_EQ(addresses.live(), 0);
+  expectNoneLeft(settled, sockets, addresses, idle_sockets, idle_addresses, *server);
 }
 
 TEST(ServerSockets, HttpAndWebSocketConnectionsLeaveNoSocketOrAddress) {
@@ -202,13 +210,7 @@ TEST(ServerSockets, HttpAndWebSocketConnectionsLeaveNoSocketOrAddress) {
   EXPECT_EQ(answered, kRounds);
   EXPECT_EQ(upgraded, kRounds);
   EXPECT_EQ(refused, kRounds);
-  EXPECT_TRUE(settled) << "still alive after the clients left: " << sockets.live() - idle_sockets
-                       << " GSocket, " << addresses.live() - idle_addresses
-                       << " GInetSocketAddress";
-  server->reset();
-  drainLoop();
-  EXPECT_EQ(sockets.live(), 0);
-  EXPECT_EQ(addresses.live(), 0);
+  expectNoneLeft(settled, sockets, addresses, idle_sockets, idle_addresses, *server);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 // configureIceAgent on a real webrtcbin: its libnice agent paces checks at 5 ms, has UPnP off
 // and gathers a loopback candidate.
+#include "webrtc/ice_agent.hpp"
+
 #include <gst/gst.h>
 #include <gst/webrtc/webrtc.h>
 #include <gtest/gtest.h>
@@ -11,19 +13,10 @@
 namespace ds::webrtc {
 namespace {
 
-media::GObjectPtr<NiceAgent> agentOf(GstElement* webrtcbin) {
-  GstWebRTCICE* raw_ice = nullptr;
-  g_object_get(webrtcbin, "ice-agent", &raw_ice, nullptr);
-  const media::GstPtr<GstWebRTCICE> ice(raw_ice);
-  NiceAgent* agent = nullptr;
-  if (ice != nullptr) g_object_get(ice.get(), "agent", &agent, nullptr);
-  return media::GObjectPtr<NiceAgent>(agent);
-}
-
 TEST(IceAgent, PacesChecksAt5msWithoutUpnp) {
   const auto webrtcbin = media::sinkPtr(gst_element_factory_make("webrtcbin", nullptr));
   ASSERT_NE(webrtcbin, nullptr);
-  const auto agent = agentOf(webrtcbin.get());
+  const auto agent = niceAgentOf(webrtcbin.get());
   ASSERT_NE(agent, nullptr) << "webrtcbin's ICE agent is not libnice";
   guint pacing = 0;
   gboolean upnp = TRUE;
