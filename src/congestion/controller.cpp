@@ -51,15 +51,6 @@ bool Controller::standingQueue(Clock::time_point now) const {
       rtts_.size() < 2) {
     return false;
   }
-  // A report that arrives soon after a decrease describes a sender report sent before the
-  // decrease took effect (receiver reports come about once a second): it is not evidence that
-  // the decrease was too small.
-  if (last_decrease_ &&
-      *rtt_at_ - *last_decrease_ <
-          kRttEvidenceDelay + std::chrono::duration_cast<Clock::duration>(
-                                  std::chrono::duration<double, std::milli>(*rtt_ms_))) {
-    return false;
-  }
   double min_rtt = rtts_.front().second;
   for (const auto& [at, rtt] : rtts_) min_rtt = std::min(min_rtt, rtt);
   return *rtt_ms_ - min_rtt > kStandingQueueMs;
@@ -123,9 +114,7 @@ int Controller::onFeedback(const Feedback& fb) {
     }
     return targetKbps();
   }
-  // A standing queue that is draining already (the path carries more than we send) needs no
-  // further decrease.
-  if (standingQueue(fb.at) && log_ratio_ema_ > kDrainingLogRatio) {
+  if (standingQueue(fb.at)) {
     const double base = capacity_ > 0 ? std::min(capacity_, recv_now) : recv_now;
     // One decrease per receiver report: the next report shows whether it was enough.
     if (decrease(fb.at, kDecreaseFactor * std::min(base, target_), "rtt")) rtt_acted_ = true;

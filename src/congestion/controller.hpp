@@ -84,9 +84,6 @@ class Controller {
   static constexpr std::chrono::milliseconds kMinReaction{300};
   static constexpr std::chrono::milliseconds kLossReaction{1000};
   static constexpr std::chrono::seconds kMinRttWindow{30};
-  // A round trip counts as evidence against a decrease only this long (plus itself) after it.
-  static constexpr std::chrono::milliseconds kRttEvidenceDelay{1000};
-  static constexpr double kDrainingLogRatio = -0.03;  // log(sent/received) below: draining
 
  private:
   bool standingQueue(Clock::time_point now) const;
