@@ -46,10 +46,24 @@ function render() {
   panel?.connection(state.phase, state.detail);
 }
 
+// The status line's "WebRTC direct / relayed": asked when the video goes live, again every 300 ms
+// while getStats has no selected candidate pair yet (it can lag 'connected'), then every 5 s
+// (an ICE restart may move the connection to or from a relay).
+let describeTimer = null;
+function describeTransport(pc) {
+  clearTimeout(describeTimer);
+  describeWebRtc(pc).then((t) => {
+    if (ws || pc !== videoStream.pc) return;
+    if (t !== state.transport) {
+      state.transport = t;
+      render();
+    }
+    describeTimer = setTimeout(() => describeTransport(pc), t === 'WebRTC' ? 300 : 5000);
+  });
+}
+
 function setState(phase, detail = '') {
-  if (phase === 'live' && !ws && videoStream.pc) {
-    describeWebRtc(videoStream.pc).then((t) => { if (!ws) { state.transport = t; render(); } });
-  }
+  if (phase === 'live' && !ws && videoStream.pc) describeTransport(videoStream.pc);
   if (phase === 'blocked') {
     playButton.hidden = false;
     return;
