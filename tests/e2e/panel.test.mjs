@@ -253,11 +253,18 @@ test('settings persist in the browser and are applied on the next visit', async 
   await page.reload();
   await waitFramesDecoded(page, 3, 20000);
   await openPanel(page);
-  const shown = await page.evaluate(() => ({
+  const panelValues = () => page.evaluate(() => ({
     bitrate: document.querySelector('#ds_panel [data-setting=videoBitrate]').value,
     fps: document.querySelector('#ds_panel [data-setting=framerate]').value,
     volume: document.getElementById('audio_stream').volume,
   }));
+  // The page sends the stored values once the server says it controls; the panel shows what the
+  // server then reports, a moment later.
+  let shown = await panelValues();
+  await waitFor(async () => {
+    shown = await panelValues();
+    return shown.bitrate === '3000' && shown.fps === '20';
+  }, 5000, 'the stored bitrate and frame rate applied after the reload').catch(() => {});
   assert.deepEqual([shown.bitrate, shown.fps], ['3000', '20']);
   assert.ok(Math.abs(shown.volume - 0.3) < 0.01, `volume ${shown.volume}`);
   await page.close();
