@@ -92,6 +92,19 @@ if (!inNamespace) {
     const browser = await launchBrowser();
     t.after(() => browser.close());
     const page = await browser.newPage({ viewport: { width: 1024, height: 640 } });
+    const consoleLines = [];
+    page.on('console', (m) => { consoleLines.push(`${Date.now() % 100000} ${m.type()}: ${m.text()}`); });
+    try {
+      await fallBackAndWork(t, page, xs, ds, keysFile);
+    } catch (e) {
+      // What both ends said, to tell a client race from a server one.
+      console.log(`server log (tail):\n${ds.entry.log.slice(-6000)}`);
+      console.log(`page console (tail):\n${consoleLines.slice(-60).join('\n')}`);
+      throw e;
+    }
+  });
+
+  async function fallBackAndWork(t, page, xs, ds, keysFile) {
     const started = Date.now();
     await page.goto(ds.url);
 
@@ -148,7 +161,7 @@ if (!inNamespace) {
     assert.ok(stats.audioPackets > 50, `audio packets over the WebSocket: ${stats.audioPackets}`);
     assert.ok(stats.audioDecoded > 50, `audio packets decoded: ${stats.audioDecoded}`);
     assert.ok(ds.entry.log.includes('streaming over the WebSocket'), 'the server logged the transport');
-  });
+  }
 
   test('UDP allowed: the same page stays on WebRTC', { timeout: 60000 }, async (t) => {
     execFileSync('iptables', ['-F', 'INPUT']);
