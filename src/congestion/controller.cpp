@@ -84,11 +84,10 @@ int Controller::onFeedback(const Feedback& fb) {
   // Sending faster than the browser receives for dt seconds adds that share of dt to the queue
   // on the path; receiving faster (the queue draining) takes it off. The estimate leaks, so
   // measurement noise cannot pile up into a queue that is not there.
-  // The sent/received ratio is smoothed first: jitter shifts arrival times back and forth, which
-  // is noise around 1 that must not add up to a queue.
-  // The ratio is averaged as its logarithm: sent and received swing alike around the true rate,
-  // and the plain ratio of two such figures averages above 1 (E[1/x] > 1/E[x]), a bias that
-  // the integration below turns into a queue that is not there.
+  // The sent/received ratio is smoothed first, as its logarithm: jitter shifts arrival times
+  // back and forth, so sent and received swing alike around the true rate, and the plain ratio
+  // of two such figures averages above 1 (E[1/x] > 1/E[x]), a bias that the integration below
+  // would turn into a queue that is not there.
   const double ratio = std::clamp(delivered / std::max(fb.recv_kbps, 1.0), 0.25, 4.0);
   log_ratio_ema_ = (1 - kRatioWeight) * log_ratio_ema_ + kRatioWeight * std::log(ratio);
   const double growth_ms = std::expm1(log_ratio_ema_) * dt * 1000;

@@ -342,7 +342,9 @@ test('fullscreen, pointer lock and keyboard lock buttons and shortcuts call the 
   if (fs) {
     // In fullscreen the keyboard is locked (all keys) by itself.
     await waitFor(() => page.evaluate(() => window.__calls.includes('keyboard.lock')), 5000, 'keyboard.lock in fullscreen');
-    assert.equal(await page.evaluate(() => document.querySelector('#ds_panel [data-action=fullscreen]').getAttribute('aria-pressed')), 'true');
+    // The button follows the fullscreenchange event, which may come after fullscreenElement is set.
+    await waitFor(() => page.evaluate(() => document.querySelector('#ds_panel [data-action=fullscreen]').getAttribute('aria-pressed') === 'true'),
+      3000, 'the fullscreen button pressed');
     await sleep(200);
     if (await page.evaluate(() => window.deskstream.panelHook.keyboardLocked)) {
       await page.click('#ds_panel [data-action=keyboardLock]');  // off
@@ -360,7 +362,9 @@ test('fullscreen, pointer lock and keyboard lock buttons and shortcuts call the 
   const locked = await waitFor(() => page.evaluate(() => !!document.pointerLockElement), 3000, 'pointer lock').catch(() => false);
   if (locked) {
     // The page told the server to draw the cursor, and the button shows it; then unlocked.
-    assert.equal(await page.evaluate(() => document.querySelector('#ds_panel [data-action=pointerLock]').getAttribute('aria-pressed')), 'true');
+    // (pointerLockElement is set before the pointerlockchange event the button follows is handled.)
+    await waitFor(() => page.evaluate(() => document.querySelector('#ds_panel [data-action=pointerLock]').getAttribute('aria-pressed') === 'true'),
+      3000, 'the pointer lock button pressed');
     await page.evaluate(() => document.exitPointerLock());
     await waitFor(() => page.evaluate(() => !document.pointerLockElement), 3000, 'pointer unlocked');
   } else {
