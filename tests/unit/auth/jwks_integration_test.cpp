@@ -12,6 +12,7 @@
 #include "auth/mint.hpp"
 #include "auth/verifier.hpp"
 #include "unit/auth/auth_test_util.hpp"
+#include "unit/soup_loopback.hpp"
 
 namespace ds::auth {
 namespace {
@@ -49,23 +50,20 @@ class JwksServer {
     GTlsCertificate* cert =
         g_tls_certificate_new_from_files(cert_file_.c_str(), key_file.c_str(), &error);
     if (cert == nullptr) throw std::runtime_error(error->message);
-    server_ = soup_server_new("tls-certificate", cert, nullptr);
-    g_object_unref(cert);
+    // Served like deskstream's own servers (soup_loopback.hpp): libsoup 3.2's listener would
+    // leak every accepted socket.
+    server_ = soup_server_new(nullptr, nullptr);
     soup_server_add_handler(server_, "/jwks", &JwksServer::handle, this, nullptr);
-    if (!soup_server_listen_local(server_, 0,
-                                  static_cast<SoupServerListenOptions>(
-                                      SOUP_SERVER_LISTEN_HTTPS | SOUP_SERVER_LISTEN_IPV4_ONLY),
-                                  &error)) {
-      throw std::runtime_error(error->message);
-    }
-    GSList* uris = soup_server_get_uris(server_);
-    const int port = g_uri_get_port(static_cast<GUri*>(uris->data));
-    g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
+    loopback_ = std::make_unique<ds::testing::SoupLoopback>(server_, cert);
+    cert_ = cert;
+    const int port = loopback_->port();
     url_ = "https://localhost:" + std::to_string(port) + "/jwks";
   }
   ~JwksServer() {
+    loopback_.reset();
     soup_server_disconnect(server_);
     g_object_unref(server_);
+    g_object_unref(cert_);
   }
 
   const std::string& url() const { return url_; }
@@ -85,6 +83,8 @@ class JwksServer {
   }
 
   SoupServer* server_ = nullptr;
+  GTlsCertificate* cert_ = nullptr;
+  std::unique_ptr<ds::testing::SoupLoopback> loopback_;
   std::string url_;
   std::string cert_file_;
   std::string body_;

@@ -57,8 +57,9 @@ GstElement* byName(VideoPipeline& p, const char* name) {
 }
 
 void postError(GstElement* e, GQuark domain, gint code, const char* text) {
-  gst_element_post_message(
-      e, gst_message_new_error(GST_OBJECT(e), g_error_new_literal(domain, code, text), "injected"));
+  GError* error = g_error_new_literal(domain, code, text);  // the message takes a copy
+  gst_element_post_message(e, gst_message_new_error(GST_OBJECT(e), error, "injected"));
+  g_error_free(error);
 }
 
 TEST(VideoPipeline, TellsEncoderErrorsFromOtherErrors) {
