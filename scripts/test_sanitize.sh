@@ -3,7 +3,7 @@
 # tests under it (docs/testing.md). Extra args go to ctest.
 #   scripts/test_sanitize.sh asan   ASan+LSan+UBSan (build-asan/): unit, component, integration,
 #                                   e2e and security tiers, then a 50-cycle soak (--check)
-#   scripts/test_sanitize.sh asan-ci  the CI stage to be (same build-asan/; not yet in test.sh): unit,
+#   scripts/test_sanitize.sh asan-ci  the CI stage (build-asan/; scripts/test.sh runs it): unit,
 #                                   component and integration tiers, two browser tests and a
 #                                   25-cycle soak (docs/testing.md says what is left out and why)
 #   scripts/test_sanitize.sh tsan   TSan (build-tsan/): only deskstream and the tests that run
@@ -35,16 +35,18 @@ case "$kind" in
     cd "$build"
     ctest --output-on-failure --timeout 900 -L unit -j2 "$@"
     if [ "$kind" = asan-ci ]; then
-      # The CI stage (docs/testing.md, "The sanitizer stage"): every unit, component and integration test,
-      # then the two browser tests that go through the most of our code per second (a stream
-      # with input, reloads and a server restart; the WebSocket media path) and a short soak.
+      # The CI stage (docs/testing.md, "The sanitizer stage"): every unit, component and
+      # integration test, then the two browser tests that go through the most of our code per
+      # second (a stream with input, reloads and a server restart; the WebSocket media path)
+      # and a short soak.
       ctest --output-on-failure --timeout 900 -L 'component|integration' "$@"
       ctest --output-on-failure --timeout 900 -R '^e2e_(stream|websocket)$' "$@"
-      DESKSTREAM_BIN=$build/apps/deskstream/deskstream "$root/scripts/soak.sh" --cycles 25 --warmup 5 --check
+      cycles=(--cycles 25 --warmup 5)
     else
       ctest --output-on-failure --timeout 900 -L 'integration|component|e2e|security' "$@"
-      DESKSTREAM_BIN=$build/apps/deskstream/deskstream "$root/scripts/soak.sh" --cycles 50 --warmup 10 --check
+      cycles=(--cycles 50 --warmup 10)
     fi
+    DESKSTREAM_BIN=$build/apps/deskstream/deskstream "$root/scripts/soak.sh" "${cycles[@]}" --check
     ;;
   tsan)
     build=${BUILD_DIR:-$root/build-tsan}

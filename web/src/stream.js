@@ -76,7 +76,9 @@ export class Stream {
     } catch (e) {
       pcReady(null);
       if (!current()) return;
-      this.o.onState('error', `cannot load /turn: ${e.message}`);
+      // The server is down or restarting (or /turn fails): this is retried, so it reads
+      // "reconnecting", not an error that stays on screen between two attempts.
+      this.o.onState('reconnecting', `cannot load /turn: ${e.message}`);
       this.retry();
       return;
     }

@@ -227,6 +227,18 @@ export function logsOf(name) {
 const sanitized = Boolean(process.env.DS_SANITIZER);
 const sanitizerReport = /ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|WARNING: ThreadSanitizer/;
 
+// What a failed test prints of a sanitizer report: LeakSanitizer's direct leaks (the root of what
+// leaked; their indirect leaks, listed first, can fill any excerpt) and its summary, then the
+// start of the report.
+export function sanitizerExcerpt(log, at) {
+  const report = log.slice(at);
+  const direct = report.match(/^ *Direct leak of [^\n]*\n(?: +#[^\n]*\n)*/gm) || [];
+  const summary = report.match(/^SUMMARY: [^\n]*/m);
+  const head = log.slice(Math.max(0, at - 200), at + 8000);
+  return [...direct.slice(0, 6).map((d) => d.slice(0, 4000)), summary ? summary[0] : '', head]
+    .filter(Boolean).join('\n');
+}
+
 // Under a sanitizer, a report in any deskstream's output fails the test (stopAll throws). The
 // server is given time to exit: LeakSanitizer checks the heap at exit, slowly.
 export async function stopAll() {
@@ -244,7 +256,7 @@ export async function stopAll() {
     if (at >= 0 && process.env.DS_SANITIZER_LOGS) {
       writeFileSync(path.join(process.env.DS_SANITIZER_LOGS, `${e.name}-${e.proc.pid}.log`), e.log);
     }
-    if (at >= 0) reports.push(`${e.name}:\n${e.log.slice(Math.max(0, at - 200), at + 8000)}`);
+    if (at >= 0) reports.push(`${e.name}:\n${sanitizerExcerpt(e.log, at)}`);
   }
   started.length = 0;
   for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
