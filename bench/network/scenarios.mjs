@@ -120,7 +120,14 @@ async function scrape(url) {
     const text = await (await fetch(url)).text();
     const num = (re) => { const m = text.match(re); return m ? Number(m[1]) : null; };
     const targets = [...text.matchAll(/^deskstream_network_target_kbps\{connection="(\d+)"\} (\S+)/gm)].map((m) => Number(m[2]));
-    return { encoder_kbps: num(/^deskstream_video_encoder_kbps (\S+)/m), encoder_fps: num(/^deskstream_video_encoder_fps (\S+)/m), targets };
+    // Congestion control's decreases so far, by rule, per connection (in connection order).
+    const byConn = new Map();
+    for (const m of text.matchAll(/^deskstream_network_decreases_total\{connection="(\d+)",reason="(\w+)"\} (\S+)/gm)) {
+      if (!byConn.has(m[1])) byConn.set(m[1], {});
+      byConn.get(m[1])[m[2]] = Number(m[3]);
+    }
+    const decreases = [...byConn.entries()].sort((a, b) => Number(a[0]) - Number(b[0])).map(([, v]) => v);
+    return { encoder_kbps: num(/^deskstream_video_encoder_kbps (\S+)/m), encoder_fps: num(/^deskstream_video_encoder_fps (\S+)/m), targets, decreases };
   } catch { return {}; }
 }
 
@@ -216,7 +223,7 @@ async function runScenario(browser, name, cc) {
       const p = prev[i];
       const lat = s.samples.map((x) => x[1] - x[0]);
       const walls = s.samples.map((x) => x[1]);
-      const row = { t: r1(t), encoder_kbps: server.encoder_kbps, encoder_fps: server.encoder_fps, target_kbps: server.targets?.[i] ?? null, latency_p50: r1(quantile(lat, 0.5)), latency_p95: r1(quantile(lat, 0.95)), rtt_ms: r1(s.rtt), frame: s.w ? `${s.w}x${s.h}` : null, walls, lat };
+      const row = { t: r1(t), encoder_kbps: server.encoder_kbps, encoder_fps: server.encoder_fps, target_kbps: server.targets?.[i] ?? null, decreases: server.decreases?.[i] ?? null, latency_p50: r1(quantile(lat, 0.5)), latency_p95: r1(quantile(lat, 0.95)), rtt_ms: r1(s.rtt), frame: s.w ? `${s.w}x${s.h}` : null, walls, lat };
       if (p && s.bytes !== undefined && p.bytes !== undefined) {
         const dt = (s.t - p.t) / 1000;
         Object.assign(row, {
@@ -241,8 +248,12 @@ async function runScenario(browser, name, cc) {
       const settled = rows.filter((r) => r.t >= ph.from + 3).flatMap((r) => r.lat);
       let gap = 0;
       for (let k = 1; k < walls.length; k++) gap = Math.max(gap, walls[k] - walls[k - 1]);
+      // Congestion control's decreases in the phase, by rule (the counters are cumulative).
+      const before = series[i].filter((r) => r.t < ph.from && r.decreases).at(-1)?.decreases || {};
+      const last = rows.filter((r) => r.decreases).at(-1)?.decreases || before;
+      const decreases = Object.fromEntries(['delay', 'rtt', 'loss'].map((k) => [k, (last[k] || 0) - (before[k] || 0)]));
       const med = (key) => r1(quantile(rows.map((r) => r[key]).filter((v) => v !== undefined && v !== null), 0.5));
-      return { ...ph, encoder_kbps: med('encoder_kbps'), encoder_fps: med('encoder_fps'), kbps: med('kbps'), fps: med('fps'), latency_p50: med('latency_p50'), latency_p95: med('latency_p95'), frame_latency_p50_after_3s: r1(quantile(settled, 0.5)), frame_latency_p95_after_3s: r1(quantile(settled, 0.95)), rtt_ms: med('rtt_ms'), longest_frame_gap_ms: walls.length > 1 ? Math.round(gap) : null, frames_shown: walls.length, lost: rows.reduce((a, r) => a + (r.lost || 0), 0), nacks: rows.reduce((a, r) => a + (r.nack || 0), 0), plis: rows.reduce((a, r) => a + (r.pli || 0), 0) };
+      return { ...ph, encoder_kbps: med('encoder_kbps'), encoder_fps: med('encoder_fps'), kbps: med('kbps'), fps: med('fps'), latency_p50: med('latency_p50'), latency_p95: med('latency_p95'), frame_latency_p50_after_3s: r1(quantile(settled, 0.5)), frame_latency_p95_after_3s: r1(quantile(settled, 0.95)), rtt_ms: med('rtt_ms'), longest_frame_gap_ms: walls.length > 1 ? Math.round(gap) : null, frames_shown: walls.length, lost: rows.reduce((a, r) => a + (r.lost || 0), 0), nacks: rows.reduce((a, r) => a + (r.nack || 0), 0), plis: rows.reduce((a, r) => a + (r.pli || 0), 0), cc_decreases: decreases };
     }),
     series: series[i].map(({ walls, lat, ...r }) => r),
   }));

@@ -12,6 +12,9 @@ std::vector<metrics::ViewerNetworkFigures> networkFigures(const session::Manager
       f.capacity_kbps = v.control->capacity_kbps;
       f.queue_ms = v.control->queue_ms;
       f.loss = v.control->loss;
+      f.decreases_delay = v.control->decreases.delay;
+      f.decreases_rtt = v.control->decreases.rtt;
+      f.decreases_loss = v.control->decreases.loss;
     } else if (v.transport.fraction_lost) {
       f.loss = *v.transport.fraction_lost;  // without congestion control: the receiver report
     }

@@ -69,15 +69,23 @@ bool Controller::decrease(Clock::time_point now, double to, std::string_view why
   clamp();
   last_decrease_ = now;
   trend_ = Trend::kDecrease;
+  if (why == "delay") ++decreases_.delay;
+  if (why == "rtt") ++decreases_.rtt;
+  if (why == "loss") ++decreases_.loss;
   return true;
 }
 
-int Controller::onFeedback(const Feedback& fb) {
-  const double dt = std::clamp(seconds(fb.at - last_update_), 0.0, 0.5);
-  last_update_ = std::max(last_update_, fb.at);
-  if (!(fb.sent_kbps >= kMinSentKbps) || !(fb.recv_kbps >= 0) || !(fb.loss >= 0)) {
-    return targetKbps();
-  }
+double Controller::measuredGrowth(Clock::time_point at, double queue_ms) {
+  // Measured per packet (DelayTracker): the queue is what it says. Growth is its rise over the
+  // last kRiseOver; a decrease drains it within a few hundred ms, and no estimate needs resetting.
+  queue_ms_ = std::clamp(queue_ms, 0.0, 10'000.0);
+  measured_.emplace_back(at, queue_ms_);
+  while (measured_.size() > 1 && at - measured_[1].first >= kRiseOver) measured_.pop_front();
+  const double rise = queue_ms_ - measured_.front().second;
+  return rise > kRiseMs ? rise : 0.0;
+}
+
+double Controller::estimatedGrowth(const Feedback& fb, double dt) {
   // Lost packets are missing from the received bits: take them out of the sent side too, so
   // random loss does not read as a growing queue.
   const double delivered = fb.sent_kbps * (1 - std::min(fb.loss, 0.9));
@@ -92,6 +100,18 @@ int Controller::onFeedback(const Feedback& fb) {
   log_ratio_ema_ = (1 - kRatioWeight) * log_ratio_ema_ + kRatioWeight * std::log(ratio);
   const double growth_ms = std::expm1(log_ratio_ema_) * dt * 1000;
   queue_ms_ = std::clamp(queue_ms_ * std::exp(-dt / kQueueLeakS) + growth_ms, 0.0, 1'000.0);
+  return growth_ms;
+}
+
+int Controller::onFeedback(const Feedback& fb) {
+  const double dt = std::clamp(seconds(fb.at - last_update_), 0.0, 0.5);
+  last_update_ = std::max(last_update_, fb.at);
+  if (!(fb.sent_kbps >= kMinSentKbps) || !(fb.recv_kbps >= 0) || !(fb.loss >= 0)) {
+    return targetKbps();
+  }
+  const bool measured = fb.queue_delay_ms && std::isfinite(*fb.queue_delay_ms);
+  const double growth_ms =
+      measured ? measuredGrowth(fb.at, *fb.queue_delay_ms) : estimatedGrowth(fb, dt);
   loss_ema_ = (1 - kLossWeight) * loss_ema_ + kLossWeight * std::min(fb.loss, 1.0);
   // What the path carried lately, robust to one window's swing: the base of a decrease.
   recent_recv_.push_back(fb.recv_kbps);
@@ -99,16 +119,17 @@ int Controller::onFeedback(const Feedback& fb) {
   const double recv_now = median(recent_recv_);
 
   const bool app_limited = fb.sent_kbps < kAppLimited * target_;
-  // Overuse is a queue that is long and still clearly growing (the browser receives at least
-  // 3 % slower than we send); one that drains, or noise around a stable rate, is left alone.
+  // Overuse is a queue that is long and still clearly growing (measured: it rose by over 5 ms in
+  // the last 250 ms; estimated: the browser receives at least 3 % slower than we send); one
+  // that drains, or noise around a stable rate, is left alone.
   if (queue_ms_ > kOveruseQueueMs && growth_ms > kOveruseGrowth * dt * 1000) {
     // What arrived is the path's capacity only when we sent more than it carried; a static
     // screen's trickle says nothing about it.
     if (!app_limited) capacity_ = recv_now;
     const double base = app_limited ? target_ : std::min(recv_now, target_);
-    if (decrease(fb.at, kDecreaseFactor * base, "delay")) {
+    if (decrease(fb.at, kDecreaseFactor * base, "delay") && !measured) {
       // The decrease drains the queue; what is left of the estimate must not trigger another
-      // one by itself (only new growth does).
+      // one by itself (only new growth does). A measured queue needs no such reset.
       queue_ms_ = 0;
     }
     return targetKbps();

@@ -4,11 +4,13 @@
 // RTCP round-trip times. Pure: no GStreamer, no clock of its own (every input carries its time).
 //
 // Design (docs/network.md), after GCC's delay- and loss-based split:
-// - Delay: when the browser receives more slowly than we send, a queue is growing on the path;
-//   the controller integrates that growth (sent/received - 1 over time, with a slow leak) into an
-//   estimate of the queueing delay (leaking with a 1 s time constant); while it is above 30 ms
-//   and still growing by 3 % or more, the target drops to 0.85 x the received rate, so the queue
-//   drains, and the estimate is cut to 30 ms (above 10 ms, or draining, it holds). A round
+// - Delay: the queueing delay on the path, measured packet by packet when the feedback carries
+//   each packet's times (DelayTracker; WebRTC viewers), else estimated: when the browser
+//   receives more slowly than we send, a queue is growing, and the controller integrates that
+//   growth (sent/received - 1 over time) into an estimate that leaks with a 1 s time constant.
+//   While the queue is above 30 ms and still growing (measured: by over 5 ms in 250 ms;
+//   estimated: by 3 % or more), the target drops to 0.85 x the received rate, so the queue
+//   drains (an estimate is then reset); above 10 ms, or draining, it holds. A round
 //   trip more than 100 ms over the smallest recently seen says the same of a standing queue. At
 //   most one decrease per reaction time (max(300 ms, RTT)).
 // - Loss (after NACK repair has had its chance; random loss alone is not congestion): above 10 %
@@ -20,6 +22,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <optional>
 #include <string_view>
@@ -34,6 +37,9 @@ struct Feedback {
   double sent_kbps = 0;  // sent over the window, by our send times
   double recv_kbps = 0;  // received over the window, by the browser's arrival times
   double loss = 0;       // share of the window's packets reported lost, 0..1
+  // The queueing delay measured packet by packet (DelayTracker), when the feedback has per-packet
+  // times; without it the controller estimates the queue from sent and received rates.
+  std::optional<double> queue_delay_ms;
 };
 
 struct Limits {
@@ -43,6 +49,13 @@ struct Limits {
 };
 
 enum class Trend { kIncrease, kHold, kDecrease };
+
+// How many times each rule lowered the target (monotonic): which signal holds a stream down.
+struct DecreaseCounts {
+  uint64_t delay = 0;  // a growing queue (sent faster than received)
+  uint64_t rtt = 0;    // a standing queue (round trip far over its recent minimum)
+  uint64_t loss = 0;   // loss after repair
+};
 
 class Controller {
  public:
@@ -65,6 +78,7 @@ class Controller {
   std::optional<double> rttMs() const { return rtt_ms_; }
   double lossFraction() const { return loss_ema_; }
   double queueMs() const { return queue_ms_; }
+  const DecreaseCounts& decreases() const { return decreases_; }
   // The network holds the target clearly below the configured bitrate.
   bool limited() const { return target_ < 0.9 * limits_.max_kbps; }
 
@@ -84,9 +98,16 @@ class Controller {
   static constexpr std::chrono::milliseconds kMinReaction{300};
   static constexpr std::chrono::milliseconds kLossReaction{1000};
   static constexpr std::chrono::seconds kMinRttWindow{30};
+  // Measured queue: rising by more than this over kRiseOver is growth.
+  static constexpr double kRiseMs = 5;
+  static constexpr std::chrono::milliseconds kRiseOver{250};
 
  private:
   bool standingQueue(Clock::time_point now) const;
+  // Updates queue_ms_ from the feedback; returns the queue's growth (ms) that counts as overuse
+  // when positive enough (see onFeedback).
+  double measuredGrowth(Clock::time_point at, double queue_ms);
+  double estimatedGrowth(const Feedback& fb, double dt);
   // False when the last decrease is too recent (the target is then unchanged).
   bool decrease(Clock::time_point now, double to, std::string_view why);
   void clamp();
@@ -97,6 +118,7 @@ class Controller {
   double log_ratio_ema_ = 0;        // smoothed log(sent/received)
   std::deque<double> recent_recv_;  // the last few received figures: a decrease's base
   double queue_ms_ = 0;  // queueing delay built up on the path, estimated from sent vs received
+  std::deque<std::pair<Clock::time_point, double>> measured_;  // recent measured queue delays
   double loss_ema_ = 0;
   std::optional<double> rtt_ms_;
   std::optional<Clock::time_point> rtt_at_;
@@ -107,6 +129,7 @@ class Controller {
   std::optional<Clock::time_point> last_loss_decrease_;
   Trend trend_ = Trend::kHold;
   std::string_view reason_ = "start";
+  DecreaseCounts decreases_;
 };
 
 }  // namespace ds::congestion

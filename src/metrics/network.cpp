@@ -21,6 +21,12 @@ void setOrDrop(Family& family, const prometheus::Labels& labels, std::optional<d
   }
 }
 
+prometheus::Labels reasonLabels(int connection, const char* reason) {
+  auto labels = detail::connectionLabels(connection);
+  labels.emplace("reason", reason);
+  return labels;
+}
+
 }  // namespace
 
 NetworkFamilies::NetworkFamilies(prometheus::Registry& registry)
@@ -42,6 +48,9 @@ NetworkFamilies::NetworkFamilies(prometheus::Registry& registry)
                               "NACKs (retransmission requests) received from this viewer")),
       plis_(detail::counters(registry, "deskstream_network_plis_total",
                              "PLIs (keyframe requests) received from this viewer")),
+      decreases_(detail::counters(registry, "deskstream_network_decreases_total",
+                                  "Times congestion control lowered this viewer's target, by "
+                                  "rule: delay (a growing queue), rtt (a standing queue), loss")),
       encoder_kbps_(gauges(registry, "deskstream_video_encoder_kbps",
                            "The bitrate the shared video encode runs at now (after congestion "
                            "control), kbit/s")
@@ -70,6 +79,9 @@ void NetworkFamilies::set(const std::vector<ViewerNetworkFigures>& viewers,
     setOrDrop(loss_, labels, v.loss);
     catchUp(nacks_.Add(labels), v.nacks);
     catchUp(plis_.Add(labels), v.plis);
+    catchUp(decreases_.Add(reasonLabels(v.connection, "delay")), v.decreases_delay);
+    catchUp(decreases_.Add(reasonLabels(v.connection, "rtt")), v.decreases_rtt);
+    catchUp(decreases_.Add(reasonLabels(v.connection, "loss")), v.decreases_loss);
     now.push_back(v.connection);
   }
   for (int gone : shown_) {
@@ -77,6 +89,7 @@ void NetworkFamilies::set(const std::vector<ViewerNetworkFigures>& viewers,
     const auto labels = detail::connectionLabels(gone);
     for (Gauges* f : {&target_, &received_, &capacity_, &queue_, &rtt_, &loss_}) drop(*f, labels);
     for (Counters* f : {&nacks_, &plis_}) drop(*f, labels);
+    for (const char* reason : {"delay", "rtt", "loss"}) drop(decreases_, reasonLabels(gone, reason));
   }
   shown_ = std::move(now);
 }

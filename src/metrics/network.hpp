@@ -27,6 +27,10 @@ struct ViewerNetworkFigures {
   std::optional<double> loss;           // share of packets lost, 0..1
   uint64_t nacks = 0;                   // monotonic, per connection
   uint64_t plis = 0;
+  // Congestion control's decreases by rule (monotonic): "delay", "rtt", "loss".
+  uint64_t decreases_delay = 0;
+  uint64_t decreases_rtt = 0;
+  uint64_t decreases_loss = 0;
 };
 
 struct EncoderFigures {
@@ -52,6 +56,7 @@ class NetworkFamilies {
   Gauges& loss_;
   Counters& nacks_;
   Counters& plis_;
+  Counters& decreases_;
   prometheus::Gauge& encoder_kbps_;
   prometheus::Gauge& encoder_fps_;
   prometheus::Gauge& limited_;

@@ -28,6 +28,7 @@ struct NetworkFigures {
   double loss = 0;        // smoothed TWCC loss, 0..1
   std::optional<double> rtt_ms;
   bool limited = false;  // the network holds it below the configured bitrate
+  congestion::DecreaseCounts decreases;  // what lowered the target, per rule
 };
 
 class NetworkAdaptation {

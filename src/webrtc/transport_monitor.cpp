@@ -1,16 +1,22 @@
 #include "webrtc/transport_monitor.hpp"
 
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "congestion/delay_tracker.hpp"
 #include "core/log.hpp"
 #include "media/main_thread.hpp"
 
 namespace ds::webrtc {
 
 struct TransportMonitor::Shared {
-  TransportMonitor* owner;
+  TransportMonitor* owner = nullptr;
+  // rtpsession's thread only (the feedback's packets, then its summary, in one call).
+  std::mutex lock;
+  congestion::DelayTracker delays;
+  std::optional<double> queue_ms;  // the newest measured queue; kept until the next one
 };
 
 namespace {
@@ -38,9 +44,52 @@ void onTwccNotify(GObject* session, GParamSpec* /*pspec*/, gpointer data) {
   fb.recv_kbps = recv / 1000.0;
   fb.loss = loss_pct / 100.0;
   Weak weak = *static_cast<Weak*>(data);
+  if (auto shared = weak.lock()) {
+    const std::lock_guard<std::mutex> hold(shared->lock);
+    fb.queue_delay_ms = shared->queue_ms;
+  }
   media::postToMain([weak, fb] {
     if (auto shared = weak.lock()) shared->owner->onTwccStats(fb);
   });
+}
+
+// rtpsession's thread: the per-packet times of one TWCC feedback, which rtpsession sends
+// upstream from its RTP sink as a custom event just before it updates `twcc-stats`.
+GstPadProbeReturn onTwccPackets(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer data) {
+  GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
+  if (event == nullptr || GST_EVENT_TYPE(event) != GST_EVENT_CUSTOM_UPSTREAM) {
+    return GST_PAD_PROBE_OK;
+  }
+  const GstStructure* s = gst_event_get_structure(event);
+  if (s == nullptr || !gst_structure_has_name(s, "RTPTWCCPackets")) return GST_PAD_PROBE_OK;
+  const GValue* list = gst_structure_get_value(s, "packets");
+  std::vector<congestion::PacketTiming> packets;
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS  // rtpsession hands the packets over as a GValueArray
+      if (list != nullptr && G_VALUE_HOLDS(list, g_value_array_get_type())) {
+    auto* array = static_cast<GValueArray*>(g_value_get_boxed(list));
+    for (guint i = 0; array != nullptr && i < array->n_values; ++i) {
+      const GValue* v = g_value_array_get_nth(array, i);
+      if (!GST_VALUE_HOLDS_STRUCTURE(v)) continue;
+      const GstStructure* p = gst_value_get_structure(v);
+      guint64 local = GST_CLOCK_TIME_NONE;
+      guint64 remote = GST_CLOCK_TIME_NONE;
+      gboolean lost = FALSE;
+      gst_structure_get_uint64(p, "local-ts", &local);
+      gst_structure_get_uint64(p, "remote-ts", &remote);
+      gst_structure_get_boolean(p, "lost", &lost);
+      if (!GST_CLOCK_TIME_IS_VALID(local)) continue;  // not one of ours we know the time of
+      congestion::PacketTiming t;
+      t.sent_ns = static_cast<int64_t>(local);
+      if (!lost && GST_CLOCK_TIME_IS_VALID(remote)) t.arrived_ns = static_cast<int64_t>(remote);
+      packets.push_back(t);
+    }
+  }
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  if (auto shared = static_cast<Weak*>(data)->lock()) {
+    const std::lock_guard<std::mutex> hold(shared->lock);
+    if (auto q = shared->delays.onPackets(packets)) shared->queue_ms = q;
+  }
+  return GST_PAD_PROBE_OK;
 }
 
 uint64_t uintField(const GstStructure* s, const char* name) {
@@ -55,13 +104,16 @@ TransportMonitor::TransportMonitor(GstElement* webrtcbin, FeedbackCallback on_fe
     : webrtc_(media::refPtr(webrtcbin)),
       on_feedback_(std::move(on_feedback)),
       on_rtt_(std::move(on_rtt)),
-      shared_(std::make_shared<Shared>(Shared{this})) {
+      shared_(std::make_shared<Shared>()) {
+  shared_->owner = this;
   timer_ = g_timeout_add(kPollMs, &TransportMonitor::onPoll, this);
 }
 
 TransportMonitor::~TransportMonitor() {
   shared_.reset();  // a summary already posted finds nothing
   if (timer_ != 0) g_source_remove(timer_);
+  if (rtp_sink_ != nullptr && probe_ != 0) gst_pad_remove_probe(rtp_sink_.get(), probe_);
+  rtp_sink_.reset();
   if (session_ != nullptr) {
     g_signal_handlers_disconnect_matched(session_.get(), G_SIGNAL_MATCH_FUNC, 0, 0, nullptr,
                                          reinterpret_cast<gpointer>(&onTwccNotify), nullptr);
@@ -82,6 +134,15 @@ void TransportMonitor::attach() {
   g_signal_emit_by_name(rtpbin.get(), "get-session", 0u, &session);
   if (session == nullptr) return;
   session_.reset(session);
+  // The per-packet feedback leaves the session upstream through rtpbin's RTP sink for session 0.
+  rtp_sink_.reset(gst_element_get_static_pad(rtpbin.get(), "send_rtp_sink_0"));
+  if (rtp_sink_ != nullptr) {
+    probe_ = gst_pad_add_probe(rtp_sink_.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+                               &onTwccPackets, new Weak(shared_),
+                               [](gpointer data) { delete static_cast<Weak*>(data); });
+  } else {
+    log::warn(kLog, "no RTP sink on rtpbin: the queue is estimated from rates only");
+  }
   g_signal_connect_data(
       session_.get(), "notify::twcc-stats", G_CALLBACK(&onTwccNotify), new Weak(shared_),
       [](gpointer data, GClosure*) { delete static_cast<Weak*>(data); },
@@ -89,6 +150,10 @@ void TransportMonitor::attach() {
 }
 
 void TransportMonitor::onTwccStats(const congestion::Feedback& fb) {
+  if (fb.queue_delay_ms && !measuring_) {
+    measuring_ = true;
+    log::info(kLog, "queueing delay measured per packet from the transport feedback");
+  }
   stats_.feedback = fb;
   if (on_feedback_) on_feedback_(fb);
 }

@@ -1,8 +1,9 @@
 // Watches one viewer's transport: the transport-wide congestion control summaries GStreamer's
 // rtpsession computes from the browser's feedback (`twcc-stats`, one per feedback packet, over a
-// 300 ms window), and the RTCP receiver reports (round trip, loss) and feedback counts (NACK,
-// PLI, FIR) of our video sender. Main-loop thread only; rtpsession's threads reach it through a
-// weak reference, so it can be destroyed at any time.
+// 300 ms window) with the queueing delay measured from the same feedback's per-packet times
+// (congestion::DelayTracker), and the RTCP receiver reports (round trip, loss) and feedback
+// counts (NACK, PLI, FIR) of our video sender. Main-loop thread only; rtpsession's threads reach
+// it through a weak reference, so it can be destroyed at any time.
 #pragma once
 
 #include <gst/gst.h>
@@ -52,12 +53,15 @@ class TransportMonitor {
 
   media::GstPtr<GstElement> webrtc_;    // our reference
   media::GObjectPtr<GObject> session_;  // the rtpsession element, once attached
+  media::GstPtr<GstPad> rtp_sink_;      // rtpbin's RTP sink: per-packet feedback passes it
+  gulong probe_ = 0;
   FeedbackCallback on_feedback_;
   RttCallback on_rtt_;
   std::shared_ptr<Shared> shared_;
   guint timer_ = 0;
   TransportStats stats_;
   uint32_t last_rtt_raw_ = 0;  // report changes only
+  bool measuring_ = false;     // per-packet queue figures have arrived (logged once)
 };
 
 }  // namespace ds::webrtc

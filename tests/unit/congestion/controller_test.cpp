@@ -83,6 +83,7 @@ TEST(Controller, FollowsACapWithAShortQueueAndRecoversWhenItIsLifted) {
   EXPECT_LE(*hi, 3600) << "does not overshoot the cap by much";
   EXPECT_TRUE(c.limited());
   EXPECT_NEAR(c.capacityKbps(), 3000, 300);
+  EXPECT_GE(c.decreases().delay, 1U) << "the queue's growth is what lowered it";
   // Lifted: back to >= 90 % of the configured rate within 5 s.
   link.capacity = 100000;
   int recovered_after_ms = -1;
@@ -115,6 +116,63 @@ TEST(Controller, StepDownTo1500AndBackUp) {
   EXPECT_GE(c.targetKbps(), 9000);
 }
 
+// At 10 fps on a 3 Mbit/s link each frame takes tens of ms to cross, and rates summed over a
+// window that ends on a frame's last packet read 10-20 % "received more slowly than sent"
+// (the bias that held real runs near 0.9 Mbit/s). The measured queue says there is none.
+TEST(Controller, ABurstBiasInTheRatesIsNoQueueWhenTheQueueIsMeasured) {
+  auto t = Clock::time_point{};
+  Controller measured({200, 8000, 2000}, t);
+  Controller estimated({200, 8000, 2000}, t);
+  for (int i = 0; i < 100; ++i) {  // 10 s
+    t += milliseconds(100);
+    Feedback fb{t, 2000, 2000 / 1.15, 0};
+    estimated.onFeedback(fb);
+    fb.sent_kbps = measured.targetKbps();
+    fb.recv_kbps = fb.sent_kbps / 1.15;
+    fb.queue_delay_ms = (i % 3) * 0.5;  // under a millisecond: no queue
+    measured.onFeedback(fb);
+  }
+  EXPECT_LT(estimated.targetKbps(), 2000) << "the rates alone read the bias as a queue";
+  EXPECT_GE(estimated.decreases().delay, 1U);
+  EXPECT_EQ(measured.decreases().delay, 0U);
+  EXPECT_GT(measured.targetKbps(), 2000) << "no queue: it probes upwards";
+}
+
+// The measured queue of a capped link (what DelayTracker reports): the target follows the cap
+// closely, without a standing queue, and comes back when the cap is lifted.
+TEST(Controller, FollowsACapFromTheMeasuredQueue) {
+  auto t = Clock::time_point{};
+  Controller c({200, 8000, 8000}, t);
+  Link link;
+  link.capacity = 3000;
+  std::vector<double> delays;
+  std::vector<int> targets;
+  for (int i = 0; i < 200; ++i) {  // 20 s under the cap
+    t += milliseconds(100);
+    Feedback fb = link.step(t, c.targetKbps());
+    fb.queue_delay_ms = link.delayMs();
+    c.onFeedback(fb);
+    if (i >= 20) {
+      delays.push_back(link.delayMs());
+      targets.push_back(c.targetKbps());
+    }
+  }
+  std::sort(delays.begin(), delays.end());
+  std::sort(targets.begin(), targets.end());
+  EXPECT_LE(delays[delays.size() * 95 / 100], 150) << "queueing delay p95 after 2 s";
+  EXPECT_GE(targets[targets.size() / 2], 2400) << "the median target sits near the cap";
+  EXPECT_LE(targets[targets.size() * 95 / 100], 3600);
+  EXPECT_GE(c.decreases().delay, 1U);
+  link.capacity = 100000;
+  for (int i = 0; i < 50; ++i) {  // 5 s lifted
+    t += milliseconds(100);
+    Feedback fb = link.step(t, c.targetKbps());
+    fb.queue_delay_ms = link.delayMs();
+    c.onFeedback(fb);
+  }
+  EXPECT_GE(c.targetKbps(), 7200) << ">= 90 % of the configured rate within 5 s";
+}
+
 TEST(Controller, RandomLossBelowTenPercentIsNotCongestion) {
   auto t = Clock::time_point{};
   Controller c({200, 8000, 8000}, t);
@@ -141,6 +199,8 @@ TEST(Controller, HeavyLossLowersTheRateOnceASecond) {
   EXPECT_LT(c.targetKbps(), 6500);
   EXPECT_LE(decreases, 3) << "at most one loss decrease per second";
   EXPECT_EQ(c.reason(), "loss");
+  EXPECT_EQ(c.decreases().loss, static_cast<uint64_t>(decreases)) << "each decrease counted";
+  EXPECT_EQ(c.decreases().delay + c.decreases().rtt, 0U);
 }
 
 TEST(Controller, AStandingQueueInTheRoundTripLowersTheRate) {
@@ -158,6 +218,8 @@ TEST(Controller, AStandingQueueInTheRoundTripLowersTheRate) {
   EXPECT_EQ(c.reason(), "rtt");
   EXPECT_LE(c.targetKbps(), 6800);
   EXPECT_EQ(c.rttMs(), 180);
+  EXPECT_EQ(c.decreases().rtt, 1U);
+  EXPECT_EQ(c.decreases().delay + c.decreases().loss, 0U);
 }
 
 TEST(Controller, OneRoundTripReportCausesOneDecrease) {

@@ -179,6 +179,8 @@ TEST(Metrics, NetworkFiguresPerViewer) {
   a.loss = 0.02;
   a.nacks = 7;
   a.plis = 1;
+  a.decreases_delay = 4;
+  a.decreases_rtt = 1;
   ViewerNetworkFigures b;
   b.connection = 9;
   b.nacks = 3;
@@ -191,6 +193,9 @@ TEST(Metrics, NetworkFiguresPerViewer) {
         "deskstream_network_loss_ratio{connection=\"4\"} 0.02",
         "deskstream_network_nacks_total{connection=\"4\"} 7",
         "deskstream_network_plis_total{connection=\"4\"} 1",
+        "deskstream_network_decreases_total{connection=\"4\",reason=\"delay\"} 4",
+        "deskstream_network_decreases_total{connection=\"4\",reason=\"rtt\"} 1",
+        "deskstream_network_decreases_total{connection=\"4\",reason=\"loss\"} 0",
         "deskstream_network_nacks_total{connection=\"9\"} 3", "deskstream_video_encoder_kbps 2500",
         "deskstream_video_encoder_fps 24", "deskstream_network_limited 1"}) {
     EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
