@@ -97,6 +97,11 @@ if (process.env.DS_E2E_NETNS !== '1') {
         return capped.encoderKbps !== null && capped.encoderKbps <= 1500;
       }, 20000, 'the encoder bitrate to go under the 1.5 Mbit/s cap');
       assert.equal(capped.limited, 1, 'deskstream_network_limited');
+      // What lowered it is counted per rule; over WebRTC the queue is measured packet by packet.
+      const decreases = [...capped.text.matchAll(/^deskstream_network_decreases_total\{connection="\d+",reason="\w+"\} (\S+)/gm)]
+        .reduce((sum, m) => sum + Number(m[1]), 0);
+      assert.ok(decreases >= 1, `deskstream_network_decreases_total counts the decreases (${decreases})`);
+      if (!ws) assert.match(ds.entry.log, /queueing delay measured per packet/, 'per-packet TWCC times reach the controller');
       await waitFor(async () => /reduced by the network/.test(await page.textContent('#status')), 10000,
         'the status line to say that the network reduces the stream');
       const before = await decoded(page);
