@@ -8,6 +8,7 @@ namespace {
 
 constexpr double kLossWeight = 0.3;
 constexpr double kRatioWeight = 0.2;  // of the newest sample (feedback comes every 50-100 ms)
+constexpr double kQueueWeight = 0.3;  // of the newest measured queue
 constexpr double kMinSentKbps = 50;   // a sample with less says nothing about the path
 constexpr double kAppLimited = 0.25;  // sent below this share of the target: nothing probed
 
@@ -76,13 +77,14 @@ bool Controller::decrease(Clock::time_point now, double to, std::string_view why
 }
 
 double Controller::measuredGrowth(Clock::time_point at, double queue_ms) {
-  // Measured per packet (DelayTracker): the queue is what it says. Growth is its rise over the
-  // last kRiseOver; a decrease drains it within a few hundred ms, and no estimate needs resetting.
-  queue_ms_ = std::clamp(queue_ms, 0.0, 10'000.0);
+  // Measured per packet (DelayTracker), smoothed a little: path jitter moves single bursts by
+  // several ms. Growth is the rise of the smoothed queue over the last kRiseOver (negative while
+  // it drains); a decrease drains it within a few hundred ms, and nothing needs resetting.
+  const double q = std::clamp(queue_ms, 0.0, 10'000.0);
+  queue_ms_ = measured_.empty() ? q : (1 - kQueueWeight) * queue_ms_ + kQueueWeight * q;
   measured_.emplace_back(at, queue_ms_);
   while (measured_.size() > 1 && at - measured_[1].first >= kRiseOver) measured_.pop_front();
-  const double rise = queue_ms_ - measured_.front().second;
-  return rise > kRiseMs ? rise : 0.0;
+  return queue_ms_ - measured_.front().second;
 }
 
 double Controller::estimatedGrowth(const Feedback& fb, double dt) {
@@ -122,7 +124,8 @@ int Controller::onFeedback(const Feedback& fb) {
   // Overuse is a queue that is long and still clearly growing (measured: it rose by over 5 ms in
   // the last 250 ms; estimated: the browser receives at least 3 % slower than we send); one
   // that drains, or noise around a stable rate, is left alone.
-  if (queue_ms_ > kOveruseQueueMs && growth_ms > kOveruseGrowth * dt * 1000) {
+  const bool growing = measured ? growth_ms > kRiseMs : growth_ms > kOveruseGrowth * dt * 1000;
+  if (queue_ms_ > kOveruseQueueMs && growing) {
     // What arrived is the path's capacity only when we sent more than it carried; a static
     // screen's trickle says nothing about it.
     if (!app_limited) capacity_ = recv_now;
@@ -134,7 +137,15 @@ int Controller::onFeedback(const Feedback& fb) {
     }
     return targetKbps();
   }
-  if (standingQueue(fb.at)) {
+  // A measured queue that stays long without growing: what a round trip over its minimum says
+  // for a viewer without per-packet times, but now, not one receiver report (a second) late.
+  // One that drains is left to drain: a decrease per reaction time while it does would take
+  // the target to the floor.
+  if (measured && queue_ms_ > kStandingQueueMs && growth_ms >= -kRiseMs) {
+    decrease(fb.at, kDecreaseFactor * std::min(recv_now, target_), "delay");
+    return targetKbps();
+  }
+  if (!measured && standingQueue(fb.at)) {
     const double base = capacity_ > 0 ? std::min(capacity_, recv_now) : recv_now;
     // One decrease per receiver report: the next report shows whether it was enough.
     if (decrease(fb.at, kDecreaseFactor * std::min(base, target_), "rtt")) rtt_acted_ = true;
@@ -154,7 +165,9 @@ int Controller::onFeedback(const Feedback& fb) {
     reason_ = "loss";
     return targetKbps();
   }
-  if (queue_ms_ > kHoldQueueMs) {
+  // Hold while a queue is there (estimated) or draining (measured: a queue that stays without
+  // growing is also what a longer path looks like until the 10 s base catches up with it).
+  if (measured ? growth_ms < -kRiseMs : queue_ms_ > kHoldQueueMs) {
     reason_ = "delay";
     return targetKbps();
   }

@@ -8,9 +8,12 @@
 //   each packet's times (DelayTracker; WebRTC viewers), else estimated: when the browser
 //   receives more slowly than we send, a queue is growing, and the controller integrates that
 //   growth (sent/received - 1 over time) into an estimate that leaks with a 1 s time constant.
-//   While the queue is above 30 ms and still growing (measured: by over 5 ms in 250 ms;
+//   While the queue is above 30 ms and still growing (measured: by over 10 ms in 500 ms;
 //   estimated: by 3 % or more), the target drops to 0.85 x the received rate, so the queue
-//   drains (an estimate is then reset); above 10 ms, or draining, it holds. A round
+//   drains (an estimate is then reset). It holds while an estimated queue is above 10 ms or a
+//   measured one drains (a measured queue that stays without growing is also what a longer path
+//   looks like, until the base delay catches up). A measured queue over 100 ms lowers the
+//   target even when it no longer grows. Without a measurement, a round
 //   trip more than 100 ms over the smallest recently seen says the same of a standing queue. At
 //   most one decrease per reaction time (max(300 ms, RTT)).
 // - Loss (after NACK repair has had its chance; random loss alone is not congestion): above 10 %
@@ -98,14 +101,15 @@ class Controller {
   static constexpr std::chrono::milliseconds kMinReaction{300};
   static constexpr std::chrono::milliseconds kLossReaction{1000};
   static constexpr std::chrono::seconds kMinRttWindow{30};
-  // Measured queue: rising by more than this over kRiseOver is growth.
-  static constexpr double kRiseMs = 5;
-  static constexpr std::chrono::milliseconds kRiseOver{250};
+  // Measured queue: rising by more than this over kRiseOver is growth (20 ms/s: a rate 2 %
+  // over the path's), falling by more is draining.
+  static constexpr double kRiseMs = 10;
+  static constexpr std::chrono::milliseconds kRiseOver{500};
 
  private:
   bool standingQueue(Clock::time_point now) const;
-  // Updates queue_ms_ from the feedback; returns the queue's growth (ms) that counts as overuse
-  // when positive enough (see onFeedback).
+  // Update queue_ms_ from the feedback and return the queue's growth over the feedback (ms;
+  // measured: its rise over kRiseOver, negative while it drains).
   double measuredGrowth(Clock::time_point at, double queue_ms);
   double estimatedGrowth(const Feedback& fb, double dt);
   // False when the last decrease is too recent (the target is then unchanged).
