@@ -3,7 +3,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startXvfb, xsetroot, startDeskstream, launchBrowser, waitFramesDecoded, centerColor, near,
-  waitFor, stopAll, sleep, processStats, logsOf,
+  waitFor, stopAll, sleep, processStats, logTail,
 } from './lib/harness.mjs';
 
 after(stopAll);
@@ -79,7 +79,7 @@ test('20 connect/disconnect cycles leak no pipelines, threads or descriptors', a
         });
         return out;
       });
-      console.log(`status: ${await page.textContent('#status')}\n${JSON.stringify(stats)}\n${logsOf('deskstream').slice(-6000)}`);
+      console.log(`status: ${await page.textContent('#status')}\n${JSON.stringify(stats)}\n${logTail(ds.entry)}`);
       throw e;
     }
     await page.close();
@@ -93,7 +93,7 @@ test('20 connect/disconnect cycles leak no pipelines, threads or descriptors', a
   console.log(`after 1 cycle: ${JSON.stringify(before)}; after 21: ${JSON.stringify(afterStats)}`);
   if (afterStats.fds > before.fds + 3) {
     // A leaked libnice agent shows as 9 more: its sockets and eventfds (docs/testing.md, the soak).
-    console.log(`server log (tail):\n${ds.entry.log.slice(-6000)}`);
+    console.log(logTail(ds.entry));
   }
   assert.ok(afterStats.fds <= before.fds + 3, `fds grew ${before.fds} -> ${afterStats.fds}`);
   assert.ok(afterStats.threads <= before.threads + 4, `threads grew ${before.threads} -> ${afterStats.threads}`);

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   startXvfb, xsetroot, startDeskstream, launchBrowser, waitFor, stopAll, sleep, tempDir, near, deskstreamBin,
+  logTail,
 } from './lib/harness.mjs';
 
 const self = fileURLToPath(import.meta.url);
@@ -98,7 +99,7 @@ if (!inNamespace) {
       await fallBackAndWork(t, page, xs, ds, keysFile);
     } catch (e) {
       // What both ends said, to tell a client race from a server one.
-      console.log(`server log (tail):\n${ds.entry.log.slice(-6000)}`);
+      console.log(logTail(ds.entry));
       console.log(`page console (tail):\n${consoleLines.slice(-60).join('\n')}`);
       throw e;
     }

@@ -223,6 +223,11 @@ export function logsOf(name) {
   return started.filter((e) => e.name.startsWith(name)).map((e) => e.log).join('\n');
 }
 
+// The end of a started process's output, for a failure message (`ds.entry` or any entry).
+export function logTail(entry, chars = 6000) {
+  return `${entry.name} log (tail):\n${entry.log.slice(-chars)}`;
+}
+
 // Set by scripts/test_sanitize.sh when deskstream is an ASan/UBSan or TSan build.
 const sanitized = Boolean(process.env.DS_SANITIZER);
 const sanitizerReport = /ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|WARNING: ThreadSanitizer/;
