@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/log.hpp"
+#include "core/tsan.hpp"
 #include "media/gst_util.hpp"
 
 namespace ds::media {
@@ -35,6 +36,7 @@ void postToMain(std::function<void()> task) {
   g_source_set_callback(
       source,
       [](gpointer data) -> gboolean {
+        core::tsanAcquire(data);  // the main context's queue ordered the hand-off
         auto* fn = static_cast<std::function<void()>*>(data);
         try {
           (*fn)();
@@ -43,7 +45,12 @@ void postToMain(std::function<void()> task) {
         }
         return G_SOURCE_REMOVE;
       },
-      heap, [](gpointer data) { delete static_cast<std::function<void()>*>(data); });
+      heap,
+      [](gpointer data) {
+        core::tsanAcquire(data);
+        delete static_cast<std::function<void()>*>(data);
+      });
+  core::tsanRelease(heap);
   g_source_attach(source, g_main_context_default());
   g_source_unref(source);
 }
