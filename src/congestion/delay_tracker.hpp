@@ -32,7 +32,7 @@ class DelayTracker {
   // burst completed by them, or nothing when none completed.
   std::optional<double> onPackets(const std::vector<PacketTiming>& packets);
 
-  static constexpr int64_t kBurstNs = 5'000'000;           // a burst: sent within 5 ms
+  static constexpr int64_t kBurstNs = 5'000'000;            // a burst: sent within 5 ms
   static constexpr int64_t kBaseWindowNs = 10'000'000'000;  // base delay: minimum over 10 s
 
  private:

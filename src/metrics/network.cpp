@@ -89,7 +89,8 @@ void NetworkFamilies::set(const std::vector<ViewerNetworkFigures>& viewers,
     const auto labels = detail::connectionLabels(gone);
     for (Gauges* f : {&target_, &received_, &capacity_, &queue_, &rtt_, &loss_}) drop(*f, labels);
     for (Counters* f : {&nacks_, &plis_}) drop(*f, labels);
-    for (const char* reason : {"delay", "rtt", "loss"}) drop(decreases_, reasonLabels(gone, reason));
+    for (const char* reason : {"delay", "rtt", "loss"})
+      drop(decreases_, reasonLabels(gone, reason));
   }
   shown_ = std::move(now);
 }

@@ -104,8 +104,8 @@ std::optional<NetworkFigures> NetworkAdaptation::figures(int id) const {
   auto it = viewers_.find(id);
   if (it == viewers_.end()) return std::nullopt;
   const auto& c = it->second;
-  return NetworkFigures{c.targetKbps(),   c.capacityKbps(), c.queueMs(),   c.lossFraction(),
-                        c.rttMs(),        c.limited(),      c.decreases()};
+  return NetworkFigures{c.targetKbps(), c.capacityKbps(), c.queueMs(),  c.lossFraction(),
+                        c.rttMs(),      c.limited(),      c.decreases()};
 }
 
 bool NetworkAdaptation::limited() const {

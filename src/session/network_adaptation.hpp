@@ -27,7 +27,7 @@ struct NetworkFigures {
   double queue_ms = 0;    // estimated queueing delay on its path
   double loss = 0;        // smoothed TWCC loss, 0..1
   std::optional<double> rtt_ms;
-  bool limited = false;  // the network holds it below the configured bitrate
+  bool limited = false;                  // the network holds it below the configured bitrate
   congestion::DecreaseCounts decreases;  // what lowered the target, per rule
 };
 

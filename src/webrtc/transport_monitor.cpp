@@ -137,8 +137,8 @@ void TransportMonitor::attach() {
   // The per-packet feedback leaves the session upstream through rtpbin's RTP sink for session 0.
   rtp_sink_.reset(gst_element_get_static_pad(rtpbin.get(), "send_rtp_sink_0"));
   if (rtp_sink_ != nullptr) {
-    probe_ = gst_pad_add_probe(rtp_sink_.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
-                               &onTwccPackets, new Weak(shared_),
+    probe_ = gst_pad_add_probe(rtp_sink_.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, &onTwccPackets,
+                               new Weak(shared_),
                                [](gpointer data) { delete static_cast<Weak*>(data); });
   } else {
     log::warn(kLog, "no RTP sink on rtpbin: the queue is estimated from rates only");
