@@ -39,6 +39,29 @@ struct Link {
   double delayMs() const { return queued_kbit / capacity * 1000; }
 };
 
+// `steps` feedbacks 100 ms apart from `link` to `c` (with the link's queue as the measured one
+// when `measured`); the link's queueing delays and the targets from 2 s on, each sorted.
+struct CapRun {
+  std::vector<double> delays;
+  std::vector<int> targets;
+};
+CapRun runOn(Link& link, Controller& c, Clock::time_point& t, int steps, bool measured) {
+  CapRun run;
+  for (int i = 0; i < steps; ++i) {
+    t += milliseconds(100);
+    Feedback fb = link.step(t, c.targetKbps());
+    if (measured) fb.queue_delay_ms = link.delayMs();
+    c.onFeedback(fb);
+    if (i >= 20) {
+      run.delays.push_back(link.delayMs());
+      run.targets.push_back(c.targetKbps());
+    }
+  }
+  std::sort(run.delays.begin(), run.delays.end());
+  std::sort(run.targets.begin(), run.targets.end());
+  return run;
+}
+
 TEST(Controller, StartsAtTheStartRateClampedToTheLimits) {
   const auto t0 = Clock::time_point{};
   EXPECT_EQ(Controller({200, 8000, 8000}, t0).targetKbps(), 8000);
@@ -65,22 +88,10 @@ TEST(Controller, FollowsACapWithAShortQueueAndRecoversWhenItIsLifted) {
   Link link;
   link.capacity = 3000;
   // 20 s under a 3 Mbit/s cap.
-  std::vector<double> delays;
-  std::vector<int> targets;
-  for (int i = 0; i < 200; ++i) {
-    t += milliseconds(100);
-    c.onFeedback(link.step(t, c.targetKbps()));
-    if (i >= 20) {  // after the first 2 s
-      delays.push_back(link.delayMs());
-      targets.push_back(c.targetKbps());
-    }
-  }
-  std::sort(delays.begin(), delays.end());
-  const double p95 = delays[delays.size() * 95 / 100];
-  EXPECT_LE(p95, 150) << "queueing delay p95 after 2 s";
-  const auto [lo, hi] = std::minmax_element(targets.begin(), targets.end());
-  EXPECT_GE(*lo, 1500) << "does not collapse";
-  EXPECT_LE(*hi, 3600) << "does not overshoot the cap by much";
+  const CapRun run = runOn(link, c, t, 200, false);
+  EXPECT_LE(run.delays[run.delays.size() * 95 / 100], 150) << "queueing delay p95 after 2 s";
+  EXPECT_GE(run.targets.front(), 1500) << "does not collapse";
+  EXPECT_LE(run.targets.back(), 3600) << "does not overshoot the cap by much";
   EXPECT_TRUE(c.limited());
   EXPECT_NEAR(c.capacityKbps(), 3000, 300);
   EXPECT_GE(c.decreases().delay, 1U) << "the queue's growth is what lowered it";
@@ -145,31 +156,14 @@ TEST(Controller, FollowsACapFromTheMeasuredQueue) {
   Controller c({200, 8000, 8000}, t);
   Link link;
   link.capacity = 3000;
-  std::vector<double> delays;
-  std::vector<int> targets;
-  for (int i = 0; i < 200; ++i) {  // 20 s under the cap
-    t += milliseconds(100);
-    Feedback fb = link.step(t, c.targetKbps());
-    fb.queue_delay_ms = link.delayMs();
-    c.onFeedback(fb);
-    if (i >= 20) {
-      delays.push_back(link.delayMs());
-      targets.push_back(c.targetKbps());
-    }
-  }
-  std::sort(delays.begin(), delays.end());
-  std::sort(targets.begin(), targets.end());
-  EXPECT_LE(delays[delays.size() * 95 / 100], 150) << "queueing delay p95 after 2 s";
-  EXPECT_GE(targets[targets.size() / 2], 2100) << "the median target: 70 % of the cap or more";
-  EXPECT_LE(targets[targets.size() * 95 / 100], 3600);
+  const CapRun run = runOn(link, c, t, 200, true);  // 20 s under the cap
+  EXPECT_LE(run.delays[run.delays.size() * 95 / 100], 150) << "queueing delay p95 after 2 s";
+  EXPECT_GE(run.targets[run.targets.size() / 2], 2100)
+      << "the median target: 70 % of the cap or more";
+  EXPECT_LE(run.targets[run.targets.size() * 95 / 100], 3600);
   EXPECT_GE(c.decreases().delay, 1U);
   link.capacity = 100000;
-  for (int i = 0; i < 50; ++i) {  // 5 s lifted
-    t += milliseconds(100);
-    Feedback fb = link.step(t, c.targetKbps());
-    fb.queue_delay_ms = link.delayMs();
-    c.onFeedback(fb);
-  }
+  runOn(link, c, t, 50, true);  // 5 s lifted
   EXPECT_GE(c.targetKbps(), 7200) << ">= 90 % of the configured rate within 5 s";
 }
 
