@@ -121,8 +121,8 @@ int Controller::onFeedback(const Feedback& fb) {
   const double recv_now = median(recent_recv_);
 
   const bool app_limited = fb.sent_kbps < kAppLimited * target_;
-  // Overuse is a queue that is long and still clearly growing (measured: it rose by over 5 ms in
-  // the last 250 ms; estimated: the browser receives at least 3 % slower than we send); one
+  // Overuse is a queue that is long and still clearly growing (measured: it rose by over 10 ms
+  // in the last 500 ms; estimated: the browser receives at least 3 % slower than we send); one
   // that drains, or noise around a stable rate, is left alone.
   const bool growing = measured ? growth_ms > kRiseMs : growth_ms > kOveruseGrowth * dt * 1000;
   if (queue_ms_ > kOveruseQueueMs && growing) {

@@ -18,16 +18,12 @@ std::optional<double> DelayTracker::onPackets(const std::vector<PacketTiming>& p
   std::optional<double> newest;
   for (const auto& p : packets) {
     // A packet sent before the open burst (a retransmission, reordering) starts nothing new.
-    if (open_ && p.sent_ns >= open_->first_sent_ns &&
-        p.sent_ns - open_->first_sent_ns <= kBurstNs) {
-      open_->last_sent_ns = std::max(open_->last_sent_ns, p.sent_ns);
-    } else if (open_ && p.sent_ns < open_->first_sent_ns) {
-      continue;
-    } else {
+    if (open_ && p.sent_ns < open_->first_sent_ns) continue;
+    if (!open_ || p.sent_ns - open_->first_sent_ns > kBurstNs) {
       if (open_) {
         if (auto q = close(*open_)) newest = q;
       }
-      open_ = Burst{p.sent_ns, p.sent_ns, std::nullopt};
+      open_ = Burst{p.sent_ns, std::nullopt};
     }
     if (p.arrived_ns) {
       const int64_t delay = *p.arrived_ns - p.sent_ns;

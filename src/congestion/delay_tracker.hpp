@@ -38,7 +38,6 @@ class DelayTracker {
  private:
   struct Burst {
     int64_t first_sent_ns = 0;
-    int64_t last_sent_ns = 0;
     std::optional<int64_t> min_delay_ns;  // none while every packet of it is lost
   };
   // The burst is complete: its delay joins the base window; the result is its queueing delay.

@@ -25,6 +25,22 @@ constexpr const char* kLog = "webrtc";
 constexpr guint kPollMs = 500;
 using Weak = std::weak_ptr<TransportMonitor::Shared>;
 
+// The structures in a GValueArray field (rtpsession hands its source statistics and a
+// feedback's packets over as one); they live as long as the structure that holds `list`.
+std::vector<const GstStructure*> structuresIn(const GValue* list) {
+  std::vector<const GstStructure*> out;
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  if (list != nullptr && G_VALUE_HOLDS(list, g_value_array_get_type())) {
+    auto* array = static_cast<GValueArray*>(g_value_get_boxed(list));
+    for (guint i = 0; array != nullptr && i < array->n_values; ++i) {
+      const GValue* v = g_value_array_get_nth(array, i);
+      if (GST_VALUE_HOLDS_STRUCTURE(v)) out.push_back(gst_value_get_structure(v));
+    }
+  }
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  return out;
+}
+
 // rtpsession's thread: copies the summary and hops to the main loop.
 void onTwccNotify(GObject* session, GParamSpec* /*pspec*/, gpointer data) {
   GstStructure* raw = nullptr;
@@ -62,29 +78,20 @@ GstPadProbeReturn onTwccPackets(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer
   }
   const GstStructure* s = gst_event_get_structure(event);
   if (s == nullptr || !gst_structure_has_name(s, "RTPTWCCPackets")) return GST_PAD_PROBE_OK;
-  const GValue* list = gst_structure_get_value(s, "packets");
   std::vector<congestion::PacketTiming> packets;
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS  // rtpsession hands the packets over as a GValueArray
-      if (list != nullptr && G_VALUE_HOLDS(list, g_value_array_get_type())) {
-    auto* array = static_cast<GValueArray*>(g_value_get_boxed(list));
-    for (guint i = 0; array != nullptr && i < array->n_values; ++i) {
-      const GValue* v = g_value_array_get_nth(array, i);
-      if (!GST_VALUE_HOLDS_STRUCTURE(v)) continue;
-      const GstStructure* p = gst_value_get_structure(v);
-      guint64 local = GST_CLOCK_TIME_NONE;
-      guint64 remote = GST_CLOCK_TIME_NONE;
-      gboolean lost = FALSE;
-      gst_structure_get_uint64(p, "local-ts", &local);
-      gst_structure_get_uint64(p, "remote-ts", &remote);
-      gst_structure_get_boolean(p, "lost", &lost);
-      if (!GST_CLOCK_TIME_IS_VALID(local)) continue;  // not one of ours we know the time of
-      congestion::PacketTiming t;
-      t.sent_ns = static_cast<int64_t>(local);
-      if (!lost && GST_CLOCK_TIME_IS_VALID(remote)) t.arrived_ns = static_cast<int64_t>(remote);
-      packets.push_back(t);
-    }
+  for (const GstStructure* p : structuresIn(gst_structure_get_value(s, "packets"))) {
+    guint64 local = GST_CLOCK_TIME_NONE;
+    guint64 remote = GST_CLOCK_TIME_NONE;
+    gboolean lost = FALSE;
+    gst_structure_get_uint64(p, "local-ts", &local);
+    gst_structure_get_uint64(p, "remote-ts", &remote);
+    gst_structure_get_boolean(p, "lost", &lost);
+    if (!GST_CLOCK_TIME_IS_VALID(local)) continue;  // not one of ours we know the time of
+    congestion::PacketTiming t;
+    t.sent_ns = static_cast<int64_t>(local);
+    if (!lost && GST_CLOCK_TIME_IS_VALID(remote)) t.arrived_ns = static_cast<int64_t>(remote);
+    packets.push_back(t);
   }
-  G_GNUC_END_IGNORE_DEPRECATIONS
   if (auto shared = static_cast<Weak*>(data)->lock()) {
     const std::lock_guard<std::mutex> hold(shared->lock);
     if (auto q = shared->delays.onPackets(packets)) shared->queue_ms = q;
@@ -167,32 +174,24 @@ void TransportMonitor::poll() {
   g_object_get(session_.get(), "stats", &raw_stats, nullptr);
   const media::StructurePtr stats(raw_stats);
   if (stats == nullptr) return;
-  const GValue* sources = gst_structure_get_value(stats.get(), "source-stats");
   const GstStructure* best = nullptr;  // our video sender
   uint64_t best_packets = 0;
   std::vector<const GstStructure*> remote;  // the browser's sources: their receiver reports
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS          // rtpsession hands the sources over as a GValueArray
-      if (sources != nullptr && G_VALUE_HOLDS(sources, g_value_array_get_type())) {
-    auto* array = static_cast<GValueArray*>(g_value_get_boxed(sources));
-    for (guint i = 0; array != nullptr && i < array->n_values; ++i) {
-      const GValue* v = g_value_array_get_nth(array, i);
-      if (!GST_VALUE_HOLDS_STRUCTURE(v)) continue;
-      const GstStructure* src = gst_value_get_structure(v);
-      gboolean internal = FALSE;
-      gboolean sender = FALSE;
-      gst_structure_get_boolean(src, "internal", &internal);
-      gst_structure_get_boolean(src, "is-sender", &sender);
-      guint64 packets = 0;
-      gst_structure_get_uint64(src, "packets-sent", &packets);
-      if (!internal) {
-        remote.push_back(src);
-      } else if (sender && packets >= best_packets) {
-        best = src;
-        best_packets = packets;
-      }
+  for (const GstStructure* src :
+       structuresIn(gst_structure_get_value(stats.get(), "source-stats"))) {
+    gboolean internal = FALSE;
+    gboolean sender = FALSE;
+    gst_structure_get_boolean(src, "internal", &internal);
+    gst_structure_get_boolean(src, "is-sender", &sender);
+    guint64 packets = 0;
+    gst_structure_get_uint64(src, "packets-sent", &packets);
+    if (!internal) {
+      remote.push_back(src);
+    } else if (sender && packets >= best_packets) {
+      best = src;
+      best_packets = packets;
     }
   }
-  G_GNUC_END_IGNORE_DEPRECATIONS
   if (best == nullptr) return;
   stats_.packets_sent = best_packets;
   stats_.nacks = uintField(best, "recv-nack-count");
