@@ -1,6 +1,7 @@
 #include "input/detail/x_error.hpp"
 
-#include <atomic>
+#include <array>
+#include <mutex>
 #include <string>
 
 #include "core/log.hpp"
@@ -8,19 +9,40 @@
 namespace ds::input::detail {
 namespace {
 
-struct LastError {
-  std::atomic<unsigned long> serial{0};
-  std::atomic<int> code{0};
+// The last error per X connection. Other connections of the process (ximagesrc's, the damage
+// watch's) report to the same process-wide handler with serials of their own, so an error is
+// only ever matched against requests of the connection it came from.
+struct Record {
+  Display* dpy = nullptr;
+  unsigned long serial = 0;
+  int code = 0;
 };
 
-LastError& lastError() {
-  static LastError state;  // written by the Xlib error callback, which has no user data
+struct LastErrors {
+  std::mutex mutex;
+  std::array<Record, 8> records;  // bounded: one per connection, the oldest slot reused
+  size_t next = 0;
+};
+
+LastErrors& lastErrors() {
+  static LastErrors state;  // written by the Xlib error callback, which has no user data
   return state;
 }
 
-int onXError(Display* /*dpy*/, XErrorEvent* event) {
-  lastError().code.store(event->error_code);
-  lastError().serial.store(event->serial);
+int onXError(Display* dpy, XErrorEvent* event) {
+  auto& errors = lastErrors();
+  {
+    std::lock_guard lock(errors.mutex);
+    Record* slot = nullptr;
+    for (auto& r : errors.records) {
+      if (r.dpy == dpy) slot = &r;
+    }
+    if (slot == nullptr) {
+      slot = &errors.records[errors.next];
+      errors.next = (errors.next + 1) % errors.records.size();
+    }
+    *slot = Record{dpy, event->serial, event->error_code};
+  }
   if (log::enabled(log::Level::kDebug)) {
     log::debug("input", "X error " + std::to_string(event->error_code) + " on request " +
                             std::to_string(event->request_code) + "." +
@@ -35,9 +57,12 @@ void installErrorHandler() { XSetErrorHandler(&onXError); }
 
 int ErrorTrap::check() {
   XSync(dpy_, False);
-  if (lastError().serial.load() >= start_) {
-    const int code = lastError().code.load();
-    lastError().serial.store(0);
+  auto& errors = lastErrors();
+  std::lock_guard lock(errors.mutex);
+  for (auto& r : errors.records) {
+    if (r.dpy != dpy_ || r.serial < start_) continue;
+    const int code = r.code;
+    r = Record{};
     return code;
   }
   return 0;

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/strings.hpp"
+#include "input/detail/xlib.hpp"
 #include "unit/input/png_reader.hpp"
 #include "unit/input/x_fixture.hpp"
 
@@ -134,6 +135,24 @@ TEST_F(InputX, ResizesXvfbWithXrandr) {
   EXPECT_NE(xvfb_->run("xdpyinfo").find("802x602 pixels"), std::string::npos);
   send("_arg_resize,true,1280x720");
   EXPECT_NE(xvfb_->run("xdpyinfo").find("1280x720 pixels"), std::string::npos);
+}
+
+// Xlib's error handler is process-wide, and the process has other X connections (ximagesrc's,
+// the damage watch's) with serials of their own: an error there must not fail a resize here.
+TEST_F(InputX, AnotherConnectionsErrorDoesNotFailAResize) {
+  Display* other = XOpenDisplay(xvfb_->display().c_str());
+  ASSERT_NE(other, nullptr);
+  for (int i = 0; i < 20000; ++i) XNoOp(other);  // its serials now run far ahead of ours
+  XMapWindow(other, 0x1fffffff);                 // BadWindow, reported to the shared handler
+  XSync(other, False);
+  XCloseDisplay(other);
+
+  session_->onOpen({60, 8000, 128000, "x264enc"});
+  sent_.clear();
+  send("r,1024x640");
+  EXPECT_TRUE(sentOfType("pipeline").empty()) << sent_.front();
+  EXPECT_EQ(desktop_->screenSize(), (Size{1024, 640}));
+  EXPECT_NE(xvfb_->run("xdpyinfo").find("dimensions:    1024x640 pixels"), std::string::npos);
 }
 
 TEST_F(InputX, ScaleSetsXftDpi) {
