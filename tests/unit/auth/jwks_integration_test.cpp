@@ -47,23 +47,23 @@ class JwksServer {
         key_file + "' -out '" + cert_file_ + "' >/dev/null 2>&1";
     if (std::system(cmd.c_str()) != 0) throw std::runtime_error("openssl req failed");
     GError* error = nullptr;
-    GTlsCertificate* cert =
-        g_tls_certificate_new_from_files(cert_file_.c_str(), key_file.c_str(), &error);
-    if (cert == nullptr) throw std::runtime_error(error->message);
+    cert_.reset(g_tls_certificate_new_from_files(cert_file_.c_str(), key_file.c_str(), &error));
+    if (cert_ == nullptr) {
+      const std::string why = error->message;
+      g_error_free(error);
+      throw std::runtime_error(why);
+    }
     // Served like deskstream's own servers (soup_loopback.hpp): libsoup 3.2's listener would
     // leak every accepted socket.
-    server_ = soup_server_new(nullptr, nullptr);
-    soup_server_add_handler(server_, "/jwks", &JwksServer::handle, this, nullptr);
-    loopback_ = std::make_unique<ds::testing::SoupLoopback>(server_, cert);
-    cert_ = cert;
+    server_.reset(soup_server_new(nullptr, nullptr));
+    soup_server_add_handler(server_.get(), "/jwks", &JwksServer::handle, this, nullptr);
+    loopback_ = std::make_unique<ds::testing::SoupLoopback>(server_.get(), cert_.get());
     const int port = loopback_->port();
     url_ = "https://localhost:" + std::to_string(port) + "/jwks";
   }
   ~JwksServer() {
     loopback_.reset();
-    soup_server_disconnect(server_);
-    g_object_unref(server_);
-    g_object_unref(cert_);
+    soup_server_disconnect(server_.get());
   }
 
   const std::string& url() const { return url_; }
@@ -82,8 +82,11 @@ class JwksServer {
     soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
   }
 
-  SoupServer* server_ = nullptr;
-  GTlsCertificate* cert_ = nullptr;
+  struct Unref {
+    void operator()(gpointer object) const { g_object_unref(object); }
+  };
+  std::unique_ptr<GTlsCertificate, Unref> cert_;
+  std::unique_ptr<SoupServer, Unref> server_;  // after cert_: goes first
   std::unique_ptr<ds::testing::SoupLoopback> loopback_;
   std::string url_;
   std::string cert_file_;

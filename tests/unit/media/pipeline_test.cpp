@@ -7,6 +7,7 @@
 
 #include "media/encoder_probe.hpp"
 #include "media/video_pipeline.hpp"
+#include "unit/gst_post_error.hpp"
 
 namespace ds::media {
 namespace {
@@ -56,12 +57,6 @@ GstElement* byName(VideoPipeline& p, const char* name) {
   return gst_bin_get_by_name(GST_BIN(p.pipeline()), name);
 }
 
-void postError(GstElement* e, GQuark domain, gint code, const char* text) {
-  GError* error = g_error_new_literal(domain, code, text);  // the message takes a copy
-  gst_element_post_message(e, gst_message_new_error(GST_OBJECT(e), error, "injected"));
-  g_error_free(error);
-}
-
 TEST(VideoPipeline, TellsEncoderErrorsFromOtherErrors) {
   VideoOptions o;
   o.display = "";
@@ -75,9 +70,10 @@ TEST(VideoPipeline, TellsEncoderErrorsFromOtherErrors) {
     iterate(300);
     GstElement* src = byName(**p, "capture-src");
     if (from_encoder) {
-      postError((*p)->encoder(), GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_ENCODE, "session lost");
+      ds::testing::postError((*p)->encoder(), GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_ENCODE,
+                             "session lost");
     }
-    postError(src, GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED, "capture failed");
+    ds::testing::postError(src, GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED, "capture failed");
     gst_object_unref(src);
     iterate(300);
     ASSERT_EQ(errors.size(), 1u) << "one report per failed pipeline";

@@ -12,6 +12,7 @@
 #include <cstdio>
 
 #include "media/video_pipeline.hpp"
+#include "unit/gst_post_error.hpp"
 #include "webrtc/peer_branch.hpp"
 
 namespace ds::webrtc {
@@ -204,11 +205,8 @@ TEST(BranchErrors, StayWithTheirViewer) {
   }
   gst_iterator_free(it);
   ASSERT_NE(inner, nullptr);
-  // The message copies the error: ours is freed after (LSan in the ASan stage caught the leak).
-  GError* error = g_error_new_literal(GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED,
-                                      "association went into error state");
-  gst_element_post_message(inner, gst_message_new_error(GST_OBJECT(inner), error, "injected"));
-  g_error_free(error);
+  ds::testing::postError(inner, GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED,
+                         "association went into error state");
   gst_object_unref(inner);
   iterate(300);
   ASSERT_EQ(s.branch_errors.size(), 1u);
