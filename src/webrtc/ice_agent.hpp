@@ -4,6 +4,8 @@
 #include <gst/gst.h>
 #include <nice/agent.h>
 
+#include <string>
+
 #include "media/gst_util.hpp"
 
 namespace ds::webrtc {
@@ -12,5 +14,19 @@ namespace ds::webrtc {
 // "agent" property. Returns an owning reference (the caller's holder unrefs it), or null when
 // webrtcbin has no ICE agent yet or its ICE implementation is not libnice (no "agent" property).
 media::GObjectPtr<NiceAgent> niceAgentOf(GstElement* webrtcbin);
+
+}  // namespace ds::webrtc
+
+namespace ds::webrtc {
+
+// Call before a webrtcbin leaves PLAYING for good: each TransportReceiveBin inside it stops
+// listening to its ICE transport's state (ice_release.cpp says why). Returns how many handlers
+// were disconnected.
+int disarmReceiveBins(GstElement* webrtcbin);
+
+// Call before dropping a webrtcbin: keeps its libnice agent until the agent's thread has stopped,
+// then releases what libnice 0.1.21 can leave behind, and the agent with it (ice_release.cpp).
+// `name` is for the log. Main thread; the agent goes on the default main context's loop.
+void releaseIceAgentLater(GstElement* webrtcbin, const std::string& name);
 
 }  // namespace ds::webrtc

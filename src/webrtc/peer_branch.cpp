@@ -10,6 +10,7 @@
 #include "media/gst_util.hpp"
 #include "media/main_thread.hpp"
 #include "webrtc/branch_shared.hpp"
+#include "webrtc/ice_agent.hpp"
 
 namespace ds::webrtc {
 namespace {
@@ -273,6 +274,9 @@ void PeerBranch::detach() {
     tee_pad_.reset();
   }
   monitor_.reset();
+  // Two GStreamer 1.22 / libnice 0.1.21 leaks of the agent and its sockets (ice_release.cpp).
+  disarmReceiveBins(webrtc_.get());
+  releaseIceAgentLater(webrtc_.get(), name_);
   gst_element_set_state(webrtc_.get(), GST_STATE_NULL);
   gst_element_set_state(queue_.get(), GST_STATE_NULL);
   gst_bin_remove_many(GST_BIN(pipeline_.get()), queue_.get(), webrtc_.get(), nullptr);

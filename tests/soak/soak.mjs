@@ -172,6 +172,18 @@ async function main() {
     SELKIES_METRICS_HTTP_PORT: String(metricsPort),
   });
   const pid = ds.proc.pid;
+  // Counted as the lines come (the harness keeps only the log's tail).
+  const iceLines = { freed: 0, kept: 0, partial: '' };
+  const countIce = (d) => {
+    const lines = (iceLines.partial + d.toString()).split('\n');
+    iceLines.partial = lines.pop();
+    for (const line of lines) {
+      if (line.includes("left in libnice's signal queue")) iceLines.freed++;
+      if (/its ICE agent (is still in use|has \d+ other)/.test(line)) iceLines.kept++;
+    }
+  };
+  ds.proc.stdout?.on('data', countIce);
+  ds.proc.stderr?.on('data', countIce);
   await sleep(2000);
   const start = await settled(pid, metricsPort);
   log(`start ${JSON.stringify(start)}`);
@@ -319,6 +331,10 @@ async function main() {
   await stopAll().catch((e) => log(`stopAll: ${e.message.split('\n')[0]}`));
   const reports = (ds.entry.log.match(/ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|WARNING: ThreadSanitizer/g) || []);
   result.sanitizer_reports = reports.length;
+  // ICE agents the server had to free from libnice's signal queue (webrtc/ice_release.cpp), and
+  // any it could not free.
+  result.ice_agents_freed_from_queue = iceLines.freed;
+  result.ice_agents_kept = iceLines.kept;
   result.exit_code = ds.proc.exitCode ?? ds.proc.signalCode;
   if (reports.length) {
     problems.push(`${reports.length} sanitizer reports`);

@@ -2,7 +2,8 @@
 // playwright-core. Every process started here is killed by stopAll().
 import { spawn, execFileSync } from 'node:child_process';
 import {
-  existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync,
+  appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync,
+  writeFileSync,
 } from 'node:fs';
 import os from 'node:os';
 import net from 'node:net';
@@ -63,7 +64,11 @@ export async function waitFor(predicate, timeoutMs, what) {
 
 function track(proc, name) {
   const entry = { proc, name, log: '' };
+  // DS_PROCESS_LOG_DIR keeps every process's whole output (entry.log keeps the last 100-200 kB).
+  const file = process.env.DS_PROCESS_LOG_DIR
+    ? path.join(process.env.DS_PROCESS_LOG_DIR, `${name}-${proc.pid}.log`) : null;
   const append = (d) => {
+    if (file) appendFileSync(file, d);
     entry.log += d.toString();
     if (entry.log.length > 200000) entry.log = entry.log.slice(-100000);
   };
