@@ -19,10 +19,10 @@ media::GObjectPtr<NiceAgent> niceAgentOf(GstElement* webrtcbin);
 
 namespace ds::webrtc {
 
-// Call before a webrtcbin leaves PLAYING for good: each TransportReceiveBin inside it stops
-// listening to its ICE transport's state (ice_release.cpp says why). Returns how many handlers
-// were disconnected.
-int disarmReceiveBins(GstElement* webrtcbin);
+// Call before a webrtcbin leaves PLAYING for good: its transport bins (receive and send) stop
+// listening to their ICE transport's state (ice_release.cpp says why). Returns how many
+// handlers were disconnected.
+int disarmTransportBins(GstElement* webrtcbin);
 
 // Call before dropping a webrtcbin: keeps its libnice agent until the agent's thread has stopped,
 // then releases what libnice 0.1.21 can leave behind, and the agent with it (ice_release.cpp).

@@ -1,6 +1,6 @@
 // Why a viewer's webrtcbin needs help to go away completely (GStreamer 1.22, libnice 0.1.21).
 //
-// disarmReceiveBins (the cause found): webrtcbin's TransportReceiveBin listens to its ICE
+// disarmTransportBins (the cause found): webrtcbin's TransportReceiveBin listens to its ICE
 // transport's "state" and, while ICE is not connected, blocks its RTP pad with a probe whose
 // record holds a reference to the bin. Leaving READY for NULL frees that record, but the handler
 // is never disconnected: a state change after the bin reached NULL (the agent's thread runs until
@@ -8,7 +8,10 @@
 // again, and the record keeps the bin alive for good, with its nicesrc, so the libnice agent,
 // its sockets (a UDP socket and a TCP listener per local address) and its main contexts. The
 // GStreamer leaks tracer showed that bin, its nicesrc and its dtlssrtpdec as the only survivors
-// in the soak, about once in 200 page reloads (docs/testing.md). So the handlers go first.
+// in the soak, about once in 200 page reloads (docs/testing.md). So the handlers go first. The
+// TransportSendBin's handler on the same signal is never disconnected from the ICE transport
+// either (its dispose only leaves nicesink's), so a late state change would reach a freed bin:
+// its handlers go too.
 //
 // releaseIceAgentLater (the witness): detach() hands the agent here before it drops webrtcbin.
 // We hold a reference until webrtcbin's GstWebRTCNice is gone (its finalize joins the agent's
@@ -131,11 +134,14 @@ std::vector<media::GObjectPtr<GObject>> iceTransports(GstElement* webrtcbin) {
   return out;
 }
 
-std::vector<GstElement*> receiveBins(GstElement* webrtcbin) {  // borrowed, webrtcbin's children
+// webrtcbin's children that are transport bins (borrowed).
+std::vector<GstElement*> transportBins(GstElement* webrtcbin) {
   std::vector<GstElement*> out;
   GST_OBJECT_LOCK(webrtcbin);
   for (GList* l = GST_BIN_CHILDREN(GST_BIN(webrtcbin)); l != nullptr; l = l->next) {
-    if (std::strcmp(G_OBJECT_TYPE_NAME(l->data), "TransportReceiveBin") == 0) {
+    const char* type = G_OBJECT_TYPE_NAME(l->data);
+    if (std::strcmp(type, "TransportReceiveBin") == 0 ||
+        std::strcmp(type, "TransportSendBin") == 0) {
       out.push_back(GST_ELEMENT(l->data));
     }
   }
@@ -145,8 +151,8 @@ std::vector<GstElement*> receiveBins(GstElement* webrtcbin) {  // borrowed, webr
 
 }  // namespace
 
-int disarmReceiveBins(GstElement* webrtcbin) {
-  const auto bins = receiveBins(webrtcbin);
+int disarmTransportBins(GstElement* webrtcbin) {
+  const auto bins = transportBins(webrtcbin);
   if (bins.empty()) return 0;
   int disconnected = 0;
   for (const auto& ice : iceTransports(webrtcbin)) {

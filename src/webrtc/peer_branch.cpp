@@ -275,7 +275,7 @@ void PeerBranch::detach() {
   }
   monitor_.reset();
   // Two GStreamer 1.22 / libnice 0.1.21 leaks of the agent and its sockets (ice_release.cpp).
-  disarmReceiveBins(webrtc_.get());
+  disarmTransportBins(webrtc_.get());
   releaseIceAgentLater(webrtc_.get(), name_);
   gst_element_set_state(webrtc_.get(), GST_STATE_NULL);
   gst_element_set_state(queue_.get(), GST_STATE_NULL);

@@ -199,9 +199,9 @@ struct Fixture {
   std::unique_ptr<media::VideoPipeline> video;
 };
 
-// webrtcbin's receive bins listen to their ICE transport; disarmReceiveBins finds that handler
-// (it would silently find none if webrtcbin changed how it connects it).
-TEST(IceRelease, DisarmFindsEachReceiveBinsHandler) {
+// webrtcbin's transport bins listen to their ICE transport; disarmTransportBins finds those
+// handlers (it would silently find none if webrtcbin changed how it connects them).
+TEST(IceRelease, DisarmFindsEachTransportBinsHandler) {
   Fixture f;
   ASSERT_NE(f.video, nullptr);
   Session s(f.main, *f.video, 1, BranchOptions{});
@@ -209,8 +209,9 @@ TEST(IceRelease, DisarmFindsEachReceiveBinsHandler) {
   const gint64 end = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
   while (!s.connected && g_get_monotonic_time() < end) iterate(f.main, 10);
   ASSERT_TRUE(s.connected) << "the loopback viewer did not connect";
-  EXPECT_EQ(disarmReceiveBins(s.webrtcbin.get()), 1) << "one bundled transport, one receive bin";
-  EXPECT_EQ(disarmReceiveBins(s.webrtcbin.get()), 0) << "already disconnected";
+  EXPECT_EQ(disarmTransportBins(s.webrtcbin.get()), 2)
+      << "one bundled transport: its receive bin and its send bin";
+  EXPECT_EQ(disarmTransportBins(s.webrtcbin.get()), 0) << "already disconnected";
   s.webrtcbin.reset();
   s.viewer->close();
   s.branch.reset();
