@@ -58,8 +58,8 @@ struct Release {
   int polls = 0;
 };
 
-guint refCount(NiceAgent* agent) {
-  return static_cast<guint>(g_atomic_int_get(&G_OBJECT(agent)->ref_count));
+guint refCount(gpointer object) {
+  return static_cast<guint>(g_atomic_int_get(&G_OBJECT(object)->ref_count));
 }
 
 gboolean poll(gpointer data) noexcept {
@@ -68,7 +68,7 @@ gboolean poll(gpointer data) noexcept {
     g_object_unref(ice);
     if (++r->polls < kMaxPolls) return G_SOURCE_CONTINUE;
     auto* bin = static_cast<GObject*>(g_weak_ref_get(&r->webrtcbin));
-    const guint bin_refs = bin != nullptr ? bin->ref_count - 1 : 0;
+    const guint bin_refs = bin != nullptr ? refCount(bin) - 1 : 0;
     if (bin != nullptr) g_object_unref(bin);
     log::warn(kLog, "peer " + r->name + ": its ICE agent is still in use " +
                         std::to_string(kMaxPolls * kPollMs / 1000) + " s after it left (" +
@@ -93,44 +93,40 @@ gboolean poll(gpointer data) noexcept {
   return G_SOURCE_REMOVE;  // the destroy notify drops our reference
 }
 
-// The ICE transport behind a DTLS transport, if any (owned reference).
-GObject* iceTransportOf(GObject* dtls) {
-  if (dtls == nullptr) return nullptr;
-  GObject* ice = nullptr;
-  g_object_get(dtls, "transport", &ice, nullptr);
-  return ice;
+using ObjectPtr = media::GObjectPtr<GObject>;
+
+// An object-valued property (owned reference), null when unset.
+ObjectPtr objectProperty(gpointer holder, const char* name) {
+  GObject* value = nullptr;
+  g_object_get(holder, name, &value, nullptr);
+  return ObjectPtr(value);
 }
 
-void addTransportOf(GObject* holder, std::vector<media::GObjectPtr<GObject>>* out) {
+// The ICE transport behind `holder`'s DTLS transport (a sender's, receiver's or SCTP transport's).
+void addTransportOf(const ObjectPtr& holder, std::vector<ObjectPtr>* out) {
   if (holder == nullptr ||
-      g_object_class_find_property(G_OBJECT_GET_CLASS(holder), "transport") == nullptr) {
+      g_object_class_find_property(G_OBJECT_GET_CLASS(holder.get()), "transport") == nullptr) {
     return;
   }
-  GObject* dtls = nullptr;
-  g_object_get(holder, "transport", &dtls, nullptr);
-  if (GObject* ice = iceTransportOf(dtls); ice != nullptr) out->emplace_back(ice);
-  if (dtls != nullptr) g_object_unref(dtls);
+  const ObjectPtr dtls = objectProperty(holder.get(), "transport");
+  if (dtls == nullptr) return;
+  if (ObjectPtr ice = objectProperty(dtls.get(), "transport"); ice != nullptr) {
+    out->push_back(std::move(ice));
+  }
 }
 
 // Every ICE transport webrtcbin has handed out: its transceivers' and its SCTP transport's.
-std::vector<media::GObjectPtr<GObject>> iceTransports(GstElement* webrtcbin) {
-  std::vector<media::GObjectPtr<GObject>> out;
+std::vector<ObjectPtr> iceTransports(GstElement* webrtcbin) {
+  std::vector<ObjectPtr> out;
   GArray* transceivers = nullptr;
   g_signal_emit_by_name(webrtcbin, "get-transceivers", &transceivers);
   for (guint i = 0; transceivers != nullptr && i < transceivers->len; ++i) {
     auto* t = g_array_index(transceivers, GstWebRTCRTPTransceiver*, i);
-    for (const char* side : {"sender", "receiver"}) {
-      GObject* end = nullptr;
-      g_object_get(t, side, &end, nullptr);
-      addTransportOf(end, &out);
-      if (end != nullptr) g_object_unref(end);
-    }
+    addTransportOf(objectProperty(t, "sender"), &out);
+    addTransportOf(objectProperty(t, "receiver"), &out);
   }
-  if (transceivers != nullptr) g_array_unref(transceivers);
-  GObject* sctp = nullptr;
-  g_object_get(webrtcbin, "sctp-transport", &sctp, nullptr);
-  addTransportOf(sctp, &out);
-  if (sctp != nullptr) g_object_unref(sctp);
+  if (transceivers != nullptr) g_array_unref(transceivers);  // unrefs the transceivers
+  addTransportOf(objectProperty(webrtcbin, "sctp-transport"), &out);
   return out;
 }
 

@@ -23,7 +23,9 @@
 namespace ds::webrtc {
 namespace {
 
-// Work that webrtcbin's threads hand to the test's thread (the branch lives there).
+// Work that webrtcbin's threads hand to the test's thread (the branch lives there). Not
+// media::postToMain: these tasks point at a Viewer, and a queue owned by the test's fixture is
+// dropped with it, where tasks left on the default main context would run in the next test.
 struct MainQueue {
   std::mutex mutex;
   std::deque<std::function<void()>> tasks;
