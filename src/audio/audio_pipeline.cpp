@@ -5,6 +5,7 @@
 
 #include "audio/graph.hpp"
 #include "core/log.hpp"
+#include "core/tsan.hpp"
 #include "media/gst_util.hpp"
 #include "media/main_thread.hpp"
 
@@ -21,6 +22,7 @@ constexpr const char* kLog = "audio";
 constexpr const char* kIdKey = "ds-audio-pipeline-id";  // GObject data: the id build() gave
 
 GstPadProbeReturn countPackets(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer data) {
+  const core::TsanCallbackScope scope(data);
   auto& c = **static_cast<std::shared_ptr<AudioPipeline::Counters>*>(data);
   if ((info->type & GST_PAD_PROBE_TYPE_BUFFER) != 0) {
     c.packets.fetch_add(1);
@@ -84,11 +86,16 @@ Result<GstElement*> AudioPipeline::build(bool silence) {
   g_object_set_data(G_OBJECT(pipeline), kIdKey, GSIZE_TO_POINTER(static_cast<gsize>(id)));
   media::GstPtr<GstElement> pay(gst_bin_get_by_name(GST_BIN(pipeline), detail::kPayloaderName));
   media::GstPtr<GstPad> pay_src(gst_element_get_static_pad(pay.get(), "src"));
+  // Each callback's user data: published here, joined in its notify (core/tsan.hpp).
+  auto* counters = new std::shared_ptr<Counters>(counters_);
+  core::tsanPublish(counters);
   gst_pad_add_probe(
       pay_src.get(),
       static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
-      countPackets, new std::shared_ptr<Counters>(counters_),
-      [](gpointer d) { delete static_cast<std::shared_ptr<Counters>*>(d); });
+      countPackets, counters, [](gpointer d) {
+        core::tsanJoin(d);
+        delete static_cast<std::shared_ptr<Counters>*>(d);
+      });
   // webrtcbin builds its offer from the caps it can see when the branch is added. The capsfilter
   // alone says OPUS without channels or sprop-* (Chrome needs "opus/48000/2"), so once the
   // payloader has negotiated, its full caps go into the capsfilter and only then are we
@@ -99,9 +106,12 @@ Result<GstElement*> AudioPipeline::build(bool silence) {
   };
   media::GstPtr<GstElement> tee(gst_bin_get_by_name(GST_BIN(pipeline), kTeeName));
   media::GstPtr<GstPad> tee_sink(gst_element_get_static_pad(tee.get(), "sink"));
+  auto* watch = new CapsWatch{token_, id};
+  core::tsanPublish(watch);
   gst_pad_add_probe(
       tee_sink.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
       [](GstPad*, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
+        const core::TsanCallbackScope scope(data);
         GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
         if (GST_EVENT_TYPE(event) != GST_EVENT_CAPS) return GST_PAD_PROBE_OK;
         GstCaps* caps = nullptr;
@@ -113,7 +123,11 @@ Result<GstElement*> AudioPipeline::build(bool silence) {
         });
         return GST_PAD_PROBE_REMOVE;
       },
-      new CapsWatch{token_, id}, [](gpointer d) { delete static_cast<CapsWatch*>(d); });
+      watch,
+      [](gpointer d) {
+        core::tsanJoin(d);
+        delete static_cast<CapsWatch*>(d);
+      });
   return pipeline;
 }
 
@@ -134,9 +148,12 @@ void AudioPipeline::attempt() {
   connecting_ = true;
   // pulsesrc connects to the server in NULL->READY, which can block (TCP servers): do it on a
   // GStreamer pool thread and come back to the main loop with the outcome.
+  auto* weak_token = new std::weak_ptr<Token>(token_);
+  core::tsanPublish(weak_token);
   gst_element_call_async(
       *built,
       [](GstElement* pipeline, gpointer data) {
+        const core::TsanCallbackScope scope(data);
         const bool ok =
             gst_element_set_state(pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE;
         std::string error = ok ? "" : detail::popError(pipeline);
@@ -149,8 +166,11 @@ void AudioPipeline::attempt() {
           }
         });
       },
-      new std::weak_ptr<Token>(token_),
-      [](gpointer d) { delete static_cast<std::weak_ptr<Token>*>(d); });
+      weak_token,
+      [](gpointer d) {
+        core::tsanJoin(d);
+        delete static_cast<std::weak_ptr<Token>*>(d);
+      });
 }
 
 void AudioPipeline::onAttemptDone(GstElement* pipeline, bool ok, std::string error) {

@@ -25,4 +25,35 @@ inline void tsanAcquire([[maybe_unused]] void* addr) {
 #endif
 }
 
+// User data for a GStreamer callback (a pad probe, signal handler, promise or pool task) is
+// written by the thread that installs the callback and read on a GStreamer thread, and freed
+// once no callback can run, with only GLib's locks ordering the three. So:
+//  - tsanPublish(data) once it is written, before the callback is installed (or the pipeline
+//    started);
+//  - a TsanCallbackScope over the callback's body: it acquires the publication and, at its end,
+//    releases what the callback did to whoever frees the data;
+//  - tsanJoin(data) just before freeing it, when no callback can run any more: in its destroy
+//    notify, or after the state change to NULL that stopped the streaming threads.
+// Two keys (data, data + 1) keep callbacks on different streaming threads from seeming ordered
+// with each other: only the owner's publication and the final join are.
+inline void tsanPublish(const void* data) { tsanRelease(const_cast<void*>(data)); }
+
+inline void tsanJoin(const void* data) {
+  tsanAcquire(const_cast<void*>(data));  // a notify may run where no callback ever did
+  tsanAcquire(const_cast<char*>(static_cast<const char*>(data)) + 1);
+}
+
+class TsanCallbackScope {
+ public:
+  explicit TsanCallbackScope(const void* data) : data_(data) {
+    tsanAcquire(const_cast<void*>(data));
+  }
+  ~TsanCallbackScope() { tsanRelease(const_cast<char*>(static_cast<const char*>(data_)) + 1); }
+  TsanCallbackScope(const TsanCallbackScope&) = delete;
+  TsanCallbackScope& operator=(const TsanCallbackScope&) = delete;
+
+ private:
+  [[maybe_unused]] const void* data_;
+};
+
 }  // namespace ds::core

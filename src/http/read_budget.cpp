@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "core/log.hpp"
+#include "core/tsan.hpp"
 
 // GObject types in C++: a GInputStream that is also a GPollableInputStream and forwards to the
 // base stream while counting, and a GIOStream pairing it with the base's output stream.
@@ -178,11 +179,15 @@ GInputStream* budgetIOInput(GIOStream* stream) { return asBudgetIO(stream)->inpu
 GOutputStream* budgetIOOutput(GIOStream* stream) {
   return g_io_stream_get_output_stream(asBudgetIO(stream)->base);
 }
+// GIO's default close_async runs this on a GTask pool thread; the stream was made on the main
+// loop and is finalized there (the TSan calls say what GLib's locks order: core/tsan.hpp).
 gboolean budgetIOClose(GIOStream* stream, GCancellable* cancellable, GError** error) {
+  const core::TsanCallbackScope scope(stream);
   return g_io_stream_close(asBudgetIO(stream)->base, cancellable, error);
 }
 
 void budgetIOFinalize(GObject* object) {
+  core::tsanJoin(object);
   auto* self = asBudgetIO(object);
   g_clear_object(&self->input);
   g_clear_object(&self->base);
@@ -212,6 +217,7 @@ GIOStream* newReadBudgetStream(GIOStream* base, std::shared_ptr<ReadBudget> budg
   auto* io = asBudgetIO(g_object_new(budget_io_get_type(), nullptr));
   io->base = G_IO_STREAM(g_object_ref(base));
   io->input = G_INPUT_STREAM(input);
+  core::tsanPublish(io);
   return G_IO_STREAM(io);
 }
 
@@ -222,10 +228,14 @@ std::shared_ptr<ReadBudget> readBudgetOf(GSocketAddress* remote) {
   return p == nullptr ? nullptr : *p;
 }
 
+// The address may be finalized on a GIO pool thread (with the connection a closing task held).
 void attachReadBudget(GSocketAddress* remote, std::shared_ptr<ReadBudget> budget) {
-  g_object_set_data_full(G_OBJECT(remote), kBudgetKey,
-                         new std::shared_ptr<ReadBudget>(std::move(budget)),
-                         [](gpointer p) { delete static_cast<std::shared_ptr<ReadBudget>*>(p); });
+  auto* held = new std::shared_ptr<ReadBudget>(std::move(budget));
+  core::tsanPublish(held);
+  g_object_set_data_full(G_OBJECT(remote), kBudgetKey, held, [](gpointer p) {
+    core::tsanJoin(p);
+    delete static_cast<std::shared_ptr<ReadBudget>*>(p);
+  });
 }
 
 }  // namespace ds::http::detail

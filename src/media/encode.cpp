@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/log.hpp"
+#include "core/tsan.hpp"
 #include "media/gst_util.hpp"
 
 namespace ds::media {
@@ -22,6 +23,7 @@ void addPlayoutDelay(GstBuffer* buffer) {
 }
 
 GstPadProbeReturn countFrames(GstPad* /*pad*/, GstPadProbeInfo* /*info*/, gpointer counter) {
+  const core::TsanCallbackScope scope(counter);
   static_cast<std::atomic<uint64_t>*>(counter)->fetch_add(1);
   return GST_PAD_PROBE_OK;
 }
@@ -107,6 +109,7 @@ Status Encode::build(bool live) {
         playoutDelayProbe, nullptr, nullptr);
   }
   GstPtr<GstPad> enc_src(gst_element_get_static_pad(encoder_, "src"));
+  core::tsanPublish(&encoded_frames_);
   gst_pad_add_probe(enc_src.get(), GST_PAD_PROBE_TYPE_BUFFER, countFrames, &encoded_frames_,
                     nullptr);
   // A PLI/FIR reaches the encoder as an upstream force-key-unit event, within the overall limit.
@@ -132,6 +135,7 @@ Encode::~Encode() {
   }
   // Stopped upstream first; each set_state waits for that element's streaming thread.
   for (GstElement* e : elements_) gst_element_set_state(e, GST_STATE_NULL);
+  core::tsanJoin(&encoded_frames_);  // countFrames ran for the last time
   for (GstElement* e : elements_) gst_bin_remove(GST_BIN(pipeline_), e);
   if (!options_.name_prefix.empty()) log::info(kLog, profile_.codec + " encode stopped");
 }

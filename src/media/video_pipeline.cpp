@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "core/log.hpp"
+#include "core/tsan.hpp"
 #include "media/main_thread.hpp"
 #include "media/yuv_convert.hpp"
 
@@ -51,7 +52,8 @@ VideoPipeline::~VideoPipeline() {
   if (bus_watch_ != 0) g_source_remove(bus_watch_);
   if (pipeline_ != nullptr) {
     gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
-    extras_.clear();  // removes their elements from the (stopped) pipeline
+    core::tsanJoin(this);  // the streaming threads are stopped: gateProbe ran for the last time
+    extras_.clear();       // removes their elements from the (stopped) pipeline
     primary_.reset();
     pipeline_.reset();
   }
@@ -77,6 +79,7 @@ Result<std::unique_ptr<VideoPipeline>> VideoPipeline::start(const VideoOptions& 
   std::unique_ptr<VideoPipeline> p(
       new VideoPipeline(options, std::move(*profile), std::move(on_error)));
   if (auto st = p->build(); !st) return Unexpected<Error>{st.error()};
+  core::tsanPublish(p.get());  // gateProbe reads it on the capture thread
   if (gst_element_set_state(p->pipeline_.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     return fail("video pipeline failed to start (is DISPLAY " + options.display + " reachable?)");
   }
@@ -168,6 +171,7 @@ gboolean VideoPipeline::onBusMessage(GstBus* /*bus*/, GstMessage* msg, gpointer 
 }
 
 GstPadProbeReturn VideoPipeline::gateProbe(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer data) {
+  const core::TsanCallbackScope scope(data);
   auto* self = static_cast<VideoPipeline*>(data);
   bool changed = true;
   if (self->damage_) {

@@ -8,6 +8,7 @@
 #include <memory>
 #include <utility>
 
+#include "core/tsan.hpp"
 #include "media/main_thread.hpp"
 #include "webrtc/peer_branch.hpp"
 
@@ -24,13 +25,22 @@ inline constexpr const char* kLog = "webrtc";
 using Weak = std::weak_ptr<PeerBranch::Shared>;
 
 // User data for a signal handler, pad probe or promise: a new weak_ptr, freed by its notify.
-inline gpointer weakData(const std::shared_ptr<PeerBranch::Shared>& s) { return new Weak(s); }
-inline void freeWeak(gpointer data, GClosure* /*closure*/) { delete static_cast<Weak*>(data); }
-inline void freeWeakNotify(gpointer data) { delete static_cast<Weak*>(data); }
+// (The TSan calls say what GLib's locks order: core/tsan.hpp.)
+inline gpointer weakData(const std::shared_ptr<PeerBranch::Shared>& s) {
+  auto* weak = new Weak(s);
+  core::tsanPublish(weak);
+  return weak;
+}
+inline void freeWeakNotify(gpointer data) {
+  core::tsanJoin(data);
+  delete static_cast<Weak*>(data);
+}
+inline void freeWeak(gpointer data, GClosure* /*closure*/) { freeWeakNotify(data); }
 
 // Runs `fn(owner)` on the main loop if the branch still exists then.
 template <typename Fn>
 void onMain(gpointer data, Fn fn) {
+  const core::TsanCallbackScope scope(data);
   Weak weak = *static_cast<Weak*>(data);
   media::postToMain([weak, fn = std::move(fn)]() mutable {
     if (auto s = weak.lock()) fn(*s->owner);

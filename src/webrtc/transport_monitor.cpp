@@ -7,6 +7,7 @@
 
 #include "congestion/delay_tracker.hpp"
 #include "core/log.hpp"
+#include "core/tsan.hpp"
 #include "media/main_thread.hpp"
 
 namespace ds::webrtc {
@@ -24,6 +25,17 @@ namespace {
 constexpr const char* kLog = "webrtc";
 constexpr guint kPollMs = 500;
 using Weak = std::weak_ptr<TransportMonitor::Shared>;
+
+// A callback's user data, published for and joined after its callbacks (core/tsan.hpp).
+gpointer newWeak(const std::shared_ptr<TransportMonitor::Shared>& s) {
+  auto* weak = new Weak(s);
+  core::tsanPublish(weak);
+  return weak;
+}
+void freeWeak(gpointer data) {
+  core::tsanJoin(data);
+  delete static_cast<Weak*>(data);
+}
 
 // The structures in a GValueArray field (rtpsession hands its source statistics and a
 // feedback's packets over as one); they live as long as the structure that holds `list`.
@@ -59,6 +71,7 @@ void onTwccNotify(GObject* session, GParamSpec* /*pspec*/, gpointer data) {
   fb.sent_kbps = sent / 1000.0;
   fb.recv_kbps = recv / 1000.0;
   fb.loss = loss_pct / 100.0;
+  const core::TsanCallbackScope scope(data);
   Weak weak = *static_cast<Weak*>(data);
   if (auto shared = weak.lock()) {
     const std::lock_guard<std::mutex> hold(shared->lock);
@@ -92,6 +105,7 @@ GstPadProbeReturn onTwccPackets(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer
     if (!lost && GST_CLOCK_TIME_IS_VALID(remote)) t.arrived_ns = static_cast<int64_t>(remote);
     packets.push_back(t);
   }
+  const core::TsanCallbackScope scope(data);
   if (auto shared = static_cast<Weak*>(data)->lock()) {
     const std::lock_guard<std::mutex> hold(shared->lock);
     if (auto q = shared->delays.onPackets(packets)) shared->queue_ms = q;
@@ -145,15 +159,13 @@ void TransportMonitor::attach() {
   rtp_sink_.reset(gst_element_get_static_pad(rtpbin.get(), "send_rtp_sink_0"));
   if (rtp_sink_ != nullptr) {
     probe_ = gst_pad_add_probe(rtp_sink_.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, &onTwccPackets,
-                               new Weak(shared_),
-                               [](gpointer data) { delete static_cast<Weak*>(data); });
+                               newWeak(shared_), &freeWeak);
   } else {
     log::warn(kLog, "no RTP sink on rtpbin: the queue is estimated from rates only");
   }
   g_signal_connect_data(
-      session_.get(), "notify::twcc-stats", G_CALLBACK(&onTwccNotify), new Weak(shared_),
-      [](gpointer data, GClosure*) { delete static_cast<Weak*>(data); },
-      static_cast<GConnectFlags>(0));
+      session_.get(), "notify::twcc-stats", G_CALLBACK(&onTwccNotify), newWeak(shared_),
+      [](gpointer data, GClosure*) { freeWeak(data); }, static_cast<GConnectFlags>(0));
 }
 
 void TransportMonitor::onTwccStats(const congestion::Feedback& fb) {

@@ -5,6 +5,7 @@
 
 #include <atomic>
 
+#include "core/tsan.hpp"
 #include "media/encoder_probe.hpp"
 #include "media/video_pipeline.hpp"
 #include "unit/gst_post_error.hpp"
@@ -112,9 +113,11 @@ TEST(VideoPipeline, SkipsUnchangedFrames) {
 // encode keeps running throughout.
 uint64_t countBuffers(GstElement* tee, std::atomic<uint64_t>* n) {
   GstPad* sink = gst_element_get_static_pad(tee, "sink");
+  core::tsanPublish(n);  // counted on the tee's thread (core/tsan.hpp)
   gst_pad_add_probe(
       sink, GST_PAD_PROBE_TYPE_BUFFER,
       [](GstPad*, GstPadProbeInfo*, gpointer c) {
+        const core::TsanCallbackScope scope(c);
         static_cast<std::atomic<uint64_t>*>(c)->fetch_add(1);
         return GST_PAD_PROBE_OK;
       },

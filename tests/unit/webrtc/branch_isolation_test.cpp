@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cstdio>
 
+#include "core/tsan.hpp"
 #include "media/video_pipeline.hpp"
 #include "unit/gst_post_error.hpp"
 #include "webrtc/peer_branch.hpp"
@@ -34,9 +35,11 @@ struct EncoderOutput {
 
   void attach(GstElement* encoder) {
     GstPad* src = gst_element_get_static_pad(encoder, "src");
+    core::tsanPublish(this);  // the probe runs on the encoder's thread (core/tsan.hpp)
     gst_pad_add_probe(
         src, GST_PAD_PROBE_TYPE_BUFFER,
         [](GstPad*, GstPadProbeInfo* info, gpointer self) {
+          const core::TsanCallbackScope scope(self);
           auto* out = static_cast<EncoderOutput*>(self);
           GstBuffer* b = GST_PAD_PROBE_INFO_BUFFER(info);
           out->frames++;
@@ -124,6 +127,7 @@ struct Stream {
     attacker.reset();
     victim.reset();
     video.reset();
+    core::tsanJoin(&out);  // the pipeline has stopped: out's probe ran for the last time
   }
 };
 
