@@ -236,8 +236,8 @@ void InputWiring::startServerStats(unsigned gpu_index) {
     broadcastServerStats(input::systemStatsMessage(s.cpu_percent, s.memory.total, s.memory.used));
     if (sessions_ != nullptr) {
       const auto encode = sessions_->encoderSetting();
-      const auto status =
-          input::networkStatusMessage(sessions_->networkLimited(), encode.kbps, encode.fps);
+      const auto status = input::networkStatusMessage(sessions_->networkLimited(), encode.kbps,
+                                                      encode.fps, encode.scale_percent);
       for (input::InputSession* session : sessions_alive_) session->sendNetworkStatus(status);
     }
     if (!s.gpu) return;

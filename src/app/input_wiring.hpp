@@ -49,6 +49,7 @@ class InputWiring final : public input::Controls {
   void setPointerVisible(bool visible) override;
   void onScreenResized(int width, int height) override;
   void onResizeEnabled(bool enabled) override;
+  double pictureScale() const override { return sessions_ ? sessions_->pictureScale() : 1.0; }
 
   // Starts Selkies' server figures: `system_stats` (and `gpu_stats` when NVML finds GPU
   // `gpu_index`) on every open `input` channel every 0.5 s, and `gpu_utilization` in the metrics.

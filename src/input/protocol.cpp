@@ -273,9 +273,11 @@ std::string pingMessage(double epoch_seconds) {
 std::string latencyMessage(double latency_ms) {
   return typed("latency_measurement", {{"latency_ms", std::round(latency_ms * 1000.0) / 1000.0}});
 }
-std::string networkStatusMessage(bool limited, int video_kbps, int framerate) {
-  return typed("network",
-               {{"limited", limited}, {"video_bitrate", video_kbps}, {"framerate", framerate}});
+std::string networkStatusMessage(bool limited, int video_kbps, int framerate, int scale_percent) {
+  return typed("network", {{"limited", limited},
+                           {"video_bitrate", video_kbps},
+                           {"framerate", framerate},
+                           {"scale_percent", scale_percent}});
 }
 std::string roleMessage(bool can_control) {
   return typed("role", {{"role", can_control ? "control" : "view"}});

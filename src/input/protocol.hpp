@@ -132,7 +132,8 @@ std::string latencyMessage(double latency_ms);
 std::string systemStatsMessage(double cpu_percent, uint64_t mem_total, uint64_t mem_used);
 // deskstream's `network` message: whether congestion control holds the shared encode below the
 // configured quality, and what it runs at.
-std::string networkStatusMessage(bool limited, int video_kbps, int framerate);
+std::string networkStatusMessage(bool limited, int video_kbps, int framerate,
+                                 int scale_percent = 100);
 // deskstream's `role` message, to clients that sent `_ds_network,1` (deskstream's own page):
 // {"type":"role","data":{"role":"control"|"view"}}; the page shows its settings read-only for a
 // viewer (the server drops a viewer's settings messages whatever the page shows).

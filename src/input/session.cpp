@@ -2,6 +2,7 @@
 
 #include <glib.h>
 
+#include <cmath>
 #include <exception>
 
 #include "core/log.hpp"
@@ -220,10 +221,16 @@ void InputSession::handle(const Message& message) {
              message);
 }
 
+int InputSession::toScreen(int v) const {
+  const double scale = controls_.pictureScale();
+  if (!(scale > 0.0 && scale < 1.0)) return v;  // full size (or nonsense: taken as full size)
+  return static_cast<int>(std::lround(v / scale));
+}
+
 void InputSession::handleMouse(const Mouse& m) {
   if (m.relative) {
     desktop_.movePointerBy(m.x, m.y);
-  } else if (auto moved = desktop_.movePointer(m.x, m.y); !moved) {
+  } else if (auto moved = desktop_.movePointer(toScreen(m.x), toScreen(m.y)); !moved) {
     reject("m", moved.error().message);
     return;
   }

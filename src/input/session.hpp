@@ -30,6 +30,9 @@ class Controls {
   virtual void onClientLatency(int /*ms*/) {}                  // _l
   virtual void onClientStats(const ClientStats& /*stats*/) {}  // _stats_*
   virtual void onPingLatency(double /*ms*/) {}                 // pong
+  // The streamed picture's width over the screen's: below 1 while the network shrinks the
+  // encode. Absolute pointer positions arrive in the picture's pixels and are divided by it.
+  virtual double pictureScale() const { return 1.0; }
   // js: a controlling peer's gamepad message; an error is logged (rate-limited) as ignored.
   virtual Status onGamepad(const Gamepad& /*message*/) { return fail("gamepads are off"); }
 };
@@ -78,6 +81,8 @@ class InputSession : private Desktop::Listener {
   void onHostCursor(const std::string& cursor_json) override;
   void handle(const Message& message);
   void handleMouse(const Mouse& mouse);
+  // A position in the streamed picture's pixels, in the screen's (Controls::pictureScale).
+  int toScreen(int v) const;
   void handleResize(Size size);
   void sendClipboard(const std::string& utf8_text);
   void releaseAll();

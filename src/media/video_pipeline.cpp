@@ -53,7 +53,8 @@ VideoPipeline::~VideoPipeline() {
   if (pipeline_ != nullptr) {
     gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
     core::tsanJoin(this);  // the streaming threads are stopped: gateProbe ran for the last time
-    extras_.clear();       // removes their elements from the (stopped) pipeline
+    scale_.reset();
+    extras_.clear();  // removes their elements from the (stopped) pipeline
     primary_.reset();
     pipeline_.reset();
   }
@@ -109,11 +110,15 @@ Status VideoPipeline::build() {
   auto chain =
       buildChain(GST_BIN(pipeline_.get()),
                  {ChainLink(src_spec, "source"), capsLink(src_caps, "capture-caps", "source-caps"),
+                  // The network's picture size (PictureScale); a pass-through at 100 %.
+                  ChainLink({"videoscale", "picture-scaler", {{"add-borders", "false"}}}, "scaler"),
+                  capsLink("video/x-raw", "picture-scale-caps", "scale-caps"),
                   ChainLink({"tee", "raw-tee", {{"allow-not-linked", "true"}}}, "tee")});
   if (!chain) return Unexpected<Error>{chain.error()};
   source_ = chain->get("source");
   source_caps_ = chain->get("source-caps");
   raw_tee_ = chain->get("tee");
+  scale_ = std::make_unique<PictureScale>(chain->get("scaler"), chain->get("scale-caps"));
   shared_ = chain->elements();
   auto primary =
       Encode::add(pipeline_.get(), raw_tee_, profile_, encodeOptions(""), /*live=*/false);
@@ -315,6 +320,12 @@ void VideoPipeline::setFramerate(int fps) {
   for (auto& kv : extras_) kv.second->setFramerate(options_.params);
   log::info(kLog, "framerate set to " + std::to_string(fps) + " fps");
 }
+
+void VideoPipeline::setScale(int percent) {
+  if (scale_) scale_->set(percent);
+}
+
+int VideoPipeline::scalePercent() const { return scale_ ? scale_->percent() : 100; }
 
 void VideoPipeline::setPointerVisible(bool visible) {
   options_.show_pointer = visible;

@@ -23,6 +23,7 @@
 #include "media/encoder_profile.hpp"
 #include "media/frame_gate.hpp"
 #include "media/gst_util.hpp"
+#include "media/picture_scale.hpp"
 
 namespace ds::media {
 
@@ -94,6 +95,10 @@ class VideoPipeline {
   void setFramerate(int fps);
   // The captured picture's size as negotiated, or {0, 0} before the first frame.
   std::pair<int, int> pictureSize() const;
+  // Encode `percent` of the captured width and height (congestion control's smallest rungs);
+  // 100: the captured size. The encoders follow the new caps with a keyframe.
+  void setScale(int percent);
+  int scalePercent() const;
   void setPointerVisible(bool visible);
   // Re-opens the X capture so it picks up a new screen size; the encoder follows the new caps
   // and sends a keyframe with the new SPS. Viewers stay connected.
@@ -138,6 +143,7 @@ class VideoPipeline {
   guint bus_watch_ = 0;
   FrameGate gate_;
   std::unique_ptr<DamageWatch> damage_;  // X DAMAGE change detector, when available
+  std::unique_ptr<PictureScale> scale_;
   std::vector<uint8_t> previous_frame_;  // capture thread only (memcmp fallback)
   int encoder_kbps_ = 0;  // congestion control's encoder bitrate; 0: the configured one
   bool failed_ = false;   // an error was reported; later ones are its echoes

@@ -122,6 +122,9 @@ class Manager : private ConnectionHost {
   // Every video viewer's network as last seen, and what the shared encode runs at.
   std::vector<ViewerNetwork> viewerNetworks() const;
   EncoderSetting encoderSetting() const { return adaptation_.setting(); }
+  // The encoded picture's width over the screen's (below 1 while congestion control shrinks
+  // it): pointer positions, given in the picture's pixels, are divided by it.
+  double pictureScale() const;
   bool networkLimited() const { return adaptation_.limited(); }
 
  private:

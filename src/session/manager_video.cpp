@@ -109,10 +109,13 @@ void Manager::setFramerate(int fps) {
   adaptation_.setConfigured(options_.video.params.bitrate_kbps, fps);
 }
 
+double Manager::pictureScale() const { return video_ ? video_->scalePercent() / 100.0 : 1.0; }
+
 void Manager::applyEncoderSetting(const EncoderSetting& s) {
   if (!video_) return;
   video_->setEncoderBitrate(s.kbps);
   if (s.fps != video_->options().params.framerate) video_->setFramerate(s.fps);
+  if (s.scale_percent != video_->scalePercent()) video_->setScale(s.scale_percent);
 }
 
 std::vector<ViewerNetwork> Manager::viewerNetworks() const {

@@ -89,9 +89,11 @@ bool NetworkAdaptation::recompute(congestion::Clock::time_point now, bool force)
     int kbps = configured_kbps_;
     for (const auto& [id, c] : viewers_) kbps = std::min(kbps, c.targetKbps());
     next.kbps = kbps;
-    next.fps = std::min(configured_fps_, ladder_.update(kbps, now).fps);
+    const congestion::Quality q = ladder_.update(kbps, now);
+    next.fps = std::min(configured_fps_, q.fps);
+    next.scale_percent = q.scale_percent;
   }
-  const bool small = next.fps == applied_.fps &&
+  const bool small = next.fps == applied_.fps && next.scale_percent == applied_.scale_percent &&
                      std::abs(next.kbps - applied_.kbps) < kMinChange * applied_.kbps &&
                      next.kbps != configured_kbps_;
   if (next == applied_ || (small && !force)) return false;
@@ -109,7 +111,8 @@ std::optional<NetworkFigures> NetworkAdaptation::figures(int id) const {
 }
 
 bool NetworkAdaptation::limited() const {
-  return enabled_ && (applied_.kbps < 0.9 * configured_kbps_ || applied_.fps < configured_fps_);
+  return enabled_ && (applied_.kbps < 0.9 * configured_kbps_ || applied_.fps < configured_fps_ ||
+                      applied_.scale_percent < 100);
 }
 
 }  // namespace ds::session

@@ -1,8 +1,8 @@
 // Congestion control for the shared encode: one congestion::Controller per video viewer, fed
 // with that viewer's transport feedback, and one encoder setting for all of them: the lowest
-// viewer target (never above the configured bitrate), and the frame rate the quality ladder
-// picks for it. Without congestion control (SELKIES_CONGESTION_CONTROL=false) the encoder runs
-// at the configured bitrate and frame rate, as on Selkies. Main-loop thread only.
+// viewer target (never above the configured bitrate), and the frame rate and picture size the
+// quality ladder picks for it. Without congestion control (SELKIES_CONGESTION_CONTROL=false) the
+// encoder runs at the configured bitrate and frame rate, as on Selkies. Main-loop thread only.
 #pragma once
 
 #include <functional>
@@ -17,6 +17,7 @@ namespace ds::session {
 struct EncoderSetting {
   int kbps = 0;
   int fps = 0;
+  int scale_percent = 100;  // of the captured width and height (the browser stretches it back)
   bool operator==(const EncoderSetting&) const = default;
 };
 

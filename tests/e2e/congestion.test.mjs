@@ -55,7 +55,7 @@ if (process.env.DS_E2E_NETNS !== '1') {
   after(async () => {
     try { tc('qdisc', 'del', 'dev', 'lo', 'root'); } catch { /* no cap left */ }
     await stopAll();
-    if (passed === 3) writeFileSync(process.env.DS_E2E_MARKER, 'ok');
+    if (passed === 4) writeFileSync(process.env.DS_E2E_MARKER, 'ok');
   });
 
   // WebRTC: TWCC feedback; WebSocket (?transport=websocket): the client's ACK timings
@@ -127,6 +127,57 @@ if (process.env.DS_E2E_NETNS !== '1') {
   test('the encoder bitrate follows a tbf cap down and back up, the page says so', () => followsACap('webrtc'));
 
   test('the same for a WebSocket client: its ACKs drive the encoder', () => followsACap('websocket'));
+
+  // A path too slow for readable text even at 10 fps (tbf 300 kbit/s on 720p): after the frame
+  // rate, the encoded picture shrinks; the page stretches it back and says so, a pointer position
+  // in the smaller picture lands where it points on the screen, and the full size comes back
+  // once the cap is lifted.
+  test('a very slow path shrinks the picture, pointer positions still land right', async () => {
+    const x = await startXvfb(1280, 720);
+    const painter = spawn(process.env.DS_PAINTER, ['--period-us', '2000', '--block', '16', '--motion', '--motion-hz', '60'], {
+      env: { ...process.env, DISPLAY: x.display }, stdio: 'ignore',
+    });
+    let browser = null;
+    try {
+      const ds = await startDeskstream(x.display, {
+        SELKIES_VIDEO_BITRATE: '4000', SELKIES_FRAMERATE: '30', SELKIES_ENABLE_RESIZE: 'false',
+      });
+      browser = await launchBrowser();
+      const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+      await page.goto(ds.url);
+      await waitFramesDecoded(page, 30, 30000);
+      const size = () => page.evaluate(() => {
+        const v = document.getElementById('stream');
+        return [v.videoWidth, v.videoHeight];
+      });
+      assert.deepEqual(await size(), [1280, 720]);
+      tc('qdisc', 'add', 'dev', 'lo', 'root', 'tbf', 'rate', '300kbit', 'burst', '3000', 'latency', '200ms');
+      await waitFor(async () => (await size())[0] < 1280, 60000, 'the picture to shrink under a 300 kbit/s cap');
+      const [w, h] = await size();
+      assert.ok(w === 960 || w === 640, `75 % or 50 % of 1280 wide (${w}x${h})`);
+      await waitFor(async () => /reduced by the network .*% size/.test(await page.textContent('#status')), 10000,
+        'the status line to say that the picture is smaller');
+      assert.match(ds.entry.log, /encoding (75|50) % of 1280x720/);
+      // The <video> stretches the smaller picture: its middle is the screen's middle.
+      const [cx, cy] = await page.evaluate(() => {
+        const r = document.getElementById('stream').getBoundingClientRect();
+        return [r.left + r.width / 2, r.top + r.height / 2];
+      });
+      await page.mouse.move(cx, cy);
+      await waitFor(async () => {
+        const m = /x:(\d+) y:(\d+)/.exec(execFileSync('xdotool', ['getmouselocation'], { env: { ...process.env, DISPLAY: x.display } }).toString());
+        return m && Math.abs(Number(m[1]) - 640) <= 4 && Math.abs(Number(m[2]) - 360) <= 4;
+      }, 10000, 'the pointer at the screen position the page pointed at (640, 360, the middle)');
+      tc('qdisc', 'del', 'dev', 'lo', 'root');
+      await waitFor(async () => (await size())[0] === 1280, 60000, 'the full size once the cap is lifted');
+      passed += 1;
+      console.log(`shrunk to ${w}x${h} under 300 kbit/s, back to 1280x720 after the lift`);
+    } finally {
+      try { tc('qdisc', 'del', 'dev', 'lo', 'root'); } catch { /* lifted already */ }
+      if (browser) await browser.close().catch(() => {});
+      painter.kill('SIGTERM');
+    }
+  });
 
   // SELKIES_VIDEO_PACKETLOSS_PERCENT > 0: the offer carries RED and ULPFEC, Chromium accepts it,
   // and the picture decodes.

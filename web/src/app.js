@@ -36,7 +36,8 @@ function render() {
   // The server's congestion control holds the stream below its configured quality.
   if (state.phase === 'live' && state.network?.limited) {
     const n = state.network;
-    text += ` · reduced by the network (${(n.video_bitrate / 1000).toFixed(1)} Mbit/s, ${n.framerate} fps)`;
+    const size = n.scale_percent && n.scale_percent < 100 ? `, ${n.scale_percent} % size` : '';
+    text += ` · reduced by the network (${(n.video_bitrate / 1000).toFixed(1)} Mbit/s, ${n.framerate} fps${size})`;
   }
   if (state.detail && state.phase !== 'live') text += ` · ${state.detail}`;
   if (state.audio !== 'live') text += ` · audio ${state.audio}`;

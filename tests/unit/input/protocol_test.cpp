@@ -81,7 +81,11 @@ TEST(InputProtocol, SettingsAndMisc) {
   EXPECT_FALSE(parsed<NetworkStatusRequest>("_ds_network,0").on);
   EXPECT_TRUE(allowedForViewer(Message{NetworkStatusRequest{true}}));
   EXPECT_EQ(networkStatusMessage(true, 2400, 15),
-            R"({"data":{"framerate":15,"limited":true,"video_bitrate":2400},"type":"network"})");
+            R"({"data":{"framerate":15,"limited":true,"scale_percent":100,"video_bitrate":2400},)"
+            R"("type":"network"})");
+  EXPECT_EQ(networkStatusMessage(true, 300, 10, 50),
+            R"({"data":{"framerate":10,"limited":true,"scale_percent":50,"video_bitrate":300},)"
+            R"("type":"network"})");
   EXPECT_EQ(roleMessage(false), R"({"data":{"role":"view"},"type":"role"})");
   EXPECT_EQ(roleMessage(true), R"({"data":{"role":"control"},"type":"role"})");
   for (auto bad : {"_ds_network", "_ds_network,2", "_ds_network,x", "_ds_network,1,1"}) {

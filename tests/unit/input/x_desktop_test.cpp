@@ -65,6 +65,22 @@ TEST_F(InputX, PingPongAndControls) {
                                       "Set pointer visibility to: 1"}));
 }
 
+// Congestion control encodes a smaller picture (the browser stretches it back); the page sends
+// positions in the picture's pixels, which land where they point on the screen.
+TEST_F(InputX, PositionsInAShrunkPictureLandOnTheScreenWhereTheyPoint) {
+  controls_.picture_scale = 0.5;
+  send("m,100,150,0,0");
+  EXPECT_EQ(pointer(*xvfb_), "x:200 y:300");
+  send("m2,10,-5,0,0");  // relative motion is the user's hand, not a position: unchanged
+  EXPECT_EQ(pointer(*xvfb_), "x:210 y:295");
+  controls_.picture_scale = 0.75;
+  send("m,300,150,0,0");
+  EXPECT_EQ(pointer(*xvfb_), "x:400 y:200");
+  controls_.picture_scale = 1.0;
+  send("m,300,150,0,0");
+  EXPECT_EQ(pointer(*xvfb_), "x:300 y:150");
+}
+
 TEST_F(InputX, PointerMovesClicksAndScrolls) {
   send("m,100,200,0,0");
   EXPECT_EQ(pointer(*xvfb_), "x:100 y:200");

@@ -25,7 +25,9 @@ struct RecordingControls : Controls {
   void onScreenResized(int w, int h) override {
     calls.push_back("resized " + std::to_string(w) + "x" + std::to_string(h));
   }
+  double pictureScale() const override { return picture_scale; }
   std::vector<std::string> calls;
+  double picture_scale = 1.0;  // what the server's encode reports (Controls::pictureScale)
 };
 
 class InputX : public ::testing::Test {

@@ -58,6 +58,55 @@ GstElement* byName(VideoPipeline& p, const char* name) {
   return gst_bin_get_by_name(GST_BIN(p.pipeline()), name);
 }
 
+// The size the encoder is fed now ({0, 0} before its caps).
+std::pair<int, int> encoderInputSize(GstElement* encoder) {
+  std::pair<int, int> size{0, 0};
+  GstPad* sink = gst_element_get_static_pad(encoder, "sink");
+  if (GstCaps* caps = gst_pad_get_current_caps(sink)) {
+    const GstStructure* st = gst_caps_get_structure(caps, 0);
+    gst_structure_get_int(st, "width", &size.first);
+    gst_structure_get_int(st, "height", &size.second);
+    gst_caps_unref(caps);
+  }
+  gst_object_unref(sink);
+  return size;
+}
+
+// Congestion control's smallest rungs: the running encode switches to a smaller picture and
+// back, with frames flowing throughout and no error.
+TEST(VideoPipeline, EncodesASmallerPictureAndGoesBackToTheCapturedSize) {
+  EXPECT_EQ(PictureScale::scaledSize(1920, 1080, 75), std::make_pair(1440, 810));
+  EXPECT_EQ(PictureScale::scaledSize(1366, 768, 75), std::make_pair(1024, 576));  // even sides
+  EXPECT_EQ(PictureScale::scaledSize(20, 20, 10), std::make_pair(16, 16));
+  VideoOptions o;
+  o.display = "";  // test pattern, 640x360
+  o.params.framerate = 30;
+  std::string error;
+  auto p = VideoPipeline::start(o, [&](std::string m, bool) { error = std::move(m); });
+  ASSERT_TRUE(p) << p.error().message;
+  auto& video = **p;
+  iterate(500);
+  EXPECT_EQ(encoderInputSize(video.encoder()), std::make_pair(640, 360));
+  video.setScale(50);
+  EXPECT_EQ(video.scalePercent(), 50);
+  iterate(700);
+  EXPECT_EQ(encoderInputSize(video.encoder()), std::make_pair(320, 180));
+  EXPECT_EQ(video.pictureSize(), std::make_pair(640, 360)) << "the capture is unchanged";
+  const auto frames = video.encodedFrames();
+  iterate(500);
+  EXPECT_GT(video.encodedFrames(), frames + 5) << "frames flow at the new size";
+  video.setScale(75);
+  iterate(500);
+  EXPECT_EQ(encoderInputSize(video.encoder()), std::make_pair(480, 270));
+  video.setScale(100);
+  iterate(500);
+  EXPECT_EQ(encoderInputSize(video.encoder()), std::make_pair(640, 360));
+  const auto later = video.encodedFrames();
+  iterate(500);
+  EXPECT_GT(video.encodedFrames(), later + 5);
+  EXPECT_TRUE(error.empty()) << error;
+}
+
 TEST(VideoPipeline, TellsEncoderErrorsFromOtherErrors) {
   VideoOptions o;
   o.display = "";

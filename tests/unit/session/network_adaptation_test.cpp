@@ -112,6 +112,36 @@ TEST(NetworkAdaptation, AUserBitrateIsTheCeilingNotAJumpAboveTheNetwork) {
   EXPECT_LE(applied.settings.back().fps, 20);
 }
 
+// A path too slow for readable text even at 10 fps: the encoded picture shrinks (75 %, then
+// 50 % of the captured size), and grows back, a rung at a time, when the path is fast again.
+TEST(NetworkAdaptation, AVerySlowPathShrinksThePictureAfterTheFrameRateAndRestoresIt) {
+  Applied applied;
+  NetworkAdaptation a(true, 8000, 30, applied.fn());
+  a.setPictureSize(1920, 1080);
+  auto t = Clock::now();
+  a.addViewer(1, t);
+  t = feed(a, 1, t, 300, 200);  // 20 s at 300 kbit/s
+  EXPECT_EQ(a.setting().fps, 10) << "fewer frames first";
+  EXPECT_EQ(a.setting().scale_percent, 50);
+  EXPECT_TRUE(a.limited());
+  // Every step down lowered the frame rate before the size: no setting at full frame rate and
+  // a reduced size.
+  for (const auto& s : applied.settings) {
+    if (s.scale_percent < 100) EXPECT_EQ(s.fps, 10) << s.kbps << " kbit/s";
+  }
+  t = feed(a, 1, t, 100000, 300);  // 30 s of a fast path
+  EXPECT_EQ(a.setting().scale_percent, 100);
+  EXPECT_EQ(a.setting().fps, 30);
+  EXPECT_FALSE(a.limited());
+  bool back_through_75 = false;
+  for (size_t i = 1; i < applied.settings.size(); ++i) {
+    if (applied.settings[i - 1].scale_percent == 50 && applied.settings[i].scale_percent == 75) {
+      back_through_75 = true;
+    }
+  }
+  EXPECT_TRUE(back_through_75) << "one rung at a time on the way up";
+}
+
 TEST(NetworkAdaptation, SmallChangesAreNotApplied) {
   Applied applied;
   NetworkAdaptation a(true, 8000, 30, applied.fn());
