@@ -32,6 +32,11 @@ async function metrics(port) {
 
 const tc = (...args) => execFileSync('tc', args, { stdio: ['ignore', 'pipe', 'pipe'] });
 
+// A desktop in full motion (ds_painter's moving barcode at 60 Hz), so the encoder has to send.
+const motionPainter = (display) => spawn(process.env.DS_PAINTER,
+  ['--period-us', '2000', '--block', '16', '--motion', '--motion-hz', '60'],
+  { env: { ...process.env, DISPLAY: display }, stdio: 'ignore' });
+
 if (process.env.DS_E2E_NETNS !== '1') {
   test('congestion control (in a private network namespace)', (t) => {
     if (spawnSync('unshare', ['-n', 'true']).status !== 0 || spawnSync('tc', ['-V']).status !== 0) {
@@ -64,9 +69,7 @@ if (process.env.DS_E2E_NETNS !== '1') {
     const ws = transport === 'websocket';
     const decoded = (page) => (ws ? page.evaluate(() => window.deskstream.ws?.stats.framesDecoded ?? 0) : framesDecoded(page));
     const x = await startXvfb(1280, 720);
-    const painter = spawn(process.env.DS_PAINTER, ['--period-us', '2000', '--block', '16', '--motion', '--motion-hz', '60'], {
-      env: { ...process.env, DISPLAY: x.display }, stdio: 'ignore',
-    });
+    const painter = motionPainter(x.display);
     let browser = null;
     try {
       const metricsPort = await freePort();
@@ -134,9 +137,7 @@ if (process.env.DS_E2E_NETNS !== '1') {
   // once the cap is lifted.
   test('a very slow path shrinks the picture, pointer positions still land right', async () => {
     const x = await startXvfb(1280, 720);
-    const painter = spawn(process.env.DS_PAINTER, ['--period-us', '2000', '--block', '16', '--motion', '--motion-hz', '60'], {
-      env: { ...process.env, DISPLAY: x.display }, stdio: 'ignore',
-    });
+    const painter = motionPainter(x.display);
     let browser = null;
     try {
       const ds = await startDeskstream(x.display, {
@@ -183,9 +184,7 @@ if (process.env.DS_E2E_NETNS !== '1') {
   // and the picture decodes.
   test('SELKIES_VIDEO_PACKETLOSS_PERCENT adds ULPFEC/RED that Chromium accepts', async () => {
     const x = await startXvfb(640, 360);
-    const painter = spawn(process.env.DS_PAINTER, ['--period-us', '2000', '--block', '16', '--motion', '--motion-hz', '60'], {
-      env: { ...process.env, DISPLAY: x.display }, stdio: 'ignore',
-    });
+    const painter = motionPainter(x.display);
     let browser = null;
     try {
       const ds = await startDeskstream(x.display, { SELKIES_VIDEO_PACKETLOSS_PERCENT: '20' });
