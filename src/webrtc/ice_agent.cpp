@@ -12,16 +12,20 @@
 
 namespace ds::webrtc {
 
+media::GObjectPtr<NiceAgent> niceAgentOf(GstWebRTCICE* ice) {
+  if (ice == nullptr) return nullptr;
+  NiceAgent* agent = nullptr;
+  if (g_object_class_find_property(G_OBJECT_GET_CLASS(ice), "agent") != nullptr) {
+    g_object_get(ice, "agent", &agent, nullptr);
+  }
+  return media::GObjectPtr<NiceAgent>(agent);
+}
+
 media::GObjectPtr<NiceAgent> niceAgentOf(GstElement* webrtcbin) {
   GstWebRTCICE* raw_ice = nullptr;
   g_object_get(webrtcbin, "ice-agent", &raw_ice, nullptr);
   const media::GstPtr<GstWebRTCICE> ice(raw_ice);
-  if (ice == nullptr) return nullptr;
-  NiceAgent* agent = nullptr;
-  if (g_object_class_find_property(G_OBJECT_GET_CLASS(ice.get()), "agent") != nullptr) {
-    g_object_get(ice.get(), "agent", &agent, nullptr);
-  }
-  return media::GObjectPtr<NiceAgent>(agent);
+  return niceAgentOf(ice.get());
 }
 
 void configureIceAgent(GstElement* webrtcbin) {

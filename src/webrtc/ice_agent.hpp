@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gst/gst.h>
+#include <gst/webrtc/webrtc.h>
 #include <nice/agent.h>
 
 #include <string>
@@ -14,6 +15,8 @@ namespace ds::webrtc {
 // "agent" property. Returns an owning reference (the caller's holder unrefs it), or null when
 // webrtcbin has no ICE agent yet or its ICE implementation is not libnice (no "agent" property).
 media::GObjectPtr<NiceAgent> niceAgentOf(GstElement* webrtcbin);
+// The same from webrtcbin's ICE object (GStreamer's libnice-based GstWebRTCNice).
+media::GObjectPtr<NiceAgent> niceAgentOf(GstWebRTCICE* ice);
 
 }  // namespace ds::webrtc
 

@@ -164,8 +164,8 @@ void releaseIceAgentLater(GstElement* webrtcbin, const std::string& name) {
   GstWebRTCICE* raw_ice = nullptr;
   g_object_get(webrtcbin, "ice-agent", &raw_ice, nullptr);
   const media::GstPtr<GstWebRTCICE> ice(raw_ice);
-  auto agent = niceAgentOf(webrtcbin);
-  if (ice == nullptr || agent == nullptr) return;
+  auto agent = niceAgentOf(ice.get());
+  if (agent == nullptr) return;
   auto* release = new Release(name, G_OBJECT(webrtcbin), G_OBJECT(ice.get()), std::move(agent));
   g_timeout_add_full(G_PRIORITY_DEFAULT, kPollMs, &poll, release,
                      [](gpointer data) { delete static_cast<Release*>(data); });
