@@ -33,6 +33,9 @@ Status Manager::ensureVideo() {
   video_->onBranchError([this, generation](std::string element, std::string message) {
     if (generation == video_generation_ && video_) onBranchError(element, message);
   });
+  // A pipeline restarted under viewers (encoder failover, a capture error) starts where the
+  // network had taken the last one, not at the configured quality.
+  applyEncoderSetting(adaptation_.setting());
   failover_.started(media::EncoderFailover::Clock::now());
   ++pipelines_started_;
   log::info(kLog, "video pipeline started (" + options_.video.encoder +
