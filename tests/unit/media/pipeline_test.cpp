@@ -7,6 +7,7 @@
 
 #include "core/tsan.hpp"
 #include "media/encoder_probe.hpp"
+#include "media/picture_scale.hpp"
 #include "media/video_pipeline.hpp"
 #include "unit/gst_post_error.hpp"
 
@@ -105,6 +106,43 @@ TEST(VideoPipeline, EncodesASmallerPictureAndGoesBackToTheCapturedSize) {
   iterate(500);
   EXPECT_GT(video.encodedFrames(), later + 5);
   EXPECT_TRUE(error.empty()) << error;
+}
+
+// A resize while the picture is scaled: the scaled size is worked out again from the new
+// captured size on the streaming thread (PictureScale's caps probe), before videoscale sees it.
+TEST(PictureScale, KeepsThePercentageAcrossACapturedSizeChange) {
+  GstElement* pipeline = gst_parse_launch(
+      "videotestsrc is-live=true ! capsfilter name=src-caps caps=video/x-raw,width=640,height=360"
+      " ! videoscale name=scaler add-borders=false ! capsfilter name=scale-caps caps=video/x-raw"
+      " ! fakesink name=sink sync=false",
+      nullptr);
+  ASSERT_NE(pipeline, nullptr);
+  GstElement* src_caps = gst_bin_get_by_name(GST_BIN(pipeline), "src-caps");
+  GstElement* scaler = gst_bin_get_by_name(GST_BIN(pipeline), "scaler");
+  GstElement* filter = gst_bin_get_by_name(GST_BIN(pipeline), "scale-caps");
+  GstElement* sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+  {
+    PictureScale scale(scaler, filter);
+    ASSERT_NE(gst_element_set_state(pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+    iterate(300);
+    EXPECT_EQ(encoderInputSize(sink), std::make_pair(640, 360));
+    scale.set(50);
+    iterate(400);
+    EXPECT_EQ(encoderInputSize(sink), std::make_pair(320, 180));
+    // The capture changes size (a resize): still 50 %, of the new size.
+    GstCaps* bigger = gst_caps_from_string("video/x-raw,width=800,height=600");
+    g_object_set(src_caps, "caps", bigger, nullptr);
+    gst_caps_unref(bigger);
+    iterate(600);
+    EXPECT_EQ(encoderInputSize(sink), std::make_pair(400, 300));
+    EXPECT_EQ(scale.percent(), 50);
+    scale.set(100);
+    iterate(400);
+    EXPECT_EQ(encoderInputSize(sink), std::make_pair(800, 600));
+    gst_element_set_state(pipeline, GST_STATE_NULL);
+  }
+  for (GstElement* e : {src_caps, scaler, filter, sink}) gst_object_unref(e);
+  gst_object_unref(pipeline);
 }
 
 TEST(VideoPipeline, TellsEncoderErrorsFromOtherErrors) {
