@@ -87,15 +87,12 @@ Result<GstElement*> AudioPipeline::build(bool silence) {
   media::GstPtr<GstElement> pay(gst_bin_get_by_name(GST_BIN(pipeline), detail::kPayloaderName));
   media::GstPtr<GstPad> pay_src(gst_element_get_static_pad(pay.get(), "src"));
   // Each callback's user data: published here, joined in its notify (core/tsan.hpp).
-  auto* counters = new std::shared_ptr<Counters>(counters_);
-  core::tsanPublish(counters);
+  using CountersRef = std::shared_ptr<Counters>;
   gst_pad_add_probe(
       pay_src.get(),
       static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
-      countPackets, counters, [](gpointer d) {
-        core::tsanJoin(d);
-        delete static_cast<std::shared_ptr<Counters>*>(d);
-      });
+      countPackets, core::newCallbackData<CountersRef>(counters_),
+      &core::deleteCallbackData<CountersRef>);
   // webrtcbin builds its offer from the caps it can see when the branch is added. The capsfilter
   // alone says OPUS without channels or sprop-* (Chrome needs "opus/48000/2"), so once the
   // payloader has negotiated, its full caps go into the capsfilter and only then are we
@@ -106,8 +103,6 @@ Result<GstElement*> AudioPipeline::build(bool silence) {
   };
   media::GstPtr<GstElement> tee(gst_bin_get_by_name(GST_BIN(pipeline), kTeeName));
   media::GstPtr<GstPad> tee_sink(gst_element_get_static_pad(tee.get(), "sink"));
-  auto* watch = new CapsWatch{token_, id};
-  core::tsanPublish(watch);
   gst_pad_add_probe(
       tee_sink.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
       [](GstPad*, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
@@ -123,11 +118,8 @@ Result<GstElement*> AudioPipeline::build(bool silence) {
         });
         return GST_PAD_PROBE_REMOVE;
       },
-      watch,
-      [](gpointer d) {
-        core::tsanJoin(d);
-        delete static_cast<CapsWatch*>(d);
-      });
+      core::newCallbackData<CapsWatch>(CapsWatch{token_, id}),
+      &core::deleteCallbackData<CapsWatch>);
   return pipeline;
 }
 
@@ -148,8 +140,7 @@ void AudioPipeline::attempt() {
   connecting_ = true;
   // pulsesrc connects to the server in NULL->READY, which can block (TCP servers): do it on a
   // GStreamer pool thread and come back to the main loop with the outcome.
-  auto* weak_token = new std::weak_ptr<Token>(token_);
-  core::tsanPublish(weak_token);
+  using WeakToken = std::weak_ptr<Token>;
   gst_element_call_async(
       *built,
       [](GstElement* pipeline, gpointer data) {
@@ -166,11 +157,7 @@ void AudioPipeline::attempt() {
           }
         });
       },
-      weak_token,
-      [](gpointer d) {
-        core::tsanJoin(d);
-        delete static_cast<std::weak_ptr<Token>*>(d);
-      });
+      core::newCallbackData<WeakToken>(token_), &core::deleteCallbackData<WeakToken>);
 }
 
 void AudioPipeline::onAttemptDone(GstElement* pipeline, bool ok, std::string error) {

@@ -6,6 +6,8 @@
 // builds.
 #pragma once
 
+#include <utility>
+
 #if defined(__SANITIZE_THREAD__)
 extern "C" void __tsan_acquire(void* addr);  // NOLINT(bugprone-reserved-identifier)
 extern "C" void __tsan_release(void* addr);  // NOLINT(bugprone-reserved-identifier)
@@ -41,6 +43,21 @@ inline void tsanPublish(const void* data) { tsanRelease(const_cast<void*>(data))
 inline void tsanJoin(const void* data) {
   tsanAcquire(const_cast<void*>(data));  // a notify may run where no callback ever did
   tsanAcquire(const_cast<char*>(static_cast<const char*>(data)) + 1);
+}
+
+// The usual pair for heap user data: made and published in one step, and the destroy notify
+// (a GDestroyNotify) that joins before deleting.
+template <typename T, typename... Args>
+T* newCallbackData(Args&&... args) {
+  T* data = new T(std::forward<Args>(args)...);
+  tsanPublish(data);
+  return data;
+}
+
+template <typename T>
+void deleteCallbackData(void* data) {
+  tsanJoin(data);
+  delete static_cast<T*>(data);
 }
 
 class TsanCallbackScope {

@@ -230,12 +230,10 @@ std::shared_ptr<ReadBudget> readBudgetOf(GSocketAddress* remote) {
 
 // The address may be finalized on a GIO pool thread (with the connection a closing task held).
 void attachReadBudget(GSocketAddress* remote, std::shared_ptr<ReadBudget> budget) {
-  auto* held = new std::shared_ptr<ReadBudget>(std::move(budget));
-  core::tsanPublish(held);
-  g_object_set_data_full(G_OBJECT(remote), kBudgetKey, held, [](gpointer p) {
-    core::tsanJoin(p);
-    delete static_cast<std::shared_ptr<ReadBudget>*>(p);
-  });
+  using Held = std::shared_ptr<ReadBudget>;
+  g_object_set_data_full(G_OBJECT(remote), kBudgetKey,
+                         core::newCallbackData<Held>(std::move(budget)),
+                         &core::deleteCallbackData<Held>);
 }
 
 }  // namespace ds::http::detail

@@ -27,14 +27,9 @@ using Weak = std::weak_ptr<PeerBranch::Shared>;
 // User data for a signal handler, pad probe or promise: a new weak_ptr, freed by its notify.
 // (The TSan calls say what GLib's locks order: core/tsan.hpp.)
 inline gpointer weakData(const std::shared_ptr<PeerBranch::Shared>& s) {
-  auto* weak = new Weak(s);
-  core::tsanPublish(weak);
-  return weak;
+  return core::newCallbackData<Weak>(s);
 }
-inline void freeWeakNotify(gpointer data) {
-  core::tsanJoin(data);
-  delete static_cast<Weak*>(data);
-}
+inline void freeWeakNotify(gpointer data) { core::deleteCallbackData<Weak>(data); }
 inline void freeWeak(gpointer data, GClosure* /*closure*/) { freeWeakNotify(data); }
 
 // Runs `fn(owner)` on the main loop if the branch still exists then.

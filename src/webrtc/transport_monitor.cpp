@@ -26,17 +26,6 @@ constexpr const char* kLog = "webrtc";
 constexpr guint kPollMs = 500;
 using Weak = std::weak_ptr<TransportMonitor::Shared>;
 
-// A callback's user data, published for and joined after its callbacks (core/tsan.hpp).
-gpointer newWeak(const std::shared_ptr<TransportMonitor::Shared>& s) {
-  auto* weak = new Weak(s);
-  core::tsanPublish(weak);
-  return weak;
-}
-void freeWeak(gpointer data) {
-  core::tsanJoin(data);
-  delete static_cast<Weak*>(data);
-}
-
 // The structures in a GValueArray field (rtpsession hands its source statistics and a
 // feedback's packets over as one); they live as long as the structure that holds `list`.
 std::vector<const GstStructure*> structuresIn(const GValue* list) {
@@ -158,14 +147,17 @@ void TransportMonitor::attach() {
   // The per-packet feedback leaves the session upstream through rtpbin's RTP sink for session 0.
   rtp_sink_.reset(gst_element_get_static_pad(rtpbin.get(), "send_rtp_sink_0"));
   if (rtp_sink_ != nullptr) {
-    probe_ = gst_pad_add_probe(rtp_sink_.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, &onTwccPackets,
-                               newWeak(shared_), &freeWeak);
+    probe_ =
+        gst_pad_add_probe(rtp_sink_.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, &onTwccPackets,
+                          core::newCallbackData<Weak>(shared_), &core::deleteCallbackData<Weak>);
   } else {
     log::warn(kLog, "no RTP sink on rtpbin: the queue is estimated from rates only");
   }
   g_signal_connect_data(
-      session_.get(), "notify::twcc-stats", G_CALLBACK(&onTwccNotify), newWeak(shared_),
-      [](gpointer data, GClosure*) { freeWeak(data); }, static_cast<GConnectFlags>(0));
+      session_.get(), "notify::twcc-stats", G_CALLBACK(&onTwccNotify),
+      core::newCallbackData<Weak>(shared_),
+      [](gpointer data, GClosure*) { core::deleteCallbackData<Weak>(data); },
+      static_cast<GConnectFlags>(0));
 }
 
 void TransportMonitor::onTwccStats(const congestion::Feedback& fb) {

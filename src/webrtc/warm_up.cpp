@@ -32,18 +32,14 @@ void offerOnce() {
     GObject* channel = nullptr;
     g_signal_emit_by_name(bin, "create-data-channel", "warm-up", nullptr, &channel);
     const media::GObjectPtr<GObject> channel_ref(channel);  // ours; not needed
-    auto* done = new std::atomic<bool>(false);
-    core::tsanPublish(done);  // answered on webrtcbin's thread (core/tsan.hpp)
+    // Answered on webrtcbin's thread (core/tsan.hpp).
+    auto* done = core::newCallbackData<std::atomic<bool>>(false);
     GstPromise* promise = gst_promise_new_with_change_func(
         [](GstPromise*, gpointer flag) {
           const core::TsanCallbackScope scope(flag);
           static_cast<std::atomic<bool>*>(flag)->store(true);
         },
-        done,
-        [](gpointer flag) {
-          core::tsanJoin(flag);
-          delete static_cast<std::atomic<bool>*>(flag);
-        });
+        done, &core::deleteCallbackData<std::atomic<bool>>);
     g_signal_emit_by_name(bin, "create-offer", nullptr, promise);
     // Bounded: a webrtcbin that never answers must not hold up startup.
     const gint64 until = g_get_monotonic_time() + 2 * G_TIME_SPAN_SECOND;
