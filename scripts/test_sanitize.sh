@@ -53,7 +53,7 @@ case "$kind" in
     export TSAN_OPTIONS=suppressions=$supp/tsan.supp:halt_on_error=0:second_deadlock_stack=1:history_size=4
     export G_SLICE=always-malloc  # GSlice's per-thread magazines recycle memory TSan cannot follow
     # The component tests run GStreamer pipelines and webrtcbin with our callbacks in them.
-    targets="deskstream media_pipeline_test media_failover_test media_hygiene_test webrtc_branch_isolation_test webrtc_codec_negotiation_test webrtc_ice_release_test wsmedia_tap_test audio_pipeline_test"
+    targets="deskstream media_pipeline_test media_encode_switch_test media_failover_test media_hygiene_test webrtc_branch_isolation_test webrtc_codec_negotiation_test webrtc_ice_release_test wsmedia_tap_test audio_pipeline_test"
     cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDS_SANITIZE=thread ${CMAKE_ARGS:-} >/dev/null
     cmake --build "$build" -j"$(nproc)" --target $targets
     cd "$build"

@@ -119,7 +119,13 @@ async function scrape(url) {
   try {
     const text = await (await fetch(url)).text();
     const num = (re) => { const m = text.match(re); return m ? Number(m[1]) : null; };
-    const targets = [...text.matchAll(/^deskstream_network_target_kbps\{connection="(\d+)"\} (\S+)/gm)].map((m) => Number(m[2]));
+    // Per connection, in connection order (the controller's page connects first).
+    const perConn = (name) => [...text.matchAll(new RegExp(`^${name}\\{connection="(\\d+)"\\} (\\S+)`, 'gm'))]
+      .sort((a, b) => Number(a[1]) - Number(b[1])).map((m) => Number(m[2]));
+    const targets = perConn('deskstream_network_target_kbps');
+    const encodeKbps = perConn('deskstream_network_encode_kbps');
+    const encodeFps = perConn('deskstream_network_encode_fps');
+    const lowEncode = perConn('deskstream_network_low_encode');
     // Congestion control's decreases so far, by rule, per connection (in connection order).
     const byConn = new Map();
     for (const m of text.matchAll(/^deskstream_network_decreases_total\{connection="(\d+)",reason="(\w+)"\} (\S+)/gm)) {
@@ -127,7 +133,7 @@ async function scrape(url) {
       byConn.get(m[1])[m[2]] = Number(m[3]);
     }
     const decreases = [...byConn.entries()].sort((a, b) => Number(a[0]) - Number(b[0])).map(([, v]) => v);
-    return { encoder_kbps: num(/^deskstream_video_encoder_kbps (\S+)/m), encoder_fps: num(/^deskstream_video_encoder_fps (\S+)/m), targets, decreases };
+    return { encoder_kbps: num(/^deskstream_video_encoder_kbps (\S+)/m), encoder_fps: num(/^deskstream_video_encoder_fps (\S+)/m), targets, decreases, encodeKbps, encodeFps, lowEncode };
   } catch { return {}; }
 }
 
@@ -223,7 +229,9 @@ async function runScenario(browser, name, cc) {
       const p = prev[i];
       const lat = s.samples.map((x) => x[1] - x[0]);
       const walls = s.samples.map((x) => x[1]);
-      const row = { t: r1(t), encoder_kbps: server.encoder_kbps, encoder_fps: server.encoder_fps, target_kbps: server.targets?.[i] ?? null, decreases: server.decreases?.[i] ?? null, latency_p50: r1(quantile(lat, 0.5)), latency_p95: r1(quantile(lat, 0.95)), rtt_ms: r1(s.rtt), frame: s.w ? `${s.w}x${s.h}` : null, walls, lat };
+      // encoder_*: the encode this viewer receives (the lower one while it is on it); shared_*: the shared one.
+      const row = { t: r1(t), encoder_kbps: server.encodeKbps?.[i] ?? server.encoder_kbps, encoder_fps: server.encodeFps?.[i] ?? server.encoder_fps,
+        shared_encoder_kbps: server.encoder_kbps, shared_encoder_fps: server.encoder_fps, low_encode: server.lowEncode?.[i] ?? null, target_kbps: server.targets?.[i] ?? null, decreases: server.decreases?.[i] ?? null, latency_p50: r1(quantile(lat, 0.5)), latency_p95: r1(quantile(lat, 0.95)), rtt_ms: r1(s.rtt), frame: s.w ? `${s.w}x${s.h}` : null, walls, lat };
       if (p && s.bytes !== undefined && p.bytes !== undefined) {
         const dt = (s.t - p.t) / 1000;
         Object.assign(row, {
@@ -291,9 +299,21 @@ try {
         // really loses packets which NACKs then ask for again.
         for (const v of r.viewers) {
           for (const ph of v.phases) {
-            if (!(ph.frames_shown > 0)) throw new Error(`${v.role}: no frame shown during ${JSON.stringify(ph.impairment)}`);
+            // Frames decoded (getStats) count too: a barcode on a scaled-down picture may be unreadable.
+            if (!(ph.frames_shown > 0 || ph.fps > 0)) throw new Error(`${v.role}: no frame shown during ${JSON.stringify(ph.impairment)}`);
             if (ph.impairment.loss && !(ph.lost > 0 && ph.nacks > 0)) throw new Error(`${v.role}: the loss phase lost ${ph.lost} packets, ${ph.nacks} NACKs`);
           }
+        }
+        if (name === 'twoviewers' && cc === 'on') {
+          // The slow viewer gets the lower encode, with frames, while the shared one runs on at the
+          // configured bitrate for the controller.
+          const viewer = r.viewers[1];
+          const cap = r.timeline.find((ph) => ph.impairment.slowRate > 0);
+          const moved = viewer.series.filter((row) => row.t >= cap.from && row.t < cap.to && row.low_encode === 1);
+          if (!moved.length) throw new Error('the slow viewer was never moved to the lower encode');
+          if (!moved.some((row) => row.shared_encoder_kbps >= 0.9 * SCENARIOS[name].kbps)) throw new Error('the shared encode stayed low while the slow viewer was on the lower encode');
+          if (!moved.some((row) => row.fps > 0)) throw new Error('the slow viewer decoded nothing on the lower encode');
+          console.log(`smoke: the slow viewer was on the lower encode for ${moved.length} samples, the shared encode at ${Math.max(...moved.map((row) => row.shared_encoder_kbps))} kbit/s`);
         }
         console.log('smoke: every phase showed frames; the loss phase lost packets and NACKed them');
       }

@@ -13,7 +13,7 @@ namespace {
 // also go to the metrics under its connection id.
 class PeerControls final : public input::Controls {
  public:
-  PeerControls(input::Controls& shared, metrics::Metrics* metrics, gamepad::Gamepads* gamepads,
+  PeerControls(InputWiring& shared, metrics::Metrics* metrics, gamepad::Gamepads* gamepads,
                int connection, std::unique_ptr<stats::ConnectionCsv> csv)
       : shared_(shared),
         metrics_(metrics),
@@ -26,6 +26,7 @@ class PeerControls final : public input::Controls {
   void setPointerVisible(bool visible) override { shared_.setPointerVisible(visible); }
   void onScreenResized(int width, int height) override { shared_.onScreenResized(width, height); }
   void onResizeEnabled(bool enabled) override { shared_.onResizeEnabled(enabled); }
+  double pictureScale() const override { return shared_.pictureScale(connection_); }
   void onClientStats(const input::ClientStats& stats) override {
     shared_.onClientStats(stats);
     if (!csv_ && metrics_ == nullptr) return;
@@ -74,7 +75,7 @@ class PeerControls final : public input::Controls {
   }
 
  private:
-  input::Controls& shared_;
+  InputWiring& shared_;
   metrics::Metrics* metrics_;
   gamepad::Gamepads* gamepads_;
   int connection_;
@@ -93,7 +94,7 @@ class InputChannel final : public session::ChannelHandler {
         info_(std::move(info)),
         metrics_(metrics),
         connection_(connection) {
-    wiring_.addSession(&session_);
+    wiring_.addSession(&session_, connection_);
   }
   ~InputChannel() override {
     try {
@@ -235,10 +236,12 @@ void InputWiring::startServerStats(unsigned gpu_index) {
     if (sessions_alive_.empty()) return;
     broadcastServerStats(input::systemStatsMessage(s.cpu_percent, s.memory.total, s.memory.used));
     if (sessions_ != nullptr) {
-      const auto encode = sessions_->encoderSetting();
-      const auto status = input::networkStatusMessage(sessions_->networkLimited(), encode.kbps,
-                                                      encode.fps, encode.scale_percent);
-      for (input::InputSession* session : sessions_alive_) session->sendNetworkStatus(status);
+      // Each viewer's own: a viewer on the lower encode gets its setting.
+      for (auto [session, id] : sessions_alive_) {
+        const auto encode = sessions_->encoderSettingFor(id);
+        session->sendNetworkStatus(input::networkStatusMessage(
+            sessions_->networkLimited(id), encode.kbps, encode.fps, encode.scale_percent));
+      }
     }
     if (!s.gpu) return;
     broadcastServerStats(
@@ -247,7 +250,7 @@ void InputWiring::startServerStats(unsigned gpu_index) {
 }
 
 void InputWiring::broadcastServerStats(const std::string& message) {
-  for (input::InputSession* session : sessions_alive_) session->sendServerStats(message);
+  for (const auto& kv : sessions_alive_) kv.first->sendServerStats(message);
 }
 
 void InputWiring::onScreenResized(int width, int height) {

@@ -4,8 +4,8 @@
 // the gamepad sockets, owned by its connection.
 #pragma once
 
+#include <map>
 #include <memory>
-#include <set>
 #include <string>
 
 #include "config/config.hpp"
@@ -50,14 +50,19 @@ class InputWiring final : public input::Controls {
   void onScreenResized(int width, int height) override;
   void onResizeEnabled(bool enabled) override;
   double pictureScale() const override { return sessions_ ? sessions_->pictureScale() : 1.0; }
+  // What connection `id` receives (the lower encode's picture may be smaller).
+  double pictureScale(int id) const { return sessions_ ? sessions_->pictureScale(id) : 1.0; }
 
   // Starts Selkies' server figures: `system_stats` (and `gpu_stats` when NVML finds GPU
   // `gpu_index`) on every open `input` channel every 0.5 s, and `gpu_utilization` in the metrics.
   void startServerStats(unsigned gpu_index);
   // Sends a server figures message on every open `input` channel.
   void broadcastServerStats(const std::string& message);
-  // The channels alive now (each InputChannel adds itself for its lifetime).
-  void addSession(input::InputSession* session) { sessions_alive_.insert(session); }
+  // The channels alive now, with their connection ids (each InputChannel adds itself for its
+  // lifetime).
+  void addSession(input::InputSession* session, int connection) {
+    sessions_alive_[session] = connection;
+  }
   void removeSession(input::InputSession* session) { sessions_alive_.erase(session); }
 
  private:
@@ -70,7 +75,7 @@ class InputWiring final : public input::Controls {
   bool json_config_failed_ = false;  // logged once
   gamepad::Gamepads* gamepads_ = nullptr;
   int audio_bitrate_bps_ = 0;
-  std::set<input::InputSession*> sessions_alive_;
+  std::map<input::InputSession*, int> sessions_alive_;
   std::unique_ptr<sysstats::Monitor> monitor_;
 
   template <typename T>

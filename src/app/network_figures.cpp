@@ -15,6 +15,10 @@ std::vector<metrics::ViewerNetworkFigures> networkFigures(const session::Manager
       f.decreases_delay = v.control->decreases.delay;
       f.decreases_rtt = v.control->decreases.rtt;
       f.decreases_loss = v.control->decreases.loss;
+      f.low_encode = v.control->low_encode;
+      const auto encode = sessions.encoderSettingFor(v.connection);
+      f.encode_kbps = encode.kbps;
+      f.encode_fps = encode.fps;
     } else if (v.transport.fraction_lost) {
       f.loss = *v.transport.fraction_lost;  // without congestion control: the receiver report
     }

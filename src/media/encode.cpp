@@ -75,6 +75,11 @@ Status Encode::build(bool live) {
                                   {"max-size-buffers", "1"},
                                   {"max-size-bytes", "0"},
                                   {"max-size-time", "0"}}});
+  if (options_.own_size_and_rate) {
+    links.emplace_back(ElementSpec{"videoscale", px + "scaler", {{"add-borders", "false"}}},
+                       "scaler");
+    links.push_back(capsLink("video/x-raw", px + "scale-caps", "scale-caps"));
+  }
   for (const auto& spec : profile_.pre) links.emplace_back(prefixed(spec, px), "pre");
   links.push_back(capsLink(profile_.pre_caps, px + "encoder-caps"));
   ElementSpec enc = profile_.encoder_element;
@@ -100,6 +105,17 @@ Status Encode::build(bool live) {
   if (options_.ssrc != 0 &&
       g_object_class_find_property(G_OBJECT_GET_CLASS(payloader), "ssrc") != nullptr) {
     g_object_set(payloader, "ssrc", static_cast<guint>(options_.ssrc), nullptr);
+  }
+  if (options_.timestamp_offset >= 0 &&
+      g_object_class_find_property(G_OBJECT_GET_CLASS(payloader), "timestamp-offset") != nullptr) {
+    g_object_set(payloader, "timestamp-offset", static_cast<guint>(options_.timestamp_offset),
+                 nullptr);
+  }
+  if (options_.own_size_and_rate) {
+    scale_ = std::make_unique<PictureScale>(chain->get("scaler"), chain->get("scale-caps"));
+    GstPtr<GstPad> queue_src(gst_element_get_static_pad(chain->first(), "src"));
+    core::tsanPublish(&rate_);
+    gst_pad_add_probe(queue_src.get(), GST_PAD_PROBE_TYPE_BUFFER, rateProbe, &rate_, nullptr);
   }
   if (options_.playout_delay) {
     GstPtr<GstPad> pay_src(gst_element_get_static_pad(payloader, "src"));
@@ -136,6 +152,7 @@ Encode::~Encode() {
   // Stopped upstream first; each set_state waits for that element's streaming thread.
   for (GstElement* e : elements_) gst_element_set_state(e, GST_STATE_NULL);
   core::tsanJoin(&encoded_frames_);  // countFrames ran for the last time
+  if (options_.own_size_and_rate) core::tsanJoin(&rate_);
   for (GstElement* e : elements_) gst_bin_remove(GST_BIN(pipeline_), e);
   if (!options_.name_prefix.empty()) log::info(kLog, profile_.codec + " encode stopped");
 }
@@ -151,6 +168,27 @@ void Encode::setBitrate(const EncodeParams& params) {
   const int value = fecAdjustedKbps(params) * profile_.bitrate_multiplier;
   gst_util_set_object_arg(G_OBJECT(encoder_), profile_.bitrate_property.c_str(),
                           std::to_string(value).c_str());
+}
+
+void Encode::setSizeAndRate(int scale_percent, int max_fps) {
+  if (scale_) scale_->set(scale_percent);
+  rate_.interval_ns.store(max_fps > 0 ? GST_SECOND / max_fps : 0);
+}
+
+// Keeps at most one frame per interval: a frame passes when its timestamp reaches the due time
+// (less a quarter interval of slack for capture jitter), and the due time then moves on by one
+// interval, or to an interval after this frame when frames had stopped (a static screen).
+GstPadProbeReturn Encode::rateProbe(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer data) {
+  auto* rate = static_cast<RateLimit*>(data);
+  const core::TsanCallbackScope scope(rate);
+  const int64_t interval = rate->interval_ns.load();
+  const GstClockTime pts = GST_BUFFER_PTS(GST_PAD_PROBE_INFO_BUFFER(info));
+  if (interval <= 0 || !GST_CLOCK_TIME_IS_VALID(pts)) return GST_PAD_PROBE_OK;
+  const auto t = static_cast<int64_t>(pts);
+  if (rate->due_ns >= 0 && t < rate->due_ns - interval / 4) return GST_PAD_PROBE_DROP;
+  rate->due_ns =
+      (rate->due_ns < 0 || t - rate->due_ns > interval) ? t + interval : rate->due_ns + interval;
+  return GST_PAD_PROBE_OK;
 }
 
 void Encode::setFramerate(const EncodeParams& params) {

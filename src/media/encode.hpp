@@ -1,7 +1,9 @@
 // One encode of the shared video pipeline: raw tee -> queue(leaky, 1 frame) -> converters ->
 // encoder -> payloader -> tee. The pipeline has one per codec in use (media/video_pipeline.hpp):
-// the configured encoder's from start to stop, and another codec's while a viewer needs it.
-// Main-loop thread only, except the probes.
+// the configured encoder's from start to stop, and another codec's while a viewer needs it;
+// and a lower one of the configured codec while a viewer on a slow path needs it, which also
+// has a picture size and a frame-rate limit of its own after its queue. Main-loop thread only,
+// except the probes.
 #pragma once
 
 #include <gst/gst.h>
@@ -18,6 +20,7 @@
 #include "media/encoder_profile.hpp"
 #include "media/gst_util.hpp"
 #include "media/keyframe_requests.hpp"
+#include "media/picture_scale.hpp"
 
 namespace ds::media {
 
@@ -30,6 +33,11 @@ struct EncodeOptions {
   std::string name_prefix;
   bool playout_delay = true;  // write the playout-delay extension on every packet
   uint32_t ssrc = 0;          // the payloader's SSRC; 0 = the payloader's own random one
+  // The payloader's RTP timestamp offset; -1 = its own random one. Encodes a viewer can be moved
+  // between share it (and the SSRC), so their timestamps agree (media/rtp_switch.hpp).
+  int64_t timestamp_offset = -1;
+  // A picture size and frame-rate limit of its own (setSizeAndRate), for the lower encode.
+  bool own_size_and_rate = false;
   std::chrono::milliseconds keyframe_interval{500};  // the overall keyframe limit
   // Called (from a streaming thread) when a keyframe request reaches the encoder: the static
   // screen gate must then let the next frame through.
@@ -66,6 +74,11 @@ class Encode {
   // Keeps the encoder's VBV at ~1.5 frames of the new frame time (software encoders).
   void setFramerate(const EncodeParams& params);
   uint64_t encodedFrames() const { return encoded_frames_.load(); }
+  // With EncodeOptions::own_size_and_rate: encode `scale_percent` of the picture it receives
+  // and at most `max_fps` frames a second of it (0: every frame). Frames over the limit are
+  // dropped before the encoder, which still counts on the caps' frame rate: the caller scales
+  // the bitrate it sets to match (VideoPipeline::setLowSetting).
+  void setSizeAndRate(int scale_percent, int max_fps);
 
   // Viewers linked to this encode (the pipeline removes a second codec's encode at 0).
   int users = 0;
@@ -85,6 +98,15 @@ class Encode {
   GstElement* tee_ = nullptr;
   GstPtr<GstPad> raw_pad_;  // our request pad on the raw tee
   std::atomic<uint64_t> encoded_frames_{0};
+  std::unique_ptr<PictureScale> scale_;  // own_size_and_rate only
+  // The frame-rate limit's state (own_size_and_rate): the interval is set on the main loop, the
+  // rest is the capture queue's streaming thread's.
+  struct RateLimit {
+    std::atomic<int64_t> interval_ns{0};  // 0: every frame
+    int64_t due_ns = -1;                  // the earliest timestamp the next frame may have
+  };
+  RateLimit rate_;
+  static GstPadProbeReturn rateProbe(GstPad* pad, GstPadProbeInfo* info, gpointer data);
 };
 
 // Writes playout-delay min=max=0 into every RTP packet passing the probe (media/encode.cpp).

@@ -46,9 +46,14 @@ int PictureScale::percent() const {
 }
 
 void PictureScale::applyLocked() {
+  // At 100 % the captured size itself, not open caps: with open caps videoscale would take the
+  // first size another branch of the tee after it prefers (the lower encode's smaller one).
   std::pair<int, int> want{0, 0};
-  if (percent_ < 100 && width_ > 0 && height_ > 0) want = scaledSize(width_, height_, percent_);
+  if (width_ > 0 && height_ > 0) {
+    want = percent_ < 100 ? scaledSize(width_, height_, percent_) : std::pair{width_, height_};
+  }
   if (want == applied_) return;
+  const bool was_scaled = applied_.first > 0 && applied_ != std::pair{width_, height_};
   applied_ = want;
   std::string text = "video/x-raw";
   if (want.first > 0) {
@@ -57,11 +62,13 @@ void PictureScale::applyLocked() {
   }
   const CapsPtr caps(gst_caps_from_string(text.c_str()));
   g_object_set(filter_.get(), "caps", caps.get(), nullptr);  // videoscale renegotiates
-  log::info(kLog, want.first > 0
-                      ? "encoding " + std::to_string(percent_) + " % of " + std::to_string(width_) +
-                            "x" + std::to_string(height_) + ": " + std::to_string(want.first) +
-                            "x" + std::to_string(want.second)
-                      : "encoding the captured size");
+  if (percent_ < 100) {
+    log::info(kLog, "encoding " + std::to_string(percent_) + " % of " + std::to_string(width_) +
+                        "x" + std::to_string(height_) + ": " + std::to_string(want.first) + "x" +
+                        std::to_string(want.second));
+  } else if (was_scaled) {
+    log::info(kLog, "encoding the captured size");
+  }
 }
 
 GstPadProbeReturn PictureScale::onCaps(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer self) {

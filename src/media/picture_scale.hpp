@@ -1,9 +1,11 @@
 // The encoded picture's size when the network cannot carry the captured one: a videoscale and a
 // capsfilter between the capture and the raw tee, so every encode (and the WebSocket tap) gets
-// the smaller picture and the browser stretches it back. At 100 % the capsfilter is open and
-// videoscale passes each buffer through untouched. The percentage holds across a resize: the
-// scaled size is worked out again from each new captured size, on the streaming thread, before
-// the new caps reach videoscale.
+// the smaller picture and the browser stretches it back. At 100 % the capsfilter asks for the
+// captured size and videoscale passes each buffer through untouched. (Open caps there would let
+// videoscale take a size that one branch after the tee prefers, such as the lower encode's.)
+// The lower encode (media/encode.hpp) has one of its own, which scales what the tee carries. The
+// percentage holds across a resize: the scaled size is worked out again from each new captured
+// size, on the streaming thread, before the new caps reach videoscale.
 #pragma once
 
 #include <gst/gst.h>
@@ -41,7 +43,8 @@ class PictureScale {
   int percent_ = 100;
   int width_ = 0;  // the captured size, from the last caps (0: none yet)
   int height_ = 0;
-  std::pair<int, int> applied_{0, 0};  // what the capsfilter asks for ({0, 0}: anything)
+  std::pair<int, int> applied_{0,
+                               0};  // what the capsfilter asks for ({0, 0}: anything, no caps yet)
 };
 
 }  // namespace ds::media

@@ -45,6 +45,7 @@ VideoPipeline::VideoPipeline(VideoOptions options, EncoderProfile profile, Error
   extra_profiles_.assign(all.begin() + 1, all.end());
   std::random_device rd;
   ssrc_ = std::uniform_int_distribution<uint32_t>(1, 0xfffffffeu)(rd);
+  timestamp_offset_ = std::uniform_int_distribution<uint32_t>(0, 0x7fffffffu)(rd);
   for (const auto& p : all) offer_.push_back(offerCodec(p, offer_.empty() ? ssrc_ : 0));
 }
 
@@ -54,6 +55,7 @@ VideoPipeline::~VideoPipeline() {
     gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
     core::tsanJoin(this);  // the streaming threads are stopped: gateProbe ran for the last time
     scale_.reset();
+    low_.reset();
     extras_.clear();  // removes their elements from the (stopped) pipeline
     primary_.reset();
     pipeline_.reset();
@@ -65,6 +67,7 @@ EncodeOptions VideoPipeline::encodeOptions(const std::string& prefix) {
   o.name_prefix = prefix;
   o.playout_delay = !options_.naive_baseline;
   o.ssrc = ssrc_;
+  o.timestamp_offset = timestamp_offset_;
   o.keyframe_interval = options_.keyframes.overall;
   // The encoder needs a frame to make the keyframe from: let the next one through the gate.
   o.on_keyframe_approved = [this] { gate_.forceNext(); };
@@ -212,6 +215,7 @@ bool VideoPipeline::isShared(GstElement* element) const {
     return std::find(els.begin(), els.end(), element) != els.end();
   };
   if (primary_ && in(*primary_)) return true;
+  if (low_ && in(*low_)) return true;
   return std::any_of(extras_.begin(), extras_.end(),
                      [&](const auto& kv) { return in(*kv.second); });
 }
@@ -262,6 +266,7 @@ void VideoPipeline::release(const std::string& codec) {
 
 void VideoPipeline::requestKeyframe(const std::string& codec) {
   if (codec.empty() || codec == primary_->codec()) primary_->requestKeyframe();
+  if (low_ && codec.empty()) low_->requestKeyframe();
   for (auto& [c, e] : extras_) {
     if (codec.empty() || codec == c) e->requestKeyframe();
   }
@@ -284,6 +289,7 @@ void VideoPipeline::setBitrate(int kbps) {
   encoder_kbps_ = 0;
   primary_->setBitrate(options_.params);
   for (auto& kv : extras_) kv.second->setBitrate(options_.params);
+  applyLowSetting();
   log::info(kLog, "video bitrate set to " + std::to_string(kbps) + " kbit/s");
 }
 
@@ -318,6 +324,7 @@ void VideoPipeline::setFramerate(int fps) {
   // Keep the VBV at ~1.5 frames for the new frame time (x264 and vpx take it in ms).
   primary_->setFramerate(options_.params);
   for (auto& kv : extras_) kv.second->setFramerate(options_.params);
+  applyLowSetting();  // its frame limit and bitrate are relative to the capture rate
   log::info(kLog, "framerate set to " + std::to_string(fps) + " fps");
 }
 

@@ -79,12 +79,28 @@ class VideoPipeline {
   Result<GstElement*> acquire(const std::string& codec);
   // One viewer less on `codec`; a second codec's encode stops with its last viewer.
   void release(const std::string& codec);
-  // Running encodes (1 + second codecs in use), for tests and stats.
-  size_t encodeCount() const { return 1 + extras_.size(); }
+  // Running encodes (1 + second codecs in use + the lower encode), for tests and stats.
+  size_t encodeCount() const { return 1 + extras_.size() + (low_ ? 1 : 0); }
 
-  // Asks the encoders (or `codec`'s only) for an IDR (new viewer, capture restart), within the
-  // overall keyframe rate of each.
+  // The lower encode of the primary codec, for viewers on slow paths (session::NetworkAdaptation
+  // moves them): its tee for one more viewer, building it if it is not running; each success is
+  // matched by one releaseLow() after the viewer left it. It runs at setLowSetting()'s values.
+  Result<GstElement*> acquireLow();
+  void releaseLow();
+  bool lowRunning() const { return low_ != nullptr; }
+  // The lower encode's bitrate, frame-rate limit (at most the capture's) and picture size (percent
+  // of the captured width and height), kept for when it is built.
+  void setLowSetting(int kbps, int fps, int scale_percent);
+  // Frames that left the lower encoder since it was built (0 when it is not running).
+  uint64_t lowEncodedFrames() const { return low_ ? low_->encodedFrames() : 0; }
+
+  // Asks the encoders (or `codec`'s only, the lower encode not included) for an IDR (new viewer,
+  // capture restart), within the overall keyframe rate of each.
   void requestKeyframe(const std::string& codec = "");
+  // Asks the lower encode for one (a viewer was moved onto it).
+  void requestLowKeyframe() {
+    if (low_) low_->requestKeyframe();
+  }
   // Keyframe requests passed to the encoders, and dropped or coalesced by the overall limit.
   uint64_t keyframeRequestsForwarded() const;
   uint64_t keyframeRequestsDropped() const;
@@ -119,6 +135,9 @@ class VideoPipeline {
   VideoPipeline(VideoOptions options, EncoderProfile profile, ErrorCallback on_error);
   Status build();
   EncodeOptions encodeOptions(const std::string& prefix);
+  // The lower encode's parameters for its setting at today's capture rate (video_pipeline_low).
+  EncodeParams lowParams() const;
+  void applyLowSetting();
   bool isShared(GstElement* element) const;
   // The name of the branch element (directly in the pipeline, not ours) holding `obj`; "" when
   // `obj` is part of the shared graph or the pipeline itself.
@@ -131,6 +150,7 @@ class VideoPipeline {
   std::vector<EncoderProfile> extra_profiles_;  // second codecs that may be built
   std::vector<OfferCodec> offer_;
   uint32_t ssrc_ = 0;  // every encode's payloader uses it, so the offer's a=ssrc holds for all
+  uint32_t timestamp_offset_ = 0;  // every encode's too: a viewer moved between two stays in time
   ErrorCallback on_error_;
   BranchErrorCallback on_branch_error_;
   std::vector<GstElement*> shared_;  // capture elements and the raw tee (encodes: their own)
@@ -140,6 +160,13 @@ class VideoPipeline {
   GstElement* raw_tee_ = nullptr;
   std::unique_ptr<Encode> primary_;
   std::map<std::string, std::unique_ptr<Encode>> extras_;  // by codec, while in use
+  std::unique_ptr<Encode> low_;  // the lower encode, while a viewer is on it
+  struct LowSetting {
+    int kbps = 0;
+    int fps = 0;
+    int scale_percent = 100;
+  };
+  LowSetting low_setting_;
   guint bus_watch_ = 0;
   FrameGate gate_;
   std::unique_ptr<DamageWatch> damage_;  // X DAMAGE change detector, when available

@@ -51,6 +51,14 @@ NetworkFamilies::NetworkFamilies(prometheus::Registry& registry)
       decreases_(detail::counters(registry, "deskstream_network_decreases_total",
                                   "Times congestion control lowered this viewer's target, by "
                                   "rule: delay (a growing queue), rtt (a standing queue), loss")),
+      encode_kbps_(gauges(registry, "deskstream_network_encode_kbps",
+                          "The bitrate of the encode this viewer receives (the shared one, or "
+                          "the lower one for a path far slower than the others'), kbit/s")),
+      encode_fps_(gauges(registry, "deskstream_network_encode_fps",
+                         "The frame rate of the encode this viewer receives")),
+      low_encode_(
+          gauges(registry, "deskstream_network_low_encode",
+                 "1 while this viewer receives the lower encode instead of the shared one")),
       encoder_kbps_(gauges(registry, "deskstream_video_encoder_kbps",
                            "The bitrate the shared video encode runs at now (after congestion "
                            "control), kbit/s")
@@ -77,6 +85,9 @@ void NetworkFamilies::set(const std::vector<ViewerNetworkFigures>& viewers,
     setOrDrop(queue_, labels, v.queue_ms);
     setOrDrop(rtt_, labels, v.rtt_ms);
     setOrDrop(loss_, labels, v.loss);
+    setOrDrop(encode_kbps_, labels, v.encode_kbps);
+    setOrDrop(encode_fps_, labels, v.encode_fps);
+    low_encode_.Add(labels).Set(v.low_encode ? 1 : 0);
     catchUp(nacks_.Add(labels), v.nacks);
     catchUp(plis_.Add(labels), v.plis);
     catchUp(decreases_.Add(reasonLabels(v.connection, "delay")), v.decreases_delay);
@@ -87,7 +98,10 @@ void NetworkFamilies::set(const std::vector<ViewerNetworkFigures>& viewers,
   for (int gone : shown_) {
     if (std::find(now.begin(), now.end(), gone) != now.end()) continue;
     const auto labels = detail::connectionLabels(gone);
-    for (Gauges* f : {&target_, &received_, &capacity_, &queue_, &rtt_, &loss_}) drop(*f, labels);
+    for (Gauges* f : {&target_, &received_, &capacity_, &queue_, &rtt_, &loss_, &encode_kbps_,
+                      &encode_fps_, &low_encode_}) {
+      drop(*f, labels);
+    }
     for (Counters* f : {&nacks_, &plis_}) drop(*f, labels);
     for (const char* reason : {"delay", "rtt", "loss"})
       drop(decreases_, reasonLabels(gone, reason));

@@ -31,6 +31,10 @@ struct ViewerNetworkFigures {
   uint64_t decreases_delay = 0;
   uint64_t decreases_rtt = 0;
   uint64_t decreases_loss = 0;
+  // What this viewer's encode runs at: the shared one's, or the lower one's while it is on it.
+  std::optional<double> encode_kbps;
+  std::optional<double> encode_fps;
+  bool low_encode = false;  // it watches the lower encode (a path far slower than the others')
 };
 
 struct EncoderFigures {
@@ -57,6 +61,9 @@ class NetworkFamilies {
   Counters& nacks_;
   Counters& plis_;
   Counters& decreases_;
+  Gauges& encode_kbps_;
+  Gauges& encode_fps_;
+  Gauges& low_encode_;
   prometheus::Gauge& encoder_kbps_;
   prometheus::Gauge& encoder_fps_;
   prometheus::Gauge& limited_;

@@ -3,6 +3,8 @@
 // in the server (session/manager.cpp wraps it); unit tests drive a Connection with a fake.
 #pragma once
 
+#include <gst/gst.h>
+
 #include <string>
 
 #include "core/result.hpp"
@@ -24,6 +26,9 @@ class Branch {
   virtual bool owns(const std::string& element) const = 0;
   // The peer's transport as last seen, or nullptr when the branch does not watch it.
   virtual const webrtc::TransportStats* transportStats() const = 0;
+  // Moves the viewer to another encode's tee of its codec (webrtc::PeerBranch::switchTee); a
+  // branch that cannot be moved says so.
+  virtual Status switchTee(GstElement* /*tee*/) { return fail("this viewer cannot be moved"); }
 };
 
 }  // namespace ds::session

@@ -28,6 +28,7 @@ class PeerBranchAdapter final : public Branch {
   const webrtc::TransportStats* transportStats() const override {
     return branch_->transportStats();
   }
+  Status switchTee(GstElement* tee) override { return branch_->switchTee(tee); }
 
  private:
   std::shared_ptr<webrtc::PeerBranch> branch_;
@@ -49,6 +50,8 @@ Manager::Manager(ManagerOptions options)
       adaptation_(options_.congestion_control && options_.video.transport_cc,
                   options_.video.params.bitrate_kbps, options_.video.params.framerate,
                   [this](const EncoderSetting& s) { applyEncoderSetting(s); }) {
+  adaptation_.onLowEncode(
+      [this](const std::optional<EncoderSetting>& low) { applyLowEncode(low); });
   if (options_.audio) {
     auto started =
         audio::AudioPipeline::start(*options_.audio, [this](bool up) { onAudioState(up); });
@@ -164,8 +167,9 @@ Result<std::shared_ptr<Branch>> Manager::addVideoPeer(Connection& conn) {
   auto* manager = this;
   auto with = [this, id](auto fn) { return forConnection(id, std::move(fn)); };
   // (The branch itself asks for a keyframe when DTLS is up: BranchOptions::keyframe_on_connect.)
-  cb.on_connected = with([](Connection& c) {
+  cb.on_connected = with([this](Connection& c) {
     log::info(kLog, "peer " + std::to_string(c.info().id) + ": media connected");
+    adaptation_.setMovable(c.info().id, movable(c));
   });
   cb.on_channel_open = with([](Connection& c) { c.onChannelOpen(); });
   cb.on_channel_message = with([](Connection& c, std::string text) { c.onChannelMessage(text); });
@@ -190,8 +194,9 @@ Result<std::shared_ptr<Branch>> Manager::addVideoPeer(Connection& conn) {
       }
       return manager->video_->acquire(codec);
     };
-    cb.release_tee = [manager, generation](const std::string& codec) {
+    cb.release_tee = [manager, generation, id](const std::string& codec) {
       if (generation == manager->video_generation_ && manager->video_) {
+        if (manager->low_viewers_.erase(id) != 0) manager->video_->releaseLow();
         manager->video_->release(codec);
       }
     };

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -122,10 +123,17 @@ class Manager : private ConnectionHost {
   // Every video viewer's network as last seen, and what the shared encode runs at.
   std::vector<ViewerNetwork> viewerNetworks() const;
   EncoderSetting encoderSetting() const { return adaptation_.setting(); }
+  // What connection `id` receives (the lower encode's setting while it is on it).
+  EncoderSetting encoderSettingFor(int id) const { return adaptation_.settingFor(id); }
   // The encoded picture's width over the screen's (below 1 while congestion control shrinks
   // it): pointer positions, given in the picture's pixels, are divided by it.
   double pictureScale() const;
+  // The same for what connection `id` receives.
+  double pictureScale(int id) const;
   bool networkLimited() const { return adaptation_.limited(); }
+  bool networkLimited(int id) const { return adaptation_.limitedFor(id); }
+  // Viewers on the lower encode now (for tests and metrics).
+  const std::set<int>& lowEncodeViewers() const { return low_viewers_; }
 
  private:
   // ConnectionHost.
@@ -155,6 +163,13 @@ class Manager : private ConnectionHost {
   void onViewerFeedback(int id, const congestion::Feedback& fb);
   // Runs the encoder at what congestion control decided (bitrate, frame rate).
   void applyEncoderSetting(const EncoderSetting& s);
+  // Runs the lower encode at `low` and moves viewers on or off it as congestion control decided
+  // (manager_low.cpp).
+  void applyLowEncode(const std::optional<EncoderSetting>& low);
+  bool moveToLow(int id, Branch& branch);
+  void moveToShared(int id, Branch& branch);
+  // Whether connection `id`'s stream can be moved between encodes (once it is connected).
+  bool movable(const Connection& conn) const;
   void stopVideo();  // drops the pipeline, keeping its frame counts
   // Every video viewer gets `reason` as an ERROR and is closed; the pipeline stops.
   void dropAllVideo(const std::string& reason);
@@ -189,6 +204,7 @@ class Manager : private ConnectionHost {
   media::EncoderFailover failover_;
   NetworkAdaptation adaptation_;
   congestion::Clock::time_point size_checked_at_{};
+  std::set<int> low_viewers_;  // connections whose branch is linked to the lower encode
 };
 
 }  // namespace ds::session

@@ -57,6 +57,7 @@ void Manager::stopVideo() {
   if (!video_) return;
   frames_encoded_done_ += video_->encodedFrames();
   frames_skipped_done_ += video_->skippedFrames();
+  low_viewers_.clear();  // the lower encode goes with the pipeline
   video_.reset();
   // The encoder's and the streaming threads' buffers are free now, but glibc keeps them in
   // their arenas: without this the RSS stays at its peak after every viewer has gone and
@@ -113,6 +114,13 @@ void Manager::setFramerate(int fps) {
 }
 
 double Manager::pictureScale() const { return video_ ? video_->scalePercent() / 100.0 : 1.0; }
+
+double Manager::pictureScale(int id) const {
+  if (low_viewers_.count(id) != 0) {
+    if (auto low = adaptation_.lowSetting()) return low->scale_percent / 100.0;
+  }
+  return pictureScale();
+}
 
 void Manager::applyEncoderSetting(const EncoderSetting& s) {
   if (!video_) return;

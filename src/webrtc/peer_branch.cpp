@@ -195,6 +195,9 @@ Status PeerBranch::linkTo(GstElement* tee) {
   tee_ = media::refPtr(tee);
   tee_pad_.reset(gst_element_request_pad_simple(tee_.get(), "src_%u"));
   media::GstPtr<GstPad> queue_sink(gst_element_get_static_pad(queue_.get(), "sink"));
+  if (!switch_ && media::switchableCodec(codec_)) {
+    switch_ = std::make_unique<media::EncodeSwitch>(queue_sink.get(), codec_);
+  }
   const bool linked = gst_pad_link(tee_pad_.get(), queue_sink.get()) == GST_PAD_LINK_OK;
   if (!linked) return fail("cannot link the viewer branch to the tee");
   return {};
@@ -246,6 +249,15 @@ GstPadProbeReturn PeerBranch::firewallProbe(GstPad* pad, GstPadProbeInfo* info, 
     });
   }
   return GST_PAD_PROBE_DROP;  // already pushed: the queue sees GST_FLOW_OK
+}
+
+Status PeerBranch::switchTee(GstElement* tee) {
+  if (detached_ || !switch_) return fail("this viewer's stream cannot be moved to another encode");
+  if (tee == tee_.get()) return {};
+  if (auto st = switch_->move(tee_.get(), tee_pad_, tee); !st) return st;
+  tee_ = media::refPtr(tee);
+  log::info(kLog, "peer " + name_ + ": moved to " + GST_ELEMENT_NAME(tee));
+  return {};
 }
 
 void PeerBranch::addCandidate(int mline, const std::string& candidate) {

@@ -15,6 +15,7 @@
 
 #include "core/result.hpp"
 #include "media/codec_offer.hpp"
+#include "media/encode_switch.hpp"
 #include "media/gst_util.hpp"
 #include "media/keyframe_limiter.hpp"
 #include "webrtc/transport_monitor.hpp"
@@ -114,6 +115,14 @@ class PeerBranch {
   void sendChannelText(const std::string& text);
   // Removes the branch from a running pipeline (unlinks at the tee when idle).
   void detach();
+  // Moves this viewer to another encode of its codec (the lower encode for a slow path, and
+  // back): the old tee's pad is released, the new tee linked; the new encode's packets are held
+  // back until one begins a keyframe (the caller asks that encode for one) and numbered on from
+  // the last packet sent (media/encode_switch.hpp). Needs a linked branch of a codec
+  // media::switchableCodec knows.
+  Status switchTee(GstElement* tee);
+  // Packets dropped while waiting for the new encode's keyframe, over every move.
+  uint64_t switchDroppedPackets() const { return switch_ ? switch_->dropped() : 0; }
 
   const std::string& name() const { return name_; }
   // The codec this viewer receives ("" until the answer chose one, or for a single-tee branch).
@@ -158,6 +167,8 @@ class PeerBranch {
   media::KeyframeLimiter keyframe_limiter_;
   std::unique_ptr<TransportMonitor> monitor_;
   std::atomic<bool> media_failed_{false};  // webrtcbin refused a buffer; reported once
+  // Branches of a codec media::switchableCodec knows, once linked (its gate is on the queue).
+  std::unique_ptr<media::EncodeSwitch> switch_;
 };
 
 // Sets up webrtcbin's libnice agent: adds 127.0.0.1 and every interface address (libnice gathers

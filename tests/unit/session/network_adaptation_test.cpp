@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <optional>
+#include <set>
+#include <utility>
 #include <vector>
 
 namespace ds::session {
@@ -174,6 +177,79 @@ TEST(NetworkAdaptation, OffMeansTheConfiguredSettingWhateverHappens) {
   EXPECT_FALSE(a.figures(1));
   EXPECT_FALSE(a.limited());
   EXPECT_TRUE(applied.settings.empty());
+}
+
+// Both viewers' feedback, 100 ms apart, `n` times: each path carries its own capacity.
+Clock::time_point feedBoth(NetworkAdaptation& a, Clock::time_point t, double fast, double slow,
+                           int n) {
+  for (int i = 0; i < n; ++i) {
+    t += milliseconds(100);
+    for (auto [id, capacity] : {std::pair{1, fast}, std::pair{2, slow}}) {
+      const double sent = a.settingFor(id).kbps;
+      a.onFeedback(id, Feedback{t, sent, std::min(sent, capacity), 0});
+    }
+  }
+  return t;
+}
+
+TEST(NetworkAdaptation, AFarSlowerMovableViewerGetsTheLowerEncodeAndTheOthersTheirOwnQuality) {
+  Applied applied;
+  std::vector<std::optional<EncoderSetting>> low_applied;
+  NetworkAdaptation a(true, 8000, 30, applied.fn());
+  a.onLowEncode([&](const std::optional<EncoderSetting>& s) { low_applied.push_back(s); });
+  a.setPictureSize(1920, 1080);
+  auto t = Clock::now();
+  a.addViewer(1, t);
+  a.addViewer(2, t);
+  a.setMovable(1, true);
+  a.setMovable(2, true);
+  t = feedBoth(a, t, 100000, 1500, 15);  // 1.5 s: the shared encode follows the slow one first
+  EXPECT_LT(a.setting().kbps, 2000);
+  EXPECT_TRUE(a.lowViewers().empty());
+  t = feedBoth(a, t, 100000, 1500, 40);  // 4 s more: past the 2 s wait
+  ASSERT_EQ(a.lowViewers(), std::set<int>{2});
+  ASSERT_TRUE(a.lowSetting());
+  ASSERT_FALSE(low_applied.empty());
+  EXPECT_TRUE(low_applied.back());
+  EXPECT_EQ(a.setting().kbps, 8000) << "the shared encode runs at the fast viewer's target";
+  EXPECT_LE(a.lowSetting()->kbps, 1500);
+  EXPECT_LT(a.lowSetting()->fps, 30) << "1080p at 1.5 Mbit/s: fewer frames";
+  EXPECT_EQ(a.settingFor(2), *a.lowSetting());
+  EXPECT_EQ(a.settingFor(1), a.setting());
+  EXPECT_TRUE(a.figures(2)->low_encode);
+  EXPECT_FALSE(a.figures(1)->low_encode);
+  EXPECT_TRUE(a.limitedFor(2));
+  t = feedBoth(a, t, 100000, 1500, 100);  // the shared encode's ladder climbs back, rung by rung
+  EXPECT_EQ(a.setting(), (EncoderSetting{8000, 30})) << "nothing holds the fast viewer back";
+  EXPECT_FALSE(a.limitedFor(1));
+  EXPECT_EQ(a.lowViewers(), std::set<int>{2});
+
+  // The slow path clears: viewer 2 comes back once its target nears the fast one's.
+  t = feedBoth(a, t, 100000, 100000, 400);
+  EXPECT_TRUE(a.lowViewers().empty());
+  EXPECT_FALSE(a.lowSetting());
+  ASSERT_FALSE(low_applied.empty());
+  EXPECT_FALSE(low_applied.back()) << "the lower encode may stop";
+}
+
+TEST(NetworkAdaptation, ViewersThatCannotBeMovedShareOneEncodeAsBefore) {
+  NetworkAdaptation a(true, 8000, 30, nullptr);
+  auto t = Clock::now();
+  a.addViewer(1, t);
+  a.addViewer(2, t);  // neither marked movable (a WebSocket client, an H.265 viewer)
+  t = feedBoth(a, t, 100000, 1500, 80);
+  EXPECT_TRUE(a.lowViewers().empty());
+  EXPECT_LE(a.setting().kbps, 1500);
+  // Marked movable later (once connected), it moves after the wait.
+  a.setMovable(2, true);
+  t = feedBoth(a, t, 100000, 1500, 40);
+  EXPECT_EQ(a.lowViewers(), std::set<int>{2});
+  // And back at once when it can no longer be moved.
+  a.setMovable(2, false);
+  EXPECT_TRUE(a.lowViewers().empty());
+  a.removeViewer(2);
+  a.removeViewer(1);
+  EXPECT_FALSE(a.lowSetting());
 }
 
 }  // namespace

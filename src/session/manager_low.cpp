@@ -1,0 +1,81 @@
+// session::Manager, continued: the lower encode. congestion control (NetworkAdaptation) decides
+// which viewers are far slower than the others and what they get; here the lower encode is run
+// at that setting and each such viewer's branch is moved onto it, or back to the shared encode,
+// with a keyframe from the encode it moves to. Main-loop thread only.
+#include <string>
+#include <vector>
+
+#include "core/log.hpp"
+#include "media/rtp_switch.hpp"
+#include "session/connection.hpp"
+#include "session/manager.hpp"
+
+namespace ds::session {
+namespace {
+constexpr const char* kLog = "session";
+
+std::string describe(const EncoderSetting& s) {
+  return std::to_string(s.kbps) + " kbit/s, " + std::to_string(s.fps) + " fps, " +
+         std::to_string(s.scale_percent) + " % size";
+}
+}  // namespace
+
+bool Manager::movable(const Connection& conn) const {
+  if (!video_ || conn.audioPeer() || conn.branch() == nullptr) return false;
+  const std::string& codec = conn.branch()->codec();
+  return codec == video_->profile().codec && media::switchableCodec(codec);
+}
+
+void Manager::applyLowEncode(const std::optional<EncoderSetting>& low) {
+  if (!video_) return;
+  if (low) video_->setLowSetting(low->kbps, low->fps, low->scale_percent);
+  const std::set<int>& wanted = adaptation_.lowViewers();
+  std::vector<int> stuck;
+  for (auto& [id, conn] : connections_) {
+    Branch* branch = conn->branch();
+    if (branch == nullptr || conn->audioPeer() || !adaptation_.figures(id)) continue;
+    const bool want = wanted.count(id) != 0;
+    const bool on = low_viewers_.count(id) != 0;
+    if (want && !on && !moveToLow(id, *branch)) stuck.push_back(id);
+    if (!want && on) moveToShared(id, *branch);
+  }
+  // After the loop: this recomputes, which can call back here.
+  for (int id : stuck) adaptation_.setMovable(id, false);
+}
+
+bool Manager::moveToLow(int id, Branch& branch) {
+  auto tee = video_->acquireLow();
+  if (!tee) {
+    log::warn(kLog, "peer " + std::to_string(id) +
+                        " stays on the shared encode: no lower encode: " + tee.error().message);
+    return false;
+  }
+  if (auto st = branch.switchTee(*tee); !st) {
+    video_->releaseLow();
+    log::warn(kLog,
+              "peer " + std::to_string(id) + " stays on the shared encode: " + st.error().message);
+    return false;
+  }
+  low_viewers_.insert(id);
+  video_->requestLowKeyframe();
+  const auto s = adaptation_.settingFor(id);
+  log::info(kLog, "peer " + std::to_string(id) + ": its path is far slower than the others'; " +
+                      "moved to the lower encode (" + describe(s) + ")");
+  return true;
+}
+
+void Manager::moveToShared(int id, Branch& branch) {
+  if (auto st = branch.switchTee(video_->tee()); !st) {
+    // Its branch is unusable for a move now; it stays where it is (and is counted there).
+    log::warn(kLog,
+              "peer " + std::to_string(id) + " stays on the lower encode: " + st.error().message);
+    return;
+  }
+  low_viewers_.erase(id);
+  video_->releaseLow();
+  video_->requestKeyframe(video_->profile().codec);
+  log::info(kLog, "peer " + std::to_string(id) + ": back on the shared encode (" +
+                      describe(adaptation_.setting()) + ")");
+}
+
+}  // namespace ds::session

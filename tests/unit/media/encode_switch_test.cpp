@@ -1,0 +1,180 @@
+// Component test: one viewer moved from the shared encode to the lower encode and back while it
+// watches. Real GStreamer: the video pipeline (test pattern 640x360, x264enc) and, as the
+// viewer, what a browser does with the RTP: depayload, decode (openh264dec), display. Checked:
+// the viewer's sequence numbers never jump, the decoder gets the smaller picture and then the
+// full one again, frames keep coming with no error, the lower encode encodes fewer frames than
+// the shared one, and it stops with its last viewer.
+#include "media/encode_switch.hpp"
+
+#include <gst/gst.h>
+#include <gst/rtp/rtp.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <mutex>
+#include <vector>
+
+#include "core/tsan.hpp"
+#include "media/video_pipeline.hpp"
+
+namespace ds::media {
+namespace {
+
+void iterate(int ms) {
+  const gint64 end = g_get_monotonic_time() + ms * 1000;
+  while (g_get_monotonic_time() < end) g_main_context_iteration(nullptr, FALSE), g_usleep(1000);
+}
+
+// The viewer: queue -> rtph264depay -> h264parse -> openh264dec -> fakesink, with what it received.
+struct Viewer {
+  GstElement* queue = nullptr;
+  GstElement* decoder = nullptr;
+  std::mutex lock;
+  std::vector<uint16_t> seqs;  // every RTP packet's sequence number, as the depayloader got it
+  std::atomic<uint64_t> decoded{0};
+  std::atomic<int> width{0};
+
+  static GstPadProbeReturn onRtp(GstPad*, GstPadProbeInfo* info, gpointer data) {
+    auto* v = static_cast<Viewer*>(data);
+    const core::TsanCallbackScope scope(v);
+    auto note = [v](GstBuffer* b) {
+      GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+      if (!gst_rtp_buffer_map(b, GST_MAP_READ, &rtp)) return;
+      v->seqs.push_back(gst_rtp_buffer_get_seq(&rtp));
+      gst_rtp_buffer_unmap(&rtp);
+    };
+    const std::lock_guard<std::mutex> hold(v->lock);
+    if ((info->type & GST_PAD_PROBE_TYPE_BUFFER) != 0) note(GST_PAD_PROBE_INFO_BUFFER(info));
+    if ((info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) != 0) {
+      GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
+      for (guint i = 0; i < gst_buffer_list_length(list); ++i) {
+        note(gst_buffer_list_get(list, i));
+      }
+    }
+    return GST_PAD_PROBE_OK;
+  }
+  static GstPadProbeReturn onFrame(GstPad* pad, GstPadProbeInfo*, gpointer data) {
+    auto* v = static_cast<Viewer*>(data);
+    const core::TsanCallbackScope scope(v);
+    v->decoded++;
+    if (GstCaps* caps = gst_pad_get_current_caps(pad)) {
+      int w = 0;
+      gst_structure_get_int(gst_caps_get_structure(caps, 0), "width", &w);
+      v->width = w;
+      gst_caps_unref(caps);
+    }
+    return GST_PAD_PROBE_OK;
+  }
+
+  void build(GstElement* pipeline) {
+    queue = gst_element_factory_make("queue", "viewer-queue");
+    GstElement* depay = gst_element_factory_make("rtph264depay", nullptr);
+    GstElement* parse = gst_element_factory_make("h264parse", nullptr);  // adds the profile
+    decoder = gst_element_factory_make("openh264dec", nullptr);
+    GstElement* sink = gst_element_factory_make("fakesink", nullptr);
+    ASSERT_TRUE(queue && depay && parse && decoder && sink);
+    g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
+    gst_bin_add_many(GST_BIN(pipeline), queue, depay, parse, decoder, sink, nullptr);
+    ASSERT_TRUE(gst_element_link_many(queue, depay, parse, decoder, sink, nullptr));
+    core::tsanPublish(this);
+    GstPad* q_src = gst_element_get_static_pad(queue, "src");
+    gst_pad_add_probe(
+        q_src,
+        static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+        onRtp, this, nullptr);
+    gst_object_unref(q_src);
+    GstPad* d_src = gst_element_get_static_pad(decoder, "src");
+    gst_pad_add_probe(d_src, GST_PAD_PROBE_TYPE_BUFFER, onFrame, this, nullptr);
+    gst_object_unref(d_src);
+    for (GstElement* e : {sink, decoder, parse, depay, queue})
+      gst_element_sync_state_with_parent(e);
+  }
+
+  // Jumps in the sequence numbers (a browser would count the packets in between as lost).
+  int gaps() {
+    const std::lock_guard<std::mutex> hold(lock);
+    int n = 0;
+    for (size_t i = 1; i < seqs.size(); ++i) {
+      if (static_cast<uint16_t>(seqs[i - 1] + 1) != seqs[i]) ++n;
+    }
+    return n;
+  }
+  size_t packets() {
+    const std::lock_guard<std::mutex> hold(lock);
+    return seqs.size();
+  }
+};
+
+TEST(EncodeSwitch, AViewerMovesToTheLowerEncodeAndBackWithoutAGapOrAnError) {
+  VideoOptions o;
+  o.display = "";  // test pattern, 640x360
+  o.params.framerate = 30;
+  o.params.bitrate_kbps = 2000;
+  std::string error;
+  auto started = VideoPipeline::start(o, [&](std::string m, bool) { error = std::move(m); });
+  ASSERT_TRUE(started) << started.error().message;
+  VideoPipeline& p = **started;
+  std::string branch_error;
+  p.onBranchError([&](std::string, std::string m) { branch_error = std::move(m); });
+
+  Viewer viewer;
+  viewer.build(p.pipeline());
+  GstPad* sink = gst_element_get_static_pad(viewer.queue, "sink");
+  auto gate = std::make_unique<EncodeSwitch>(sink, "H264");
+  auto tee = p.acquire("H264");
+  ASSERT_TRUE(tee);
+  GstPtr<GstPad> pad(gst_element_request_pad_simple(*tee, "src_%u"));
+  ASSERT_EQ(gst_pad_link(pad.get(), sink), GST_PAD_LINK_OK);
+  gst_object_unref(sink);
+  p.requestKeyframe();
+  iterate(1000);
+  ASSERT_GT(viewer.decoded.load(), 5u) << "the viewer decodes the shared encode";
+  EXPECT_EQ(viewer.width.load(), 640);
+
+  // To the lower encode: half the size, 10 fps, 300 kbit/s.
+  p.setLowSetting(300, 10, 50);
+  auto low = p.acquireLow();
+  ASSERT_TRUE(low) << low.error().message;
+  EXPECT_EQ(p.encodeCount(), 2u);
+  ASSERT_TRUE(gate->move(*tee, pad, *low));
+  p.requestLowKeyframe();
+  const uint64_t shared_before = p.encodedFrames();
+  const uint64_t low_before = p.lowEncodedFrames();
+  const uint64_t decoded_before = viewer.decoded.load();
+  iterate(2000);
+  EXPECT_EQ(viewer.width.load(), 320) << "the decoder got the lower encode's picture";
+  EXPECT_GT(viewer.decoded.load(), decoded_before + 5) << "frames keep coming";
+  const double shared_frames = static_cast<double>(p.encodedFrames() - shared_before);
+  const double low_frames = static_cast<double>(p.lowEncodedFrames() - low_before);
+  std::printf("in 2 s: shared encode %.0f frames, lower encode %.0f frames\n", shared_frames,
+              low_frames);
+  EXPECT_GT(low_frames, 0);
+  EXPECT_LT(low_frames, 0.6 * shared_frames) << "10 of 30 fps: about a third";
+
+  // And back.
+  ASSERT_TRUE(gate->move(*low, pad, *tee));
+  p.releaseLow();
+  p.requestKeyframe("H264");
+  EXPECT_EQ(p.encodeCount(), 1u) << "the lower encode stops with its last viewer";
+  const uint64_t decoded_back = viewer.decoded.load();
+  iterate(1000);
+  EXPECT_EQ(viewer.width.load(), 640);
+  EXPECT_GT(viewer.decoded.load(), decoded_back + 5);
+
+  EXPECT_EQ(gate->moves(), 2);
+  EXPECT_GT(viewer.packets(), 50u);
+  EXPECT_EQ(viewer.gaps(), 0) << "sequence numbers continue across both moves";
+  std::printf("packets %zu, dropped waiting for a keyframe %llu\n", viewer.packets(),
+              static_cast<unsigned long long>(gate->dropped()));
+  EXPECT_TRUE(error.empty()) << error;
+  EXPECT_TRUE(branch_error.empty()) << branch_error;
+
+  gst_element_release_request_pad(*tee, pad.get());
+  pad.reset();
+  gst_element_set_state(p.pipeline(), GST_STATE_NULL);
+  core::tsanJoin(&viewer);
+  gate.reset();
+}
+
+}  // namespace
+}  // namespace ds::media
