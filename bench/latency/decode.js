@@ -1,5 +1,5 @@
 // Injected into the page with addInitScript (web/ is not changed). Expects
-// window.__dsBenchCfg = { variant: 'ours' | 'baseline' | 'websocket', block, cols, rows } to be set by an earlier
+// window.__dsBenchCfg = { variant: 'ours' | 'baseline' | 'websocket', block, cols, rows, screenWidth? } to be set by an earlier
 // init script. Decodes the ds_painter barcode of every presented video frame in
 // requestVideoFrameCallback and records (painted time, callback wall time, receive wall time).
 (() => {
@@ -69,7 +69,10 @@
       canvas.height = H;
       ctx = canvas.getContext('2d', { willReadFrequently: true, alpha: false });
     }
-    ctx.drawImage(video, 0, 0, W, H, 0, 0, W, H);
+    // A picture the server scaled down (congestion control's smallest rungs) carries the barcode
+    // scaled too: cfg.screenWidth (the painted screen's width) maps it back.
+    const k = cfg.screenWidth && video.videoWidth ? video.videoWidth / cfg.screenWidth : 1;
+    ctx.drawImage(video, 0, 0, W * k, H * k, 0, 0, W, H);
     const d = ctx.getImageData(0, 0, W, H).data;
     const bytes = new Uint8Array(10);
     const q = cfg.block / 4;  // sample the middle half of each square

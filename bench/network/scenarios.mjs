@@ -188,7 +188,7 @@ async function runScenario(browser, name, cc) {
   const pages = [];
   for (let i = 0; i < (sc.viewers || 1); i++) {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 } });
-    await ctx.addInitScript(`window.__dsBenchCfg = ${JSON.stringify({ variant: 'ours', block: 16, cols: 20, rows: 4 })};`);
+    await ctx.addInitScript(`window.__dsBenchCfg = ${JSON.stringify({ variant: 'ours', block: 16, cols: 20, rows: 4, screenWidth: sc.w })};`);
     await ctx.addInitScript(decoderSrc);
     if (i > 0) {
       // Viewer i goes to coturn through its own relay (the TURN URL's port is rewritten).

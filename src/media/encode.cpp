@@ -164,6 +164,13 @@ bool Encode::isEncoderChain(GstObject* obj) const {
   return false;
 }
 
+bool Encode::owns(GstObject* obj) const {
+  for (GstElement* e : elements_) {
+    if (obj == GST_OBJECT(e) || gst_object_has_as_ancestor(obj, GST_OBJECT(e))) return true;
+  }
+  return false;
+}
+
 void Encode::setBitrate(const EncodeParams& params) {
   const int value = fecAdjustedKbps(params) * profile_.bitrate_multiplier;
   gst_util_set_object_arg(G_OBJECT(encoder_), profile_.bitrate_property.c_str(),

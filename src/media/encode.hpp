@@ -65,6 +65,8 @@ class Encode {
   const std::vector<GstElement*>& elements() const { return elements_; }
   // True when `obj` is the encoder, one of its profile's converters/uploaders, or inside one.
   bool isEncoderChain(GstObject* obj) const;
+  // True when `obj` is any element of this encode, or inside one.
+  bool owns(GstObject* obj) const;
 
   void requestKeyframe() { keyframes_.request(); }
   uint64_t keyframeRequestsForwarded() const { return keyframes_.forwarded(); }

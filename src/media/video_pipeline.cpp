@@ -162,6 +162,12 @@ gboolean VideoPipeline::onBusMessage(GstBus* /*bus*/, GstMessage* msg, gpointer 
         }
         break;
       }
+      // The lower encode (a second encoder session, say one NVENC refuses): its viewers go back
+      // to the shared encode; restarting everyone's stream would only fail the same way again.
+      if (self->low_ && self->low_->owns(GST_MESSAGE_SRC(msg)) && self->on_low_error_) {
+        postToMain([cb = self->on_low_error_, text] { cb(text); });
+        break;
+      }
       // Only the primary encoder fails over; a second codec's failure restarts the stream.
       const bool from_encoder = self->primary_->isEncoderChain(GST_MESSAGE_SRC(msg));
       // One failure posts an error per element it stops (source, then queue): report it once.

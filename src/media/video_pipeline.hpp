@@ -65,6 +65,10 @@ class VideoPipeline {
 
   // Where branch errors go; without a handler they are only logged.
   void onBranchError(BranchErrorCallback cb) { on_branch_error_ = std::move(cb); }
+  // Where an error of the lower encode goes (on the main loop): the stream goes on for everyone
+  // else; the caller moves its viewers back. Without a handler it is a pipeline error.
+  using LowErrorCallback = std::function<void(std::string message)>;
+  void onLowError(LowErrorCallback cb) { on_low_error_ = std::move(cb); }
 
   GstElement* pipeline() const { return pipeline_.get(); }
   // The configured encoder's tee (the primary encode, always running).
@@ -93,6 +97,8 @@ class VideoPipeline {
   void setLowSetting(int kbps, int fps, int scale_percent);
   // Frames that left the lower encoder since it was built (0 when it is not running).
   uint64_t lowEncodedFrames() const { return low_ ? low_->encodedFrames() : 0; }
+  // The lower encoder element, or nullptr (for tests that inject an element error).
+  GstElement* lowEncoder() const { return low_ ? low_->encoder() : nullptr; }
 
   // Asks the encoders (or `codec`'s only, the lower encode not included) for an IDR (new viewer,
   // capture restart), within the overall keyframe rate of each.
@@ -153,6 +159,7 @@ class VideoPipeline {
   uint32_t timestamp_offset_ = 0;  // every encode's too: a viewer moved between two stays in time
   ErrorCallback on_error_;
   BranchErrorCallback on_branch_error_;
+  LowErrorCallback on_low_error_;
   std::vector<GstElement*> shared_;  // capture elements and the raw tee (encodes: their own)
   GstPtr<GstElement> pipeline_;
   GstElement* source_caps_ = nullptr;

@@ -167,6 +167,8 @@ class Manager : private ConnectionHost {
   // (manager_low.cpp).
   void applyLowEncode(const std::optional<EncoderSetting>& low);
   bool moveToLow(int id, Branch& branch);
+  // The lower encode failed: its viewers go back, and nobody is moved again on this pipeline.
+  void onLowEncodeError(const std::string& message);
   void moveToShared(int id, Branch& branch);
   // Whether connection `id`'s stream can be moved between encodes (once it is connected).
   bool movable(const Connection& conn) const;
@@ -205,6 +207,7 @@ class Manager : private ConnectionHost {
   NetworkAdaptation adaptation_;
   congestion::Clock::time_point size_checked_at_{};
   std::set<int> low_viewers_;  // connections whose branch is linked to the lower encode
+  bool low_failed_ = false;    // the lower encode failed on this pipeline
 };
 
 }  // namespace ds::session

@@ -21,7 +21,7 @@ std::string describe(const EncoderSetting& s) {
 }  // namespace
 
 bool Manager::movable(const Connection& conn) const {
-  if (!video_ || conn.audioPeer() || conn.branch() == nullptr) return false;
+  if (!video_ || low_failed_ || conn.audioPeer() || conn.branch() == nullptr) return false;
   const std::string& codec = conn.branch()->codec();
   return codec == video_->profile().codec && media::switchableCodec(codec);
 }
@@ -76,6 +76,17 @@ void Manager::moveToShared(int id, Branch& branch) {
   video_->requestKeyframe(video_->profile().codec);
   log::info(kLog, "peer " + std::to_string(id) + ": back on the shared encode (" +
                       describe(adaptation_.setting()) + ")");
+}
+
+void Manager::onLowEncodeError(const std::string& message) {
+  if (low_failed_) return;  // one failure posts an error per element it stops
+  low_failed_ = true;
+  log::warn(kLog, "the lower encode failed (" + message +
+                      "); its viewers go back to the shared encode, and nobody is moved to a "
+                      "lower encode again until the stream restarts");
+  std::vector<int> ids;
+  for (const auto& [id, conn] : connections_) ids.push_back(id);
+  for (int id : ids) adaptation_.setMovable(id, false);  // each one back, through applyLowEncode
 }
 
 }  // namespace ds::session

@@ -33,6 +33,10 @@ Status Manager::ensureVideo() {
   video_->onBranchError([this, generation](std::string element, std::string message) {
     if (generation == video_generation_ && video_) onBranchError(element, message);
   });
+  low_failed_ = false;
+  video_->onLowError([this, generation](std::string message) {
+    if (generation == video_generation_ && video_) onLowEncodeError(message);
+  });
   // A pipeline restarted under viewers (encoder failover, a capture error) starts where the
   // network had taken the last one, not at the configured quality.
   applyEncoderSetting(adaptation_.setting());

@@ -16,6 +16,7 @@
 
 #include "core/tsan.hpp"
 #include "media/video_pipeline.hpp"
+#include "unit/gst_post_error.hpp"
 
 namespace ds::media {
 namespace {
@@ -174,6 +175,33 @@ TEST(EncodeSwitch, AViewerMovesToTheLowerEncodeAndBackWithoutAGapOrAnError) {
   gst_element_set_state(p.pipeline(), GST_STATE_NULL);
   core::tsanJoin(&viewer);
   gate.reset();
+}
+
+// A second encoder session can fail where the first works (NVENC's session limit): that is the
+// lower encode's error, reported apart, and the shared encode goes on.
+TEST(EncodeSwitch, AnErrorOfTheLowerEncodeIsItsOwnAndTheSharedEncodeGoesOn) {
+  VideoOptions o;
+  o.display = "";
+  o.params.framerate = 30;
+  std::string error;
+  auto started = VideoPipeline::start(o, [&](std::string m, bool) { error = std::move(m); });
+  ASSERT_TRUE(started) << started.error().message;
+  VideoPipeline& p = **started;
+  std::string low_error;
+  p.onLowError([&](std::string m) { low_error = std::move(m); });
+  p.setLowSetting(300, 10, 50);
+  ASSERT_TRUE(p.acquireLow());
+  iterate(500);
+  ASSERT_NE(p.lowEncoder(), nullptr);
+  ds::testing::postError(p.lowEncoder(), GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_ENCODE,
+                         "no session left");
+  const uint64_t frames = p.encodedFrames();
+  iterate(500);
+  EXPECT_NE(low_error.find("no session left"), std::string::npos) << low_error;
+  EXPECT_TRUE(error.empty()) << "not a pipeline error: " << error;
+  EXPECT_GT(p.encodedFrames(), frames + 5) << "the shared encode goes on";
+  p.releaseLow();
+  EXPECT_EQ(p.encodeCount(), 1u);
 }
 
 }  // namespace
