@@ -100,7 +100,10 @@ Status EncodeSwitch::move(GstElement* from, GstPtr<GstPad>& pad, GstElement* to)
   }
   ++moves_;
   pad.reset(gst_element_request_pad_simple(to, "src_%u"));
-  if (pad == nullptr || gst_pad_link(pad.get(), sink_.get()) != GST_PAD_LINK_OK) {
+  if (pad == nullptr) return fail("the other encode has no pad for the viewer");
+  if (gst_pad_link(pad.get(), sink_.get()) != GST_PAD_LINK_OK) {
+    gst_element_release_request_pad(to, pad.get());
+    pad.reset();  // the viewer is linked to neither encode now
     return fail("cannot link the viewer to the other encode");
   }
   return {};

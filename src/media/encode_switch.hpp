@@ -30,7 +30,8 @@ class EncodeSwitch {
 
   // Main loop: releases `pad` (a request pad of `from` linked to the sink) and links a new
   // request pad of `to` in its place, returned in `pad`. Releasing waits for a push in progress
-  // on the old pad, so no packet of the old encode reaches the gate after the move.
+  // on the old pad, so no packet of the old encode reaches the gate after the move. On an error
+  // `pad` is null: the viewer is linked to neither encode (its owner ends it).
   Status move(GstElement* from, GstPtr<GstPad>& pad, GstElement* to);
   // Packets dropped while waiting for a new encode's keyframe, over every move.
   uint64_t dropped() const;

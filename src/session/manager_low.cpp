@@ -47,13 +47,12 @@ bool Manager::moveToLow(int id, Branch& branch) {
   auto tee = video_->acquireLow();
   if (!tee) {
     log::warn(kLog, "peer " + std::to_string(id) +
-                        " stays on the shared encode: no lower encode: " + tee.error().message);
+                        " is not moved: no lower encode: " + tee.error().message);
     return false;
   }
   if (auto st = branch.switchTee(*tee); !st) {
     video_->releaseLow();
-    log::warn(kLog,
-              "peer " + std::to_string(id) + " stays on the shared encode: " + st.error().message);
+    log::warn(kLog, "peer " + std::to_string(id) + " is not moved: " + st.error().message);
     return false;
   }
   low_viewers_.insert(id);

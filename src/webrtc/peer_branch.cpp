@@ -252,10 +252,22 @@ GstPadProbeReturn PeerBranch::firewallProbe(GstPad* pad, GstPadProbeInfo* info, 
 }
 
 Status PeerBranch::switchTee(GstElement* tee) {
-  if (detached_ || !switch_) return fail("this viewer's stream cannot be moved to another encode");
+  if (detached_ || !switch_ || tee_pad_ == nullptr) {
+    return fail("this viewer's stream cannot be moved to another encode");
+  }
+  if (tee == nullptr) return fail("no encode to move the viewer to");
   if (tee == tee_.get()) return {};
-  if (auto st = switch_->move(tee_.get(), tee_pad_, tee); !st) return st;
-  tee_ = media::refPtr(tee);
+  auto moved = switch_->move(tee_.get(), tee_pad_, tee);
+  tee_ = media::refPtr(tee);  // tee_pad_ is null or this tee's now
+  if (!moved) {
+    // Linked to neither encode: this viewer gets nothing more. It is ended, later on the main
+    // loop (the caller may be iterating over the connections).
+    std::weak_ptr<Shared> weak = shared_;
+    media::postToMain([weak, why = moved.error().message] {
+      if (auto s = weak.lock(); s && s->owner->cb_.on_failed) s->owner->cb_.on_failed(why);
+    });
+    return moved;
+  }
   log::info(kLog, "peer " + name_ + ": moved to " + GST_ELEMENT_NAME(tee));
   return {};
 }
