@@ -28,6 +28,14 @@ GstPadProbeReturn countFrames(GstPad* /*pad*/, GstPadProbeInfo* /*info*/, gpoint
   return GST_PAD_PROBE_OK;
 }
 
+// True when `obj` is one of `elements` or inside one of them.
+bool isOrIsInside(GstObject* obj, const std::vector<GstElement*>& elements) {
+  for (GstElement* e : elements) {
+    if (obj == GST_OBJECT(e) || gst_object_has_as_ancestor(obj, GST_OBJECT(e))) return true;
+  }
+  return false;
+}
+
 ElementSpec prefixed(ElementSpec spec, const std::string& prefix) {
   if (!spec.name.empty()) spec.name = prefix + spec.name;
   return spec;
@@ -157,19 +165,9 @@ Encode::~Encode() {
   if (!options_.name_prefix.empty()) log::info(kLog, profile_.codec + " encode stopped");
 }
 
-bool Encode::isEncoderChain(GstObject* obj) const {
-  for (GstElement* e : encoder_chain_) {
-    if (obj == GST_OBJECT(e) || gst_object_has_as_ancestor(obj, GST_OBJECT(e))) return true;
-  }
-  return false;
-}
+bool Encode::isEncoderChain(GstObject* obj) const { return isOrIsInside(obj, encoder_chain_); }
 
-bool Encode::owns(GstObject* obj) const {
-  for (GstElement* e : elements_) {
-    if (obj == GST_OBJECT(e) || gst_object_has_as_ancestor(obj, GST_OBJECT(e))) return true;
-  }
-  return false;
-}
+bool Encode::owns(GstObject* obj) const { return isOrIsInside(obj, elements_); }
 
 void Encode::setBitrate(const EncodeParams& params) {
   const int value = fecAdjustedKbps(params) * profile_.bitrate_multiplier;

@@ -12,6 +12,12 @@ constexpr int kMinKbps = 250;
 // moves by under 1 % per feedback).
 constexpr double kMinChange = 0.03;
 
+// Only the bitrate moved, by less than kMinChange.
+bool minorChange(const EncoderSetting& next, const EncoderSetting& applied) {
+  return next.fps == applied.fps && next.scale_percent == applied.scale_percent &&
+         std::abs(next.kbps - applied.kbps) < kMinChange * applied.kbps;
+}
+
 congestion::LadderSettings ladderFor(int width, int height, int fps) {
   congestion::LadderSettings s;
   s.width = width;
@@ -111,9 +117,7 @@ bool NetworkAdaptation::recompute(congestion::Clock::time_point now, bool force)
     next.fps = std::min(configured_fps_, q.fps);
     next.scale_percent = q.scale_percent;
   }
-  const bool small = next.fps == applied_.fps && next.scale_percent == applied_.scale_percent &&
-                     std::abs(next.kbps - applied_.kbps) < kMinChange * applied_.kbps &&
-                     next.kbps != configured_kbps_;
+  const bool small = minorChange(next, applied_) && next.kbps != configured_kbps_;
   if (next == applied_ || (small && !force)) return false;
   applied_ = next;
   if (apply_) apply_(applied_);
@@ -143,11 +147,7 @@ void NetworkAdaptation::recomputeLow(congestion::Clock::time_point now, bool for
   // straight to the rung their targets allow (one rung per 2 s would keep the fast viewers at
   // the slow one's frame rate for several seconds after it left).
   if (members_changed) ladder_.reset(ladderFor(width_, height_, configured_fps_));
-  bool small = false;
-  if (next && low_applied_) {
-    small = next->fps == low_applied_->fps && next->scale_percent == low_applied_->scale_percent &&
-            std::abs(next->kbps - low_applied_->kbps) < kMinChange * low_applied_->kbps;
-  }
+  const bool small = next && low_applied_ && minorChange(*next, *low_applied_);
   if (!members_changed && (next == low_applied_ || (small && !force))) return;
   low_applied_ = next;
   low_members_applied_ = low;
