@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <mutex>
 #include <vector>
 
 #include "audio/audio_pipeline.hpp"
@@ -37,7 +38,8 @@ struct Detector {
   std::atomic<gint64> high_since{0};  // monotonic µs of the first 1 kHz frame, 0 = not yet
   std::atomic<bool> armed{false};
   std::atomic<gint64> last_packet{0};
-  std::vector<gint64> gaps;  // µs between payloader packets (streaming thread only)
+  std::mutex mu;
+  std::vector<gint64> gaps;  // µs between payloader packets, under mu
 };
 
 GstPadProbeReturn onPcm(GstPad*, GstPadProbeInfo* info, gpointer data) {
@@ -58,6 +60,7 @@ GstPadProbeReturn onRtp(GstPad*, GstPadProbeInfo*, gpointer data) {
   auto* d = static_cast<Detector*>(data);
   const gint64 now = g_get_monotonic_time();
   const gint64 last = d->last_packet.exchange(now);
+  const std::lock_guard lock(d->mu);
   if (last != 0 && d->gaps.size() < 100000) d->gaps.push_back(now - last);
   return GST_PAD_PROBE_OK;
 }
@@ -71,6 +74,9 @@ struct Figures {
 Figures measure(const std::string& server, bool provide_clock, bool do_timestamp) {
   TonePlayer tone(server, 440);
   EXPECT_TRUE(tone.ok());
+  // The detector outlives the pipeline: its probes run on streaming threads until the pipeline
+  // is stopped, which happens when `p` goes out of scope, before `d` does.
+  Detector d;
   AudioOptions o;
   o.server = server;
   o.provide_clock = provide_clock;
@@ -86,7 +92,6 @@ Figures measure(const std::string& server, bool provide_clock, bool do_timestamp
     ADD_FAILURE() << "audio not available: " << (*p)->status();
     return Figures{-1, -1, -1};
   }
-  Detector d;
   GstElement* bin = gst_parse_bin_from_description(
       "queue max-size-buffers=0 max-size-bytes=0 max-size-time=0 ! rtpopusdepay ! opusdec "
       "name=dec ! audio/x-raw,format=S16LE,channels=1,rate=48000 ! fakesink sync=false",
@@ -125,7 +130,11 @@ Figures measure(const std::string& server, bool provide_clock, bool do_timestamp
   iterate(200);
   gst_element_release_request_pad((*p)->tee(), tee_pad);
   gst_object_unref(tee_pad);
-  std::vector<gint64> gaps = d.gaps;
+  std::vector<gint64> gaps;
+  {
+    const std::lock_guard lock(d.mu);
+    gaps = d.gaps;
+  }
   std::sort(gaps.begin(), gaps.end());
   f.gap_p99_ms = gaps.empty() ? -1 : static_cast<double>(gaps[gaps.size() * 99 / 100]) / 1000.0;
   f.latency_query_ms = static_cast<double>((*p)->latencyNs()) / 1e6;
