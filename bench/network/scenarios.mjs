@@ -31,6 +31,9 @@ const SCENARIOS = {
   rtt100: { w: 1920, h: 1080, fps: 30, kbps: 8000, relay: true, timeline: [[0, { delay: 0 }], [5, { delay: 50, jitter: 10, loss: 0.01 }], [30, { delay: 0 }]], end: 35 },
   // 5. Two viewers of one session: the controller on a clean link, a viewer on 1.5 Mbit/s.
   twoviewers: { w: 1920, h: 1080, fps: 30, kbps: 8000, relay: true, viewers: 2, timeline: [[0, { slowRate: 0 }], [5, { slowRate: 1500 }], [30, { slowRate: 0 }]], end: 35 },
+  // 5b. The same with the slow viewer on the WebSocket transport: its page opens the server at
+  // 127.0.0.2, and an htb class caps what the server sends from that address (its TCP stream).
+  'twoviewers-ws': { w: 1920, h: 1080, fps: 30, kbps: 8000, viewers: 2, slowTransport: 'websocket', timeline: [[0, { slowTcp: 0 }], [5, { slowTcp: 1500 }], [30, { slowTcp: 0 }]], end: 35 },
 };
 
 function parseArgs(argv) {
@@ -56,6 +59,18 @@ const sh = (cmd, args) => execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'p
 function clearKernelImpairments() {
   try { sh('tc', ['qdisc', 'del', 'dev', 'lo', 'root']); } catch { /* none */ }
   try { sh('iptables', ['-F', 'INPUT']); } catch { /* none */ }
+}
+// Caps what the server sends from 127.0.0.2 (the slow viewer's TCP connection) at `kbps`, with
+// 200 ms of queue, and leaves the rest of lo alone; 0 lifts it.
+function applySlowTcp(kbps) {
+  clearKernelImpairments();
+  if (!kbps) return;
+  const limit = Math.max(4500, Math.round((kbps * 1000) / 8 / 5));
+  sh('tc', ['qdisc', 'add', 'dev', 'lo', 'root', 'handle', '1:', 'htb', 'default', '10', 'r2q', '1000']);
+  sh('tc', ['class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:10', 'htb', 'rate', '10gbit']);
+  sh('tc', ['class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:20', 'htb', 'rate', `${kbps}kbit`, 'ceil', `${kbps}kbit`]);
+  sh('tc', ['qdisc', 'add', 'dev', 'lo', 'parent', '1:20', 'handle', '20:', 'bfifo', 'limit', String(limit)]);
+  sh('tc', ['filter', 'add', 'dev', 'lo', 'parent', '1:', 'protocol', 'ip', 'prio', '1', 'u32', 'match', 'ip', 'src', '127.0.0.2/32', 'flowid', '1:20']);
 }
 function applyKernel(imp) {
   clearKernelImpairments();
@@ -153,6 +168,8 @@ async function runScenario(browser, name, cc) {
     SELKIES_FRAMERATE: String(sc.fps), SELKIES_VIDEO_BITRATE: String(sc.kbps), SELKIES_ENABLE_RESIZE: 'false',
     SELKIES_CONGESTION_CONTROL: cc === 'on' ? 'true' : 'false', SELKIES_ENABLE_METRICS_HTTP: 'true', SELKIES_METRICS_HTTP_PORT: String(metricsPort),
   };
+  // The slow viewer reaches the server at 127.0.0.2 (all of lo, inside run.sh's namespace).
+  if (sc.slowTransport) env.SELKIES_ADDR = '0.0.0.0';
   let turn = null;
   const relays = [];
   if (sc.relay) {
@@ -190,15 +207,17 @@ async function runScenario(browser, name, cc) {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 } });
     await ctx.addInitScript(`window.__dsBenchCfg = ${JSON.stringify({ variant: 'ours', block: 16, cols: 20, rows: 4, screenWidth: sc.w })};`);
     await ctx.addInitScript(decoderSrc);
-    if (i > 0) {
+    if (i > 0 && sc.relay) {
       // Viewer i goes to coturn through its own relay (the TURN URL's port is rewritten).
       await ctx.addInitScript(`(() => { const P = RTCPeerConnection; window.RTCPeerConnection = function (cfg, ...r) {
         if (cfg && cfg.iceServers) cfg.iceServers = cfg.iceServers.map((s) => ({ ...s, urls: [].concat(s.urls).map((u) => u.replace(/:${relays[0].port}(\\?|$)/, ':${relays[i].port}$1')) }));
         return new P(cfg, ...r); }; window.RTCPeerConnection.prototype = P.prototype; })();`);
     }
     const page = await ctx.newPage();
-    if (opt.transport) await ctx.addInitScript(`localStorage.setItem('deskstream.transport', ${JSON.stringify(opt.transport)});`);
-    await page.goto(tokens[i] ? `${ds.url}?token=${tokens[i]}` : ds.url);
+    const transport = i > 0 && sc.slowTransport ? sc.slowTransport : opt.transport;
+    if (transport) await ctx.addInitScript(`localStorage.setItem('deskstream.transport', ${JSON.stringify(transport)});`);
+    const base = i > 0 && sc.slowTransport ? ds.url.replace('127.0.0.1', '127.0.0.2') : ds.url;
+    await page.goto(tokens[i] ? `${base}?token=${tokens[i]}` : base);
     pages.push({ ctx, page, role: i === 0 ? 'controller' : 'viewer' });
   }
   for (const p of pages) {
@@ -214,6 +233,7 @@ async function runScenario(browser, name, cc) {
     if (imp === 'clean') { clearKernelImpairments(); return; }
     if ('delay' in imp) relays[0].set({ delayMs: imp.delay, jitterMs: imp.jitter || 0, loss: imp.loss || 0 });
     if ('slowRate' in imp) relays[relays.length - 1].set({ rateKbps: imp.slowRate, queueMs: 200 });
+    if ('slowTcp' in imp) applySlowTcp(imp.slowTcp);
     if (imp.tbf || imp.loss) { if (!('delay' in imp)) applyKernel(imp); }
   };
   const series = pages.map(() => []);
@@ -231,7 +251,7 @@ async function runScenario(browser, name, cc) {
       const walls = s.samples.map((x) => x[1]);
       // encoder_*: the encode this viewer receives (the lower one while it is on it); shared_*: the shared one.
       const row = { t: r1(t), encoder_kbps: server.encodeKbps?.[i] ?? server.encoder_kbps, encoder_fps: server.encodeFps?.[i] ?? server.encoder_fps,
-        shared_encoder_kbps: server.encoder_kbps, shared_encoder_fps: server.encoder_fps, low_encode: server.lowEncode?.[i] ?? null, target_kbps: server.targets?.[i] ?? null, decreases: server.decreases?.[i] ?? null, latency_p50: r1(quantile(lat, 0.5)), latency_p95: r1(quantile(lat, 0.95)), rtt_ms: r1(s.rtt), frame: s.w ? `${s.w}x${s.h}` : null, walls, lat };
+        shared_encoder_kbps: server.encoder_kbps, shared_encoder_fps: server.encoder_fps, low_encode: server.lowEncode?.[i] ?? null, target_kbps: server.targets?.[i] ?? null, decreases: server.decreases?.[i] ?? null, latency_p50: r1(quantile(lat, 0.5)), latency_p95: r1(quantile(lat, 0.95)), rtt_ms: r1(s.rtt), frame: s.w ? `${s.w}x${s.h}` : null, shown: walls.length, walls, lat };
       if (p && s.bytes !== undefined && p.bytes !== undefined) {
         const dt = (s.t - p.t) / 1000;
         Object.assign(row, {
@@ -304,15 +324,16 @@ try {
             if (ph.impairment.loss && !(ph.lost > 0 && ph.nacks > 0)) throw new Error(`${v.role}: the loss phase lost ${ph.lost} packets, ${ph.nacks} NACKs`);
           }
         }
-        if (name === 'twoviewers' && cc === 'on') {
+        if (name.startsWith('twoviewers') && cc === 'on') {
           // The slow viewer gets the lower encode, with frames, while the shared one runs on at the
           // configured bitrate for the controller.
           const viewer = r.viewers[1];
-          const cap = r.timeline.find((ph) => ph.impairment.slowRate > 0);
+          const cap = r.timeline.find((ph) => ph.impairment.slowRate > 0 || ph.impairment.slowTcp > 0);
           const moved = viewer.series.filter((row) => row.t >= cap.from && row.t < cap.to && row.low_encode === 1);
           if (!moved.length) throw new Error('the slow viewer was never moved to the lower encode');
           if (!moved.some((row) => row.shared_encoder_kbps >= 0.9 * SCENARIOS[name].kbps)) throw new Error('the shared encode stayed low while the slow viewer was on the lower encode');
-          if (!moved.some((row) => row.fps > 0)) throw new Error('the slow viewer decoded nothing on the lower encode');
+          // Frames decoded (getStats, WebRTC) or barcodes read from presented frames (either transport).
+          if (!moved.some((row) => row.fps > 0 || row.shown > 0)) throw new Error('the slow viewer decoded nothing on the lower encode');
           console.log(`smoke: the slow viewer was on the lower encode for ${moved.length} samples, the shared encode at ${Math.max(...moved.map((row) => row.shared_encoder_kbps))} kbit/s`);
         }
         console.log('smoke: every phase showed frames; the loss phase lost packets and NACKed them');

@@ -197,6 +197,7 @@ void Connection::startWsMedia() {
   });
   ws_->send("MEDIA_OK " + ws_media_->describe());
   if (channel_) channel_->onOpen();
+  host_.onWsMediaStarted(*this);
   log::info(kLog, "peer " + std::to_string(info_.id) + ": streaming over the WebSocket");
 }
 

@@ -52,6 +52,7 @@ class Connection {
   const Branch* branch() const { return branch_.get(); }
   // The WebSocket media client, for a peer that sent MEDIA (nullptr otherwise).
   wsmedia::Client* wsMedia() { return ws_media_.get(); }
+  const wsmedia::Client* wsMedia() const { return ws_media_.get(); }
   // Counted as a video viewer by the host (between addVideoPeer and removeVideoPeer).
   bool videoPeer() const { return video_peer_; }
   bool audioPeer() const { return audio_peer_; }

@@ -39,6 +39,8 @@ class ConnectionHost {
   virtual Result<std::shared_ptr<Branch>> addVideoPeer(Connection& conn) = 0;
   // The WebSocket media transport: taps on the shared tees, sent over the connection's socket.
   virtual Result<std::unique_ptr<wsmedia::Client>> addWsMediaPeer(Connection& conn) = 0;
+  // The connection's WebSocket media client is in place (conn.wsMedia() is set).
+  virtual void onWsMediaStarted(Connection& /*conn*/) {}
   virtual Result<std::shared_ptr<Branch>> addAudioPeer(Connection& conn) = 0;
   // Whether desktop audio streams now, and why not when it does not.
   virtual bool audioAvailable() const = 0;

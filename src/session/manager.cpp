@@ -137,8 +137,20 @@ Result<std::unique_ptr<wsmedia::Client>> Manager::addWsMediaPeer(Connection& con
   const int id = conn.info().id;
   wsmedia::ClientOptions o;
   o.name = "ws-" + std::to_string(id);
-  o.request_keyframe = [this] {
-    if (video_) video_->requestKeyframe();
+  // From the encode the client is on: the shared one, or the lower one (manager_low.cpp).
+  o.request_keyframe = [this, id] {
+    if (!video_) return;
+    if (low_viewers_.count(id) != 0) {
+      video_->requestLowKeyframe();
+    } else {
+      video_->requestKeyframe();
+    }
+  };
+  const uint64_t generation = video_generation_;
+  o.on_video_detached = [this, id, generation] {
+    if (generation == video_generation_ && video_ && low_viewers_.erase(id) != 0) {
+      video_->releaseLow();
+    }
   };
   // Congestion control as for a WebRTC viewer: the client's ACK timings stand in for TWCC.
   o.on_feedback = [this, id](const wsmedia::AckSample& s) {

@@ -153,6 +153,7 @@ class Manager : private ConnectionHost {
   Result<std::shared_ptr<Branch>> addVideoPeer(Connection& conn) override;
   // A WebSocket media client (wsmedia/): counts as a video peer, taps the shared tees.
   Result<std::unique_ptr<wsmedia::Client>> addWsMediaPeer(Connection& conn) override;
+  void onWsMediaStarted(Connection& conn) override;
   Result<std::shared_ptr<Branch>> addAudioPeer(Connection& conn) override;
   bool audioAvailable() const override { return audio_ && audio_->available(); }
   void removeVideoPeer(int id) override;
@@ -166,11 +167,14 @@ class Manager : private ConnectionHost {
   // Runs the lower encode at `low` and moves viewers on or off it as congestion control decided
   // (manager_low.cpp).
   void applyLowEncode(const std::optional<EncoderSetting>& low);
-  bool moveToLow(int id, Branch& branch);
+  bool moveToLow(int id, Connection& conn);
   // The lower encode failed: its viewers go back, and nobody is moved again on this pipeline.
   void onLowEncodeError(const std::string& message);
-  void moveToShared(int id, Branch& branch);
-  // Whether connection `id`'s stream can be moved between encodes (once it is connected).
+  void moveToShared(int id, Connection& conn);
+  // Links the connection's video (WebRTC branch or WebSocket tap) to another encode's tee.
+  static Status switchTee(Connection& conn, GstElement* tee);
+  // Whether the connection's stream can be moved between encodes (a WebRTC viewer once it is
+  // connected, a WebSocket client once its tap runs).
   bool movable(const Connection& conn) const;
   void stopVideo();  // drops the pipeline, keeping its frame counts
   // Every video viewer gets `reason` as an ERROR and is closed; the pipeline stops.
@@ -206,7 +210,7 @@ class Manager : private ConnectionHost {
   media::EncoderFailover failover_;
   NetworkAdaptation adaptation_;
   congestion::Clock::time_point size_checked_at_{};
-  std::set<int> low_viewers_;  // connections whose branch is linked to the lower encode
+  std::set<int> low_viewers_;  // connections whose branch or tap is linked to the lower encode
   bool low_failed_ = false;    // the lower encode failed on this pipeline
 };
 

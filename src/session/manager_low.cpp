@@ -21,9 +21,22 @@ std::string describe(const EncoderSetting& s) {
 }  // namespace
 
 bool Manager::movable(const Connection& conn) const {
-  if (!video_ || low_failed_ || conn.audioPeer() || conn.branch() == nullptr) return false;
+  if (!video_ || low_failed_ || conn.audioPeer()) return false;
+  // A WebSocket client's tap is on the shared encode, of the configured codec.
+  if (conn.wsMedia() != nullptr) return media::switchableCodec(video_->profile().codec);
+  if (conn.branch() == nullptr) return false;
   const std::string& codec = conn.branch()->codec();
   return codec == video_->profile().codec && media::switchableCodec(codec);
+}
+
+void Manager::onWsMediaStarted(Connection& conn) {
+  adaptation_.setMovable(conn.info().id, movable(conn));
+}
+
+Status Manager::switchTee(Connection& conn, GstElement* tee) {
+  if (auto* ws = conn.wsMedia()) return ws->switchVideoTee(tee);
+  if (auto* branch = conn.branch()) return branch->switchTee(tee);
+  return fail("no video to move");
 }
 
 void Manager::applyLowEncode(const std::optional<EncoderSetting>& low) {
@@ -32,25 +45,25 @@ void Manager::applyLowEncode(const std::optional<EncoderSetting>& low) {
   const std::set<int>& wanted = adaptation_.lowViewers();
   std::vector<int> stuck;
   for (auto& [id, conn] : connections_) {
-    Branch* branch = conn->branch();
-    if (branch == nullptr || conn->audioPeer() || !adaptation_.figures(id)) continue;
+    const bool has_video = conn->branch() != nullptr || conn->wsMedia() != nullptr;
+    if (!has_video || conn->audioPeer() || !adaptation_.figures(id)) continue;
     const bool want = wanted.count(id) != 0;
     const bool on = low_viewers_.count(id) != 0;
-    if (want && !on && !moveToLow(id, *branch)) stuck.push_back(id);
-    if (!want && on) moveToShared(id, *branch);
+    if (want && !on && !moveToLow(id, *conn)) stuck.push_back(id);
+    if (!want && on) moveToShared(id, *conn);
   }
   // After the loop: this recomputes, which can call back here.
   for (int id : stuck) adaptation_.setMovable(id, false);
 }
 
-bool Manager::moveToLow(int id, Branch& branch) {
+bool Manager::moveToLow(int id, Connection& conn) {
   auto tee = video_->acquireLow();
   if (!tee) {
     log::warn(kLog, "peer " + std::to_string(id) +
                         " is not moved: no lower encode: " + tee.error().message);
     return false;
   }
-  if (auto st = branch.switchTee(*tee); !st) {
+  if (auto st = switchTee(conn, *tee); !st) {
     video_->releaseLow();
     log::warn(kLog, "peer " + std::to_string(id) + " is not moved: " + st.error().message);
     return false;
@@ -63,8 +76,8 @@ bool Manager::moveToLow(int id, Branch& branch) {
   return true;
 }
 
-void Manager::moveToShared(int id, Branch& branch) {
-  if (auto st = branch.switchTee(video_->tee()); !st) {
+void Manager::moveToShared(int id, Connection& conn) {
+  if (auto st = switchTee(conn, video_->tee()); !st) {
     // Its branch is unusable for a move now; it stays where it is (and is counted there).
     log::warn(kLog,
               "peer " + std::to_string(id) + " stays on the lower encode: " + st.error().message);

@@ -13,8 +13,10 @@ Client::Client(std::shared_ptr<http::WebSocket> ws, ClientOptions options)
     : ws_(std::move(ws)), options_(std::move(options)), policy_(options_.limits) {}
 
 Client::~Client() {
+  const bool had_video = video_ != nullptr;
   video_.reset();
   audio_.reset();
+  if (had_video && options_.on_video_detached) options_.on_video_detached();
   log::info(kLog, "client " + options_.name + ": " + std::to_string(policy_.videoSent()) +
                       " video frames sent, " + std::to_string(policy_.videoDropped()) + " skipped");
 }
@@ -39,6 +41,11 @@ Status Client::attachAudio(GstElement* pipeline, GstElement* tee) {
 }
 
 void Client::detachAudio() { audio_.reset(); }
+
+Status Client::switchVideoTee(GstElement* tee) {
+  if (!video_) return fail("this client has no video");
+  return video_->switchTee(tee);
+}
 
 bool Client::owns(const std::string& element) const {
   return (video_ && video_->owns(element)) || (audio_ && audio_->owns(element));

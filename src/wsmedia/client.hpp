@@ -28,6 +28,9 @@ struct ClientOptions {
   // Congestion feedback from this client's ACKs (wsmedia/ack_feedback.hpp), for the shared
   // encode's congestion control, as a WebRTC viewer's TWCC summaries are.
   std::function<void(const AckSample&)> on_feedback;
+  // Called once, from the destructor, after the video tap has left its tee (a tap on the lower
+  // encode holds a user of it until then).
+  std::function<void()> on_video_detached;
 };
 
 class Client {
@@ -41,6 +44,8 @@ class Client {
   Status attachAudio(GstElement* pipeline, GstElement* tee);
   void detachAudio();
   bool hasAudio() const { return audio_ != nullptr; }
+  // Moves the video tap to another encode's tee of its codec (Tap::switchTee).
+  Status switchVideoTee(GstElement* tee);
 
   // Handles "ACK <seq>"; false when `text` is not an ACK (the caller handles it). A bad ACK gets
   // an "ERROR ..." reply.

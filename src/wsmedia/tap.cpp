@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/log.hpp"
+#include "core/tsan.hpp"
 #include "media/gst_util.hpp"
 #include "media/main_thread.hpp"
 
@@ -44,8 +45,41 @@ const char* capsFor(Codec codec) {
   }
 }
 
+// The RTP encoding name media::EncodeSwitch knows `codec` by, or "" when a tap of it cannot move.
+std::string switchableName(Codec codec) {
+  switch (codec) {
+    case Codec::kH264:
+      return "H264";
+    case Codec::kVp8:
+      return "VP8";
+    default:
+      return "";
+  }
+}
+
+// `*buffer` (made writable when it changes) with its timestamps moved from `from` to the same
+// running time in `to`.
+void retimeBuffer(GstBuffer** buffer, const GstSegment& from, const GstSegment& to) {
+  const GstClockTime pts = GST_BUFFER_PTS(*buffer);
+  const GstClockTime dts = GST_BUFFER_DTS(*buffer);
+  auto map = [&](GstClockTime t) {
+    if (!GST_CLOCK_TIME_IS_VALID(t)) return t;
+    const GstClockTime rt = gst_segment_to_running_time(&from, GST_FORMAT_TIME, t);
+    return GST_CLOCK_TIME_IS_VALID(rt)
+               ? gst_segment_position_from_running_time(&to, GST_FORMAT_TIME, rt)
+               : t;
+  };
+  const GstClockTime new_pts = map(pts);
+  const GstClockTime new_dts = map(dts);
+  if (new_pts == pts && new_dts == dts) return;
+  *buffer = gst_buffer_make_writable(*buffer);
+  GST_BUFFER_PTS(*buffer) = new_pts;
+  GST_BUFFER_DTS(*buffer) = new_dts;
+}
+
 // Streaming thread: copies the frame out and hops to the main loop.
 GstFlowReturn onSample(GstAppSink* sink, gpointer data) {
+  const core::TsanCallbackScope scope(data);
   GstSample* sample = gst_app_sink_pull_sample(sink);
   if (sample == nullptr) return GST_FLOW_OK;
   GstBuffer* buffer = gst_sample_get_buffer(sample);
@@ -56,7 +90,14 @@ GstFlowReturn onSample(GstAppSink* sink, gpointer data) {
       frame.data.assign(reinterpret_cast<const char*>(map.data), map.size);
       gst_buffer_unmap(buffer, &map);
     }
-    const GstClockTime pts = GST_BUFFER_PTS(buffer);
+    // Running time, not the buffer's stream time: each encode's encoder starts its stream time
+    // at its own first frame (GstVideoEncoder's minimum PTS, with a segment to match), so after
+    // a move to another encode only the running time goes on from where it was.
+    GstClockTime pts = GST_BUFFER_PTS(buffer);
+    if (const GstSegment* segment = gst_sample_get_segment(sample);
+        segment != nullptr && segment->format == GST_FORMAT_TIME && GST_CLOCK_TIME_IS_VALID(pts)) {
+      pts = gst_segment_to_running_time(segment, GST_FORMAT_TIME, pts);
+    }
     frame.timestamp_us = GST_CLOCK_TIME_IS_VALID(pts) ? pts / 1000 : 0;
     frame.keyframe = !GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
   }
@@ -132,8 +173,8 @@ Status Tap::build(GstElement* pipeline, GstElement* tee, Codec codec) {
   GstAppSinkCallbacks callbacks{};
   callbacks.new_sample = &onSample;
   gst_app_sink_set_callbacks(GST_APP_SINK(chain->get("sink")), &callbacks,
-                             new std::weak_ptr<Tap>(self_),
-                             [](gpointer d) { delete static_cast<std::weak_ptr<Tap>*>(d); });
+                             core::newCallbackData<std::weak_ptr<Tap>>(self_),
+                             &core::deleteCallbackData<std::weak_ptr<Tap>>);
   media::GstPtr<GstPad> queue_src(gst_element_get_static_pad(queue, "src"));
   gst_pad_add_probe(
       queue_src.get(),
@@ -142,6 +183,15 @@ Status Tap::build(GstElement* pipeline, GstElement* tee, Codec codec) {
   media::GstPtr<GstPad> queue_sink(gst_element_get_static_pad(queue, "sink"));
   GstPad* ghost = gst_ghost_pad_new("sink", queue_sink.get());
   gst_element_add_pad(bin_.get(), ghost);  // the bin takes the floating ghost pad
+  if (const std::string name = switchableName(codec); !name.empty()) {
+    switch_ = std::make_unique<media::EncodeSwitch>(ghost, name);  // before the link
+    core::tsanPublish(&retime_);
+    gst_pad_add_probe(
+        ghost,
+        static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST |
+                                     GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+        &Tap::retimeProbe, &retime_, nullptr);
+  }
 
   pipeline_ = media::refPtr(pipeline);
   tee_ = media::refPtr(tee);
@@ -160,11 +210,73 @@ void Tap::deliver(TapFrame frame) {
   if (on_frame_) on_frame_(std::move(frame));
 }
 
+// The linked tee's streaming thread, after the EncodeSwitch's probe. Each encode's encoder starts
+// its stream time at its own first frame (GstVideoEncoder's minimum PTS, with a segment to match)
+// and the depayloader keeps the first SEGMENT it got, so after a move the frames' timestamps are
+// put on that first segment at the same running time, and later SEGMENTs are dropped.
+GstPadProbeReturn Tap::retimeProbe(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer data) {
+  auto* r = static_cast<Retime*>(data);
+  const core::TsanCallbackScope scope(r);
+  const std::lock_guard<std::mutex> hold(r->lock);
+  if ((info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) != 0) {
+    GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
+    if (GST_EVENT_TYPE(event) != GST_EVENT_SEGMENT) return GST_PAD_PROBE_OK;
+    gst_event_copy_segment(event, &r->current);
+    if (!r->have_first) {
+      r->first = r->current;
+      r->have_first = true;
+      return GST_PAD_PROBE_OK;
+    }
+    r->moved = !gst_segment_is_equal(&r->first, &r->current);
+    return GST_PAD_PROBE_DROP;
+  }
+  if (!r->moved || r->current.format != GST_FORMAT_TIME || r->first.format != GST_FORMAT_TIME) {
+    return GST_PAD_PROBE_OK;
+  }
+  if ((info->type & GST_PAD_PROBE_TYPE_BUFFER) != 0) {
+    GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+    retimeBuffer(&buffer, r->current, r->first);
+    GST_PAD_PROBE_INFO_DATA(info) = buffer;
+  } else if ((info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) != 0) {
+    GstBufferList* list = gst_buffer_list_make_writable(GST_PAD_PROBE_INFO_BUFFER_LIST(info));
+    gst_buffer_list_foreach(
+        list,
+        +[](GstBuffer** buffer, guint /*idx*/, gpointer p) -> gboolean {
+          auto* rr = static_cast<Retime*>(p);
+          retimeBuffer(buffer, rr->current, rr->first);
+          return TRUE;
+        },
+        r);
+    GST_PAD_PROBE_INFO_DATA(info) = list;
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+Status Tap::switchTee(GstElement* tee) {
+  if (!switch_ || tee_pad_ == nullptr || bin_ == nullptr) {
+    return fail("this client's stream cannot be moved to another encode");
+  }
+  if (tee == nullptr) return fail("no encode to move the client to");
+  if (tee == tee_.get()) return {};
+  auto moved = switch_->move(tee_.get(), tee_pad_, tee);
+  tee_ = media::refPtr(tee);  // tee_pad_ is null or this tee's now
+  if (!moved) {
+    // On neither encode: this client gets nothing more. The bus error ends it (later, on the
+    // main loop), as any failure of its branch does.
+    GST_ELEMENT_ERROR(bin_.get(), STREAM, FAILED, ("%s", moved.error().message.c_str()), (nullptr));
+    return moved;
+  }
+  log::info(kLog, "branch " + name_ + ": moved to " + GST_ELEMENT_NAME(tee));
+  return {};
+}
+
 void Tap::detach() {
   if (tee_pad_ != nullptr) {
     gst_element_release_request_pad(tee_.get(), tee_pad_.get());
     tee_pad_.reset();
   }
+  switch_.reset();  // nothing pushes through the bin's sink pad any more
+  if (bin_ != nullptr) core::tsanJoin(&retime_);
   if (bin_ != nullptr) {
     gst_element_set_state(bin_.get(), GST_STATE_NULL);
     if (pipeline_ != nullptr) gst_bin_remove(GST_BIN(pipeline_.get()), bin_.get());

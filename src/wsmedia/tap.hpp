@@ -2,7 +2,9 @@
 // tee -> queue (leaky) -> RTP depayloader -> parser (H.264/H.265: AU-aligned byte-stream with
 // parameter sets before every keyframe) -> appsink. All of it lives in one bin named `name`
 // directly inside the pipeline (so a bus error from it names this branch). Each frame reaches
-// `on_frame` on the main loop, through a weak reference: the tap may go at any time.
+// `on_frame` on the main loop, through a weak reference: the tap may go at any time. An H.264 or
+// VP8 tap can be moved to another encode of its codec while it runs (switchTee), as a WebRTC
+// viewer's branch can: the depayloader sees one RTP stream that goes on at a keyframe.
 #pragma once
 
 #include <gst/gst.h>
@@ -10,9 +12,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "core/result.hpp"
+#include "media/encode_switch.hpp"
 #include "media/gst_util.hpp"
 #include "wsmedia/framing.hpp"
 
@@ -41,6 +45,10 @@ class Tap {
   bool owns(const std::string& element) const { return element == name_; }
   // Main loop: hands one frame to `on_frame` (called through the weak reference).
   void deliver(TapFrame frame);
+  // Main loop: moves the tap to `tee`, another encode's tee of its codec (the lower encode for a
+  // slow client, and back; media::EncodeSwitch). When the new link fails the tap is on neither
+  // encode: it posts an error from its bin, so the bus ends this client only.
+  Status switchTee(GstElement* tee);
 
  private:
   Tap(std::string name, OnFrame on_frame)
@@ -53,8 +61,19 @@ class Tap {
   std::weak_ptr<Tap> self_;
   media::GstPtr<GstElement> pipeline_;  // extra references, dropped by detach()
   media::GstPtr<GstElement> tee_;
-  media::GstPtr<GstElement> bin_;  // sunk: ours and, once added, the pipeline's
-  media::GstPtr<GstPad> tee_pad_;  // our request pad on the tee
+  media::GstPtr<GstElement> bin_;                // sunk: ours and, once added, the pipeline's
+  media::GstPtr<GstPad> tee_pad_;                // our request pad on the tee
+  std::unique_ptr<media::EncodeSwitch> switch_;  // on the bin's sink pad; H.264 and VP8 only
+  // Timestamps across moves (retimeProbe, on the same pad after the switch's gate).
+  struct Retime {
+    std::mutex lock;
+    bool have_first = false;
+    bool moved = false;  // the current segment is not the first one
+    GstSegment first{};
+    GstSegment current{};
+  };
+  Retime retime_;
+  static GstPadProbeReturn retimeProbe(GstPad* pad, GstPadProbeInfo* info, gpointer data);
 };
 
 }  // namespace ds::wsmedia

@@ -6,6 +6,8 @@
 #include <gst/gst.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <vector>
 
 #include "media/video_pipeline.hpp"
@@ -75,6 +77,83 @@ TEST(Tap, DeliversH264AccessUnitsFromTheSharedTee) {
   iterate(700);
   EXPECT_GT((*video)->encodedFrames(), before + 5);
   EXPECT_EQ(frames.size(), delivered);  // nothing after the tap went
+  EXPECT_TRUE(errors.empty()) << errors.front();
+  EXPECT_TRUE(branch_errors.empty()) << branch_errors.front();
+}
+
+// A slow WebSocket client moves to the lower encode and back while the stream runs, as a WebRTC
+// viewer does (session/manager_low.cpp): after each move the first access unit it gets is a
+// keyframe with its parameter sets, at the new encode's picture size, and the frames go on with
+// their timestamps (running time: each encode's own stream time starts where it started).
+TEST(Tap, MovesToTheLowerEncodeAndBackStartingOnAKeyframe) {
+  media::VideoOptions o;
+  o.display = "";  // test pattern, 640x360
+  o.encoder = "x264enc";
+  o.params.framerate = 30;
+  o.params.bitrate_kbps = 2000;
+  std::vector<std::string> errors;
+  auto video = media::VideoPipeline::start(o, [&](std::string m, bool) { errors.push_back(m); });
+  ASSERT_TRUE(video) << video.error().message;
+  media::VideoPipeline& p = **video;
+  std::vector<std::string> branch_errors;
+  p.onBranchError([&](std::string e, std::string m) { branch_errors.push_back(e + m); });
+
+  std::vector<TapFrame> frames;
+  auto tap = Tap::create(p.pipeline(), p.tee(), "ws-test", Codec::kH264,
+                         [&](TapFrame f) { frames.push_back(std::move(f)); });
+  ASSERT_TRUE(tap) << tap.error().message;
+  p.requestKeyframe();
+  iterate(1000);
+  ASSERT_GE(frames.size(), 5u);
+  EXPECT_EQ(frames.back().width, 640);
+
+  // The frames that arrived after `from`: those still in flight from the encode left behind (of
+  // its width), then, from a keyframe with SPS and PPS on, only frames `width` wide.
+  auto checkAfter = [&](size_t from, int width, const char* what) {
+    size_t first = from;
+    while (first < frames.size() && frames[first].width != width) ++first;
+    ASSERT_GT(frames.size(), first + 3) << what << ": frames go on after the move";
+    EXPECT_LT(first - from, 4u) << what << ": frames of the old encode still in flight";
+    EXPECT_TRUE(frames[first].keyframe) << what << ": the new encode starts on a keyframe";
+    const auto types = nalTypes(frames[first].data);
+    EXPECT_NE(std::find(types.begin(), types.end(), 7), types.end()) << what << ": SPS";
+    EXPECT_NE(std::find(types.begin(), types.end(), 5), types.end()) << what << ": IDR";
+    for (size_t i = first; i < frames.size(); ++i) {
+      EXPECT_EQ(frames[i].width, width) << what << ": frame " << i;
+    }
+  };
+
+  p.setLowSetting(300, 10, 50);
+  auto low = p.acquireLow();
+  ASSERT_TRUE(low) << low.error().message;
+  iterate(300);  // whatever the move finds in flight on the old tee has arrived
+  size_t before = frames.size();
+  ASSERT_TRUE((*tap)->switchTee(*low));
+  p.requestLowKeyframe();
+  iterate(2000);
+  checkAfter(before, 320, "to the lower encode");
+  const size_t on_low = frames.size() - before;
+  EXPECT_LT(on_low, 35u) << "about 10 fps for 2 s, not 30";
+
+  iterate(300);
+  before = frames.size();
+  ASSERT_TRUE((*tap)->switchTee(p.tee()));
+  p.releaseLow();
+  EXPECT_EQ(p.encodeCount(), 1u);
+  p.requestKeyframe();
+  iterate(1500);
+  checkAfter(before, 640, "back to the shared encode");
+  // One timeline across both moves: each step is a frame interval or the wait for a keyframe.
+  uint64_t longest_step = 0;
+  for (size_t i = 1; i < frames.size(); ++i) {
+    EXPECT_GT(frames[i].timestamp_us, frames[i - 1].timestamp_us) << "frame " << i;
+    longest_step = std::max(longest_step, frames[i].timestamp_us - frames[i - 1].timestamp_us);
+  }
+  EXPECT_LT(longest_step, 500000u) << "µs between two frames' timestamps";
+  std::printf("longest step between timestamps %.1f ms\n", longest_step / 1000.0);
+  std::printf("frames: %zu, %zu of them on the lower encode\n", frames.size(), on_low);
+
+  tap->reset();
   EXPECT_TRUE(errors.empty()) << errors.front();
   EXPECT_TRUE(branch_errors.empty()) << branch_errors.front();
 }
