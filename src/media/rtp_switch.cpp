@@ -37,14 +37,42 @@ bool vp8StartsKeyframe(const uint8_t* p, size_t size) {
   return size > at && (p[at] & 0x01) == 0;
 }
 
+constexpr uint8_t kH265Vps = 32;
+constexpr uint8_t kH265Ap = 48;
+
+// RFC 7798: a 2-byte payload header whose type is bits 1-6 of the first byte. A keyframe the
+// payloader (config-interval -1) sends with its parameter sets begins with the VPS (which comes
+// before the SPS and PPS in a coded video sequence), alone or first in an aggregation packet
+// (header, 16-bit size, NAL unit; no DONL: sprop-max-don-diff is 0 here).
+bool h265StartsKeyframe(const uint8_t* p, size_t size) {
+  if (size < 2) return false;
+  auto isVps = [](uint8_t header) { return ((header >> 1) & 0x3f) == kH265Vps; };
+  if (((p[0] >> 1) & 0x3f) == kH265Ap) return size >= 6 && isVps(p[4]);
+  return isVps(p[0]);
+}
+
+// RFC 9628: the payload descriptor's first byte is I P L F B E V Z. The first packet of a frame
+// (B) that is not inter-picture predicted (P clear) begins a key frame; with one spatial layer
+// that is where a decoder (and a new picture size, in its scalability structure) can start.
+bool vp9StartsKeyframe(const uint8_t* p, size_t size) {
+  if (size < 1) return false;
+  const bool inter = (p[0] & 0x40) != 0;
+  const bool begins = (p[0] & 0x08) != 0;
+  return begins && !inter;
+}
+
 }  // namespace
 
-bool switchableCodec(const std::string& codec) { return codec == "H264" || codec == "VP8"; }
+bool switchableCodec(const std::string& codec) {
+  return codec == "H264" || codec == "VP8" || codec == "H265" || codec == "VP9";
+}
 
 bool startsKeyframe(const std::string& codec, const uint8_t* payload, size_t size) {
   if (payload == nullptr) return false;
   if (codec == "H264") return h264StartsKeyframe(payload, size);
   if (codec == "VP8") return vp8StartsKeyframe(payload, size);
+  if (codec == "H265") return h265StartsKeyframe(payload, size);
+  if (codec == "VP9") return vp9StartsKeyframe(payload, size);
   return false;
 }
 

@@ -13,10 +13,12 @@
 
 namespace ds::media {
 
-// True when an RTP payload of `codec` ("H264", "VP8") begins a keyframe a decoder can start
-// from: for H.264 a packet that opens with the sequence parameter set (alone, or first in a
-// STAP-A), since a new encode may have a new picture size; for VP8 the first packet of a key
-// frame. False for anything else, and for codecs a viewer is never moved on.
+// True when an RTP payload of `codec` ("H264", "H265", "VP8", "VP9") begins a keyframe a decoder
+// can start from: for H.264 a packet that opens with the sequence parameter set (alone, or first
+// in a STAP-A), since a new encode may have a new picture size; for H.265 one that opens with the
+// VPS (alone, or first in an aggregation packet); for VP8 the first packet of a key frame;
+// for VP9 the first packet of a frame that is not inter-predicted. False for anything else, and
+// for codecs a viewer is never moved on (AV1: GStreamer 1.22 has no AV1 payloader).
 bool startsKeyframe(const std::string& codec, const uint8_t* payload, size_t size);
 // The codecs whose viewers may be moved between encodes (startsKeyframe knows them).
 bool switchableCodec(const std::string& codec);

@@ -50,8 +50,12 @@ std::string switchableName(Codec codec) {
   switch (codec) {
     case Codec::kH264:
       return "H264";
+    case Codec::kH265:
+      return "H265";
     case Codec::kVp8:
       return "VP8";
+    case Codec::kVp9:
+      return "VP9";
     default:
       return "";
   }

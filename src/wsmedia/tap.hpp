@@ -2,9 +2,9 @@
 // tee -> queue (leaky) -> RTP depayloader -> parser (H.264/H.265: AU-aligned byte-stream with
 // parameter sets before every keyframe) -> appsink. All of it lives in one bin named `name`
 // directly inside the pipeline (so a bus error from it names this branch). Each frame reaches
-// `on_frame` on the main loop, through a weak reference: the tap may go at any time. An H.264 or
-// VP8 tap can be moved to another encode of its codec while it runs (switchTee), as a WebRTC
-// viewer's branch can: the depayloader sees one RTP stream that goes on at a keyframe.
+// `on_frame` on the main loop, through a weak reference: the tap may go at any time. An H.264,
+// H.265, VP8 or VP9 tap can be moved to another encode of its codec while it runs (switchTee), as a
+// WebRTC viewer's branch can: the depayloader sees one RTP stream that goes on at a keyframe.
 #pragma once
 
 #include <gst/gst.h>
@@ -63,7 +63,7 @@ class Tap {
   media::GstPtr<GstElement> tee_;
   media::GstPtr<GstElement> bin_;                // sunk: ours and, once added, the pipeline's
   media::GstPtr<GstPad> tee_pad_;                // our request pad on the tee
-  std::unique_ptr<media::EncodeSwitch> switch_;  // on the bin's sink pad; H.264 and VP8 only
+  std::unique_ptr<media::EncodeSwitch> switch_;  // on the bin's sink pad; not for AV1 or Opus
   // Timestamps across moves (retimeProbe, on the same pad after the switch's gate).
   struct Retime {
     std::mutex lock;

@@ -1,9 +1,11 @@
 // Component test: one viewer moved from the shared encode to the lower encode and back while it
-// watches. Real GStreamer: the video pipeline (test pattern 640x360, x264enc) and, as the
-// viewer, what a browser does with the RTP: depayload, decode (openh264dec), display. Checked:
-// the viewer's sequence numbers never jump, the decoder gets the smaller picture and then the
-// full one again, frames keep coming with no error, the lower encode encodes fewer frames than
-// the shared one, and it stops with its last viewer.
+// watches, for each codec a viewer can be moved on. Real GStreamer: the video pipeline (test
+// pattern 640x360; x264enc, x265enc or vp9enc) and, as the viewer, what a browser does with the
+// RTP: depayload, decode (openh264dec, vp9dec; for H.265, which has no decoder on this machine,
+// h265parse reads the picture size from the SPS), display. Checked: the viewer's sequence numbers
+// never jump, the decoder gets the smaller picture and then the full one again, frames keep
+// coming with no error, the lower encode encodes fewer frames than the shared one, and it stops
+// with its last viewer.
 #include "media/encode_switch.hpp"
 
 #include <gst/gst.h>
@@ -26,7 +28,8 @@ void iterate(int ms) {
   while (g_get_monotonic_time() < end) g_main_context_iteration(nullptr, FALSE), g_usleep(1000);
 }
 
-// The viewer: queue -> rtph264depay -> h264parse -> openh264dec -> fakesink, with what it received.
+// The viewer: queue -> `chain` (depayloader ... decoder) -> fakesink, with what it received; the
+// last element of `chain` is the "decoder" whose output is counted and whose caps give the width.
 struct Viewer {
   GstElement* queue = nullptr;
   GstElement* decoder = nullptr;
@@ -34,6 +37,8 @@ struct Viewer {
   std::vector<uint16_t> seqs;  // every RTP packet's sequence number, as the depayloader got it
   std::atomic<uint64_t> decoded{0};
   std::atomic<int> width{0};
+  std::string codec;        // set before build()
+  int keyframe_starts = 0;  // packets startsKeyframe() takes for a keyframe's first, under lock
 
   static GstPadProbeReturn onRtp(GstPad*, GstPadProbeInfo* info, gpointer data) {
     auto* v = static_cast<Viewer*>(data);
@@ -42,6 +47,10 @@ struct Viewer {
       GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
       if (!gst_rtp_buffer_map(b, GST_MAP_READ, &rtp)) return;
       v->seqs.push_back(gst_rtp_buffer_get_seq(&rtp));
+      if (startsKeyframe(v->codec, static_cast<const uint8_t*>(gst_rtp_buffer_get_payload(&rtp)),
+                         gst_rtp_buffer_get_payload_len(&rtp))) {
+        ++v->keyframe_starts;
+      }
       gst_rtp_buffer_unmap(&rtp);
     };
     const std::lock_guard<std::mutex> hold(v->lock);
@@ -67,16 +76,23 @@ struct Viewer {
     return GST_PAD_PROBE_OK;
   }
 
-  void build(GstElement* pipeline) {
+  void build(GstElement* pipeline, const std::vector<const char*>& chain) {
     queue = gst_element_factory_make("queue", "viewer-queue");
-    GstElement* depay = gst_element_factory_make("rtph264depay", nullptr);
-    GstElement* parse = gst_element_factory_make("h264parse", nullptr);  // adds the profile
-    decoder = gst_element_factory_make("openh264dec", nullptr);
     GstElement* sink = gst_element_factory_make("fakesink", nullptr);
-    ASSERT_TRUE(queue && depay && parse && decoder && sink);
+    ASSERT_TRUE(queue && sink);
     g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
-    gst_bin_add_many(GST_BIN(pipeline), queue, depay, parse, decoder, sink, nullptr);
-    ASSERT_TRUE(gst_element_link_many(queue, depay, parse, decoder, sink, nullptr));
+    std::vector<GstElement*> elements{queue};
+    for (const char* name : chain) {
+      GstElement* e = gst_element_factory_make(name, nullptr);
+      ASSERT_NE(e, nullptr) << name;
+      elements.push_back(e);
+    }
+    decoder = elements.back();
+    elements.push_back(sink);
+    for (GstElement* e : elements) gst_bin_add(GST_BIN(pipeline), e);
+    for (size_t i = 1; i < elements.size(); ++i) {
+      ASSERT_TRUE(gst_element_link(elements[i - 1], elements[i])) << i;
+    }
     core::tsanPublish(this);
     GstPad* q_src = gst_element_get_static_pad(queue, "src");
     gst_pad_add_probe(
@@ -87,8 +103,9 @@ struct Viewer {
     GstPad* d_src = gst_element_get_static_pad(decoder, "src");
     gst_pad_add_probe(d_src, GST_PAD_PROBE_TYPE_BUFFER, onFrame, this, nullptr);
     gst_object_unref(d_src);
-    for (GstElement* e : {sink, decoder, parse, depay, queue})
-      gst_element_sync_state_with_parent(e);
+    for (auto it = elements.rbegin(); it != elements.rend(); ++it) {
+      gst_element_sync_state_with_parent(*it);
+    }
   }
 
   // Jumps in the sequence numbers (a browser would count the packets in between as lost).
@@ -100,15 +117,26 @@ struct Viewer {
     }
     return n;
   }
+  int keyframeStarts() {
+    const std::lock_guard<std::mutex> hold(lock);
+    return keyframe_starts;
+  }
   size_t packets() {
     const std::lock_guard<std::mutex> hold(lock);
     return seqs.size();
   }
 };
 
-TEST(EncodeSwitch, AViewerMovesToTheLowerEncodeAndBackWithoutAGapOrAnError) {
+struct Codec {
+  const char* name;     // RTP encoding name
+  const char* encoder;  // the configured encoder
+  std::vector<const char*> viewer;
+};
+
+void moveAndBack(const Codec& c) {
   VideoOptions o;
   o.display = "";  // test pattern, 640x360
+  o.encoder = c.encoder;
   o.params.framerate = 30;
   o.params.bitrate_kbps = 2000;
   std::string error;
@@ -119,10 +147,11 @@ TEST(EncodeSwitch, AViewerMovesToTheLowerEncodeAndBackWithoutAGapOrAnError) {
   p.onBranchError([&](std::string, std::string m) { branch_error = std::move(m); });
 
   Viewer viewer;
-  viewer.build(p.pipeline());
+  viewer.codec = c.name;
+  viewer.build(p.pipeline(), c.viewer);
   GstPad* sink = gst_element_get_static_pad(viewer.queue, "sink");
-  auto gate = std::make_unique<EncodeSwitch>(sink, "H264");
-  auto tee = p.acquire("H264");
+  auto gate = std::make_unique<EncodeSwitch>(sink, c.name);
+  auto tee = p.acquire(c.name);
   ASSERT_TRUE(tee);
   GstPtr<GstPad> pad(gst_element_request_pad_simple(*tee, "src_%u"));
   ASSERT_EQ(gst_pad_link(pad.get(), sink), GST_PAD_LINK_OK);
@@ -155,7 +184,7 @@ TEST(EncodeSwitch, AViewerMovesToTheLowerEncodeAndBackWithoutAGapOrAnError) {
   // And back.
   ASSERT_TRUE(gate->move(*low, pad, *tee));
   p.releaseLow();
-  p.requestKeyframe("H264");
+  p.requestKeyframe(c.name);
   EXPECT_EQ(p.encodeCount(), 1u) << "the lower encode stops with its last viewer";
   const uint64_t decoded_back = viewer.decoded.load();
   iterate(1000);
@@ -165,6 +194,11 @@ TEST(EncodeSwitch, AViewerMovesToTheLowerEncodeAndBackWithoutAGapOrAnError) {
   EXPECT_EQ(gate->moves(), 2);
   EXPECT_GT(viewer.packets(), 50u);
   EXPECT_EQ(viewer.gaps(), 0) << "sequence numbers continue across both moves";
+  // The real payloader's packets as the switch reads them: the first keyframe and one after each
+  // move begin a keyframe, and the inter frames' packets do not.
+  EXPECT_GE(viewer.keyframeStarts(), 3);
+  EXPECT_LT(static_cast<size_t>(viewer.keyframeStarts()), viewer.packets() / 4);
+  std::printf("keyframe starts seen %d\n", viewer.keyframeStarts());
   std::printf("packets %zu, dropped waiting for a keyframe %llu\n", viewer.packets(),
               static_cast<unsigned long long>(gate->dropped()));
   EXPECT_TRUE(error.empty()) << error;
@@ -175,6 +209,18 @@ TEST(EncodeSwitch, AViewerMovesToTheLowerEncodeAndBackWithoutAGapOrAnError) {
   gst_element_set_state(p.pipeline(), GST_STATE_NULL);
   core::tsanJoin(&viewer);
   gate.reset();
+}
+
+TEST(EncodeSwitch, AViewerMovesToTheLowerEncodeAndBackWithoutAGapOrAnError) {
+  moveAndBack({"H264", "x264enc", {"rtph264depay", "h264parse", "openh264dec"}});
+}
+
+TEST(EncodeSwitch, AnH265ViewerMovesToo) {
+  moveAndBack({"H265", "x265enc", {"rtph265depay", "h265parse"}});
+}
+
+TEST(EncodeSwitch, AVp9ViewerMovesToo) {
+  moveAndBack({"VP9", "vp9enc", {"rtpvp9depay", "vp9dec"}});
 }
 
 // A second encoder session can fail where the first works (NVENC's session limit): that is the

@@ -32,10 +32,34 @@ TEST(RtpSwitch, Vp8KeyframesAreTheFirstPacketOfAKeyFrame) {
   EXPECT_TRUE(starts("VP8", {0x90, 0x80, 0x81, 0x23, 0x00}));  // X, I with a 15-bit picture id
   EXPECT_TRUE(starts("VP8", {0x90, 0xe0, 0x12, 0x05, 0x40, 0x00}));  // X, I (7 bit), L, T
   EXPECT_FALSE(starts("VP8", {0x90, 0x80, 0x81}));                   // the extension cut short
-  EXPECT_FALSE(starts("VP9", {0x10, 0x00})) << "no moves for VP9";
+  EXPECT_FALSE(starts("AV1", {0x08, 0x00})) << "no moves for AV1";
   EXPECT_TRUE(switchableCodec("H264"));
   EXPECT_TRUE(switchableCodec("VP8"));
-  EXPECT_FALSE(switchableCodec("H265"));
+  EXPECT_TRUE(switchableCodec("H265"));
+  EXPECT_TRUE(switchableCodec("VP9"));
+  EXPECT_FALSE(switchableCodec("AV1"));
+}
+
+TEST(RtpSwitch, H265KeyframesBeginWithTheirParameterSets) {
+  EXPECT_TRUE(starts("H265", {0x40, 0x01, 0x0c}));   // VPS alone (type 32)
+  EXPECT_FALSE(starts("H265", {0x42, 0x01, 0x01}));  // SPS alone (33): after its VPS
+  // Aggregation packet (type 48), first unit 24 bytes, a VPS.
+  EXPECT_TRUE(starts("H265", {0x60, 0x01, 0x00, 0x18, 0x40, 0x01}));
+  EXPECT_FALSE(starts("H265", {0x60, 0x01, 0x00, 0x18, 0x44, 0x01}));  // AP, PPS (34) first
+  EXPECT_FALSE(starts("H265", {0x26, 0x01, 0xaf}));  // an IDR_W_RADL slice (19) alone
+  EXPECT_FALSE(starts("H265", {0x62, 0x01, 0x93}));  // fragmentation unit (49) of an IDR
+  EXPECT_FALSE(starts("H265", {0x02, 0x01, 0xd0}));  // a trailing picture (1)
+  EXPECT_FALSE(starts("H265", {0x60, 0x01, 0x00}));  // an AP cut short
+  EXPECT_FALSE(starts("H265", {0x40}));
+}
+
+TEST(RtpSwitch, Vp9KeyframesAreTheFirstPacketOfANonPredictedFrame) {
+  EXPECT_TRUE(starts("VP9", {0x0a, 0x00}));   // B, V: a key frame with its structure
+  EXPECT_TRUE(starts("VP9", {0x8a, 0x12}));   // I (picture id), B, V
+  EXPECT_FALSE(starts("VP9", {0x48, 0x00}));  // P, B: an inter frame's first packet
+  EXPECT_FALSE(starts("VP9", {0x02, 0x00}));  // a key frame's later packet (no B)
+  EXPECT_FALSE(starts("VP9", {0x04, 0x00}));  // E only: the end of a frame
+  EXPECT_FALSE(starts("VP9", {}));
 }
 
 TEST(RtpSwitch, NumbersRunOnAcrossAMoveAndTheNewEncodeStartsAtAKeyframe) {
