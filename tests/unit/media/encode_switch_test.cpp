@@ -20,6 +20,15 @@
 #include "media/video_pipeline.hpp"
 #include "unit/gst_post_error.hpp"
 
+// LeakSanitizer, this binary only: after a move the test viewer's rtph265depay (GStreamer's, in
+// libgstrtp.so) gets a second VPS/SPS/PPS in-band and leaves about 2 KB unreachable (16 blocks:
+// caps and parameter-set buffers it made, reported as indirect leaks; none without a move, none
+// for H.264 or VP9). Third-party code, and the plugin's symbols are stripped, so the module is
+// named; other tests run the encodes' payloaders from it without this suppression.
+extern "C" const char* __lsan_default_suppressions() {  // NOLINT(bugprone-reserved-identifier)
+  return "leak:libgstrtp.so\n";
+}
+
 namespace ds::media {
 namespace {
 
