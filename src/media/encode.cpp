@@ -84,9 +84,7 @@ Status Encode::build(bool live) {
                                   {"max-size-bytes", "0"},
                                   {"max-size-time", "0"}}});
   if (options_.own_size_and_rate) {
-    links.emplace_back(ElementSpec{"videoscale", px + "scaler", {{"add-borders", "false"}}},
-                       "scaler");
-    links.push_back(capsLink("video/x-raw", px + "scale-caps", "scale-caps"));
+    for (auto& link : PictureScale::links(px)) links.push_back(std::move(link));
   }
   for (const auto& spec : profile_.pre) links.emplace_back(prefixed(spec, px), "pre");
   links.push_back(capsLink(profile_.pre_caps, px + "encoder-caps"));

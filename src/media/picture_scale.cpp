@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <vector>
 
 #include "core/log.hpp"
 #include "core/tsan.hpp"
@@ -14,6 +15,11 @@ constexpr int kMinPercent = 10;
 constexpr int kMinSide = 16;
 
 }  // namespace
+
+std::vector<ChainLink> PictureScale::links(const std::string& prefix) {
+  return {ChainLink({"videoscale", prefix + "scaler", {{"add-borders", "false"}}}, "scaler"),
+          capsLink("video/x-raw", prefix + "scale-caps", "scale-caps")};
+}
 
 PictureScale::PictureScale(GstElement* scaler, GstElement* filter) : filter_(refPtr(filter)) {
   sink_.reset(gst_element_get_static_pad(scaler, "sink"));

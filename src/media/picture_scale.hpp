@@ -11,7 +11,9 @@
 #include <gst/gst.h>
 
 #include <mutex>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "media/gst_util.hpp"
 
@@ -31,6 +33,9 @@ class PictureScale {
   // `percent` of width x height, each rounded down to an even number (4:2:0 encoders need it),
   // at least 16.
   static std::pair<int, int> scaledSize(int width, int height, int percent);
+  // The two elements it drives, for buildChain: a videoscale named `prefix` + "scaler" (role
+  // "scaler") and a capsfilter named `prefix` + "scale-caps" (role "scale-caps").
+  static std::vector<ChainLink> links(const std::string& prefix);
 
  private:
   static GstPadProbeReturn onCaps(GstPad* pad, GstPadProbeInfo* info, gpointer self);

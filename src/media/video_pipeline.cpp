@@ -110,13 +110,12 @@ Status VideoPipeline::build() {
   std::string src_caps =
       "video/x-raw,framerate=" + std::to_string(options_.params.framerate) + "/1";
   if (options_.display.empty()) src_caps += ",width=640,height=360";
-  auto chain =
-      buildChain(GST_BIN(pipeline_.get()),
-                 {ChainLink(src_spec, "source"), capsLink(src_caps, "capture-caps", "source-caps"),
-                  // The network's picture size (PictureScale); a pass-through at 100 %.
-                  ChainLink({"videoscale", "picture-scaler", {{"add-borders", "false"}}}, "scaler"),
-                  capsLink("video/x-raw", "picture-scale-caps", "scale-caps"),
-                  ChainLink({"tee", "raw-tee", {{"allow-not-linked", "true"}}}, "tee")});
+  std::vector<ChainLink> links{ChainLink(src_spec, "source"),
+                               capsLink(src_caps, "capture-caps", "source-caps")};
+  // The network's picture size (PictureScale); a pass-through at 100 %.
+  for (auto& link : PictureScale::links("picture-")) links.push_back(std::move(link));
+  links.emplace_back(ElementSpec{"tee", "raw-tee", {{"allow-not-linked", "true"}}}, "tee");
+  auto chain = buildChain(GST_BIN(pipeline_.get()), links);
   if (!chain) return Unexpected<Error>{chain.error()};
   source_ = chain->get("source");
   source_caps_ = chain->get("source-caps");

@@ -8,6 +8,7 @@
 
 #include <gst/gst.h>
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <map>
@@ -143,6 +144,7 @@ class VideoPipeline {
   EncodeOptions encodeOptions(const std::string& prefix);
   // The lower encode's parameters for its setting at today's capture rate (video_pipeline_low).
   EncodeParams lowParams() const;
+  int captureFps() const { return std::max(1, options_.params.framerate); }
   void applyLowSetting();
   bool isShared(GstElement* element) const;
   // The name of the branch element (directly in the pipeline, not ours) holding `obj`; "" when

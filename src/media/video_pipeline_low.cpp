@@ -18,7 +18,7 @@ EncodeParams VideoPipeline::lowParams() const {
   // low_setting_.fps of those frames: it is given the bitrate that yields the wanted one at
   // that rate, and the VBV of the capture's frame time (which then holds 1.5 of its frames).
   EncodeParams params = options_.params;
-  const int capture_fps = std::max(1, options_.params.framerate);
+  const int capture_fps = captureFps();
   const int fps = low_setting_.fps > 0 ? std::min(low_setting_.fps, capture_fps) : capture_fps;
   const int kbps = low_setting_.kbps > 0 ? low_setting_.kbps : options_.params.bitrate_kbps;
   params.bitrate_kbps = std::max(1, kbps * capture_fps / fps);
@@ -65,8 +65,7 @@ void VideoPipeline::applyLowSetting() {
   const int shared = std::max(1, scalePercent());
   const int relative = std::clamp(low_setting_.scale_percent * 100 / shared, 10, 100);
   const EncodeParams params = lowParams();
-  const int capture_fps = std::max(1, options_.params.framerate);
-  low_->setSizeAndRate(relative, low_setting_.fps >= capture_fps ? 0 : low_setting_.fps);
+  low_->setSizeAndRate(relative, low_setting_.fps >= captureFps() ? 0 : low_setting_.fps);
   low_->setBitrate(params);
   low_->setFramerate(params);
 }
