@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "media/video_pipeline.hpp"
@@ -32,23 +34,40 @@ std::vector<int> nalTypes(const std::string& au) {
   return types;
 }
 
-TEST(Tap, DeliversH264AccessUnitsFromTheSharedTee) {
-  media::VideoOptions o;
-  o.display = "";  // test pattern, 640x360
-  o.encoder = "x264enc";
-  o.params.framerate = 30;
-  o.params.bitrate_kbps = 2000;
+// The shared video pipeline both H.264 tests run: test pattern 640x360, x264enc, 30 fps, 2
+// Mbit/s, with its pipeline and branch errors collected.
+struct Stream {
   std::vector<std::string> errors;
-  auto video = media::VideoPipeline::start(o, [&](std::string m, bool) { errors.push_back(m); });
-  ASSERT_TRUE(video) << video.error().message;
   std::vector<std::string> branch_errors;
-  (*video)->onBranchError([&](std::string e, std::string m) { branch_errors.push_back(e + m); });
+  std::unique_ptr<media::VideoPipeline> video;
+
+  ::testing::AssertionResult start() {
+    media::VideoOptions o;
+    o.display = "";  // test pattern, 640x360
+    o.encoder = "x264enc";
+    o.params.framerate = 30;
+    o.params.bitrate_kbps = 2000;
+    auto started = media::VideoPipeline::start(
+        o, [this](std::string m, bool) { errors.push_back(std::move(m)); });
+    if (!started) return ::testing::AssertionFailure() << started.error().message;
+    video = std::move(*started);
+    video->onBranchError([this](std::string e, std::string m) { branch_errors.push_back(e + m); });
+    return ::testing::AssertionSuccess();
+  }
+};
+
+TEST(Tap, DeliversH264AccessUnitsFromTheSharedTee) {
+  Stream s;
+  ASSERT_TRUE(s.start());
+  auto& video = s.video;
+  const auto& errors = s.errors;
+  const auto& branch_errors = s.branch_errors;
 
   std::vector<TapFrame> frames;
-  auto tap = Tap::create((*video)->pipeline(), (*video)->tee(), "ws-test", Codec::kH264,
+  auto tap = Tap::create(video->pipeline(), video->tee(), "ws-test", Codec::kH264,
                          [&](TapFrame f) { frames.push_back(std::move(f)); });
   ASSERT_TRUE(tap) << tap.error().message;
-  (*video)->requestKeyframe();
+  video->requestKeyframe();
   iterate(2000);
   ASSERT_GE(frames.size(), 10u) << "frames through the tap in 2 s";
   const TapFrame* key = nullptr;
@@ -72,10 +91,10 @@ TEST(Tap, DeliversH264AccessUnitsFromTheSharedTee) {
 
   // Removing the tap leaves the stream running.
   tap->reset();
-  const uint64_t before = (*video)->encodedFrames();
+  const uint64_t before = video->encodedFrames();
   const size_t delivered = frames.size();
   iterate(700);
-  EXPECT_GT((*video)->encodedFrames(), before + 5);
+  EXPECT_GT(video->encodedFrames(), before + 5);
   EXPECT_EQ(frames.size(), delivered);  // nothing after the tap went
   EXPECT_TRUE(errors.empty()) << errors.front();
   EXPECT_TRUE(branch_errors.empty()) << branch_errors.front();
@@ -86,17 +105,11 @@ TEST(Tap, DeliversH264AccessUnitsFromTheSharedTee) {
 // keyframe with its parameter sets, at the new encode's picture size, and the frames go on with
 // their timestamps (running time: each encode's own stream time starts where it started).
 TEST(Tap, MovesToTheLowerEncodeAndBackStartingOnAKeyframe) {
-  media::VideoOptions o;
-  o.display = "";  // test pattern, 640x360
-  o.encoder = "x264enc";
-  o.params.framerate = 30;
-  o.params.bitrate_kbps = 2000;
-  std::vector<std::string> errors;
-  auto video = media::VideoPipeline::start(o, [&](std::string m, bool) { errors.push_back(m); });
-  ASSERT_TRUE(video) << video.error().message;
-  media::VideoPipeline& p = **video;
-  std::vector<std::string> branch_errors;
-  p.onBranchError([&](std::string e, std::string m) { branch_errors.push_back(e + m); });
+  Stream s;
+  ASSERT_TRUE(s.start());
+  media::VideoPipeline& p = *s.video;
+  const auto& errors = s.errors;
+  const auto& branch_errors = s.branch_errors;
 
   std::vector<TapFrame> frames;
   auto tap = Tap::create(p.pipeline(), p.tee(), "ws-test", Codec::kH264,
