@@ -37,7 +37,7 @@ const SCENARIOS = {
 };
 
 function parseArgs(argv) {
-  const o = { scenarios: [], out: path.join(here, '../results/network'), smoke: false, painter: process.env.DS_PAINTER || '', cc: ['on', 'off'], transport: '' };
+  const o = { scenarios: [], out: path.join(here, '../results/network'), smoke: false, painter: process.env.DS_PAINTER || '', cc: ['on', 'off'], transport: '', encoder: 'x264enc' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--scenario') o.scenarios.push(argv[++i]);
@@ -47,6 +47,8 @@ function parseArgs(argv) {
     // getStats figures are then absent, the barcode latency is measured the same way.
     else if (a === '--transport') o.transport = argv[++i];
     else if (a === '--cc') o.cc = argv[++i] === 'both' ? ['on', 'off'] : [argv[i]];
+    // --encoder vp9enc (say): SELKIES_ENCODER for the run; the file name says it when not x264enc.
+    else if (a === '--encoder') o.encoder = argv[++i];
     else throw new Error(`unknown option ${a}`);
   }
   if (!o.scenarios.length) o.scenarios = o.smoke ? ['loss2'] : Object.keys(SCENARIOS);
@@ -166,7 +168,7 @@ async function runScenario(browser, name, cc) {
   const metricsPort = await freePort();
   const env = {
     SELKIES_FRAMERATE: String(sc.fps), SELKIES_VIDEO_BITRATE: String(sc.kbps), SELKIES_ENABLE_RESIZE: 'false',
-    SELKIES_CONGESTION_CONTROL: cc === 'on' ? 'true' : 'false', SELKIES_ENABLE_METRICS_HTTP: 'true', SELKIES_METRICS_HTTP_PORT: String(metricsPort),
+    SELKIES_ENCODER: opt.encoder, SELKIES_CONGESTION_CONTROL: cc === 'on' ? 'true' : 'false', SELKIES_ENABLE_METRICS_HTTP: 'true', SELKIES_METRICS_HTTP_PORT: String(metricsPort),
   };
   // The slow viewer reaches the server at 127.0.0.2 (all of lo, inside run.sh's namespace).
   if (sc.slowTransport) env.SELKIES_ADDR = '0.0.0.0';
@@ -293,7 +295,7 @@ async function runScenario(browser, name, cc) {
   return {
     scenario: name,
     cc,
-    conditions: { resolution: `${sc.w}x${sc.h}`, fps: sc.fps, encoder: 'x264enc', configured_kbps: sc.kbps, cores: os.cpus().length, load_average_1m: r1(os.loadavg()[0]), smoke: opt.smoke, congestion_control: cc === 'on' ? 'on (TWCC, deskstream controller)' : 'off (fixed bitrate)' },
+    conditions: { resolution: `${sc.w}x${sc.h}`, fps: sc.fps, encoder: opt.encoder, configured_kbps: sc.kbps, cores: os.cpus().length, load_average_1m: r1(os.loadavg()[0]), smoke: opt.smoke, congestion_control: cc === 'on' ? 'on (TWCC, deskstream controller)' : 'off (fixed bitrate)' },
     timeline: phases,
     viewers,
   };
@@ -308,7 +310,7 @@ try {
   for (const name of opt.scenarios) for (const cc of opt.cc) {
     try {
       const r = await runScenario(browser, name, cc);
-      const file = path.join(opt.out, `${stamp}-${name}-cc${cc}${opt.transport ? `-${opt.transport}` : ''}.json`);
+      const file = path.join(opt.out, `${stamp}-${name}-cc${cc}${opt.transport ? `-${opt.transport}` : ''}${opt.encoder !== 'x264enc' ? `-${opt.encoder}` : ''}.json`);
       writeFileSync(file, JSON.stringify(r, null, 1));
       for (const v of r.viewers) {
         for (const ph of v.phases) console.log(`${name} cc=${cc} ${v.role} ${ph.from}-${ph.to}s ${JSON.stringify(ph.impairment)}: encoder ${ph.encoder_kbps} kbps ${ph.encoder_fps} fps, received ${ph.kbps} kbps, ${ph.fps} fps, latency p50 ${ph.latency_p50} p95 ${ph.latency_p95} ms (every frame after 3 s: p50 ${ph.frame_latency_p50_after_3s} p95 ${ph.frame_latency_p95_after_3s}), rtt ${ph.rtt_ms} ms, longest gap ${ph.longest_frame_gap_ms} ms, lost ${ph.lost}, nacks ${ph.nacks}, plis ${ph.plis}`);
