@@ -2,12 +2,16 @@
 
 #include <gst/app/gstappsink.h>
 
+#include <algorithm>
+#include <cctype>
+#include <string>
 #include <vector>
 
 #include "core/log.hpp"
 #include "core/tsan.hpp"
 #include "media/gst_util.hpp"
 #include "media/main_thread.hpp"
+#include "media/rtp_switch.hpp"
 
 namespace ds::wsmedia {
 namespace {
@@ -45,20 +49,12 @@ const char* capsFor(Codec codec) {
   }
 }
 
-// The RTP encoding name media::EncodeSwitch knows `codec` by, or "" when a tap of it cannot move.
-std::string switchableName(Codec codec) {
-  switch (codec) {
-    case Codec::kH264:
-      return "H264";
-    case Codec::kH265:
-      return "H265";
-    case Codec::kVp8:
-      return "VP8";
-    case Codec::kVp9:
-      return "VP9";
-    default:
-      return "";
-  }
+// The RTP encoding name of `codec` ("H264"...): codecName() in upper case.
+std::string encodingName(Codec codec) {
+  std::string name(codecName(codec));
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return name;
 }
 
 // `*buffer` (made writable when it changes) with its timestamps moved from `from` to the same
@@ -187,7 +183,7 @@ Status Tap::build(GstElement* pipeline, GstElement* tee, Codec codec) {
   media::GstPtr<GstPad> queue_sink(gst_element_get_static_pad(queue, "sink"));
   GstPad* ghost = gst_ghost_pad_new("sink", queue_sink.get());
   gst_element_add_pad(bin_.get(), ghost);  // the bin takes the floating ghost pad
-  if (const std::string name = switchableName(codec); !name.empty()) {
+  if (const std::string name = encodingName(codec); media::switchableCodec(name)) {
     switch_ = std::make_unique<media::EncodeSwitch>(ghost, name);  // before the link
     core::tsanPublish(&retime_);
     gst_pad_add_probe(
@@ -280,8 +276,8 @@ void Tap::detach() {
     tee_pad_.reset();
   }
   switch_.reset();  // nothing pushes through the bin's sink pad any more
-  if (bin_ != nullptr) core::tsanJoin(&retime_);
   if (bin_ != nullptr) {
+    core::tsanJoin(&retime_);
     gst_element_set_state(bin_.get(), GST_STATE_NULL);
     if (pipeline_ != nullptr) gst_bin_remove(GST_BIN(pipeline_.get()), bin_.get());
     bin_.reset();
