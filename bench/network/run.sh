@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Impaired-network scenarios (docs/network.md, "Measuring it"). One command:
-#   bench/network/run.sh [--scenario cap3|step|loss2|rtt100|twoviewers|twoviewers-ws]... [--smoke] [--transport websocket] [--encoder NAME] [--out DIR]
+#   bench/network/run.sh [--scenario cap3|cap300|step|loss2|rtt100|twoviewers|twoviewers-ws]... [--smoke] [--transport websocket] [--encoder NAME] [--out DIR]
 # Runs bench/network/scenarios.mjs in a private network namespace (unshare -n: only lo, MTU 1500
 # so tbf works on it), where its tc/iptables impairments cannot touch the machine's network, then
 # draws one PNG per scenario JSON with plot.py. Needs root (network namespace, tc, iptables).

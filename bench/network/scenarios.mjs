@@ -29,6 +29,9 @@ const SCENARIOS = {
   loss2: { w: 1920, h: 1080, fps: 30, kbps: 8000, timeline: [[0, 'clean'], [5, { loss: 0.02 }], [30, 'clean']], end: 35 },
   // 4. 100 ms RTT with 20 ms jitter and 1 % loss (browser forced through coturn behind the relay).
   rtt100: { w: 1920, h: 1080, fps: 30, kbps: 8000, relay: true, timeline: [[0, { delay: 0 }], [5, { delay: 50, jitter: 10, loss: 0.01 }], [30, { delay: 0 }]], end: 35 },
+  // 1b. A very slow path: 720p30 motion, 4 Mbit/s configured, capped to 300 kbit/s for 20 s
+  // (the lowest rung of the quality ladder; audio's 128 kbit/s shares the link).
+  cap300: { w: 1280, h: 720, fps: 30, kbps: 4000, timeline: [[0, 'clean'], [10, { tbf: 300 }], [30, 'clean']], end: 45 },
   // 5. Two viewers of one session: the controller on a clean link, a viewer on 1.5 Mbit/s.
   twoviewers: { w: 1920, h: 1080, fps: 30, kbps: 8000, relay: true, viewers: 2, timeline: [[0, { slowRate: 0 }], [5, { slowRate: 1500 }], [30, { slowRate: 0 }]], end: 35 },
   // 5b. The same with the slow viewer on the WebSocket transport: its page opens the server at
@@ -143,6 +146,9 @@ async function scrape(url) {
     const encodeKbps = perConn('deskstream_network_encode_kbps');
     const encodeFps = perConn('deskstream_network_encode_fps');
     const lowEncode = perConn('deskstream_network_low_encode');
+    const queues = perConn('deskstream_network_queue_ms');
+    const rtx = perConn('deskstream_network_retransmissions_total');
+    const rtxRefused = perConn('deskstream_network_retransmissions_refused_total');
     // Congestion control's decreases so far, by rule, per connection (in connection order).
     const byConn = new Map();
     for (const m of text.matchAll(/^deskstream_network_decreases_total\{connection="(\d+)",reason="(\w+)"\} (\S+)/gm)) {
@@ -150,7 +156,7 @@ async function scrape(url) {
       byConn.get(m[1])[m[2]] = Number(m[3]);
     }
     const decreases = [...byConn.entries()].sort((a, b) => Number(a[0]) - Number(b[0])).map(([, v]) => v);
-    return { encoder_kbps: num(/^deskstream_video_encoder_kbps (\S+)/m), encoder_fps: num(/^deskstream_video_encoder_fps (\S+)/m), targets, decreases, encodeKbps, encodeFps, lowEncode };
+    return { encoder_kbps: num(/^deskstream_video_encoder_kbps (\S+)/m), encoder_fps: num(/^deskstream_video_encoder_fps (\S+)/m), targets, decreases, encodeKbps, encodeFps, lowEncode, queues, rtx, rtxRefused };
   } catch { return {}; }
 }
 
@@ -253,7 +259,7 @@ async function runScenario(browser, name, cc) {
       const walls = s.samples.map((x) => x[1]);
       // encoder_*: the encode this viewer receives (the lower one while it is on it); shared_*: the shared one.
       const row = { t: r1(t), encoder_kbps: server.encodeKbps?.[i] ?? server.encoder_kbps, encoder_fps: server.encodeFps?.[i] ?? server.encoder_fps,
-        shared_encoder_kbps: server.encoder_kbps, shared_encoder_fps: server.encoder_fps, low_encode: server.lowEncode?.[i] ?? null, target_kbps: server.targets?.[i] ?? null, decreases: server.decreases?.[i] ?? null, latency_p50: r1(quantile(lat, 0.5)), latency_p95: r1(quantile(lat, 0.95)), rtt_ms: r1(s.rtt), frame: s.w ? `${s.w}x${s.h}` : null, shown: walls.length, walls, lat };
+        shared_encoder_kbps: server.encoder_kbps, shared_encoder_fps: server.encoder_fps, low_encode: server.lowEncode?.[i] ?? null, target_kbps: server.targets?.[i] ?? null, decreases: server.decreases?.[i] ?? null, queue_ms: server.queues?.[i] ?? null, rtx: server.rtx?.[i] ?? null, rtx_refused: server.rtxRefused?.[i] ?? null, latency_p50: r1(quantile(lat, 0.5)), latency_p95: r1(quantile(lat, 0.95)), rtt_ms: r1(s.rtt), frame: s.w ? `${s.w}x${s.h}` : null, shown: walls.length, walls, lat };
       if (p && s.bytes !== undefined && p.bytes !== undefined) {
         const dt = (s.t - p.t) / 1000;
         Object.assign(row, {

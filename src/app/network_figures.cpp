@@ -26,6 +26,8 @@ std::vector<metrics::ViewerNetworkFigures> networkFigures(const session::Manager
     f.rtt_ms = v.transport.rtt_ms;
     f.nacks = v.transport.nacks;
     f.plis = v.transport.plis;
+    f.retransmissions = v.transport.retransmissions.sent;
+    f.retransmissions_refused = v.transport.retransmissions.refused;
     out.push_back(f);
   }
   return out;

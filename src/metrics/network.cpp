@@ -46,6 +46,12 @@ NetworkFamilies::NetworkFamilies(prometheus::Registry& registry)
                    "Share of this viewer's video packets lost (TWCC, smoothed), 0..1")),
       nacks_(detail::counters(registry, "deskstream_network_nacks_total",
                               "NACKs (retransmission requests) received from this viewer")),
+      retransmissions_(detail::counters(registry, "deskstream_network_retransmissions_total",
+                                        "Packets this viewer asked for again that were resent "
+                                        "(RTX)")),
+      refused_(detail::counters(registry, "deskstream_network_retransmissions_refused_total",
+                                "Packets this viewer asked for again that were not resent: "
+                                "over the retransmission budget (a quarter of the media)")),
       plis_(detail::counters(registry, "deskstream_network_plis_total",
                              "PLIs (keyframe requests) received from this viewer")),
       decreases_(detail::counters(registry, "deskstream_network_decreases_total",
@@ -90,6 +96,8 @@ void NetworkFamilies::set(const std::vector<ViewerNetworkFigures>& viewers,
     low_encode_.Add(labels).Set(v.low_encode ? 1 : 0);
     catchUp(nacks_.Add(labels), v.nacks);
     catchUp(plis_.Add(labels), v.plis);
+    catchUp(retransmissions_.Add(labels), v.retransmissions);
+    catchUp(refused_.Add(labels), v.retransmissions_refused);
     catchUp(decreases_.Add(reasonLabels(v.connection, "delay")), v.decreases_delay);
     catchUp(decreases_.Add(reasonLabels(v.connection, "rtt")), v.decreases_rtt);
     catchUp(decreases_.Add(reasonLabels(v.connection, "loss")), v.decreases_loss);
@@ -102,7 +110,7 @@ void NetworkFamilies::set(const std::vector<ViewerNetworkFigures>& viewers,
                       &encode_fps_, &low_encode_}) {
       drop(*f, labels);
     }
-    for (Counters* f : {&nacks_, &plis_}) drop(*f, labels);
+    for (Counters* f : {&nacks_, &plis_, &retransmissions_, &refused_}) drop(*f, labels);
     for (const char* reason : {"delay", "rtt", "loss"})
       drop(decreases_, reasonLabels(gone, reason));
   }

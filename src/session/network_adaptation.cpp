@@ -7,7 +7,7 @@
 namespace ds::session {
 namespace {
 
-constexpr int kMinKbps = 250;
+constexpr int kMinKbps = 100;
 // Encoder updates smaller than this share are not worth a reconfiguration (a rising target
 // moves by under 1 % per feedback).
 constexpr double kMinChange = 0.03;

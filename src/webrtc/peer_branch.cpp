@@ -154,8 +154,10 @@ Status PeerBranch::build(GstElement* pipeline, GstElement* tee, const IceServers
       g_object_set(trans.get(), "codec-preferences", prefs.get(), nullptr);
     }
   }
+  // Before any description: webrtcbin makes its retransmission sender while applying one.
+  if (options_.nack) rtx_ = std::make_unique<RtxGuard>(webrtc);
   if (options_.monitor_transport) {
-    monitor_ = std::make_unique<TransportMonitor>(webrtc, cb_.on_feedback, cb_.on_rtt);
+    monitor_ = std::make_unique<TransportMonitor>(webrtc, cb_.on_feedback, cb_.on_rtt, rtx_.get());
   }
   addProbes();
   // Downstream first, tee link last: a buffer reaching an element that is still in NULL returns

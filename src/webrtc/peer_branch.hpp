@@ -18,6 +18,7 @@
 #include "media/encode_switch.hpp"
 #include "media/gst_util.hpp"
 #include "media/keyframe_limiter.hpp"
+#include "webrtc/rtx_guard.hpp"
 #include "webrtc/transport_monitor.hpp"
 
 namespace ds::webrtc {
@@ -165,6 +166,7 @@ class PeerBranch {
   bool detached_ = false;
   bool connected_ = false;  // on_connected was called
   media::KeyframeLimiter keyframe_limiter_;
+  std::unique_ptr<RtxGuard> rtx_;  // with NACK on; outlives monitor_, which reads its counts
   std::unique_ptr<TransportMonitor> monitor_;
   std::atomic<bool> media_failed_{false};  // webrtcbin refused a buffer; reported once
   // Branches of a codec media::switchableCodec knows, once linked (its gate is on the queue).

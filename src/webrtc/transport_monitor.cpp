@@ -110,10 +110,11 @@ uint64_t uintField(const GstStructure* s, const char* name) {
 }  // namespace
 
 TransportMonitor::TransportMonitor(GstElement* webrtcbin, FeedbackCallback on_feedback,
-                                   RttCallback on_rtt)
+                                   RttCallback on_rtt, const RtxGuard* rtx)
     : webrtc_(media::refPtr(webrtcbin)),
       on_feedback_(std::move(on_feedback)),
       on_rtt_(std::move(on_rtt)),
+      rtx_(rtx),
       shared_(std::make_shared<Shared>()) {
   shared_->owner = this;
   timer_ = g_timeout_add(kPollMs, &TransportMonitor::onPoll, this);
@@ -172,6 +173,7 @@ void TransportMonitor::onTwccStats(const congestion::Feedback& fb) {
 // Our video sender's source in the session statistics is the internal sender that sent the most
 // packets (its RTX source sends fewer); it carries the feedback counts.
 void TransportMonitor::poll() {
+  if (rtx_ != nullptr) stats_.retransmissions = rtx_->counts();
   if (session_ == nullptr) attach();
   if (session_ == nullptr) return;
   GstStructure* raw_stats = nullptr;

@@ -15,6 +15,7 @@
 
 #include "congestion/controller.hpp"
 #include "media/gst_util.hpp"
+#include "webrtc/rtx_guard.hpp"
 
 namespace ds::webrtc {
 
@@ -25,6 +26,7 @@ struct TransportStats {
   uint64_t plis = 0;
   uint64_t firs = 0;
   uint64_t packets_sent = 0;  // RTP packets of our video, retransmissions included
+  RtxCounts retransmissions;  // the browser's retransmission requests: answered, refused
   std::optional<congestion::Feedback> feedback;  // the newest TWCC summary
 };
 
@@ -34,8 +36,10 @@ class TransportMonitor {
   using RttCallback = std::function<void(double rtt_ms)>;
 
   // Attaches to `webrtcbin`'s RTP session 0 (everything is bundled) once it exists, polling
-  // every 500 ms for receiver reports. Takes a reference to `webrtcbin`.
-  TransportMonitor(GstElement* webrtcbin, FeedbackCallback on_feedback, RttCallback on_rtt);
+  // every 500 ms for receiver reports. Takes a reference to `webrtcbin`. `rtx`, if given, must
+  // outlive the monitor: its counts are copied at each poll.
+  TransportMonitor(GstElement* webrtcbin, FeedbackCallback on_feedback, RttCallback on_rtt,
+                   const RtxGuard* rtx = nullptr);
   ~TransportMonitor();
   TransportMonitor(const TransportMonitor&) = delete;
   TransportMonitor& operator=(const TransportMonitor&) = delete;
@@ -57,6 +61,7 @@ class TransportMonitor {
   gulong probe_ = 0;
   FeedbackCallback on_feedback_;
   RttCallback on_rtt_;
+  const RtxGuard* rtx_;
   std::shared_ptr<Shared> shared_;
   guint timer_ = 0;
   TransportStats stats_;
