@@ -216,7 +216,7 @@ void InputWiring::setVideoBitrate(int kbps) {
 void InputWiring::setAudioBitrate(int bps) {
   persist("audio_bitrate", bps);
   audio_bitrate_bps_ = bps;
-  if (sessions_ != nullptr && sessions_->audio() != nullptr) sessions_->audio()->setBitrate(bps);
+  if (sessions_ != nullptr) sessions_->setAudioBitrate(bps);
 }
 
 void InputWiring::setFramerate(int fps) {

@@ -57,6 +57,7 @@ Manager::Manager(ManagerOptions options)
         audio::AudioPipeline::start(*options_.audio, [this](bool up) { onAudioState(up); });
     if (started) {
       audio_ = std::move(*started);
+      audio_configured_bps_ = audio_applied_bps_ = options_.audio->bitrate_bps;
       audio_->onBranchError([this](const std::string& element, const std::string& message) {
         onAudioBranchError(element, message);
       });
@@ -286,6 +287,7 @@ void Manager::onAudioState(bool available) {
 
 void Manager::removeVideoPeer(int id) {
   adaptation_.removeViewer(id);
+  applyAudioShare();
   if (video_peers_ > 0) --video_peers_;
   if (video_peers_ == 0 && video_) {
     stopVideo();

@@ -83,6 +83,9 @@ class Manager : private ConnectionHost {
   media::VideoPipeline* video() { return video_.get(); }
   // The audio pipeline (always present when configured, streaming or retrying), or nullptr.
   audio::AudioPipeline* audio() { return audio_.get(); }
+  // The user's Opus bitrate (the page's `ab`): the ceiling under which the audio follows the
+  // slowest viewer's video target (congestion::audioBitrateFor).
+  void setAudioBitrate(int bps);
   std::string audioStatus() const override { return audio_ ? audio_->status() : "disabled"; }
   int connections() const { return static_cast<int>(connections_.size()); }
   int videoPeers() const { return video_peers_; }
@@ -167,6 +170,8 @@ class Manager : private ConnectionHost {
   // Runs the lower encode at `low` and moves viewers on or off it as congestion control decided
   // (manager_low.cpp).
   void applyLowEncode(const std::optional<EncoderSetting>& low);
+  // Sets the Opus bitrate congestion::audioBitrateFor gives now, when it changed.
+  void applyAudioShare();
   bool moveToLow(int id, Connection& conn);
   // The lower encode failed: its viewers go back, and nobody is moved again on this pipeline.
   void onLowEncodeError(const std::string& message);
@@ -201,6 +206,8 @@ class Manager : private ConnectionHost {
   std::map<int, std::unique_ptr<Connection>> connections_;
   std::unique_ptr<media::VideoPipeline> video_;
   std::unique_ptr<audio::AudioPipeline> audio_;
+  int audio_configured_bps_ = 0;  // the user's; 0 until audio is configured
+  int audio_applied_bps_ = 0;     // what the encoder was last set to
   int video_peers_ = 0;
   int next_id_ = 1;
   uint64_t pipelines_started_ = 0;

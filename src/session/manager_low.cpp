@@ -40,6 +40,7 @@ Status Manager::switchTee(Connection& conn, GstElement* tee) {
 }
 
 void Manager::applyLowEncode(const std::optional<EncoderSetting>& low) {
+  applyAudioShare();
   if (!video_) return;
   if (low) video_->setLowSetting(low->kbps, low->fps, low->scale_percent);
   const std::set<int>& wanted = adaptation_.lowViewers();

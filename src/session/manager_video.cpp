@@ -2,8 +2,10 @@
 // viewer, encoder failover, restart, stopped with the last viewer) and what the page's settings
 // and congestion control set on it. Main-loop thread only, like the rest of the class.
 #include <chrono>
+#include <string>
 #include <vector>
 
+#include "congestion/audio_share.hpp"
 #include "core/log.hpp"
 #include "core/memory.hpp"
 #include "session/connection.hpp"
@@ -127,10 +129,32 @@ double Manager::pictureScale(int id) const {
 }
 
 void Manager::applyEncoderSetting(const EncoderSetting& s) {
+  applyAudioShare();
   if (!video_) return;
   video_->setEncoderBitrate(s.kbps);
   if (s.fps != video_->options().params.framerate) video_->setFramerate(s.fps);
   if (s.scale_percent != video_->scalePercent()) video_->setScale(s.scale_percent);
+}
+
+void Manager::setAudioBitrate(int bps) {
+  if (!audio_) return;
+  audio_configured_bps_ = bps;
+  audio_applied_bps_ = 0;  // applied even when the share did not change: the user asked
+  applyAudioShare();
+}
+
+void Manager::applyAudioShare() {
+  if (!audio_ || audio_configured_bps_ == 0) return;
+  const int bps = congestion::audioBitrateFor(audio_configured_bps_, adaptation_.lowestTargetKbps(),
+                                              audio_applied_bps_);
+  if (bps == audio_applied_bps_) return;
+  if (audio_applied_bps_ != 0 && bps != audio_configured_bps_) {
+    log::info(kLog, "audio at " + std::to_string(bps / 1000) +
+                        " kbit/s while the slowest viewer's video target is " +
+                        std::to_string(adaptation_.lowestTargetKbps().value_or(0)) + " kbit/s");
+  }
+  audio_applied_bps_ = bps;
+  audio_->setBitrate(bps);
 }
 
 std::vector<ViewerNetwork> Manager::viewerNetworks() const {

@@ -173,6 +173,14 @@ bool NetworkAdaptation::isLimited(const EncoderSetting& s) const {
          (s.kbps < 0.9 * configured_kbps_ || s.fps < configured_fps_ || s.scale_percent < 100);
 }
 
+std::optional<int> NetworkAdaptation::lowestTargetKbps() const {
+  std::optional<int> lowest;
+  for (const auto& [id, c] : viewers_) {
+    if (!lowest || c.targetKbps() < *lowest) lowest = c.targetKbps();
+  }
+  return lowest;
+}
+
 bool NetworkAdaptation::limited() const { return isLimited(applied_); }
 
 bool NetworkAdaptation::limitedFor(int id) const { return isLimited(settingFor(id)); }

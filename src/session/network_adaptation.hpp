@@ -72,6 +72,8 @@ class NetworkAdaptation {
   // What viewer `id` receives: the lower encode's setting or the shared one.
   EncoderSetting settingFor(int id) const;
   std::optional<NetworkFigures> figures(int id) const;
+  // The lowest target among the viewers (none without congestion control or viewers).
+  std::optional<int> lowestTargetKbps() const;
   // Some viewer's network holds the shared encode below its configured quality.
   bool limited() const;
   // Viewer `id` receives less than the configured quality because of a network (its own, or

@@ -172,12 +172,15 @@ if (process.env.DS_E2E_NETNS !== '1') {
       });
       const statusMs = Date.now() - shrunkAt;
       assert.match(ds.entry.log, /encoding (75|50) % of 1280x720/);
-      // Frames keep coming through a path this slow. Before the retransmission budget and the
-      // 100 kbit/s floor, retransmissions 24 times the media filled the link (1 frame in 10 s).
+      // Frames keep coming through a path this slow. Before the retransmission budget, the
+      // 100 kbit/s floor and the audio's share, retransmissions 24 times the media filled the
+      // link (1 frame in 10 s).
       const before = await framesDecoded(page);
       await sleep(3000);
       const shown = (await framesDecoded(page)) - before;
       assert.ok(shown >= 6, `frames keep coming under the 300 kbit/s cap (${shown} in 3 s)`);
+      // The audio's separate connection gives way too (congestion::audioBitrateFor).
+      assert.match(ds.entry.log, /audio at \d+ kbit\/s while the slowest viewer's video target is \d+ kbit\/s/);
       // The <video> stretches the smaller picture: its middle is the screen's middle.
       const [cx, cy] = await page.evaluate(() => {
         const r = document.getElementById('stream').getBoundingClientRect();
