@@ -137,7 +137,8 @@ async function sample(page) {
 // viewer's congestion control target.
 async function scrape(url) {
   try {
-    const text = await (await fetch(url)).text();
+    // A timeout: on a flooded link the scrape (TCP over the same lo) must not stop the sampling.
+    const text = await (await fetch(url, { signal: AbortSignal.timeout(1000) })).text();
     const num = (re) => { const m = text.match(re); return m ? Number(m[1]) : null; };
     // Per connection, in connection order (the controller's page connects first).
     const perConn = (name) => [...text.matchAll(new RegExp(`^${name}\\{connection="(\\d+)"\\} (\\S+)`, 'gm'))]
