@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { startXvfb, startDeskstream, stopAll, waitFor, freePort, deskstreamBin, repoRoot } from '../e2e/lib/harness.mjs';
+import { startXvfb, startDeskstream, stopAll, waitFor, freePort, deskstreamBin, repoRoot, exitWithin } from '../e2e/lib/harness.mjs';
 import { jwtSetup } from './lib/jwt.mjs';
 
 after(stopAll);
@@ -69,8 +69,11 @@ test('the default password and no auth off loopback log a SECURITY WARNING', asy
   let log = '';
   proc.stdout.on('data', (d) => { log += d; });
   proc.stderr.on('data', (d) => { log += d; });
-  const code = await Promise.race([new Promise((r) => proc.once('exit', r)),
-    new Promise((r) => setTimeout(() => { proc.kill('SIGKILL'); r('killed'); }, 30000))]);
+  const code = await exitWithin(proc, 30000).then((exited) => {
+    if (exited) return proc.exitCode;
+    proc.kill('SIGKILL');
+    return 'killed';
+  });
   const line = log.split('\n').find((l) => l.includes('SECURITY WARNING'));
   assert.ok(line && line.includes('no authentication') && line.includes('192.0.2.1'), `no-auth warning (log: ${log.slice(0, 2000)})`);
   assert.notEqual(code, 0, 'the bind on an address this machine lacks fails');

@@ -28,7 +28,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
   startXvfb, xsetroot, startDeskstream, launchBrowser, waitFramesDecoded, waitFor, stopAll, sleep, freePort,
-  processStats,
+  processStats, exitWithin,
 } from '../e2e/lib/harness.mjs';
 import { viewerTokens } from '../e2e/lib/tokens.mjs';
 
@@ -325,7 +325,7 @@ async function main() {
   // Stop the server (SIGTERM, a clean shutdown): under ASan, LeakSanitizer reports at exit,
   // which takes a while; then the rest.
   ds.proc.kill('SIGTERM');
-  await Promise.race([new Promise((r) => ds.proc.once('exit', r)), sleep(120000)]);
+  await exitWithin(ds.proc, 120000);
   // Under a sanitizer stopAll() throws on a report; the report is counted below, and the
   // result is still written.
   await stopAll().catch((e) => log(`stopAll: ${e.message.split('\n')[0]}`));

@@ -29,6 +29,18 @@ export function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+// Resolves true when `proc` exits, false after `ms`. The timer is cleared when the process exits
+// first: a pending sleep(ms) would keep node's event loop (so the test file's process, so ctest)
+// waiting for the whole `ms` after the last test (60 s per file under a sanitizer).
+export function exitWithin(proc, ms) {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => { proc.off('exit', onExit); resolve(false); }, ms);
+    function onExit() { clearTimeout(timer); resolve(true); }
+    proc.once('exit', onExit);
+  });
+}
+
 export async function freePort() {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
@@ -257,7 +269,7 @@ export async function stopAll() {
     if (e.proc.exitCode === null && e.proc.signalCode === null) {
       e.proc.kill('SIGTERM');
       const grace = sanitized && e.name === 'deskstream' ? 60000 : 3000;
-      await Promise.race([new Promise((r) => e.proc.once('exit', r)), sleep(grace)]);
+      await exitWithin(e.proc, grace);
       if (e.proc.exitCode === null && e.proc.signalCode === null) e.proc.kill('SIGKILL');
     }
     const at = sanitized ? e.log.search(sanitizerReport) : -1;

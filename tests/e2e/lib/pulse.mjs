@@ -5,7 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { tempDir, waitFor, sleep } from './harness.mjs';
+import { tempDir, waitFor, exitWithin } from './harness.mjs';
 
 const own = [];
 
@@ -47,7 +47,7 @@ export function playTone(server, hz) {
 export async function stopProc(proc) {
   if (proc.exitCode !== null || proc.signalCode !== null) return;
   proc.kill('SIGTERM');
-  await Promise.race([new Promise((r) => proc.once('exit', r)), sleep(3000)]);
+  await exitWithin(proc, 3000);
   if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
 }
 
