@@ -47,11 +47,11 @@ NetworkFamilies::NetworkFamilies(prometheus::Registry& registry)
       nacks_(detail::counters(registry, "deskstream_network_nacks_total",
                               "NACKs (retransmission requests) received from this viewer")),
       retransmissions_(detail::counters(registry, "deskstream_network_retransmissions_total",
-                                        "Packets this viewer asked for again that were resent "
-                                        "(RTX)")),
+                                        "Retransmission requests from this viewer passed on "
+                                        "to the RTX sender (it resends what it still holds)")),
       refused_(detail::counters(registry, "deskstream_network_retransmissions_refused_total",
-                                "Packets this viewer asked for again that were not resent: "
-                                "over the retransmission budget (a quarter of the media)")),
+                                "Retransmission requests from this viewer dropped: over "
+                                "its retransmission budget (a quarter of the media)")),
       plis_(detail::counters(registry, "deskstream_network_plis_total",
                              "PLIs (keyframe requests) received from this viewer")),
       decreases_(detail::counters(registry, "deskstream_network_decreases_total",

@@ -27,7 +27,7 @@ struct ViewerNetworkFigures {
   std::optional<double> loss;           // share of packets lost, 0..1
   uint64_t nacks = 0;                   // monotonic, per connection
   uint64_t plis = 0;
-  uint64_t retransmissions = 0;          // requests answered with an RTX packet
+  uint64_t retransmissions = 0;          // requests passed on to the RTX sender
   uint64_t retransmissions_refused = 0;  // requests over the retransmission budget
   // Congestion control's decreases by rule (monotonic): "delay", "rtt", "loss".
   uint64_t decreases_delay = 0;
