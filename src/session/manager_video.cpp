@@ -2,6 +2,7 @@
 // viewer, encoder failover, restart, stopped with the last viewer) and what the page's settings
 // and congestion control set on it. Main-loop thread only, like the rest of the class.
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -145,13 +146,13 @@ void Manager::setAudioBitrate(int bps) {
 
 void Manager::applyAudioShare() {
   if (!audio_ || audio_configured_bps_ == 0) return;
-  const int bps = congestion::audioBitrateFor(audio_configured_bps_, adaptation_.lowestTargetKbps(),
-                                              audio_applied_bps_);
+  const std::optional<int> lowest = adaptation_.lowestTargetKbps();
+  const int bps = congestion::audioBitrateFor(audio_configured_bps_, lowest, audio_applied_bps_);
   if (bps == audio_applied_bps_) return;
   if (audio_applied_bps_ != 0 && bps != audio_configured_bps_) {
     log::info(kLog, "audio at " + std::to_string(bps / 1000) +
                         " kbit/s while the slowest viewer's video target is " +
-                        std::to_string(adaptation_.lowestTargetKbps().value_or(0)) + " kbit/s");
+                        std::to_string(lowest.value_or(0)) + " kbit/s");
   }
   audio_applied_bps_ = bps;
   audio_->setBitrate(bps);
