@@ -2,10 +2,10 @@
 # Builds deskstream instrumented by sanitizers in a build directory of its own and runs the
 # tests under it (docs/testing.md). Extra args go to ctest.
 #   scripts/test_sanitize.sh asan   ASan+LSan+UBSan (build-asan/): unit, component, integration,
-#                                   e2e and security tiers, then a 50-cycle soak (--check)
-#   scripts/test_sanitize.sh asan-ci  the CI stage (build-asan/; scripts/test.sh runs it): unit,
-#                                   component and integration tiers, two browser tests and a
-#                                   25-cycle soak (docs/testing.md says what is left out and why)
+#                                   e2e and security tiers (not the image's), then a 50-cycle
+#                                   soak (--check)
+#   scripts/test_sanitize.sh asan-ci  the CI stage (scripts/test.sh runs it): the same tiers and
+#                                   a 25-cycle soak (docs/testing.md)
 #   scripts/test_sanitize.sh tsan   TSan (build-tsan/): only deskstream and the tests that run
 #                                   GStreamer and webrtcbin callbacks (component tier, two e2e)
 # A sanitizer report fails the test that produced it: gtest binaries exit non-zero, and the
@@ -34,18 +34,18 @@ case "$kind" in
     BUILD_DIR=$build CMAKE_ARGS="-DDS_SANITIZE=address,undefined ${CMAKE_ARGS:-}" "$root/scripts/build.sh"
     cd "$build"
     ctest --output-on-failure --timeout 900 -L unit -j2 "$@"
-    if [ "$kind" = asan-ci ]; then
-      # The CI stage (docs/testing.md, "The sanitizer stage"): every unit, component and
-      # integration test, then the two browser tests that go through the most of our code per
-      # second (a stream with input, reloads and a server restart; the WebSocket media path)
-      # and a short soak.
-      ctest --output-on-failure --timeout 900 -L 'component|integration' "$@"
-      ctest --output-on-failure --timeout 900 -R '^e2e_(stream|websocket)$' "$@"
-      cycles=(--cycles 25 --warmup 5)
-    else
-      ctest --output-on-failure --timeout 900 -L 'integration|component|e2e|security' "$@"
-      cycles=(--cycles 50 --warmup 10)
-    fi
+    # Every component and integration test, then every browser and security test (the
+    # container image's are left to the ordinary suite: the image holds the plain build).
+    ctest --output-on-failure --timeout 900 -L 'component|integration' "$@"
+    # The browser tiers spend most of their time under ASan unwinding a stack at each malloc and
+    # free (GLib has no frame pointers, so it is the slow unwinder): 16 frames instead of the
+    # default 30 cut that. Each lsan.supp entry names a frame within the first 11 (the deepest:
+    # webrtcbin's data channel keeping a GError, whose libgstwebrtc.so frame is the 11th; at 12
+    # frames it fell off the stack and e2e_static failed on that known upstream leak).
+    LSAN_OPTIONS=$LSAN_OPTIONS:malloc_context_size=16 \
+      ctest --output-on-failure --timeout 900 -L 'e2e|security' -LE image "$@"
+    # The CI stage's soak is half the full mode's.
+    if [ "$kind" = asan-ci ]; then cycles=(--cycles 25 --warmup 5); else cycles=(--cycles 50 --warmup 10); fi
     DESKSTREAM_BIN=$build/apps/deskstream/deskstream "$root/scripts/soak.sh" "${cycles[@]}" --check
     ;;
   tsan)
