@@ -39,9 +39,9 @@ case "$kind" in
     ctest --output-on-failure --timeout 900 -L 'component|integration' "$@"
     # The browser tiers spend most of their time under ASan unwinding a stack at each malloc and
     # free (GLib has no frame pointers, so it is the slow unwinder): 16 frames instead of the
-    # default 30 cut that. Each lsan.supp entry names a frame within the first 11 (the deepest:
-    # webrtcbin's data channel keeping a GError, whose libgstwebrtc.so frame is the 11th; at 12
-    # frames it fell off the stack and e2e_static failed on that known upstream leak).
+    # default 30 cut that. At 12, a GError copied by gst_message_parse_error() was reported with
+    # its stack cut just below its caller (e2e_static, once): almost certainly webrtcbin's data
+    # channel, whose leak lsan.supp names by libgstwebrtc.so one frame further up.
     LSAN_OPTIONS=$LSAN_OPTIONS:malloc_context_size=16 \
       ctest --output-on-failure --timeout 900 -L 'e2e|security' -LE image "$@"
     # The CI stage's soak is half the full mode's.
