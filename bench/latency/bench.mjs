@@ -238,6 +238,8 @@ async function oneRun(browser, s, variant, known, url) {
     const latNow = info.samples.map((x) => x[1] - x[0]).sort((a, b) => a - b);
     const p2r = info.samples.filter((x) => x[2] !== null).map((x) => x[2] - x[0]).sort((a, b) => a - b);
     const shown = info.samples.filter((x) => x[5] !== null).map((x) => x[5] - x[0]).sort((a, b) => a - b);
+    // rVFC's presentationTime: when the compositor took the frame, before any rendering step.
+    const toCompositor = info.samples.filter((x) => x[6] !== null && x[6] !== undefined).map((x) => x[6] - x[0]).sort((a, b) => a - b);
     const first = info.samples[0], lastS = info.samples[info.samples.length - 1];
     const presented = first && lastS && first[3] !== null ? lastS[3] - first[3] : null;
     const d = (k) => (st0 && st1 && st1[k] !== undefined && st0[k] !== undefined ? st1[k] - st0[k] : null);
@@ -248,6 +250,7 @@ async function oneRun(browser, s, variant, known, url) {
       rvfc_now_latency_ms: { median: r1(quantile(latNow, 0.5)), p95: r1(quantile(latNow, 0.95)), p99: r1(quantile(latNow, 0.99)) },
       paint_to_receive_ms: p2r.length ? { median: r1(quantile(p2r, 0.5)), p95: r1(quantile(p2r, 0.95)) } : null,
       expected_display_latency_ms: shown.length ? { median: r1(quantile(shown, 0.5)), p95: r1(quantile(shown, 0.95)), p99: r1(quantile(shown, 0.99)) } : null,
+      presentation_latency_ms: toCompositor.length ? { median: r1(quantile(toCompositor, 0.5)), p95: r1(quantile(toCompositor, 0.95)), p99: r1(quantile(toCompositor, 0.99)) } : null,
       fps_rendered: r1((s.idle ? b1.cb - b0.cb : lat.length) / secs),
       fps_presented: presented !== null && info.samples.length > 1 ? r1(presented / ((lastS[1] - first[1]) / 1000)) : null,
       bad_frames: b1.bad - b0.bad,
@@ -296,6 +299,7 @@ function summarise(runs) {
     rvfc_now_latency_ms: { median: m((r) => r.rvfc_now_latency_ms?.median), p95: m((r) => r.rvfc_now_latency_ms?.p95) },
     paint_to_receive_ms: { median: m((r) => r.paint_to_receive_ms?.median), p95: m((r) => r.paint_to_receive_ms?.p95) },
     expected_display_latency_ms: { median: m((r) => r.expected_display_latency_ms?.median), p95: m((r) => r.expected_display_latency_ms?.p95) },
+    presentation_latency_ms: { median: m((r) => r.presentation_latency_ms?.median), p95: m((r) => r.presentation_latency_ms?.p95) },
     fps_rendered: m((r) => r.fps_rendered), fps_presented: m((r) => r.fps_presented),
     bad_frames: ok.reduce((a, r) => a + r.bad_frames, 0), frames: ok.reduce((a, r) => a + r.frames, 0),
     time_to_first_frame_ms: m((r) => r.time_to_first_frame_ms),
@@ -379,7 +383,7 @@ try {
           const r = await oneRun(browser, s, v, knownFor(v), url);
           runs[v].push(r);
           if (r.websocket) console.log(`${s.name} websocket run ${i + 1}: ${JSON.stringify(r.websocket)}`);
-          console.log(`${s.name} ${v} run ${i + 1}: median ${r.latency_ms.median} ms p95 ${r.latency_ms.p95} p2r ${r.paint_to_receive_ms?.median} shown ${r.expected_display_latency_ms?.median} fps ${r.fps_rendered} bad ${r.bad_frames} ttff ${r.time_to_first_frame_ms} ms (${Object.entries(r.time_to_first_frame_steps_ms || {}).map(([k, v]) => `${k} ${v}`).join(", ")}) cpu ds ${r.cpu_pct_of_one_core.deskstream}% chr ${r.cpu_pct_of_one_core.chromium}% xvfb ${r.cpu_pct_of_one_core.xvfb}% ${r.bitrate_kbps} kbps ${r.decoder_implementation} load ${r.load_avg[0]}`);
+          console.log(`${s.name} ${v} run ${i + 1}: median ${r.latency_ms.median} ms p95 ${r.latency_ms.p95} p2r ${r.paint_to_receive_ms?.median} shown ${r.expected_display_latency_ms?.median} presented ${r.presentation_latency_ms?.median} fps ${r.fps_rendered} bad ${r.bad_frames} ttff ${r.time_to_first_frame_ms} ms (${Object.entries(r.time_to_first_frame_steps_ms || {}).map(([k, v]) => `${k} ${v}`).join(", ")}) cpu ds ${r.cpu_pct_of_one_core.deskstream}% chr ${r.cpu_pct_of_one_core.chromium}% xvfb ${r.cpu_pct_of_one_core.xvfb}% ${r.bitrate_kbps} kbps ${r.decoder_implementation} load ${r.load_avg[0]}`);
         } catch (e) {
           console.log(`${s.name} ${v} run ${i + 1}: FAILED ${e.message}`);
           runs[v].push({ variant: v, error: e.message, deskstream_log_tail: servers[v].entry.log.slice(-2000) });
@@ -409,6 +413,7 @@ try {
         median: ratio(a.latency_ms.median, b.latency_ms.median), p95: ratio(a.latency_ms.p95, b.latency_ms.p95),
         pooled_median: ratio(a.latency_pooled_ms.median, b.latency_pooled_ms.median),
         expected_display_median: ratio(a.expected_display_latency_ms.median, b.expected_display_latency_ms.median),
+        presentation_median: ratio(a.presentation_latency_ms.median, b.presentation_latency_ms.median),
       };
     }
     result.scenarios.push(entry);

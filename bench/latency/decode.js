@@ -7,7 +7,8 @@
   const PLAYOUT_URI = 'http://www.webrtc.org/experiments/rtp-hdrext/playout-delay';
   const bench = {
     variant: cfg.variant,
-    samples: [],       // [painted_ms, callback_wall_ms, receive_wall_ms|null, presentedFrames]
+    samples: [],       // [painted_ms, rvfc_now_wall_ms, receive_wall_ms|null, presentedFrames,
+                       //  callback_wall_ms, expected_display_wall_ms|null, presentation_wall_ms|null]
     bad: 0,            // frames whose barcode failed the CRC or gave an implausible time
     repeats: 0,        // callbacks that showed the same barcode as the previous one
     callbacks: 0,
@@ -111,7 +112,10 @@
     if (bench.firstFrameWall === null) bench.firstFrameWall = wall;
     const recv = meta && meta.receiveTime ? performance.timeOrigin + meta.receiveTime : null;
     const expected = meta && meta.expectedDisplayTime ? performance.timeOrigin + meta.expectedDisplayTime : null;
-    bench.samples.push([painted, wall, recv, meta ? meta.presentedFrames : null, execWall, expected]);
+    // presentationTime: when the compositor took the frame as its current one (Chromium sets it
+    // on the compositor thread, for WebRTC's and a generated track's frames alike).
+    const presentedAt = meta && meta.presentationTime ? performance.timeOrigin + meta.presentationTime : null;
+    bench.samples.push([painted, wall, recv, meta ? meta.presentedFrames : null, execWall, expected, presentedAt]);
   }
 
   // The WebSocket variant: the page draws each decoded VideoFrame on #stream_canvas at once
@@ -126,7 +130,7 @@
     if (painted === last) { bench.repeats++; return; }
     last = painted;
     if (bench.firstFrameWall === null) bench.firstFrameWall = execWall;
-    bench.samples.push([painted, execWall, null, null, execWall, null]);
+    bench.samples.push([painted, execWall, null, null, execWall, null, null]);
   }
   // Where the page shows WebSocket frames in the <video> (MediaStreamTrackGenerator), rVFC on it
   // measures them exactly as WebRTC's; only the canvas fallback needs the drawImage hook.

@@ -65,17 +65,16 @@ export class WsTransport {
     this.muted = true;
     this.audioCtx = null;
     // receiveToDrawMs: summed over decoded frames, from the message's arrival to its draw.
+    // framesByWorker: of framesDecoded, those the worker wrote to the <video>'s track itself.
     this.stats = {
       framesDecoded: 0, framesReceived: 0, bytes: 0, decodeErrors: 0, audioPackets: 0, audioDecoded: 0,
-      receiveToDrawMs: 0,
+      receiveToDrawMs: 0, framesByWorker: 0,
     };
-    if (o.video && typeof MediaStreamTrackGenerator === 'function') {
+    this.useGenerator = Boolean(o.video) && typeof MediaStreamTrackGenerator === 'function';
+    if (this.useGenerator) {
       // Chromium: decoded frames go to the page's <video> element through a generated track,
       // so the compositor converts and shows them as it does WebRTC's (no main-thread copy).
-      this.generator = new MediaStreamTrackGenerator({ kind: 'video' });
-      this.writer = this.generator.writable.getWriter();
-      o.video.srcObject = new MediaStream([this.generator]);
-      o.video.play().catch(() => {});
+      // The track is made with each worker (attachGenerator), which writes to it itself.
       this.element = o.video;
     } else {
       // Elsewhere: each frame is drawn on a 2D canvas as soon as it is decoded.
@@ -98,6 +97,7 @@ export class WsTransport {
       this.worker.onerror = (event) => {
         this.o.onState('error', `the WebSocket transport's worker failed: ${event.message || 'error'}`);
       };
+      if (this.useGenerator) this.attachGenerator();
     }
     this.attempt += 1;
     this.connected = true;
@@ -116,6 +116,22 @@ export class WsTransport {
     if (this.connected) this.worker.postMessage({ type: 'send', text });
   }
 
+  // A new track for the <video>; its writable side goes to the worker, which writes each
+  // decoded frame to it, so a frame reaches the compositor without waiting for this thread.
+  // Where the stream cannot be transferred, this thread writes the frames the worker sends.
+  attachGenerator() {
+    if (this.generator) this.generator.stop();
+    this.generator = new MediaStreamTrackGenerator({ kind: 'video' });
+    this.writer = null;
+    this.o.video.srcObject = new MediaStream([this.generator]);
+    this.o.video.play().catch(() => {});
+    try {
+      this.worker.postMessage({ type: 'sink', writable: this.generator.writable }, [this.generator.writable]);
+    } catch (e) {
+      this.writer = this.generator.writable.getWriter();
+    }
+  }
+
   onWorker(m) {
     if (m.attempt !== this.attempt || !this.connected) {
       if (m.frame) m.frame.close();  // an older attempt's
@@ -123,6 +139,10 @@ export class WsTransport {
     }
     if (m.counts) Object.assign(this.stats, m.counts);
     if (m.type === 'frame') this.draw(m.frame, m.arrived);
+    else if (m.type === 'shown') {
+      this.stats.framesByWorker += 1;
+      this.shown(m.receiveToDrawMs);
+    }
     else if (m.type === 'audio') this.decodeAudio(m);
     else if (m.type === 'text') this.onText(m.text);
     else if (m.type === 'error') this.o.onState('error', m.text);
@@ -170,7 +190,13 @@ export class WsTransport {
       this.ctx.drawImage(frame, 0, 0);
       frame.close();
     }
-    if (arrived !== undefined) this.stats.receiveToDrawMs += performance.timeOrigin + performance.now() - arrived;
+    this.shown(arrived === undefined ? undefined : performance.timeOrigin + performance.now() - arrived);
+  }
+
+  // A decoded frame was handed to the <video>'s track or drawn; `receiveToDrawMs`: since its
+  // message arrived.
+  shown(receiveToDrawMs) {
+    if (receiveToDrawMs !== undefined) this.stats.receiveToDrawMs += receiveToDrawMs;
     this.stats.framesDecoded += 1;
     if (!this.liveSent) {
       this.liveSent = true;

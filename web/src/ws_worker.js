@@ -3,12 +3,17 @@
 // thread: a busy page (layout, the panel's plots, other scripts) no longer delays the ACKs the
 // server's send window and congestion control read (docs/protocol-websocket.md).
 //
-// Page -> worker: {type: 'connect', attempt, url, hello} | {type: 'send', text} | {type: 'close'}.
+// Page -> worker: {type: 'connect', attempt, url, hello} | {type: 'send', text} | {type: 'close'}
+//   | {type: 'sink', writable}: the writable side of the page's MediaStreamTrackGenerator
+//   (transferred; Chromium). With it, decoded frames go from here straight to the <video>'s
+//   track, and the page's main thread is not on the frame's way to the screen.
 // Worker -> page, each tagged with the attempt it belongs to:
 //   {type: 'text', text}                    a text message from the server
-//   {type: 'frame', frame, arrived, counts} a decoded VideoFrame (transferred); `arrived` is when
-//                                           its message arrived (ms since the epoch, for the
-//                                           page's receive-to-draw figure)
+//   {type: 'frame', frame, arrived, counts} a decoded VideoFrame (transferred) for the page to
+//                                           draw (no sink); `arrived` is when its message
+//                                           arrived (ms since the epoch, for the page's
+//                                           receive-to-draw figure)
+//   {type: 'shown', receiveToDrawMs, counts} a decoded frame written to the sink
 //   {type: 'audio', buffer, codec, timestampUs} an Opus packet: the whole message (transferred),
 //                                           the payload after the 20-byte header
 //   {type: 'counts', counts}                the receive counters, every 250 ms
@@ -87,7 +92,14 @@ class Receiver {
         output: (frame) => {
           const arrived = this.arrivals.get(frame.timestamp);
           this.arrivals.delete(frame.timestamp);
-          this.post({ type: 'frame', frame, arrived, counts: this.counts }, [frame]);
+          if (sink) {
+            // The track takes the frame and closes it; a closed track refuses it.
+            sink.write(frame).catch(() => frame.close());
+            const receiveToDrawMs = arrived === undefined ? undefined : wallNow() - arrived;
+            this.post({ type: 'shown', receiveToDrawMs, counts: this.counts });
+          } else {
+            this.post({ type: 'frame', frame, arrived, counts: this.counts }, [frame]);
+          }
         },
         error: (e) => {
           this.counts.decodeErrors += 1;
@@ -141,9 +153,12 @@ class Receiver {
 }
 
 let receiver = null;
+let sink = null;  // the page's track generator's writer, once the page has sent it
 self.onmessage = (event) => {
   const m = event.data;
-  if (m.type === 'connect') {
+  if (m.type === 'sink') {
+    sink = m.writable.getWriter();
+  } else if (m.type === 'connect') {
     if (receiver) receiver.stop();
     receiver = new Receiver(m.attempt, m.url, m.hello);
   } else if (m.type === 'send') {
