@@ -339,7 +339,7 @@ const result = {
   },
   network: opt.isolation,
   config: { runs: opt.runs, warmup_s: opt.warmup, measure_s: opt.measure, painter_period_us: opt.periodUs, barcode: `${opt.block}px squares, 20x4, 64-bit CLOCK_REALTIME us + CRC-16`, ab: opt.ab },
-  latency_definition: 'latency_ms: wall time when the requestVideoFrameCallback callback runs (performance.timeOrigin + performance.now()) minus the CLOCK_REALTIME time ds_painter wrote into the barcode. rvfc_now_latency_ms uses the callback\'s now argument instead: the vsync-aligned start of the rendering step, which can precede the frame\'s arrival and so reads low. paint_to_receive_ms uses metadata.receiveTime (last packet received). Scenario figures are the median over runs of each run\'s statistic; latency_pooled_ms pools all frames.',
+  latency_definition: 'latency_ms: wall time when the requestVideoFrameCallback callback runs (performance.timeOrigin + performance.now()) minus the CLOCK_REALTIME time ds_painter wrote into the barcode. rvfc_now_latency_ms uses the callback\'s now argument instead: the vsync-aligned start of the rendering step, which can precede the frame\'s arrival and so reads low. paint_to_receive_ms uses metadata.receiveTime (last packet received). presentation_latency_ms uses metadata.presentationTime: when the compositor thread made the frame current and submitted it, before the rendering step that runs the callback. Scenario figures are the median over runs of each run\'s statistic; latency_pooled_ms pools all frames.',
   baseline: BASELINE,
   scenarios: [],
 };
