@@ -234,23 +234,26 @@ async function oneRun(browser, s, variant, known, url) {
     if (s.idle) info.samples = [];
     // Headline: wall time when the frame callback runs. rVFC's `now` argument (vsync-aligned
     // start of the rendering step) can precede the frame's arrival, so it is reported apart.
-    const lat = info.samples.map((x) => x[4] - x[0]).sort((a, b) => a - b);
-    const latNow = info.samples.map((x) => x[1] - x[0]).sort((a, b) => a - b);
-    const p2r = info.samples.filter((x) => x[2] !== null).map((x) => x[2] - x[0]).sort((a, b) => a - b);
-    const shown = info.samples.filter((x) => x[5] !== null).map((x) => x[5] - x[0]).sort((a, b) => a - b);
+    // Column `i` of the samples (decode.js) minus the painted time, sorted; frames without it left out.
+    const sincePainted = (i) => info.samples.filter((x) => x[i] !== null && x[i] !== undefined).map((x) => x[i] - x[0]).sort((a, b) => a - b);
+    const percentiles = (v) => ({ median: r1(quantile(v, 0.5)), p95: r1(quantile(v, 0.95)), p99: r1(quantile(v, 0.99)) });
+    const lat = sincePainted(4);
+    const latNow = sincePainted(1);
+    const p2r = sincePainted(2);
+    const shown = sincePainted(5);
     // rVFC's presentationTime: when the compositor took the frame, before any rendering step.
-    const toCompositor = info.samples.filter((x) => x[6] !== null && x[6] !== undefined).map((x) => x[6] - x[0]).sort((a, b) => a - b);
+    const toCompositor = sincePainted(6);
     const first = info.samples[0], lastS = info.samples[info.samples.length - 1];
     const presented = first && lastS && first[3] !== null ? lastS[3] - first[3] : null;
     const d = (k) => (st0 && st1 && st1[k] !== undefined && st0[k] !== undefined ? st1[k] - st0[k] : null);
     const res = {
       variant,
       frames: lat.length,
-      latency_ms: { median: r1(quantile(lat, 0.5)), p95: r1(quantile(lat, 0.95)), p99: r1(quantile(lat, 0.99)), min: r1(lat[0]), max: r1(lat[lat.length - 1]) },
-      rvfc_now_latency_ms: { median: r1(quantile(latNow, 0.5)), p95: r1(quantile(latNow, 0.95)), p99: r1(quantile(latNow, 0.99)) },
+      latency_ms: { ...percentiles(lat), min: r1(lat[0]), max: r1(lat[lat.length - 1]) },
+      rvfc_now_latency_ms: percentiles(latNow),
       paint_to_receive_ms: p2r.length ? { median: r1(quantile(p2r, 0.5)), p95: r1(quantile(p2r, 0.95)) } : null,
-      expected_display_latency_ms: shown.length ? { median: r1(quantile(shown, 0.5)), p95: r1(quantile(shown, 0.95)), p99: r1(quantile(shown, 0.99)) } : null,
-      presentation_latency_ms: toCompositor.length ? { median: r1(quantile(toCompositor, 0.5)), p95: r1(quantile(toCompositor, 0.95)), p99: r1(quantile(toCompositor, 0.99)) } : null,
+      expected_display_latency_ms: shown.length ? percentiles(shown) : null,
+      presentation_latency_ms: toCompositor.length ? percentiles(toCompositor) : null,
       fps_rendered: r1((s.idle ? b1.cb - b0.cb : lat.length) / secs),
       fps_presented: presented !== null && info.samples.length > 1 ? r1(presented / ((lastS[1] - first[1]) / 1000)) : null,
       bad_frames: b1.bad - b0.bad,
