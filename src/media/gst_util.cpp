@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <utility>
+#include <vector>
 
 #include "core/log.hpp"
 #include "media/yuv_convert.hpp"
@@ -67,6 +68,36 @@ int elementCount(GstElement* bin) {
   g_value_unset(&item);
   gst_iterator_free(it);
   return count;
+}
+
+void stopUpstreamFirst(GstElement* pipeline) {
+  if (pipeline == nullptr) return;
+  std::vector<GstPtr<GstElement>> sinks_first;  // gst_bin_iterate_sorted's order
+  GstIterator* it = gst_bin_iterate_sorted(GST_BIN(pipeline));
+  GValue item = G_VALUE_INIT;
+  bool done = false;
+  while (!done) {
+    switch (gst_iterator_next(it, &item)) {
+      case GST_ITERATOR_OK:
+        sinks_first.push_back(refPtr(GST_ELEMENT(g_value_get_object(&item))));
+        g_value_reset(&item);
+        break;
+      case GST_ITERATOR_RESYNC:
+        sinks_first.clear();
+        gst_iterator_resync(it);
+        break;
+      case GST_ITERATOR_ERROR:
+      case GST_ITERATOR_DONE:
+        done = true;
+        break;
+    }
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+  for (auto e = sinks_first.rbegin(); e != sinks_first.rend(); ++e) {
+    gst_element_set_state(e->get(), GST_STATE_NULL);
+  }
+  gst_element_set_state(pipeline, GST_STATE_NULL);
 }
 
 Result<GstElement*> makeCaps(const std::string& caps_text, const char* name) {

@@ -100,6 +100,13 @@ GstPtr<GstObject> topLevelChild(GstElement* bin, GstObject* obj);
 // Read from the main loop while the pipeline runs: GStreamer locks the bin while iterating.
 int elementCount(GstElement* bin);
 
+// Stops `pipeline` from its sources down: each element directly inside it goes to NULL in
+// upstream-to-downstream order (set_state waits for that element's streaming thread), then the
+// pipeline. GstBin alone stops sinks first, so an element upstream could still be pushing into
+// one that is already flushing; rtph265pay (gst-plugins-good 1.22) leaks its NAL array when a
+// keyframe's new caps meet a flushing pad that way.
+void stopUpstreamFirst(GstElement* pipeline);
+
 // Creates an element from a spec, setting each property from text (enums by nick). Fails with
 // the factory or property that does not exist.
 Result<GstElement*> makeElement(const ElementSpec& spec);

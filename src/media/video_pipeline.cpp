@@ -52,7 +52,7 @@ VideoPipeline::VideoPipeline(VideoOptions options, EncoderProfile profile, Error
 VideoPipeline::~VideoPipeline() {
   if (bus_watch_ != 0) g_source_remove(bus_watch_);
   if (pipeline_ != nullptr) {
-    gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
+    stopUpstreamFirst(pipeline_.get());
     core::tsanJoin(this);  // the streaming threads are stopped: gateProbe ran for the last time
     scale_.reset();
     low_.reset();

@@ -20,6 +20,7 @@ const children = () => execFileSync('ps', ['-o', 'pid=', '--ppid', String(proces
 
 const restarts = (log) => (log.match(/restarting the stream for every viewer/g) || []).length;
 const pipelines = (log) => (log.match(/video pipeline started/g) || []).length;
+const branchErrors = (log) => log.match(/peer \d+: viewer stream failed: [^\n]*/g) || [];
 
 test('a broken viewer ends alone; the other keeps its peer connection and frames', async (t) => {
   const x = await startXvfb(640, 360);
@@ -55,9 +56,15 @@ test('a broken viewer ends alone; the other keeps its peer connection and frames
   await waitFramesDecoded(a, 1, 30000);
   // 1a. A's RTCPeerConnection is closed under the server's feet while its signalling socket
   // stays open: Chromium aborts the SCTP association (the data channel) and ends DTLS, so the
-  // server's SCTP association goes into its error state (this used to restart everyone).
+  // server's SCTP association goes into its error state (this used to restart everyone). The
+  // association must be up first: frames can arrive before it is (under ASan in CI they did),
+  // and an association aborted while it is still being set up is no error.
+  await waitFor(() => a.evaluate(() => window.deskstream.video.channel?.readyState === 'open'), 20000,
+    'A\'s input channel open');
   await a.evaluate(() => window.deskstream.video.pc.close());
-  await sleep(3000);
+  await waitFor(() => branchErrors(ds.entry.log).length >= 1, 20000,
+    'the server to end A\'s peer on its aborted association ("viewer stream failed")');
+  await sleep(1000);
   await check('A\'s peer connection closed under the server');
   await a.close();
   await sleep(2000);
@@ -97,10 +104,10 @@ test('a broken viewer ends alone; the other keeps its peer connection and frames
   await sleep(8000);
   await check('after the timeouts');
   const log = ds.entry.log;
-  const branchErrors = (log.match(/peer \d+: viewer stream failed: [^\n]*/g) || []);
+  const errors = branchErrors(log);
   console.log(`server: ${restarts(log)} stream restarts, ${pipelines(log)} pipeline start(s), ` +
-    `${branchErrors.length} viewer-branch error(s) kept to their viewer: ${JSON.stringify(branchErrors)}`);
-  assert.ok(branchErrors.length >= 1, 'the broken peer connection did raise an error in its branch');
+    `${errors.length} viewer-branch error(s) kept to their viewer: ${JSON.stringify(errors)}`);
+  assert.ok(errors.length >= 1, 'the broken peer connection did raise an error in its branch');
   assert.equal(restarts(log), 0, 'no "restarting the stream for every viewer"');
   assert.equal(pipelines(log), 1, 'one encode from start to end');
   assert.equal(ds.proc.exitCode, null);

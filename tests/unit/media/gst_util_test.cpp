@@ -5,7 +5,10 @@
 #include <gst/gst.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
 #include <utility>
+#include <vector>
 
 namespace ds::media {
 namespace {
@@ -163,6 +166,70 @@ TEST(BuildChain, InvalidCapsAndDuplicateNamesFail) {
   ASSERT_FALSE(dup);
   EXPECT_NE(dup.error().message.find("same"), std::string::npos) << dup.error().message;
   EXPECT_EQ(elementCount(bin.get()), 0);
+}
+
+// The order in which the elements of a running videotestsrc ! queue ! identity ! fakesink leave
+// PAUSED (their pads start flushing) and reach NULL while `stop` stops the pipeline, from their
+// STATE_CHANGED messages (posted synchronously by the thread that changes the state).
+std::vector<std::string> stopOrder(void (*stop)(GstElement*)) {
+  GstPtr<GstElement> pipeline(gst_parse_launch(  // not floating: the top-level pipeline
+      "videotestsrc name=src ! capsfilter name=caps caps=video/x-raw,width=64,height=48 ! "
+      "queue name=queue ! identity name=identity ! fakesink name=sink sync=false",
+      nullptr));
+  EXPECT_NE(pipeline, nullptr);
+  if (pipeline == nullptr) return {};
+  EXPECT_NE(gst_element_set_state(pipeline.get(), GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  EXPECT_EQ(gst_element_get_state(pipeline.get(), nullptr, nullptr, 5 * GST_SECOND),
+            GST_STATE_CHANGE_SUCCESS);
+  g_usleep(20000);  // the threads are pushing
+  std::vector<std::string> order;
+  GstPtr<GstBus> bus(gst_element_get_bus(pipeline.get()));
+  gst_bus_set_sync_handler(
+      bus.get(),
+      +[](GstBus*, GstMessage* msg, gpointer data) {
+        if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_STATE_CHANGED) {
+          GstState old_state = GST_STATE_VOID_PENDING;
+          GstState new_state = GST_STATE_VOID_PENDING;
+          gst_message_parse_state_changed(msg, &old_state, &new_state, nullptr);
+          const char* what = old_state == GST_STATE_PAUSED && new_state == GST_STATE_READY
+                                 ? " flushing"
+                                 : (new_state == GST_STATE_NULL ? " null" : nullptr);
+          if (what != nullptr) {
+            static_cast<std::vector<std::string>*>(data)->push_back(
+                std::string(GST_MESSAGE_SRC_NAME(msg)) + what);
+          }
+        }
+        return GST_BUS_PASS;
+      },
+      &order, nullptr);
+  stop(pipeline.get());
+  gst_bus_set_sync_handler(bus.get(), nullptr, nullptr, nullptr);
+  GstState state = GST_STATE_VOID_PENDING;
+  gst_element_get_state(pipeline.get(), &state, nullptr, 0);
+  EXPECT_EQ(state, GST_STATE_NULL);
+  return order;
+}
+
+std::ptrdiff_t at(const std::vector<std::string>& order, const std::string& event) {
+  const auto it = std::find(order.begin(), order.end(), event);
+  EXPECT_NE(it, order.end()) << event;
+  return it - order.begin();
+}
+
+// rtph265pay (gst-plugins-good 1.22) leaks when a keyframe's new caps meet a flushing pad, as
+// happens when GstBin stops the sinks first under a running encoder (an ASan CI run saw it).
+TEST(StopUpstreamFirst, EachElementStopsBeforeTheOneDownstreamStartsFlushing) {
+  const auto plain = stopOrder(+[](GstElement* p) { gst_element_set_state(p, GST_STATE_NULL); });
+  EXPECT_LT(at(plain, "identity flushing"), at(plain, "src null"))
+      << "GstBin itself flushes identity's pads while the source still runs";
+
+  const auto ordered = stopOrder(&stopUpstreamFirst);
+  const std::vector<std::string> chain = {"src", "caps", "queue", "identity", "sink"};
+  for (size_t i = 0; i + 1 < chain.size(); ++i) {
+    EXPECT_LT(at(ordered, chain[i] + " null"), at(ordered, chain[i + 1] + " flushing"))
+        << chain[i] << " is stopped before " << chain[i + 1] << "'s pads flush";
+  }
+  stopUpstreamFirst(nullptr);  // nothing to stop
 }
 
 }  // namespace
