@@ -148,6 +148,7 @@ async function scrape(url) {
     const encodeFps = perConn('deskstream_network_encode_fps');
     const lowEncode = perConn('deskstream_network_low_encode');
     const queues = perConn('deskstream_network_queue_ms');
+    const capacities = perConn('deskstream_network_capacity_kbps');
     const rtx = perConn('deskstream_network_retransmissions_total');
     const rtxRefused = perConn('deskstream_network_retransmissions_refused_total');
     // Congestion control's decreases so far, by rule, per connection (in connection order).
@@ -157,7 +158,7 @@ async function scrape(url) {
       byConn.get(m[1])[m[2]] = Number(m[3]);
     }
     const decreases = [...byConn.entries()].sort((a, b) => Number(a[0]) - Number(b[0])).map(([, v]) => v);
-    return { encoder_kbps: num(/^deskstream_video_encoder_kbps (\S+)/m), encoder_fps: num(/^deskstream_video_encoder_fps (\S+)/m), targets, decreases, encodeKbps, encodeFps, lowEncode, queues, rtx, rtxRefused };
+    return { encoder_kbps: num(/^deskstream_video_encoder_kbps (\S+)/m), encoder_fps: num(/^deskstream_video_encoder_fps (\S+)/m), targets, decreases, encodeKbps, encodeFps, lowEncode, queues, capacities, rtx, rtxRefused };
   } catch { return {}; }
 }
 
@@ -260,7 +261,7 @@ async function runScenario(browser, name, cc) {
       const walls = s.samples.map((x) => x[1]);
       // encoder_*: the encode this viewer receives (the lower one while it is on it); shared_*: the shared one.
       const row = { t: r1(t), encoder_kbps: server.encodeKbps?.[i] ?? server.encoder_kbps, encoder_fps: server.encodeFps?.[i] ?? server.encoder_fps,
-        shared_encoder_kbps: server.encoder_kbps, shared_encoder_fps: server.encoder_fps, low_encode: server.lowEncode?.[i] ?? null, target_kbps: server.targets?.[i] ?? null, decreases: server.decreases?.[i] ?? null, queue_ms: server.queues?.[i] ?? null, rtx: server.rtx?.[i] ?? null, rtx_refused: server.rtxRefused?.[i] ?? null, latency_p50: r1(quantile(lat, 0.5)), latency_p95: r1(quantile(lat, 0.95)), rtt_ms: r1(s.rtt), frame: s.w ? `${s.w}x${s.h}` : null, shown: walls.length, walls, lat };
+        shared_encoder_kbps: server.encoder_kbps, shared_encoder_fps: server.encoder_fps, low_encode: server.lowEncode?.[i] ?? null, target_kbps: server.targets?.[i] ?? null, decreases: server.decreases?.[i] ?? null, queue_ms: server.queues?.[i] ?? null, capacity_kbps: server.capacities?.[i] ?? null, rtx: server.rtx?.[i] ?? null, rtx_refused: server.rtxRefused?.[i] ?? null, latency_p50: r1(quantile(lat, 0.5)), latency_p95: r1(quantile(lat, 0.95)), rtt_ms: r1(s.rtt), frame: s.w ? `${s.w}x${s.h}` : null, shown: walls.length, walls, lat };
       if (p && s.bytes !== undefined && p.bytes !== undefined) {
         const dt = (s.t - p.t) / 1000;
         Object.assign(row, {
@@ -283,14 +284,19 @@ async function runScenario(browser, name, cc) {
       const walls = rows.flatMap((r) => r.walls);
       // Every frame's latency from 3 s into the phase on (issue 13: "p95 <= 250 ms after 3 s").
       const settled = rows.filter((r) => r.t >= ph.from + 3).flatMap((r) => r.lat);
-      let gap = 0;
-      for (let k = 1; k < walls.length; k++) gap = Math.max(gap, walls[k] - walls[k - 1]);
+      const longestGap = (w) => {
+        let g = 0;
+        for (let k = 1; k < w.length; k++) g = Math.max(g, w[k] - w[k - 1]);
+        return w.length > 1 ? Math.round(g) : null;
+      };
+      // Issue 17's goals for a cap, from 2 s into it on: p95 latency and the longest frozen frame.
+      const afterTwo = rows.filter((r) => r.t >= ph.from + 2);
       // Congestion control's decreases in the phase, by rule (the counters are cumulative).
       const before = series[i].filter((r) => r.t < ph.from && r.decreases).at(-1)?.decreases || {};
       const last = rows.filter((r) => r.decreases).at(-1)?.decreases || before;
       const decreases = Object.fromEntries(['delay', 'rtt', 'loss'].map((k) => [k, (last[k] || 0) - (before[k] || 0)]));
       const med = (key) => r1(quantile(rows.map((r) => r[key]).filter((v) => v !== undefined && v !== null), 0.5));
-      return { ...ph, encoder_kbps: med('encoder_kbps'), encoder_fps: med('encoder_fps'), kbps: med('kbps'), fps: med('fps'), latency_p50: med('latency_p50'), latency_p95: med('latency_p95'), frame_latency_p50_after_3s: r1(quantile(settled, 0.5)), frame_latency_p95_after_3s: r1(quantile(settled, 0.95)), rtt_ms: med('rtt_ms'), longest_frame_gap_ms: walls.length > 1 ? Math.round(gap) : null, frames_shown: walls.length, lost: rows.reduce((a, r) => a + (r.lost || 0), 0), nacks: rows.reduce((a, r) => a + (r.nack || 0), 0), plis: rows.reduce((a, r) => a + (r.pli || 0), 0), cc_decreases: decreases };
+      return { ...ph, encoder_kbps: med('encoder_kbps'), encoder_fps: med('encoder_fps'), kbps: med('kbps'), fps: med('fps'), latency_p50: med('latency_p50'), latency_p95: med('latency_p95'), frame_latency_p50_after_3s: r1(quantile(settled, 0.5)), frame_latency_p95_after_3s: r1(quantile(settled, 0.95)), rtt_ms: med('rtt_ms'), longest_frame_gap_ms: longestGap(walls), frame_latency_p95_after_2s: r1(quantile(afterTwo.flatMap((r) => r.lat), 0.95)), longest_frame_gap_after_2s_ms: longestGap(afterTwo.flatMap((r) => r.walls)), frames_shown: walls.length, lost: rows.reduce((a, r) => a + (r.lost || 0), 0), nacks: rows.reduce((a, r) => a + (r.nack || 0), 0), plis: rows.reduce((a, r) => a + (r.pli || 0), 0), cc_decreases: decreases };
     }),
     series: series[i].map(({ walls, lat, ...r }) => r),
   }));
@@ -320,7 +326,7 @@ try {
       const file = path.join(opt.out, `${stamp}-${name}-cc${cc}${opt.transport ? `-${opt.transport}` : ''}${opt.encoder !== 'x264enc' ? `-${opt.encoder}` : ''}.json`);
       writeFileSync(file, JSON.stringify(r, null, 1));
       for (const v of r.viewers) {
-        for (const ph of v.phases) console.log(`${name} cc=${cc} ${v.role} ${ph.from}-${ph.to}s ${JSON.stringify(ph.impairment)}: encoder ${ph.encoder_kbps} kbps ${ph.encoder_fps} fps, received ${ph.kbps} kbps, ${ph.fps} fps, latency p50 ${ph.latency_p50} p95 ${ph.latency_p95} ms (every frame after 3 s: p50 ${ph.frame_latency_p50_after_3s} p95 ${ph.frame_latency_p95_after_3s}), rtt ${ph.rtt_ms} ms, longest gap ${ph.longest_frame_gap_ms} ms, lost ${ph.lost}, nacks ${ph.nacks}, plis ${ph.plis}`);
+        for (const ph of v.phases) console.log(`${name} cc=${cc} ${v.role} ${ph.from}-${ph.to}s ${JSON.stringify(ph.impairment)}: encoder ${ph.encoder_kbps} kbps ${ph.encoder_fps} fps, received ${ph.kbps} kbps, ${ph.fps} fps, latency p50 ${ph.latency_p50} p95 ${ph.latency_p95} ms (every frame after 3 s: p50 ${ph.frame_latency_p50_after_3s} p95 ${ph.frame_latency_p95_after_3s}), rtt ${ph.rtt_ms} ms, longest gap ${ph.longest_frame_gap_ms} ms (from 2 s: p95 ${ph.frame_latency_p95_after_2s} ms, longest gap ${ph.longest_frame_gap_after_2s_ms} ms), lost ${ph.lost}, nacks ${ph.nacks}, plis ${ph.plis}`);
       }
       console.log(`wrote ${file}`);
       if (opt.smoke) {

@@ -119,6 +119,8 @@ int Controller::onFeedback(const Feedback& fb) {
   recent_recv_.push_back(fb.recv_kbps);
   if (recent_recv_.size() > kRecvMedianOf) recent_recv_.pop_front();
   const double recv_now = median(recent_recv_);
+  recent_sent_.push_back(fb.sent_kbps);
+  if (recent_sent_.size() > kRecvMedianOf) recent_sent_.pop_front();
 
   const bool app_limited = fb.sent_kbps < kAppLimited * target_;
   // Overuse is a queue that is long and still clearly growing (measured: it rose by over 10 ms
@@ -128,7 +130,10 @@ int Controller::onFeedback(const Feedback& fb) {
   if (queue_ms_ > kOveruseQueueMs && growing) {
     // What arrived is the path's capacity only when we sent more than it carried; a static
     // screen's trickle says nothing about it.
-    if (!app_limited) capacity_ = recv_now;
+    if (!app_limited) {
+      capacity_ = recv_now;
+      near_capacity_ = true;
+    }
     const double base = app_limited ? target_ : std::min(recv_now, target_);
     if (decrease(fb.at, kDecreaseFactor * base, "delay") && !measured) {
       // The decrease drains the queue; what is left of the estimate must not trigger another
@@ -175,7 +180,15 @@ int Controller::onFeedback(const Feedback& fb) {
     reason_ = "app-limited";
     return targetKbps();
   }
-  const bool cautious = last_decrease_ && fb.at - *last_decrease_ < kCautious;
+  // While we send about what the path carried when it last showed congestion, rise slowly, as
+  // GCC does near its link capacity estimate: the encoder then overflows the path by a few percent
+  // when it uses more, not by what 40 %/s would add. While it sends less (its content, at the
+  // ladder's frame rate, needs less than the target), the target may rise fast: unused, it
+  // queues nothing. Once the path carries clearly more than that capacity it has grown (a cap
+  // lifted): forget it.
+  if (near_capacity_ && recv_now > kCapacityGrown * capacity_) near_capacity_ = false;
+  const bool cautious = (last_decrease_ && fb.at - *last_decrease_ < kCautious) ||
+                        (near_capacity_ && median(recent_sent_) >= kNearCapacity * capacity_);
   const double rate = cautious ? kSlowIncreasePerS : kFastIncreasePerS;
   const double before = target_;
   // No ceiling at a multiple of the received rate (GCC's 1.5x): an encoder whose content needs

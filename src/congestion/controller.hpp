@@ -18,8 +18,10 @@
 //   most one decrease per reaction time (max(300 ms, RTT)).
 // - Loss (after NACK repair has had its chance; random loss alone is not congestion): above 10 %
 //   the target drops by half the loss, at most once a second; between 2 and 10 % it holds.
-// - Otherwise it rises: 8 %/s for 2 s after a decrease (close to the capacity just measured), then
-//   40 %/s, so a lifted cap is back to the configured bitrate within a few seconds. It holds
+// - Otherwise it rises: 8 %/s for 2 s after a decrease (close to the capacity just measured), and
+//   while we send 0.95 x the capacity last measured or more, until the path carries 1.05 x that
+//   (GCC's slow increase near its link capacity estimate), else 40 %/s, so a lifted cap is back
+//   to the configured bitrate within a few seconds. It holds
 //   while the encoder sends less than a quarter of the target (a static screen probes nothing;
 //   an encoder whose content needs only half the target still lets it rise).
 #pragma once
@@ -87,15 +89,19 @@ class Controller {
 
   // Tuning, exposed for tests and docs.
   static constexpr size_t kRecvMedianOf = 5;  // received figures a decrease's base is the median of
-  static constexpr double kOveruseQueueMs = 30;      // estimated queue growth above: overuse
-  static constexpr double kHoldQueueMs = 10;         // above: hold (no increase)
-  static constexpr double kQueueLeakS = 1;           // time constant of the estimate's leak
-  static constexpr double kOveruseGrowth = 0.03;     // growth per second of dt: 3 % slower
-  static constexpr double kDecreaseFactor = 0.85;    // of the received rate
-  static constexpr double kStandingQueueMs = 100;    // RTT over the minimum: overuse
-  static constexpr double kLossDecrease = 0.10;      // smoothed loss above: decrease
-  static constexpr double kLossHold = 0.02;          // smoothed loss above: hold
-  static constexpr double kSlowIncreasePerS = 1.08;  // for kCautious after a decrease
+  static constexpr double kOveruseQueueMs = 30;    // estimated queue growth above: overuse
+  static constexpr double kHoldQueueMs = 10;       // above: hold (no increase)
+  static constexpr double kQueueLeakS = 1;         // time constant of the estimate's leak
+  static constexpr double kOveruseGrowth = 0.03;   // growth per second of dt: 3 % slower
+  static constexpr double kDecreaseFactor = 0.85;  // of the received rate
+  static constexpr double kStandingQueueMs = 100;  // RTT over the minimum: overuse
+  static constexpr double kLossDecrease = 0.10;    // smoothed loss above: decrease
+  static constexpr double kLossHold = 0.02;        // smoothed loss above: hold
+  // For kCautious after a decrease, and while the sent rate is kNearCapacity x the capacity last
+  // measured or more, until the path carries kCapacityGrown x that.
+  static constexpr double kSlowIncreasePerS = 1.08;
+  static constexpr double kNearCapacity = 0.95;
+  static constexpr double kCapacityGrown = 1.05;
   static constexpr double kFastIncreasePerS = 1.40;
   static constexpr std::chrono::milliseconds kCautious{2000};
   static constexpr std::chrono::milliseconds kMinReaction{300};
@@ -119,8 +125,10 @@ class Controller {
   Limits limits_;
   double target_;
   double capacity_ = 0;
+  bool near_capacity_ = false;      // capacity_ still holds: the path has not carried clearly more
   double log_ratio_ema_ = 0;        // smoothed log(sent/received)
   std::deque<double> recent_recv_;  // the last few received figures: a decrease's base
+  std::deque<double> recent_sent_;  // and sent figures
   double queue_ms_ = 0;  // queueing delay built up on the path, estimated from sent vs received
   std::deque<std::pair<Clock::time_point, double>> measured_;  // recent measured queue delays
   double loss_ema_ = 0;
