@@ -28,6 +28,33 @@ MessageText parsed(GstMessage* msg, bool error) {
   return text;
 }
 
+// Every element `it` yields, each with a reference of its own, in its order (from the start again
+// when the bin changed meanwhile); frees the iterator.
+std::vector<GstPtr<GstElement>> collect(GstIterator* it) {
+  std::vector<GstPtr<GstElement>> elements;
+  GValue item = G_VALUE_INIT;
+  bool done = false;
+  while (!done) {
+    switch (gst_iterator_next(it, &item)) {
+      case GST_ITERATOR_OK:
+        elements.push_back(refPtr(GST_ELEMENT(g_value_get_object(&item))));
+        g_value_reset(&item);
+        break;
+      case GST_ITERATOR_RESYNC:
+        elements.clear();
+        gst_iterator_resync(it);
+        break;
+      case GST_ITERATOR_ERROR:
+      case GST_ITERATOR_DONE:
+        done = true;
+        break;
+    }
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+  return elements;
+}
+
 }  // namespace
 
 MessageText parseError(GstMessage* msg) { return parsed(msg, true); }
@@ -45,55 +72,12 @@ GstPtr<GstObject> topLevelChild(GstElement* bin, GstObject* obj) {
 
 int elementCount(GstElement* bin) {
   if (bin == nullptr || !GST_IS_BIN(bin)) return 0;
-  int count = 0;
-  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(bin));
-  GValue item = G_VALUE_INIT;
-  bool done = false;
-  while (!done) {
-    switch (gst_iterator_next(it, &item)) {
-      case GST_ITERATOR_OK:
-        ++count;
-        g_value_reset(&item);
-        break;
-      case GST_ITERATOR_RESYNC:  // the bin changed meanwhile: count again
-        count = 0;
-        gst_iterator_resync(it);
-        break;
-      case GST_ITERATOR_ERROR:
-      case GST_ITERATOR_DONE:
-        done = true;
-        break;
-    }
-  }
-  g_value_unset(&item);
-  gst_iterator_free(it);
-  return count;
+  return static_cast<int>(collect(gst_bin_iterate_recurse(GST_BIN(bin))).size());
 }
 
 void stopUpstreamFirst(GstElement* pipeline) {
   if (pipeline == nullptr) return;
-  std::vector<GstPtr<GstElement>> sinks_first;  // gst_bin_iterate_sorted's order
-  GstIterator* it = gst_bin_iterate_sorted(GST_BIN(pipeline));
-  GValue item = G_VALUE_INIT;
-  bool done = false;
-  while (!done) {
-    switch (gst_iterator_next(it, &item)) {
-      case GST_ITERATOR_OK:
-        sinks_first.push_back(refPtr(GST_ELEMENT(g_value_get_object(&item))));
-        g_value_reset(&item);
-        break;
-      case GST_ITERATOR_RESYNC:
-        sinks_first.clear();
-        gst_iterator_resync(it);
-        break;
-      case GST_ITERATOR_ERROR:
-      case GST_ITERATOR_DONE:
-        done = true;
-        break;
-    }
-  }
-  g_value_unset(&item);
-  gst_iterator_free(it);
+  const auto sinks_first = collect(gst_bin_iterate_sorted(GST_BIN(pipeline)));
   for (auto e = sinks_first.rbegin(); e != sinks_first.rend(); ++e) {
     gst_element_set_state(e->get(), GST_STATE_NULL);
   }
