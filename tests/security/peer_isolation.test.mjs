@@ -57,8 +57,9 @@ test('a broken viewer ends alone; the other keeps its peer connection and frames
   // 1a. A's RTCPeerConnection is closed under the server's feet while its signalling socket
   // stays open: Chromium aborts the SCTP association (the data channel) and ends DTLS, so the
   // server's SCTP association goes into its error state (this used to restart everyone). The
-  // association must be up first: frames can arrive before it is (under ASan in CI they did),
-  // and an association aborted while it is still being set up is no error.
+  // association must be up first: frames can arrive before it is. In one CI run under ASan no
+  // error came within the 3 s this used to wait; an association that was still being set up when
+  // it was aborted is the likeliest reason, so the test now waits for the channel, then the error.
   await waitFor(() => a.evaluate(() => window.deskstream.video.channel?.readyState === 'open'), 20000,
     'A\'s input channel open');
   await a.evaluate(() => window.deskstream.video.pc.close());
