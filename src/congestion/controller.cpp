@@ -14,6 +14,12 @@ constexpr double kAppLimited = 0.25;  // sent below this share of the target: no
 
 double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
+// Appends `value`, keeping the last Controller::kMedianOf.
+void keepLast(std::deque<double>& values, double value) {
+  values.push_back(value);
+  if (values.size() > Controller::kMedianOf) values.pop_front();
+}
+
 double median(std::deque<double> values) {
   std::sort(values.begin(), values.end());
   return values[values.size() / 2];
@@ -116,11 +122,9 @@ int Controller::onFeedback(const Feedback& fb) {
       measured ? measuredGrowth(fb.at, *fb.queue_delay_ms) : estimatedGrowth(fb, dt);
   loss_ema_ = (1 - kLossWeight) * loss_ema_ + kLossWeight * std::min(fb.loss, 1.0);
   // What the path carried lately, robust to one window's swing: the base of a decrease.
-  recent_recv_.push_back(fb.recv_kbps);
-  if (recent_recv_.size() > kRecvMedianOf) recent_recv_.pop_front();
+  keepLast(recent_recv_, fb.recv_kbps);
+  keepLast(recent_sent_, fb.sent_kbps);
   const double recv_now = median(recent_recv_);
-  recent_sent_.push_back(fb.sent_kbps);
-  if (recent_sent_.size() > kRecvMedianOf) recent_sent_.pop_front();
 
   const bool app_limited = fb.sent_kbps < kAppLimited * target_;
   // Overuse is a queue that is long and still clearly growing (measured: it rose by over 10 ms

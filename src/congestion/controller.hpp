@@ -88,7 +88,8 @@ class Controller {
   bool limited() const { return target_ < 0.9 * limits_.max_kbps; }
 
   // Tuning, exposed for tests and docs.
-  static constexpr size_t kRecvMedianOf = 5;  // received figures a decrease's base is the median of
+  // The last sent and received figures a median is taken of (a decrease's base, the slow rise).
+  static constexpr size_t kMedianOf = 5;
   static constexpr double kOveruseQueueMs = 30;    // estimated queue growth above: overuse
   static constexpr double kHoldQueueMs = 10;       // above: hold (no increase)
   static constexpr double kQueueLeakS = 1;         // time constant of the estimate's leak
