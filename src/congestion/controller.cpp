@@ -191,8 +191,10 @@ int Controller::onFeedback(const Feedback& fb) {
   // queues nothing. Once the path carries clearly more than that capacity it has grown (a cap
   // lifted): forget it.
   if (near_capacity_ && recv_now > kCapacityGrown * capacity_) near_capacity_ = false;
-  const bool cautious = (last_decrease_ && fb.at - *last_decrease_ < kCautious) ||
-                        (near_capacity_ && median(recent_sent_) >= kNearCapacity * capacity_);
+  const double sent_now = median(recent_sent_);
+  const bool after_decrease = last_decrease_ && fb.at - *last_decrease_ < kCautious &&
+                              sent_now >= kCautiousShare * capacity_;
+  const bool cautious = after_decrease || (near_capacity_ && sent_now >= kNearCapacity * capacity_);
   const double rate = cautious ? kSlowIncreasePerS : kFastIncreasePerS;
   const double before = target_;
   // No ceiling at a multiple of the received rate (GCC's 1.5x): an encoder whose content needs

@@ -18,7 +18,8 @@
 //   most one decrease per reaction time (max(300 ms, RTT)).
 // - Loss (after NACK repair has had its chance; random loss alone is not congestion): above 10 %
 //   the target drops by half the loss, at most once a second; between 2 and 10 % it holds.
-// - Otherwise it rises: 8 %/s for 2 s after a decrease (close to the capacity just measured), and
+// - Otherwise it rises: 8 %/s for 2 s after a decrease while we send 0.8 x the capacity just
+//   measured or more (an encoder that sends well under it, as x264 does, is not close to it), and
 //   while we send 0.95 x the capacity last measured or more, until the path carries 1.05 x that
 //   (GCC's slow increase near its link capacity estimate), else 40 %/s, so a lifted cap is back
 //   to the configured bitrate within a few seconds. It holds
@@ -105,6 +106,8 @@ class Controller {
   static constexpr double kCapacityGrown = 1.05;
   static constexpr double kFastIncreasePerS = 1.40;
   static constexpr std::chrono::milliseconds kCautious{2000};
+  // ... but only while the encoder sends this share of that capacity or more.
+  static constexpr double kCautiousShare = 0.8;
   static constexpr std::chrono::milliseconds kMinReaction{300};
   static constexpr std::chrono::milliseconds kLossReaction{1000};
   static constexpr std::chrono::seconds kMinRttWindow{30};
