@@ -2,6 +2,7 @@
 
 #include <gst/rtp/rtp.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "core/log.hpp"
@@ -63,7 +64,9 @@ Encode::Encode(GstElement* pipeline, GstElement* raw_tee, EncoderProfile profile
       raw_tee_(raw_tee),
       profile_(std::move(profile)),
       options_(std::move(options)),
-      keyframes_(options_.keyframe_interval, options_.on_keyframe_approved) {}
+      keyframes_(options_.keyframe_interval, options_.on_keyframe_approved),
+      nominal_fps_(profile_.fixed_caps_rate ? std::max(0, options_.nominal_fps) : 0),
+      fps_(nominal_fps_) {}
 
 Result<std::unique_ptr<Encode>> Encode::add(GstElement* pipeline, GstElement* raw_tee,
                                             EncoderProfile profile, EncodeOptions options,
@@ -123,6 +126,11 @@ Status Encode::build(bool live) {
     core::tsanPublish(&rate_);
     gst_pad_add_probe(queue_src.get(), GST_PAD_PROBE_TYPE_BUFFER, rateProbe, &rate_, nullptr);
   }
+  if (nominal_fps_ > 0) {
+    GstPtr<GstPad> queue_sink(gst_element_get_static_pad(chain->first(), "sink"));
+    gst_pad_add_probe(queue_sink.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, fixCapsRate,
+                      GINT_TO_POINTER(nominal_fps_), nullptr);
+  }
   if (options_.playout_delay) {
     GstPtr<GstPad> pay_src(gst_element_get_static_pad(payloader, "src"));
     gst_pad_add_probe(
@@ -167,8 +175,29 @@ bool Encode::isEncoderChain(GstObject* obj) const { return isOrIsInside(obj, enc
 
 bool Encode::owns(GstObject* obj) const { return isOrIsInside(obj, elements_); }
 
+GstPadProbeReturn Encode::fixCapsRate(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer fps) {
+  GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
+  if (GST_EVENT_TYPE(event) != GST_EVENT_CAPS) return GST_PAD_PROBE_OK;
+  GstCaps* caps = nullptr;
+  gst_event_parse_caps(event, &caps);
+  CapsPtr fixed(gst_caps_copy(caps));
+  gst_caps_set_simple(fixed.get(), "framerate", GST_TYPE_FRACTION, GPOINTER_TO_INT(fps), 1,
+                      nullptr);
+  GST_PAD_PROBE_INFO_DATA(info) = gst_event_new_caps(fixed.get());
+  gst_event_unref(event);
+  return GST_PAD_PROBE_OK;
+}
+
 void Encode::setBitrate(const EncodeParams& params) {
-  const int value = fecAdjustedKbps(params) * profile_.bitrate_multiplier;
+  base_kbps_ = fecAdjustedKbps(params);
+  fps_ = params.framerate;
+  applyBitrate();
+}
+
+void Encode::applyBitrate() {
+  int64_t kbps = base_kbps_;
+  if (nominal_fps_ > 0) kbps = kbps * nominal_fps_ / std::max(1, fps_);
+  const int64_t value = std::max<int64_t>(1, kbps) * profile_.bitrate_multiplier;
   gst_util_set_object_arg(G_OBJECT(encoder_), profile_.bitrate_property.c_str(),
                           std::to_string(value).c_str());
 }
@@ -195,9 +224,15 @@ GstPadProbeReturn Encode::rateProbe(GstPad* /*pad*/, GstPadProbeInfo* info, gpoi
 }
 
 void Encode::setFramerate(const EncodeParams& params) {
-  const auto vbv = std::to_string(softwareVbvMs(params));
+  EncodeParams caps_rate = params;
+  if (nominal_fps_ > 0) caps_rate.framerate = nominal_fps_;
+  const auto vbv = std::to_string(softwareVbvMs(caps_rate));
   if (g_object_class_find_property(G_OBJECT_GET_CLASS(encoder_), "vbv-buf-capacity") != nullptr) {
     gst_util_set_object_arg(G_OBJECT(encoder_), "vbv-buf-capacity", vbv.c_str());
+  }
+  if (nominal_fps_ > 0 && base_kbps_ > 0 && params.framerate != fps_) {
+    fps_ = params.framerate;
+    applyBitrate();
   }
 }
 

@@ -38,6 +38,9 @@ struct EncodeOptions {
   int64_t timestamp_offset = -1;
   // A picture size and frame-rate limit of its own (setSizeAndRate), for the lower encode.
   bool own_size_and_rate = false;
+  // The capture's frame rate when the encode is built. For a profile with fixed_caps_rate the
+  // encoder's caps keep it whatever the capture's rate becomes (0: no such rate).
+  int nominal_fps = 0;
   std::chrono::milliseconds keyframe_interval{500};  // the overall keyframe limit
   // Called (from a streaming thread) when a keyframe request reaches the encoder: the static
   // screen gate must then let the next frame through.
@@ -71,10 +74,16 @@ class Encode {
   void requestKeyframe() { keyframes_.request(); }
   uint64_t keyframeRequestsForwarded() const { return keyframes_.forwarded(); }
   uint64_t keyframeRequestsDropped() const { return keyframes_.dropped(); }
-  // Sets the encoder's bitrate property from the stream's parameters.
+  // Sets the encoder's bitrate property from the stream's parameters. With a fixed caps rate
+  // (EncoderProfile::fixed_caps_rate) the property is the bitrate x the caps rate / the frame
+  // rate in `params`, so each frame the encoder really gets has bitrate / frame rate.
   void setBitrate(const EncodeParams& params);
-  // Keeps the encoder's VBV at ~1.5 frames of the new frame time (software encoders).
+  // Keeps the encoder's VBV at ~1.5 frames of the new frame time (software encoders). With a
+  // fixed caps rate the encoder is not restarted: the VBV stays at 1.5 of its caps-rate frames
+  // (which, at the scaled bitrate, hold 1.5 real frames) and the bitrate is scaled anew.
   void setFramerate(const EncodeParams& params);
+  // The frame rate the encoder's caps keep (0: they follow the capture's).
+  int fixedCapsFps() const { return nominal_fps_; }
   uint64_t encodedFrames() const { return encoded_frames_.load(); }
   // With EncodeOptions::own_size_and_rate: encode `scale_percent` of the picture it receives
   // and at most `max_fps` frames a second of it (0: every frame). Frames over the limit are
@@ -109,6 +118,12 @@ class Encode {
   };
   RateLimit rate_;
   static GstPadProbeReturn rateProbe(GstPad* pad, GstPadProbeInfo* info, gpointer data);
+  void applyBitrate();
+  int nominal_fps_ = 0;  // the caps' fixed frame rate, or 0
+  int base_kbps_ = 0;    // the last bitrate set (FEC share taken off), before scaling
+  int fps_ = 0;          // the frame rate the encoder really gets
+  // Rewrites the frame rate of each caps event to the fixed one (the value, not a pointer).
+  static GstPadProbeReturn fixCapsRate(GstPad* pad, GstPadProbeInfo* info, gpointer fps);
 };
 
 // Writes playout-delay min=max=0 into every RTP packet passing the probe (media/encode.cpp).

@@ -107,6 +107,10 @@ EncoderProfile x264(const EncodeParams& p) {
        {"speed-preset", "ultrafast"},
        {"tune", "zerolatency"},
        {"bitrate", std::to_string(fecAdjustedKbps(p))}}};
+  // x264enc opens a new encoder on any change of its input caps' frame rate (gst-plugins-ugly
+  // 1.22, set_format), and with tune=zerolatency (force-cfr) its rate control gives each frame
+  // bitrate / caps rate.
+  e.fixed_caps_rate = true;
   // ultrafast never uses CABAC or B-frames, so the stream is constrained baseline: say so, which
   // makes the SDP's profile-level-id=42e01f true rather than a workaround.
   constrainedBaselineH264Output(e);
@@ -256,6 +260,7 @@ Result<EncoderProfile> profileFor(const std::string& encoder, const EncodeParams
 
 EncoderProfile naiveBaselineProfile(const EncodeParams& p) {
   EncoderProfile e = x264(p);
+  e.fixed_caps_rate = false;  // plain: the caps' rate as it comes
   e.pre = {{"videoconvert", "video-convert", {}}};
   e.pre_caps = "video/x-raw,format=I420";
   e.encoder_element = {"x264enc",

@@ -46,6 +46,11 @@ struct EncoderProfile {
   // Property that carries the bitrate and its unit multiplier from kbit/s.
   std::string bitrate_property;
   int bitrate_multiplier = 1;
+  // The encoder starts over (a new keyframe, its rate control from scratch) when the frame rate
+  // of its input caps changes, and its rate control counts frames at that caps rate (x264enc):
+  // Encode then keeps the caps' rate at the one it was built for and scales the bitrate to the
+  // frames it really gets (media/encode.hpp).
+  bool fixed_caps_rate = false;
 };
 
 // Every SELKIES_ENCODER name Selkies 1.6 knows (the names of encoder_table.hpp's rows), each with

@@ -69,6 +69,7 @@ EncodeOptions VideoPipeline::encodeOptions(const std::string& prefix) {
   o.ssrc = ssrc_;
   o.timestamp_offset = timestamp_offset_;
   o.keyframe_interval = options_.keyframes.overall;
+  o.nominal_fps = options_.params.framerate;
   // The encoder needs a frame to make the keyframe from: let the next one through the gate.
   o.on_keyframe_approved = [this] { gate_.forceNext(); };
   return o;

@@ -52,6 +52,78 @@ TEST(VideoPipeline, EncodesFramesAndAcceptsRuntimeChanges) {
   EXPECT_TRUE(error.empty()) << error;
 }
 
+// The encoder's input caps (0/0 before its caps).
+std::pair<int, int> encoderInputRate(GstElement* encoder) {
+  std::pair<int, int> rate{0, 0};
+  GstPad* sink = gst_element_get_static_pad(encoder, "sink");
+  if (GstCaps* caps = gst_pad_get_current_caps(sink)) {
+    gst_structure_get_fraction(gst_caps_get_structure(caps, 0), "framerate", &rate.first,
+                               &rate.second);
+    gst_caps_unref(caps);
+  }
+  gst_object_unref(sink);
+  return rate;
+}
+
+GstPadProbeReturn countKeyframes(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer count) {
+  const core::TsanCallbackScope scope(count);
+  if (!GST_BUFFER_FLAG_IS_SET(GST_PAD_PROBE_INFO_BUFFER(info), GST_BUFFER_FLAG_DELTA_UNIT)) {
+    static_cast<std::atomic<int>*>(count)->fetch_add(1);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+// The quality ladder's frame-rate steps must not restart x264: x264enc opens a new encoder (a
+// keyframe, its rate control from scratch) whenever its caps' frame rate changes. Its caps keep
+// the rate the encode was built with, and the bitrate is scaled to the frames it really gets.
+TEST(VideoPipeline, AFrameRateStepKeepsTheX264EncoderAndScalesItsBitrate) {
+  VideoOptions o;
+  o.display = "";  // test pattern
+  o.encoder = "x264enc";
+  o.params.framerate = 30;
+  std::string error;
+  auto p = VideoPipeline::start(o, [&](std::string m, bool) { error = std::move(m); });
+  ASSERT_TRUE(p) << p.error().message;
+  auto& video = **p;
+  ASSERT_EQ(video.profile().encoder, "x264enc");
+  std::atomic<int> keyframes{0};
+  core::tsanPublish(&keyframes);
+  GstPad* enc_src = gst_element_get_static_pad(video.encoder(), "src");
+  const gulong probe =
+      gst_pad_add_probe(enc_src, GST_PAD_PROBE_TYPE_BUFFER, countKeyframes, &keyframes, nullptr);
+  auto bitrate = [&] {
+    guint kbps = 0;
+    g_object_get(video.encoder(), "bitrate", &kbps, nullptr);
+    return kbps;
+  };
+  iterate(700);
+  video.setEncoderBitrate(1000);
+  EXPECT_EQ(bitrate(), 1000u);
+  EXPECT_EQ(encoderInputRate(video.encoder()), std::make_pair(30, 1));
+  const int before = keyframes.load();
+
+  video.setFramerate(15);
+  iterate(400);  // the new caps reach the encoder
+  const auto frames = video.encodedFrames();
+  iterate(1000);
+  const auto per_second = video.encodedFrames() - frames;
+  EXPECT_GE(per_second, 11u) << "15 fps captured";
+  EXPECT_LE(per_second, 19u) << "15 fps captured";
+  EXPECT_EQ(encoderInputRate(video.encoder()), std::make_pair(30, 1)) << "the caps keep 30/1";
+  EXPECT_EQ(bitrate(), 2000u) << "each of the 15 frames gets 1000 kbit/s / 15";
+  video.setEncoderBitrate(600);
+  EXPECT_EQ(bitrate(), 1200u);
+
+  video.setFramerate(30);
+  iterate(500);
+  EXPECT_EQ(bitrate(), 600u);
+  EXPECT_EQ(keyframes.load(), before) << "no keyframe from the frame-rate steps";
+  gst_pad_remove_probe(enc_src, probe);
+  core::tsanJoin(&keyframes);
+  gst_object_unref(enc_src);
+  EXPECT_TRUE(error.empty()) << error;
+}
+
 // A bus error from the encoder element is reported as the encoder's fault (the session then
 // fails over to the next encoder); one from the capture is not. A failure that posts several
 // errors (each element it stops posts one) is reported once.
