@@ -3,17 +3,26 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include <atomic>
+#include <memory>
 #include <vector>
 
 #include "core/log.hpp"
+#include "core/tsan.hpp"
 #include "http/read_budget.hpp"
 #include "http/soup_util.hpp"
 
 namespace ds::http::detail {
 
+// The data of the weak reference on a connection's stream. Its notify runs on whichever thread
+// drops the stream's last reference, a GLib worker among them (the thread of an async close
+// holds the GTask, and with it the stream, until its end): it only sets `finalized` and hands
+// the rest to the main context, where the gate's bookkeeping lives.
 struct WeakData {
   ConnectionGate* gate;
+  std::weak_ptr<int> alive;  // the gate's token: expired once the gate is gone (main thread)
   uint64_t id;
+  std::atomic<bool> finalized{false};
 };
 
 namespace {
@@ -65,6 +74,7 @@ Result<std::unique_ptr<ConnectionGate>> ConnectionGate::start(SoupServer* server
 }
 
 ConnectionGate::~ConnectionGate() {
+  alive_.reset();  // a finalize handed to the main context and not yet run finds the gate gone
   if (tick_source_ != 0) g_source_remove(tick_source_);
   if (service_ != nullptr) {
     g_signal_handlers_disconnect_by_data(service_, this);
@@ -73,9 +83,11 @@ ConnectionGate::~ConnectionGate() {
     g_object_unref(service_);
   }
   for (auto& [id, c] : conns_) {
-    if (c.stream != nullptr)
-      g_object_weak_unref(c.stream, &ConnectionGate::onStreamFinalized, c.weak);
-    delete c.weak;
+    // A stream finalized meanwhile (its notify already took the reference's data) is gone.
+    if (!c.weak->finalized.load()) {
+      g_object_weak_unref(c.stream, &ConnectionGate::onStreamFinalized, c.weak_ref);
+      core::deleteCallbackData<std::shared_ptr<WeakData>>(c.weak_ref);
+    }
     g_object_unref(c.socket);
     g_object_unref(c.remote);
   }
@@ -144,10 +156,14 @@ void ConnectionGate::accept(GSocketConnection* connection) {
   c.socket = static_cast<GSocket*>(g_object_ref(socket));
   c.remote = remote;
   c.stream = G_OBJECT(stream);
-  c.weak = new WeakData{this, id};
+  c.weak = std::make_shared<WeakData>();
+  c.weak->gate = this;
+  c.weak->alive = alive_;
+  c.weak->id = id;
+  c.weak_ref = core::newCallbackData<std::shared_ptr<WeakData>>(c.weak);
   c.header_deadline_us =
       g_get_monotonic_time() + static_cast<int64_t>(options_.header_timeout_s) * 1000000;
-  g_object_weak_ref(c.stream, &ConnectionGate::onStreamFinalized, c.weak);
+  g_object_weak_ref(c.stream, &ConnectionGate::onStreamFinalized, c.weak_ref);
   by_remote_[remote] = id;
   conns_.emplace(id, std::move(c));
 
@@ -186,19 +202,29 @@ void ConnectionGate::headersArrived(GSocketAddress* remote) {
 }
 
 void ConnectionGate::onStreamFinalized(gpointer data, GObject* /*where_the_object_was*/) {
-  auto* weak = static_cast<WeakData*>(data);
-  auto it = weak->gate->conns_.find(weak->id);
-  if (it != weak->gate->conns_.end()) it->second.stream = nullptr;  // no weak_unref now
-  weak->gate->forget(weak->id);
+  // Any thread. The reference's data is ours now (the weak reference is gone with the stream).
+  auto* ref = static_cast<std::shared_ptr<WeakData>*>(data);
+  core::tsanJoin(ref);
+  std::shared_ptr<WeakData> weak = std::move(*ref);
+  delete ref;
+  weak->finalized.store(true);
+  // Run at once when this is the main context's thread, else queued to it.
+  g_main_context_invoke_full(nullptr, G_PRIORITY_DEFAULT, &ConnectionGate::onFinalizedOnMain,
+                             core::newCallbackData<std::shared_ptr<WeakData>>(std::move(weak)),
+                             &core::deleteCallbackData<std::shared_ptr<WeakData>>);
+}
+
+gboolean ConnectionGate::onFinalizedOnMain(gpointer data) {
+  const core::TsanCallbackScope scope(data);
+  const auto& weak = *static_cast<std::shared_ptr<WeakData>*>(data);
+  if (!weak->alive.expired()) weak->gate->forget(weak->id);
+  return G_SOURCE_REMOVE;
 }
 
 void ConnectionGate::forget(uint64_t id) {
   auto it = conns_.find(id);
   if (it == conns_.end()) return;
   Conn& c = it->second;
-  if (c.stream != nullptr)
-    g_object_weak_unref(c.stream, &ConnectionGate::onStreamFinalized, c.weak);
-  delete c.weak;
   limits_.release(c.address);
   by_remote_.erase(c.remote);
   g_object_unref(c.remote);

@@ -54,14 +54,18 @@ class ConnectionGate {
     GSocket* socket = nullptr;         // owned reference
     GSocketAddress* remote = nullptr;  // owned reference; key of by_remote_
     GObject* stream = nullptr;         // weak: the stream given to libsoup
-    WeakData* weak = nullptr;          // owned; the weak reference's data
-    int64_t header_deadline_us = 0;    // 0 once the headers arrived
+    std::shared_ptr<WeakData> weak;    // shared with the weak reference's notify
+    // The weak reference's own data (a copy of `weak`): its notify deletes it, or whoever
+    // removes the weak reference before the stream is finalized.
+    std::shared_ptr<WeakData>* weak_ref = nullptr;
+    int64_t header_deadline_us = 0;  // 0 once the headers arrived
   };
 
   ConnectionGate(SoupServer* server, GTlsCertificate* tls, const GateOptions& options);
   static gboolean onIncoming(GSocketService* service, GSocketConnection* connection,
                              GObject* source, gpointer self);
   static void onStreamFinalized(gpointer data, GObject* where_the_object_was);
+  static gboolean onFinalizedOnMain(gpointer data);
   static gboolean onTick(gpointer self);
   void accept(GSocketConnection* connection);
   void refuse(GSocketConnection* connection, Admission why);
@@ -76,6 +80,7 @@ class ConnectionGate {
   unsigned tick_source_ = 0;
   int port_ = 0;
   uint64_t next_id_ = 1;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // WeakData::alive
   std::unordered_map<uint64_t, Conn> conns_;
   std::unordered_map<GSocketAddress*, uint64_t> by_remote_;
   // Refusals since the last summary line (logged at most once a second).

@@ -39,7 +39,7 @@ test('a broken viewer ends alone; the other keeps its peer connection and frames
     const before = await framesDecoded(b);
     const fresh = await expectLive(b, x.display, 10000);
     if (!(await samePc())) {
-      console.log(`server log, errors and restarts:\n${ds.entry.log.split('\n').filter((l) => /error|restart|failed/i.test(l)).join('\n')}`);
+      console.log(`server log, errors and restarts:\n${ds.entry.appLog.split('\n').filter((l) => /error|restart|failed/i.test(l)).join('\n')}`);
     }
     assert.ok(await samePc(), `${what}: viewer B kept its RTCPeerConnection`);
     console.log(`${what}: viewer B decoded ${fresh} new frames after a screen change (${before} before), same peer connection`);
@@ -63,7 +63,7 @@ test('a broken viewer ends alone; the other keeps its peer connection and frames
   await waitFor(() => a.evaluate(() => window.deskstream.video.channel?.readyState === 'open'), 20000,
     'A\'s input channel open');
   await a.evaluate(() => window.deskstream.video.pc.close());
-  await waitFor(() => branchErrors(ds.entry.log).length >= 1, 20000,
+  await waitFor(() => branchErrors(ds.entry.appLog).length >= 1, 20000,
     'the server to end A\'s peer on its aborted association ("viewer stream failed")');
   await sleep(1000);
   await check('A\'s peer connection closed under the server');
@@ -104,7 +104,7 @@ test('a broken viewer ends alone; the other keeps its peer connection and frames
   // Waiting out libnice's consent/ICE timeouts for the killed browser's peer (if it reports).
   await sleep(8000);
   await check('after the timeouts');
-  const log = ds.entry.log;
+  const log = ds.entry.appLog;
   const errors = branchErrors(log);
   console.log(`server: ${restarts(log)} stream restarts, ${pipelines(log)} pipeline start(s), ` +
     `${errors.length} viewer-branch error(s) kept to their viewer: ${JSON.stringify(errors)}`);
@@ -172,7 +172,7 @@ test('a viewer whose DTLS or ICE fails ends alone; the other keeps its peer conn
   console.log(`after 20 s: A (bad fingerprint) ${await states(a)}, C (no ICE) ${await states(c)}; B live at ${checks} checks`);
   assert.notEqual(await states(a), 'connected', 'A cannot connect with a wrong fingerprint');
   assert.notEqual(await states(c), 'connected', 'C cannot connect without ICE candidates');
-  const log = ds.entry.log;
+  const log = ds.entry.appLog;
   const failures = log.match(/peer \d+: [^\n]*(viewer stream failed|ICE|DTLS|dtls)[^\n]*/g) || [];
   console.log(`server: ${failures.length} peer failure line(s): ${JSON.stringify(failures.slice(0, 6))}`);
   // A's video or audio peer, whichever fails its handshake first in the window (under ASan only
@@ -181,7 +181,7 @@ test('a viewer whose DTLS or ICE fails ends alone; the other keeps its peer conn
   // A's audio peer (its own connection, opened 2 s after a page that shows no frame) fails its
   // DTLS the same way: that connection is ended and retried, not left half-open. Under a
   // sanitizer its handshake can still be timing out when the 20 s are up: wait up to 30 s more.
-  const audioFailures = () => ds.entry.log.match(/peer \d+: audio stream failed: [^\n]*/g) || [];
+  const audioFailures = () => ds.entry.appLog.match(/peer \d+: audio stream failed: [^\n]*/g) || [];
   const audioEnded = await waitFor(() => audioFailures().some((l) => /dtls/i.test(l)), 30000,
     'A\'s audio peer to fail its DTLS').then(() => true, () => false);
   console.log(`server: ${audioFailures().length} audio peer failure line(s): ${JSON.stringify(audioFailures().slice(0, 3))}`);

@@ -74,18 +74,30 @@ export async function waitFor(predicate, timeoutMs, what) {
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${last})`);
 }
 
+// A line of deskstream's own log ("05:38:27.145 INFO  [media] ..."), not a sanitizer report's.
+const ownLogLine = /^\d\d:\d\d:\d\d\.\d{3} [A-Z]+ +\[/;
+
 function track(proc, name) {
-  const entry = { proc, name, log: '' };
-  // DS_PROCESS_LOG_DIR keeps every process's whole output (entry.log keeps the last 100-200 kB).
+  // log: the last 100-200 kB of the output. appLog: the process's own log lines only, up to
+  // 1-2 MB, so a test that counts them from the start still sees the early ones when a
+  // sanitizer's reports (tens of kB each) have pushed them out of `log`.
+  const entry = { proc, name, log: '', appLog: '' };
+  // DS_PROCESS_LOG_DIR keeps every process's whole output.
   const file = process.env.DS_PROCESS_LOG_DIR
     ? path.join(process.env.DS_PROCESS_LOG_DIR, `${name}-${proc.pid}.log`) : null;
-  const append = (d) => {
+  const partial = { stdout: '', stderr: '' };
+  const append = (stream) => (d) => {
     if (file) appendFileSync(file, d);
-    entry.log += d.toString();
+    const text = d.toString();
+    entry.log += text;
     if (entry.log.length > 200000) entry.log = entry.log.slice(-100000);
+    const lines = (partial[stream] + text).split('\n');
+    partial[stream] = lines.pop();
+    for (const line of lines) if (ownLogLine.test(line)) entry.appLog += line + '\n';
+    if (entry.appLog.length > 2000000) entry.appLog = entry.appLog.slice(-1000000);
   };
-  proc.stdout?.on('data', append);
-  proc.stderr?.on('data', append);
+  proc.stdout?.on('data', append('stdout'));
+  proc.stderr?.on('data', append('stderr'));
   started.push(entry);
   return entry;
 }
