@@ -120,7 +120,7 @@ async function sample(page) {
       stats.forEach((s) => {
         if (s.type === 'inbound-rtp' && s.kind === 'video') {
           Object.assign(out, {
-            bytes: s.bytesReceived, frames: s.framesDecoded, lost: s.packetsLost, nack: s.nackCount, pli: s.pliCount,
+            bytes: s.bytesReceived, frames: s.framesDecoded, keyframes: s.keyFramesDecoded, lost: s.packetsLost, nack: s.nackCount, pli: s.pliCount,
             freezes: s.freezeCount, freezeS: s.totalFreezesDuration, w: s.frameWidth, h: s.frameHeight,
           });
         }
@@ -266,7 +266,7 @@ async function runScenario(browser, name, cc) {
         const dt = (s.t - p.t) / 1000;
         Object.assign(row, {
           kbps: Math.round((8 * (s.bytes - p.bytes)) / dt / 1000), fps: r1((s.frames - p.frames) / dt),
-          lost: s.lost - p.lost, nack: s.nack - p.nack, pli: s.pli - p.pli, freezes: (s.freezes ?? 0) - (p.freezes ?? 0),
+          lost: s.lost - p.lost, nack: s.nack - p.nack, pli: s.pli - p.pli, keyframes: (s.keyframes ?? 0) - (p.keyframes ?? 0), freezes: (s.freezes ?? 0) - (p.freezes ?? 0),
         });
       }
       series[i].push(row);
@@ -296,7 +296,7 @@ async function runScenario(browser, name, cc) {
       const last = rows.filter((r) => r.decreases).at(-1)?.decreases || before;
       const decreases = Object.fromEntries(['delay', 'rtt', 'loss'].map((k) => [k, (last[k] || 0) - (before[k] || 0)]));
       const med = (key) => r1(quantile(rows.map((r) => r[key]).filter((v) => v !== undefined && v !== null), 0.5));
-      return { ...ph, encoder_kbps: med('encoder_kbps'), encoder_fps: med('encoder_fps'), kbps: med('kbps'), fps: med('fps'), latency_p50: med('latency_p50'), latency_p95: med('latency_p95'), frame_latency_p50_after_3s: r1(quantile(settled, 0.5)), frame_latency_p95_after_3s: r1(quantile(settled, 0.95)), rtt_ms: med('rtt_ms'), longest_frame_gap_ms: longestGap(walls), frame_latency_p95_after_2s: r1(quantile(afterTwo.flatMap((r) => r.lat), 0.95)), longest_frame_gap_after_2s_ms: longestGap(afterTwo.flatMap((r) => r.walls)), frames_shown: walls.length, lost: rows.reduce((a, r) => a + (r.lost || 0), 0), nacks: rows.reduce((a, r) => a + (r.nack || 0), 0), plis: rows.reduce((a, r) => a + (r.pli || 0), 0), cc_decreases: decreases };
+      return { ...ph, encoder_kbps: med('encoder_kbps'), encoder_fps: med('encoder_fps'), kbps: med('kbps'), fps: med('fps'), latency_p50: med('latency_p50'), latency_p95: med('latency_p95'), frame_latency_p50_after_3s: r1(quantile(settled, 0.5)), frame_latency_p95_after_3s: r1(quantile(settled, 0.95)), rtt_ms: med('rtt_ms'), longest_frame_gap_ms: longestGap(walls), frame_latency_p95_after_2s: r1(quantile(afterTwo.flatMap((r) => r.lat), 0.95)), longest_frame_gap_after_2s_ms: longestGap(afterTwo.flatMap((r) => r.walls)), frames_shown: walls.length, lost: rows.reduce((a, r) => a + (r.lost || 0), 0), nacks: rows.reduce((a, r) => a + (r.nack || 0), 0), plis: rows.reduce((a, r) => a + (r.pli || 0), 0), keyframes: rows.reduce((a, r) => a + (r.keyframes || 0), 0), cc_decreases: decreases };
     }),
     series: series[i].map(({ walls, lat, ...r }) => r),
   }));
@@ -326,7 +326,7 @@ try {
       const file = path.join(opt.out, `${stamp}-${name}-cc${cc}${opt.transport ? `-${opt.transport}` : ''}${opt.encoder !== 'x264enc' ? `-${opt.encoder}` : ''}.json`);
       writeFileSync(file, JSON.stringify(r, null, 1));
       for (const v of r.viewers) {
-        for (const ph of v.phases) console.log(`${name} cc=${cc} ${v.role} ${ph.from}-${ph.to}s ${JSON.stringify(ph.impairment)}: encoder ${ph.encoder_kbps} kbps ${ph.encoder_fps} fps, received ${ph.kbps} kbps, ${ph.fps} fps, latency p50 ${ph.latency_p50} p95 ${ph.latency_p95} ms (every frame after 3 s: p50 ${ph.frame_latency_p50_after_3s} p95 ${ph.frame_latency_p95_after_3s}), rtt ${ph.rtt_ms} ms, longest gap ${ph.longest_frame_gap_ms} ms (from 2 s: p95 ${ph.frame_latency_p95_after_2s} ms, longest gap ${ph.longest_frame_gap_after_2s_ms} ms), lost ${ph.lost}, nacks ${ph.nacks}, plis ${ph.plis}`);
+        for (const ph of v.phases) console.log(`${name} cc=${cc} ${v.role} ${ph.from}-${ph.to}s ${JSON.stringify(ph.impairment)}: encoder ${ph.encoder_kbps} kbps ${ph.encoder_fps} fps, received ${ph.kbps} kbps, ${ph.fps} fps, latency p50 ${ph.latency_p50} p95 ${ph.latency_p95} ms (every frame after 3 s: p50 ${ph.frame_latency_p50_after_3s} p95 ${ph.frame_latency_p95_after_3s}), rtt ${ph.rtt_ms} ms, longest gap ${ph.longest_frame_gap_ms} ms (from 2 s: p95 ${ph.frame_latency_p95_after_2s} ms, longest gap ${ph.longest_frame_gap_after_2s_ms} ms), lost ${ph.lost}, nacks ${ph.nacks}, plis ${ph.plis}, keyframes ${ph.keyframes}`);
       }
       console.log(`wrote ${file}`);
       if (opt.smoke) {
