@@ -93,7 +93,12 @@ function track(proc, name) {
     if (entry.log.length > 200000) entry.log = entry.log.slice(-100000);
     const lines = (partial[stream] + text).split('\n');
     partial[stream] = lines.pop();
-    for (const line of lines) if (ownLogLine.test(line)) entry.appLog += line + '\n';
+    for (const line of lines) {
+      if (ownLogLine.test(line)) entry.appLog += line + '\n';
+      // The first sanitizer report's start, kept whatever follows it in `log`.
+      if (entry.firstReport === undefined && sanitizerReport.test(line)) entry.firstReport = '';
+      if (entry.firstReport !== undefined && entry.firstReport.length < 20000) entry.firstReport += line + '\n';
+    }
     if (entry.appLog.length > 2000000) entry.appLog = entry.appLog.slice(-1000000);
   };
   proc.stdout?.on('data', append('stdout'));
@@ -283,6 +288,9 @@ export async function stopAll() {
       const grace = sanitized && e.name === 'deskstream' ? 60000 : 3000;
       await exitWithin(e.proc, grace);
       if (e.proc.exitCode === null && e.proc.signalCode === null) e.proc.kill('SIGKILL');
+    }
+    if (sanitized && e.log.search(sanitizerReport) < 0 && e.firstReport !== undefined) {
+      e.log = `${e.firstReport}\n[... the report above was pushed out of the log's tail ...]\n${e.log}`;
     }
     const at = sanitized ? e.log.search(sanitizerReport) : -1;
     // DS_SANITIZER_LOGS=<dir>: the whole output of a process with a report (the error below
