@@ -230,7 +230,9 @@ void Encode::setFramerate(const EncodeParams& params) {
   if (g_object_class_find_property(G_OBJECT_GET_CLASS(encoder_), "vbv-buf-capacity") != nullptr) {
     gst_util_set_object_arg(G_OBJECT(encoder_), "vbv-buf-capacity", vbv.c_str());
   }
-  if (nominal_fps_ > 0 && base_kbps_ > 0 && params.framerate != fps_) {
+  if (nominal_fps_ > 0 && params.framerate != fps_) {
+    // Before any setBitrate the encoder runs at the bitrate it was built with, the stream's.
+    if (base_kbps_ == 0) base_kbps_ = fecAdjustedKbps(params);
     fps_ = params.framerate;
     applyBitrate();
   }

@@ -82,8 +82,6 @@ class Encode {
   // fixed caps rate the encoder is not restarted: the VBV stays at 1.5 of its caps-rate frames
   // (which, at the scaled bitrate, hold 1.5 real frames) and the bitrate is scaled anew.
   void setFramerate(const EncodeParams& params);
-  // The frame rate the encoder's caps keep (0: they follow the capture's).
-  int fixedCapsFps() const { return nominal_fps_; }
   uint64_t encodedFrames() const { return encoded_frames_.load(); }
   // With EncodeOptions::own_size_and_rate: encode `scale_percent` of the picture it receives
   // and at most `max_fps` frames a second of it (0: every frame). Frames over the limit are

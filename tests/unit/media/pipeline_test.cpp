@@ -97,6 +97,13 @@ TEST(VideoPipeline, AFrameRateStepKeepsTheX264EncoderAndScalesItsBitrate) {
     return kbps;
   };
   iterate(700);
+  // A frame-rate change before any bitrate change (congestion control off, the client's fps):
+  // the configured bitrate is the one scaled.
+  const guint configured = bitrate();
+  video.setFramerate(15);
+  EXPECT_EQ(bitrate(), configured * 2);
+  video.setFramerate(30);
+  EXPECT_EQ(bitrate(), configured);
   video.setEncoderBitrate(1000);
   EXPECT_EQ(bitrate(), 1000u);
   EXPECT_EQ(encoderInputRate(video.encoder()), std::make_pair(30, 1));
