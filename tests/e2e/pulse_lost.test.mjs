@@ -5,6 +5,7 @@
 // played into the new server, with no reload and no restart of deskstream.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import {
   startXvfb, xsetroot, startDeskstream, launchBrowser, waitFramesDecoded, expectLive, waitFor, stopAll, sleep,
 } from './lib/harness.mjs';
@@ -40,7 +41,24 @@ test('PulseAudio killed and restarted: video never stops, audio comes back by it
   // Generous: this bounds a hang, not a speed (pulsesrc reports the broken connection at its
   // next read; one CI run on a loaded machine missed 15 s). The log tail says what happened.
   await waitFor(() => /audio unavailable/.test(ds.entry.log), 30000, 'deskstream noticing PulseAudio is gone')
-    .catch((e) => { throw new Error(`${e.message}; deskstream log tail:\n${ds.entry.log.slice(-3000)}`); });
+    .catch(async (e) => {
+      // Missed once in 30 s with no log line at all after the kill: say whether the main loop
+      // still answers and where deskstream's threads wait, to tell a hang from a silent pulsesrc.
+      const t0 = Date.now();
+      const health = await fetch(ds.url + 'health', { signal: AbortSignal.timeout(3000) })
+        .then((r) => `HTTP ${r.status} in ${Date.now() - t0} ms`, (err) => `no answer in 3 s (${err.name})`);
+      let threads = '';
+      try {
+        const dir = `/proc/${ds.proc.pid}/task`;
+        threads = readdirSync(dir).map((tid) => {
+          const comm = readFileSync(`${dir}/${tid}/comm`, 'utf8').trim();
+          const wchan = readFileSync(`${dir}/${tid}/wchan`, 'utf8').trim();
+          return `${comm}:${wchan}`;
+        }).join(' ');
+      } catch (err) { threads = `unreadable (${err.message})`; }
+      throw new Error(`${e.message}; /health: ${health}; threads: ${threads}; deskstream log tail:\n` +
+        ds.entry.log.slice(-3000));
+    });
   console.log(`deskstream noticed PulseAudio was gone after ${Date.now() - killed} ms`);
   // Video during the outage: a screen change reaches the same peer connection, several times.
   for (let i = 0; i < 4; i++) {
