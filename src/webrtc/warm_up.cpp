@@ -44,6 +44,9 @@ void offerOnce() {
     // Bounded: a webrtcbin that never answers must not hold up startup.
     const gint64 until = g_get_monotonic_time() + 2 * G_TIME_SPAN_SECOND;
     while (!done->load() && g_get_monotonic_time() < until) g_usleep(1000);
+    // Our last read of the flag comes before our reference goes: the promise's destroy notify,
+    // which deletes the flag, may run on webrtcbin's thread once that holds the last one.
+    core::tsanPublish(done);
     gst_promise_unref(promise);
   }
   gst_element_set_state(pipeline.get(), GST_STATE_NULL);
