@@ -52,16 +52,19 @@ TEST(VideoPipeline, EncodesFramesAndAcceptsRuntimeChanges) {
   EXPECT_TRUE(error.empty()) << error;
 }
 
-// The encoder's input caps (0/0 before its caps).
+// The caps `element` is fed now (null before its caps).
+CapsPtr inputCaps(GstElement* element) {
+  GstPtr<GstPad> sink(gst_element_get_static_pad(element, "sink"));
+  return CapsPtr(gst_pad_get_current_caps(sink.get()));
+}
+
+// The frame rate the encoder is fed now ({0, 0} before its caps).
 std::pair<int, int> encoderInputRate(GstElement* encoder) {
   std::pair<int, int> rate{0, 0};
-  GstPad* sink = gst_element_get_static_pad(encoder, "sink");
-  if (GstCaps* caps = gst_pad_get_current_caps(sink)) {
-    gst_structure_get_fraction(gst_caps_get_structure(caps, 0), "framerate", &rate.first,
+  if (const CapsPtr caps = inputCaps(encoder)) {
+    gst_structure_get_fraction(gst_caps_get_structure(caps.get(), 0), "framerate", &rate.first,
                                &rate.second);
-    gst_caps_unref(caps);
   }
-  gst_object_unref(sink);
   return rate;
 }
 
@@ -141,14 +144,11 @@ GstElement* byName(VideoPipeline& p, const char* name) {
 // The size the encoder is fed now ({0, 0} before its caps).
 std::pair<int, int> encoderInputSize(GstElement* encoder) {
   std::pair<int, int> size{0, 0};
-  GstPad* sink = gst_element_get_static_pad(encoder, "sink");
-  if (GstCaps* caps = gst_pad_get_current_caps(sink)) {
-    const GstStructure* st = gst_caps_get_structure(caps, 0);
+  if (const CapsPtr caps = inputCaps(encoder)) {
+    const GstStructure* st = gst_caps_get_structure(caps.get(), 0);
     gst_structure_get_int(st, "width", &size.first);
     gst_structure_get_int(st, "height", &size.second);
-    gst_caps_unref(caps);
   }
-  gst_object_unref(sink);
   return size;
 }
 
