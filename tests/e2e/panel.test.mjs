@@ -258,15 +258,22 @@ test('settings persist in the browser and are applied on the next visit', async 
     fps: document.querySelector('#ds_panel [data-setting=framerate]').value,
     volume: document.getElementById('audio_stream').volume,
   }));
-  // The page sends the stored values once the server says it controls; the panel shows what the
-  // server then reports, a moment later.
+  // The page sends the stored values once the server says it controls, and shows them. (Whether
+  // the server had them before the reload is a race: a message sent just before it may be lost
+  // with the page, which is what the stored values are for.)
   let shown = await panelValues();
   await waitFor(async () => {
     shown = await panelValues();
     return shown.bitrate === '3000' && shown.fps === '20';
-  }, 5000, 'the stored bitrate and frame rate applied after the reload').catch(() => {});
+  }, 5000, 'the stored bitrate and frame rate shown after the reload').catch(() => {});
   assert.deepEqual([shown.bitrate, shown.fps], ['3000', '20']);
   assert.ok(Math.abs(shown.volume - 0.3) < 0.01, `volume ${shown.volume}`);
+  let applied = null;
+  await waitFor(async () => {
+    applied = await scrape(metricsPort);
+    return applied.deskstream_video_encoder_kbps === 3000 && applied.deskstream_video_encoder_fps === 20;
+  }, 10000, 'the stored settings on the encoder after the reload').catch(() => {});
+  assert.deepEqual([applied.deskstream_video_encoder_kbps, applied.deskstream_video_encoder_fps], [3000, 20]);
   await page.close();
 
   // The next visit, to a server started afresh with its defaults (4000 kbit/s, 30 fps).
@@ -280,6 +287,11 @@ test('settings persist in the browser and are applied on the next visit', async 
     const m = await scrape(metricsPort);
     return m.deskstream_video_encoder_kbps === 3000 && m.deskstream_video_encoder_fps === 20;
   }, 15000, 'the stored settings applied to the new server');
+  // The server announced its defaults when the channel opened; the panel shows the stored values
+  // the page sent after them.
+  await openPanel(page);
+  shown = await panelValues();
+  assert.deepEqual([shown.bitrate, shown.fps], ['3000', '20']);
 });
 
 test('the clipboard boxes round-trip text with the X clipboard', async (t) => {

@@ -34,15 +34,19 @@ export function serverValue(system, key) {
   return Number.isFinite(n) ? n : null;
 }
 
-/** The messages that bring the server to the stored prefs (pure). */
-export function messagesFor(prefs, system, size) {
+/** The [key, value] pairs in which the stored prefs differ from the server's values (pure). */
+export function storedChanges(prefs, system) {
   const out = [];
   for (const key of Object.keys(SERVER_SETTINGS)) {
     const want = validSetting(key, prefs[key]);
-    if (want === null || want === serverValue(system, key)) continue;
-    out.push(SERVER_SETTINGS[key].message(want, size));
+    if (want !== null && want !== serverValue(system, key)) out.push([key, want]);
   }
   return out;
+}
+
+/** The messages that bring the server to the stored prefs (pure). */
+export function messagesFor(prefs, system, size) {
+  return storedChanges(prefs, system).map(([key, want]) => SERVER_SETTINGS[key].message(want, size));
 }
 
 function windowSize() {
@@ -65,11 +69,13 @@ export class Settings {
 
   get controlling() { return this.hook.server.role === 'control'; }
 
-  // Once per channel, as soon as the server said we control: the stored server settings.
+  // Once per channel, as soon as the server said we control: the stored server settings, sent
+  // and shown as a change in the panel is (the server announces its values only when the channel
+  // opens, so the panel would otherwise keep showing the value the stored one replaced).
   applyStored() {
     if (!this.controlling || this.appliedFor === this.opens) return;
     this.appliedFor = this.opens;
-    for (const text of messagesFor(loadPrefs(), this.hook.server.system, windowSize())) this.send(text);
+    for (const [key, value] of storedChanges(loadPrefs(), this.hook.server.system)) this.set(key, value);
   }
 
   applyAudio() {
