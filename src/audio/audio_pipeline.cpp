@@ -67,6 +67,7 @@ Result<std::unique_ptr<AudioPipeline>> AudioPipeline::start(AudioOptions options
   options.packetloss_percent = std::clamp(options.packetloss_percent, 0.0, 100.0);
   options.retry_initial_ms = std::max(10, options.retry_initial_ms);
   options.retry_max_ms = std::max(options.retry_initial_ms, options.retry_max_ms);
+  options.stall_timeout_ms = std::max(0, options.stall_timeout_ms);
   std::unique_ptr<AudioPipeline> p(new AudioPipeline(std::move(options), std::move(on_state)));
   // Check the plugins once up front: a missing one is a configuration error, not a retry case.
   auto probe = detail::buildGraph(p->options_, detail::Source::kPulse);
@@ -205,20 +206,48 @@ void AudioPipeline::onCaps(uint64_t pipeline_id, GstCaps* caps) {
                   (options_.server.empty() ? std::string("default server") : options_.server) +
                   ", " + std::to_string(options_.channels) + " ch, " +
                   std::to_string(options_.bitrate_bps) + " bit/s Opus");
+    startStallWatch();
   }
   if (on_state_) on_state_(true);
 }
 
-void AudioPipeline::dropInstalled() {
+void AudioPipeline::startStallWatch() {
+  if (options_.stall_timeout_ms == 0) return;
+  stall_packets_ = counters_->packets.load();
+  stall_since_us_ = g_get_monotonic_time();
+  // Checked four times per timeout: noticed between 1 and 1.25 timeouts after the last packet.
+  stall_source_ = g_timeout_add(
+      static_cast<guint>(std::max(50, options_.stall_timeout_ms / 4)),
+      [](gpointer data) -> gboolean {
+        static_cast<AudioPipeline*>(data)->checkStall();
+        return G_SOURCE_CONTINUE;  // teardown() removes it
+      },
+      this);
+}
+
+void AudioPipeline::checkStall() {
+  const uint64_t packets = counters_->packets.load();
+  const gint64 now = g_get_monotonic_time();
+  if (packets != stall_packets_) {
+    stall_packets_ = packets;
+    stall_since_us_ = now;
+    return;
+  }
+  if (now - stall_since_us_ < static_cast<gint64>(options_.stall_timeout_ms) * 1000) return;
+  becameUnavailable("no audio from PulseAudio for " +
+                    std::to_string((now - stall_since_us_) / 1000) +
+                    " ms (the server is hung or gone)");
+}
+
+void AudioPipeline::dropInstalled(Stop stop) {
   if (pipeline_ == nullptr) return;
   if (streaming_ && on_state_) on_state_(false);  // branches detach before the tee goes
-  teardown();
+  teardown(stop);
 }
 
 void AudioPipeline::becameUnavailable(const std::string& reason) {
   connecting_ = false;  // every caller comes after the attempt finished
   const bool was_available = pipeline_ != nullptr && !silent_ && streaming_;
-  if (pipeline_ != nullptr && !silent_) dropInstalled();
   const std::string message = "audio unavailable: " + reason + "; retrying in " +
                               std::to_string((next_retry_ms_ + 999) / 1000) + " s";
   if (was_available || reason != last_error_) {
@@ -227,6 +256,9 @@ void AudioPipeline::becameUnavailable(const std::string& reason) {
     log::debug(kLog, message);
   }
   last_error_ = reason;
+  // A pulsesrc whose server hung or died may wait in its stop for an answer that never comes
+  // (libpulse's 30 s operation timeout; measured with a stopped server): off the main loop.
+  if (pipeline_ != nullptr && !silent_) dropInstalled(Stop::kOnPoolThread);
   if (options_.silence_when_unavailable && pipeline_ == nullptr && !silence_failed_) {
     startSilence();
   }
@@ -274,10 +306,19 @@ void AudioPipeline::scheduleRetry() {
       this);
 }
 
-void AudioPipeline::teardown() {
+void AudioPipeline::teardown(Stop stop) {
   if (bus_watch_ != 0) g_source_remove(bus_watch_);
   bus_watch_ = 0;
-  if (pipeline_ != nullptr) stopAndUnref(pipeline_);
+  if (stall_source_ != 0) g_source_remove(stall_source_);
+  stall_source_ = 0;
+  if (pipeline_ != nullptr && stop == Stop::kOnPoolThread) {
+    // Our reference goes with the call (gst_element_call_async holds one of its own meanwhile).
+    gst_element_call_async(
+        pipeline_, [](GstElement* pipeline, gpointer) { stopAndUnref(pipeline); }, nullptr,
+        nullptr);
+  } else if (pipeline_ != nullptr) {
+    stopAndUnref(pipeline_);
+  }
   pipeline_ = encoder_ = tee_ = nullptr;
   streaming_ = false;
   silent_ = false;

@@ -37,6 +37,10 @@ struct AudioOptions {
   bool silence_when_unavailable = false;
   int retry_initial_ms = 1000;
   int retry_max_ms = 30000;
+  // No RTP from PulseAudio for this long while available: the server is treated as lost (a hung
+  // or stopped server keeps its socket open, so pulsesrc reports nothing). A source always
+  // produces, silence included (a null sink's monitor too), so a stall is never normal. 0 = off.
+  int stall_timeout_ms = 3000;
 };
 
 // Opus accepts 6 kbit/s .. 510 kbit/s; outside values are clamped.
@@ -102,9 +106,14 @@ class AudioPipeline {
   void becameUnavailable(const std::string& reason);
   void startSilence();
   void onPipelineError(uint64_t pipeline_id, const std::string& text);
-  void dropInstalled();
+  // How teardown() stops the pipeline: here (the silence, shutdown), or on a GStreamer pool
+  // thread (a PulseAudio pipeline whose server is gone or hung).
+  enum class Stop { kHere, kOnPoolThread };
+  void dropInstalled(Stop stop = Stop::kHere);
   void scheduleRetry();
-  void teardown();
+  void startStallWatch();
+  void checkStall();
+  void teardown(Stop stop = Stop::kHere);
   static gboolean onBusMessage(GstBus* bus, GstMessage* msg, gpointer self);
 
   AudioOptions options_;
@@ -120,6 +129,9 @@ class AudioPipeline {
   GstElement* tee_ = nullptr;
   guint bus_watch_ = 0;
   guint retry_source_ = 0;
+  guint stall_source_ = 0;          // the stall watch, while PulseAudio streams
+  uint64_t stall_packets_ = 0;      // the packet count at the last check that saw it grow
+  gint64 stall_since_us_ = 0;       // when that count was last seen growing
   bool connecting_ = false;
   bool streaming_ = false;
   bool silent_ = false;          // pipeline_ is the silence

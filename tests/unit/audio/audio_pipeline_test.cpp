@@ -243,6 +243,60 @@ TEST(AudioPipeline, UnavailableWithoutServerStartsWhenItAppearsAndSurvivesItsLos
   EXPECT_EQ(states, std::vector<bool>({true, false, true}));
 }
 
+// A hung server (SIGSTOP: its socket stays open, so pulsesrc sees no error and just waits) is
+// treated as a lost one once no packet came for `stall_timeout_ms`, without blocking the main
+// loop, and the audio comes back when it wakes.
+TEST(AudioPipeline, AHungServerIsTreatedAsLostAndTheAudioComesBackWhenItWakes) {
+  PulseServer server;
+  ASSERT_TRUE(server.start());
+  TonePlayer tone(server.address(), 440);
+  std::vector<bool> states;
+  AudioOptions o;
+  o.server = server.address();
+  o.stall_timeout_ms = 1500;
+  auto p = AudioPipeline::start(o, [&](bool up) { states.push_back(up); });
+  ASSERT_TRUE(p) << p.error().message;
+  ASSERT_TRUE(iterateUntil([&] { return (*p)->available(); }, 5000)) << (*p)->status();
+  const auto before = (*p)->packets();
+  ASSERT_TRUE(iterateUntil([&] { return (*p)->packets() > before + 100; }, 3000));
+
+  server.pause();
+  const gint64 paused = g_get_monotonic_time();
+  gint64 longest_gap = 0;  // the longest the main loop went without running this check
+  gint64 last = paused;
+  const bool lost = iterateUntil(
+      [&] {
+        const gint64 now = g_get_monotonic_time();
+        longest_gap = std::max(longest_gap, now - last);
+        last = now;
+        return !(*p)->available();
+      },
+      8000);
+  const gint64 noticed_ms = (g_get_monotonic_time() - paused) / 1000;
+  std::printf("hung server noticed after %lld ms (longest main-loop gap %lld ms); status: %s\n",
+              static_cast<long long>(noticed_ms), static_cast<long long>(longest_gap / 1000),
+              (*p)->status().c_str());
+  ASSERT_TRUE(lost) << (*p)->status();
+  EXPECT_GE(noticed_ms, 1400);  // not before the stall timeout
+  EXPECT_LT(longest_gap / 1000, 1000) << "the main loop was blocked";
+  EXPECT_NE((*p)->status().find("no audio from PulseAudio"), std::string::npos) << (*p)->status();
+  EXPECT_EQ(states, std::vector<bool>({true, false}));
+  iterate(1500);  // a retry or two against the hung server: still unavailable, loop still free
+  EXPECT_FALSE((*p)->available());
+
+  server.resume();
+  const gint64 resumed = g_get_monotonic_time();
+  ASSERT_TRUE(iterateUntil([&] { return (*p)->available(); }, 15000)) << (*p)->status();
+  std::printf("audio available %lld ms after the server woke\n",
+              static_cast<long long>((g_get_monotonic_time() - resumed) / 1000));
+  EXPECT_EQ(states, std::vector<bool>({true, false, true}));
+  GstElement* pcm = tap(**p, kDecodeTap);
+  ASSERT_NE(pcm, nullptr);
+  iterate(500);
+  EXPECT_EQ(dominant(pcm, {440, 1000}), 440);
+  gst_object_unref(pcm);
+}
+
 TEST(AudioPipeline, SilenceStandsInWithoutServerAndGivesWayToIt) {
   PulseServer server;  // not started yet
   std::vector<bool> states;

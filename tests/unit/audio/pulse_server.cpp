@@ -80,9 +80,19 @@ bool PulseServer::start() {
   return false;
 }
 
+void PulseServer::pause() {
+  if (pid_ > 0 && kill(pid_, SIGSTOP) == 0) paused_ = true;
+}
+
+void PulseServer::resume() {
+  if (pid_ > 0 && paused_) kill(pid_, SIGCONT);
+  paused_ = false;
+}
+
 void PulseServer::stop() {
   if (pid_ <= 0) return;
   kill(pid_, SIGTERM);
+  resume();  // a stopped process acts on SIGTERM only once continued
   const gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
   while (waitpid(pid_, nullptr, WNOHANG) == 0) {
     if (g_get_monotonic_time() > end) {

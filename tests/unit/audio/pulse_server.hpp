@@ -21,6 +21,9 @@ class PulseServer {
   // Starts the daemon and waits until `pactl info` answers (false after 10 s).
   bool start();
   void stop();
+  // SIGSTOP / SIGCONT: a hung server (its socket stays open, nothing is read or written).
+  void pause();
+  void resume();
   bool running() const { return pid_ > 0; }
   // "unix:<dir>/native": for pulsesrc/pulsesink "server" and PULSE_SERVER.
   std::string address() const { return "unix:" + dir_ + "/native"; }
@@ -29,6 +32,7 @@ class PulseServer {
  private:
   std::string dir_;
   pid_t pid_ = -1;
+  bool paused_ = false;
 };
 
 // audiotestsrc (sine) -> pulsesink on `server`, playing until destroyed or setFrequency'd.
