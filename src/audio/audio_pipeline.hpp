@@ -129,9 +129,9 @@ class AudioPipeline {
   GstElement* tee_ = nullptr;
   guint bus_watch_ = 0;
   guint retry_source_ = 0;
-  guint stall_source_ = 0;          // the stall watch, while PulseAudio streams
-  uint64_t stall_packets_ = 0;      // the packet count at the last check that saw it grow
-  gint64 stall_since_us_ = 0;       // when that count was last seen growing
+  guint stall_source_ = 0;      // the stall watch, while PulseAudio streams
+  uint64_t stall_packets_ = 0;  // the packet count at the last check that saw it grow
+  gint64 stall_since_us_ = 0;   // when that count was last seen growing
   bool connecting_ = false;
   bool streaming_ = false;
   bool silent_ = false;          // pipeline_ is the silence
