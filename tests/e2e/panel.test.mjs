@@ -17,7 +17,7 @@ import { viewerTokens } from './lib/tokens.mjs';
 import { shortcutOf } from '../../web/src/panel/hook.js';
 import { niceMax, pointAt, toCanvas } from '../../web/src/panel/plot.js';
 import { History, rtcFigures, wsFigures } from '../../web/src/panel/figures.js';
-import { messagesFor, validSetting } from '../../web/src/panel/settings.js';
+import { SERVER_SETTINGS, storedChanges, validSetting } from '../../web/src/panel/settings.js';
 import { scrape } from './lib/metrics.mjs';
 
 after(stopAll);
@@ -95,9 +95,11 @@ test('pure helpers: shortcuts, plot scale, figures from getStats and WebSocket c
   assert.equal(h.latest().fps, 120000);
 
   const system = { video_bitrate: '4000', framerate: '30', audio_bitrate: '128000', resize: 'False' };
-  assert.deepEqual(messagesFor({ videoBitrate: 2500, framerate: 30, resize: true }, system, '800x600'),
-    ['vb,2500', '_arg_resize,true,800x600']);
-  assert.deepEqual(messagesFor({ videoBitrate: 'x', framerate: 9999, audioBitrate: 1 }, system, '8x8'), [], 'bad stored values are ignored');
+  assert.deepEqual(storedChanges({ videoBitrate: 2500, framerate: 30, resize: true }, system),
+    [['videoBitrate', 2500], ['resize', true]]);
+  assert.deepEqual(storedChanges({ videoBitrate: 'x', framerate: 9999, audioBitrate: 1 }, system), [], 'bad stored values are ignored');
+  assert.equal(SERVER_SETTINGS.resize.message(true, '800x600'), '_arg_resize,true,800x600');
+  assert.equal(SERVER_SETTINGS.framerate.message(24), '_arg_fps,24');
   assert.equal(validSetting('framerate', '24'), 24);
   assert.equal(validSetting('resize', 'yes'), null);
 });

@@ -44,11 +44,6 @@ export function storedChanges(prefs, system) {
   return out;
 }
 
-/** The messages that bring the server to the stored prefs (pure). */
-export function messagesFor(prefs, system, size) {
-  return storedChanges(prefs, system).map(([key, want]) => SERVER_SETTINGS[key].message(want, size));
-}
-
 function windowSize() {
   const root = document.documentElement;
   const [w, h] = evenResolution(root.clientWidth || window.innerWidth, root.clientHeight || window.innerHeight,
