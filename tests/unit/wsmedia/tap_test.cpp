@@ -156,14 +156,21 @@ TEST(Tap, MovesToTheLowerEncodeAndBackStartingOnAKeyframe) {
   p.requestKeyframe();
   iterate(1500);
   checkAfter(before, 640, "back to the shared encode");
-  // One timeline across both moves: each step is a frame interval or the wait for a keyframe.
+  // One timeline across both moves: each step is a frame interval, a few of them, or the wait
+  // for a keyframe. A timeline error is a step back, or the new encode's start offset (1 s or
+  // more here) added twice. The bound leaves room for frames the lower encode drops on a loaded
+  // machine (its input queue is leaky): 300-500 ms steps between its delta frames under ASan.
   uint64_t longest_step = 0;
+  size_t longest_at = 0;
   for (size_t i = 1; i < frames.size(); ++i) {
     EXPECT_GT(frames[i].timestamp_us, frames[i - 1].timestamp_us) << "frame " << i;
-    longest_step = std::max(longest_step, frames[i].timestamp_us - frames[i - 1].timestamp_us);
+    const uint64_t step = frames[i].timestamp_us - frames[i - 1].timestamp_us;
+    if (step > longest_step) longest_step = step, longest_at = i;
   }
-  EXPECT_LT(longest_step, 500000u) << "µs between two frames' timestamps";
-  std::printf("longest step between timestamps %.1f ms\n", longest_step / 1000.0);
+  std::printf("longest step between timestamps %.1f ms, before frame %zu (%d wide, %s)\n",
+              longest_step / 1000.0, longest_at, frames[longest_at].width,
+              frames[longest_at].keyframe ? "keyframe" : "delta");
+  EXPECT_LT(longest_step, 800000u) << "µs between two frames' timestamps";
   std::printf("frames: %zu, %zu of them on the lower encode\n", frames.size(), on_low);
 
   tap->reset();
