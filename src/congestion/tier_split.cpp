@@ -13,10 +13,26 @@ const std::set<int>& TierSplit::update(const std::vector<TierViewer>& viewers,
 
   // The fastest viewer on the shared encode is the reference; with none left there, nobody
   // needs a second encode.
-  int reference = 0;
-  for (const auto& v : viewers) {
-    if (low_.count(v.id) == 0) reference = std::max(reference, v.target_kbps);
+  const auto fastest_shared = [&] {
+    int kbps = 0;
+    for (const auto& v : viewers) {
+      if (low_.count(v.id) == 0) kbps = std::max(kbps, v.target_kbps);
+    }
+    return kbps;
+  };
+  // A viewer on the lower encode whose path now takes as much as the fastest one on the shared
+  // encode, or more, returns at once: the lower encode would otherwise be the higher one (the
+  // others' paths slowed down after it moved; no wait keeps anyone from moving back and forth
+  // there, as it is past the shared encode and not near a line).
+  if (const int shared = fastest_shared(); shared > 0) {
+    for (const auto& v : viewers) {
+      if (low_.count(v.id) != 0 && v.target_kbps >= shared) {
+        low_.erase(v.id);
+        past_line_since_.erase(v.id);
+      }
+    }
   }
+  const int reference = fastest_shared();
   if (reference <= 0) {
     low_.clear();
     past_line_since_.clear();

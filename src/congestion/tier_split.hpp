@@ -4,7 +4,9 @@
 // under split_ratio of the fastest viewer left on the shared encode for split_after, and comes
 // back when it reaches join_ratio of it for join_after (the gap between the two ratios and the
 // two waits keep a viewer near the line from moving back and forth, each move costs it a
-// keyframe). The fastest viewer always stays, so the shared encode never empties. Pure.
+// keyframe). A viewer on the lower encode whose target reaches the fastest shared viewer's comes
+// back at once: the others' paths slowed down since it moved, and the lower encode would be the
+// higher one. The fastest viewer always stays, so the shared encode never empties. Pure.
 #pragma once
 
 #include <chrono>

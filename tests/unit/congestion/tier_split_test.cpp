@@ -67,5 +67,30 @@ TEST(TierSplit, WhenTheFastViewerLeavesTheSlowOneReturns) {
   EXPECT_TRUE(split.update({}, t + milliseconds(2200)).empty());
 }
 
+// What bench_network_twoviewers_smoke caught in CI: a startup dip moved the first viewer down;
+// then the other viewer's path was capped, the shared encode followed it down, and the moved
+// viewer sat on a "lower" encode far above the shared one for the 5 s join wait, while the capped
+// viewer could not move (it was the fastest left on the shared encode).
+TEST(TierSplit, AMovedViewerFasterThanTheSharedEncodeReturnsAtOnceAndTheSlowOneMoves) {
+  TierSplit split;
+  Time t{};
+  std::vector<TierViewer> v{{1, 3500, true}, {2, 8000, true}};
+  split.update(v, t);
+  ASSERT_EQ(split.update(v, t + milliseconds(2000)), std::set<int>{1}) << "the dip";
+  v[0].target_kbps = 5000;  // it climbs back, still under the other
+  EXPECT_EQ(split.update(v, t + milliseconds(2500)), std::set<int>{1});
+  v[1].target_kbps = 900;  // the other's path is capped
+  EXPECT_TRUE(split.update(v, t + milliseconds(3000)).empty())
+      << "faster than everyone on the shared encode: back at once, not after 5 s";
+  EXPECT_TRUE(split.update(v, t + milliseconds(4900)).empty()) << "the capped one waits 2 s";
+  EXPECT_EQ(split.update(v, t + milliseconds(5000)), std::set<int>{2});
+  // Just under the shared encode is not past it: the join line and its wait apply.
+  v[1].target_kbps = 7900;
+  v[0].target_kbps = 8000;
+  EXPECT_EQ(split.update(v, t + milliseconds(5100)), std::set<int>{2});
+  EXPECT_EQ(split.update(v, t + milliseconds(10000)), std::set<int>{2});
+  EXPECT_TRUE(split.update(v, t + milliseconds(10100)).empty()) << "after the 5 s join wait";
+}
+
 }  // namespace
 }  // namespace ds::congestion
