@@ -140,9 +140,12 @@ async function scrape(url) {
     // A timeout: on a flooded link the scrape (TCP over the same lo) must not stop the sampling.
     const text = await (await fetch(url, { signal: AbortSignal.timeout(1000) })).text();
     const num = (re) => { const m = text.match(re); return m ? Number(m[1]) : null; };
-    // Per connection, in connection order (the controller's page connects first).
-    const perConn = (name) => [...text.matchAll(new RegExp(`^${name}\\{connection="(\\d+)"\\} (\\S+)`, 'gm'))]
-      .sort((a, b) => Number(a[1]) - Number(b[1])).map((m) => Number(m[2]));
+    // Per connection: a map from the connection id to the value. Not an array in connection
+    // order: a family leaves out connections it has no value for (encode_* without congestion
+    // control), and a page may reconnect or connect after the next one, so positions would mix
+    // up pages (a CI run read another connection's low_encode as the slow viewer's).
+    const perConn = (name) => new Map([...text.matchAll(new RegExp(`^${name}\\{connection="(\\d+)"\\} (\\S+)`, 'gm'))]
+      .map((m) => [Number(m[1]), Number(m[2])]));
     const targets = perConn('deskstream_network_target_kbps');
     const encodeKbps = perConn('deskstream_network_encode_kbps');
     const encodeFps = perConn('deskstream_network_encode_fps');
@@ -151,15 +154,30 @@ async function scrape(url) {
     const capacities = perConn('deskstream_network_capacity_kbps');
     const rtx = perConn('deskstream_network_retransmissions_total');
     const rtxRefused = perConn('deskstream_network_retransmissions_refused_total');
-    // Congestion control's decreases so far, by rule, per connection (in connection order).
+    // Congestion control's decreases so far, by rule, per connection.
     const byConn = new Map();
     for (const m of text.matchAll(/^deskstream_network_decreases_total\{connection="(\d+)",reason="(\w+)"\} (\S+)/gm)) {
       if (!byConn.has(m[1])) byConn.set(m[1], {});
       byConn.get(m[1])[m[2]] = Number(m[3]);
     }
-    const decreases = [...byConn.entries()].sort((a, b) => Number(a[0]) - Number(b[0])).map(([, v]) => v);
-    return { encoder_kbps: num(/^deskstream_video_encoder_kbps (\S+)/m), encoder_fps: num(/^deskstream_video_encoder_fps (\S+)/m), targets, decreases, encodeKbps, encodeFps, lowEncode, queues, capacities, rtx, rtxRefused };
+    const decreases = new Map([...byConn.entries()].map(([k, v]) => [Number(k), v]));
+    // Every video peer has a low_encode line, with or without congestion control.
+    const connections = [...lowEncode.keys()].sort((a, b) => a - b);
+    return { connections, encoder_kbps: num(/^deskstream_video_encoder_kbps (\S+)/m), encoder_fps: num(/^deskstream_video_encoder_fps (\S+)/m), targets, decreases, encodeKbps, encodeFps, lowEncode, queues, capacities, rtx, rtxRefused };
   } catch { return {}; }
+}
+
+// Page i's video peer in a scrape: the one it had if it is still there, else (the page connected
+// again) the newest one no other page has. Null when there is none, or when the scrape failed
+// (then the page keeps the one it had).
+function ownConnection(pages, i, server) {
+  const ids = server.connections;
+  if (!ids) return pages[i].connection;
+  if (ids.includes(pages[i].connection)) return pages[i].connection;
+  const taken = new Set(pages.filter((_, k) => k !== i).map((p) => p.connection));
+  const free = ids.filter((id) => !taken.has(id));
+  pages[i].connection = free.length ? free[free.length - 1] : null;
+  return pages[i].connection;
 }
 
 async function runScenario(browser, name, cc) {
@@ -228,15 +246,16 @@ async function runScenario(browser, name, cc) {
     if (transport) await ctx.addInitScript(`localStorage.setItem('deskstream.transport', ${JSON.stringify(transport)});`);
     const base = i > 0 && sc.slowTransport ? ds.url.replace('127.0.0.1', '127.0.0.2') : ds.url;
     await page.goto(tokens[i] ? `${base}?token=${tokens[i]}` : base);
-    pages.push({ ctx, page, role: i === 0 ? 'controller' : 'viewer' });
-  }
-  for (const p of pages) {
+    const p = { ctx, page, role: i === 0 ? 'controller' : 'viewer', connection: null };
+    pages.push(p);
+    // One page at a time up to its first frame, so the video peer that appears is this page's.
     try {
       await waitFor(() => p.page.evaluate(() => window.__dsBench && window.__dsBench.samples.length > 0), 30000, 'first decoded barcode');
     } catch (e) {
       const status = await p.page.textContent('#status').catch(() => '?');
       throw new Error(`${p.role}: ${e.message}; page status: ${status}; server log: ${ds.entry.log.slice(-800)}`);
     }
+    await waitFor(async () => ownConnection(pages, i, await scrape(`http://127.0.0.1:${metricsPort}/metrics`)) !== null, 10000, `${p.role}'s connection in /metrics`);
   }
 
   const apply = (imp) => {
@@ -257,11 +276,13 @@ async function runScenario(browser, name, cc) {
     for (let i = 0; i < pages.length; i++) {
       const s = await sample(pages[i].page);
       const p = prev[i];
+      const id = ownConnection(pages, i, server);
+      const of = (m) => m?.get(id) ?? null;
       const lat = s.samples.map((x) => x[1] - x[0]);
       const walls = s.samples.map((x) => x[1]);
       // encoder_*: the encode this viewer receives (the lower one while it is on it); shared_*: the shared one.
-      const row = { t: r1(t), encoder_kbps: server.encodeKbps?.[i] ?? server.encoder_kbps, encoder_fps: server.encodeFps?.[i] ?? server.encoder_fps,
-        shared_encoder_kbps: server.encoder_kbps, shared_encoder_fps: server.encoder_fps, low_encode: server.lowEncode?.[i] ?? null, target_kbps: server.targets?.[i] ?? null, decreases: server.decreases?.[i] ?? null, queue_ms: server.queues?.[i] ?? null, capacity_kbps: server.capacities?.[i] ?? null, rtx: server.rtx?.[i] ?? null, rtx_refused: server.rtxRefused?.[i] ?? null, latency_p50: r1(quantile(lat, 0.5)), latency_p95: r1(quantile(lat, 0.95)), rtt_ms: r1(s.rtt), frame: s.w ? `${s.w}x${s.h}` : null, shown: walls.length, walls, lat };
+      const row = { t: r1(t), connection: id, encoder_kbps: of(server.encodeKbps) ?? server.encoder_kbps, encoder_fps: of(server.encodeFps) ?? server.encoder_fps,
+        shared_encoder_kbps: server.encoder_kbps, shared_encoder_fps: server.encoder_fps, low_encode: of(server.lowEncode), target_kbps: of(server.targets), decreases: of(server.decreases), queue_ms: of(server.queues), capacity_kbps: of(server.capacities), rtx: of(server.rtx), rtx_refused: of(server.rtxRefused), latency_p50: r1(quantile(lat, 0.5)), latency_p95: r1(quantile(lat, 0.95)), rtt_ms: r1(s.rtt), frame: s.w ? `${s.w}x${s.h}` : null, shown: walls.length, walls, lat };
       if (p && s.bytes !== undefined && p.bytes !== undefined) {
         const dt = (s.t - p.t) / 1000;
         Object.assign(row, {
@@ -345,11 +366,20 @@ try {
           const viewer = r.viewers[1];
           const cap = r.timeline.find((ph) => ph.impairment.slowRate > 0 || ph.impairment.slowTcp > 0);
           const moved = viewer.series.filter((row) => row.t >= cap.from && row.t < cap.to && row.low_encode === 1);
-          if (!moved.length) throw new Error('the slow viewer was never moved to the lower encode');
-          if (!moved.some((row) => row.shared_encoder_kbps >= 0.9 * SCENARIOS[name].kbps)) throw new Error('the shared encode stayed low while the slow viewer was on the lower encode');
+          if (!moved.length) {
+            const rows = viewer.series.filter((row) => row.t >= cap.from && row.t < cap.to)
+              .map((row) => `t ${row.t} connection ${row.connection} low_encode ${row.low_encode} target ${row.target_kbps} encode ${row.encoder_kbps}/${row.encoder_fps} shared ${row.shared_encoder_kbps}/${row.shared_encoder_fps}`);
+            throw new Error(`the slow viewer was never moved to the lower encode; its samples in the cap:\n  ${rows.join('\n  ')}`);
+          }
+          // At least twice the lower encode's bitrate: the split decoupled the two. (Not "the
+          // configured bitrate": on a loaded machine the controller's own path, loopback, is
+          // CPU-bound too, and its congestion control lowers the shared encode for it.)
+          if (!moved.some((row) => row.shared_encoder_kbps >= 2 * row.encoder_kbps)) throw new Error('the shared encode stayed low while the slow viewer was on the lower encode');
           // Frames decoded (getStats, WebRTC) or barcodes read from presented frames (either transport).
           if (!moved.some((row) => row.fps > 0 || row.shown > 0)) throw new Error('the slow viewer decoded nothing on the lower encode');
-          console.log(`smoke: the slow viewer was on the lower encode for ${moved.length} samples, the shared encode at ${Math.max(...moved.map((row) => row.shared_encoder_kbps))} kbit/s`);
+          console.log(`smoke: the slow viewer was on the lower encode for ${moved.length} samples, the shared encode up to ${Math.max(...moved.map((row) => row.shared_encoder_kbps))} kbit/s`);
+          const inverted = r.viewers.flatMap((v) => v.series.filter((row) => row.low_encode === 1 && row.encoder_kbps > row.shared_encoder_kbps).map((row) => `${v.role} at ${row.t} s`));
+          if (inverted.length) console.log(`smoke: a lower encode above the shared one: ${inverted.join(', ')}`);
         }
         console.log('smoke: every phase showed frames; the loss phase lost packets and NACKed them');
       }

@@ -267,15 +267,16 @@ test('settings persist in the browser and are applied on the next visit', async 
   await waitFor(async () => {
     shown = await panelValues();
     return shown.bitrate === '3000' && shown.fps === '20';
-  }, 5000, 'the stored bitrate and frame rate shown after the reload').catch(() => {});
-  assert.deepEqual([shown.bitrate, shown.fps], ['3000', '20']);
+  }, 15000, 'the stored bitrate and frame rate shown after the reload').catch(() => {});
+  assert.deepEqual([shown.bitrate, shown.fps], ['3000', '20'], await pageSide(page));
   assert.ok(Math.abs(shown.volume - 0.3) < 0.01, `volume ${shown.volume}`);
   let applied = null;
   await waitFor(async () => {
     applied = await scrape(metricsPort);
     return applied.deskstream_video_encoder_kbps === 3000 && applied.deskstream_video_encoder_fps === 20;
   }, 10000, 'the stored settings on the encoder after the reload').catch(() => {});
-  assert.deepEqual([applied.deskstream_video_encoder_kbps, applied.deskstream_video_encoder_fps], [3000, 20]);
+  assert.deepEqual([applied.deskstream_video_encoder_kbps, applied.deskstream_video_encoder_fps], [3000, 20],
+    await pageSide(page));
   await page.close();
 
   // The next visit, to a server started afresh with its defaults (4000 kbit/s, 30 fps).
@@ -285,16 +286,32 @@ test('settings persist in the browser and are applied on the next visit', async 
   const m0 = await scrape(metricsPort);
   assert.equal(m0.deskstream_video_encoder_kbps, 4000);
   page = await openPage(context, url);
+  let m1 = null;
   await waitFor(async () => {
-    const m = await scrape(metricsPort);
-    return m.deskstream_video_encoder_kbps === 3000 && m.deskstream_video_encoder_fps === 20;
-  }, 15000, 'the stored settings applied to the new server');
+    m1 = await scrape(metricsPort);
+    return m1.deskstream_video_encoder_kbps === 3000 && m1.deskstream_video_encoder_fps === 20;
+  }, 15000, 'the stored settings applied to the new server').catch(() => {});
+  assert.deepEqual([m1.deskstream_video_encoder_kbps, m1.deskstream_video_encoder_fps], [3000, 20],
+    `the new server's encoder; ${await pageSide(page)}`);
   // The server announced its defaults when the channel opened; the panel shows the stored values
   // the page sent after them.
   await openPanel(page);
   shown = await panelValues();
-  assert.deepEqual([shown.bitrate, shown.fps], ['3000', '20']);
+  assert.deepEqual([shown.bitrate, shown.fps], ['3000', '20'], await pageSide(page));
 });
+
+// What the page knew, for a failure message: its transport and channel, the role and values the
+// server announced, the stored settings.
+function pageSide(page) {
+  return page.evaluate(() => {
+    const hook = window.deskstream.panelHook;
+    return JSON.stringify({
+      transport: window.deskstream.ws ? 'websocket' : 'webrtc', phase: window.deskstream.state?.phase,
+      channel: hook?.server.channelOpen, role: hook?.server.role, system: hook?.server.system,
+      stored: JSON.parse(localStorage.getItem('deskstream.settings') || 'null'),
+    });
+  }).catch((e) => `(the page could not say: ${e.message})`);
+}
 
 test('the clipboard boxes round-trip text with the X clipboard', async (t) => {
   const x = await startXvfb(640, 360);
