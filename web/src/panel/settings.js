@@ -57,7 +57,9 @@ export class Settings {
     this.appliedFor = null;  // the channel open count the stored settings were applied for
     this.opens = hook.server.channelOpen ? 1 : 0;
     hook.addEventListener('channel', (e) => { if (e.detail) this.opens += 1; });
-    hook.addEventListener('message', (e) => { if (e.detail.type === 'role') this.applyStored(); });
+    // On the role message, and on later messages too if a send failed (the channel closed
+    // between the role and the send; the next channel's role tries again anyway).
+    hook.addEventListener('message', () => this.applyStored());
     this.applyStored();
     this.applyAudio();
   }
@@ -69,8 +71,9 @@ export class Settings {
   // opens, so the panel would otherwise keep showing the value the stored one replaced).
   applyStored() {
     if (!this.controlling || this.appliedFor === this.opens) return;
-    this.appliedFor = this.opens;
-    for (const [key, value] of storedChanges(loadPrefs(), this.hook.server.system)) this.set(key, value);
+    let sent = true;
+    for (const [key, value] of storedChanges(loadPrefs(), this.hook.server.system)) sent = this.set(key, value) && sent;
+    if (sent) this.appliedFor = this.opens;
   }
 
   applyAudio() {
