@@ -20,12 +20,24 @@ class PeerControls final : public input::Controls {
         gamepads_(gamepads),
         connection_(connection),
         csv_(std::move(csv)) {}
-  void setVideoBitrate(int kbps) override { shared_.setVideoBitrate(kbps); }
-  void setAudioBitrate(int bps) override { shared_.setAudioBitrate(bps); }
-  void setFramerate(int fps) override { shared_.setFramerate(fps); }
+  void setVideoBitrate(int kbps) override {
+    shared_.setVideoBitrate(kbps);
+    shared_.announceSetting(connection_, "video_bitrate," + std::to_string(kbps));
+  }
+  void setAudioBitrate(int bps) override {
+    shared_.setAudioBitrate(bps);
+    shared_.announceSetting(connection_, "audio_bitrate," + std::to_string(bps));
+  }
+  void setFramerate(int fps) override {
+    shared_.setFramerate(fps);
+    shared_.announceSetting(connection_, "framerate," + std::to_string(fps));
+  }
   void setPointerVisible(bool visible) override { shared_.setPointerVisible(visible); }
   void onScreenResized(int width, int height) override { shared_.onScreenResized(width, height); }
-  void onResizeEnabled(bool enabled) override { shared_.onResizeEnabled(enabled); }
+  void onResizeEnabled(bool enabled) override {
+    shared_.onResizeEnabled(enabled);
+    shared_.announceSetting(connection_, enabled ? "resize,True" : "resize,False");
+  }
   double pictureScale() const override { return shared_.pictureScale(connection_); }
   void onClientStats(const input::ClientStats& stats) override {
     shared_.onClientStats(stats);
@@ -247,6 +259,12 @@ void InputWiring::startServerStats(unsigned gpu_index) {
     broadcastServerStats(
         input::gpuStatsMessage(s.gpu->load, s.gpu->memory_total_mib, s.gpu->memory_used_mib));
   });
+}
+
+void InputWiring::announceSetting(int from, const std::string& action) {
+  for (const auto& [session, connection] : sessions_alive_) {
+    if (connection != from) session->announceSetting(action);
+  }
 }
 
 void InputWiring::broadcastServerStats(const std::string& message) {

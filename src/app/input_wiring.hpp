@@ -58,6 +58,9 @@ class InputWiring final : public input::Controls {
   void startServerStats(unsigned gpu_index);
   // Sends a server figures message on every open `input` channel.
   void broadcastServerStats(const std::string& message);
+  // A setting connection `from` changed (`action`: "framerate,20"), announced on every other
+  // open channel of deskstream's client (InputSession::announceSetting).
+  void announceSetting(int from, const std::string& action);
   // The channels alive now, with their connection ids (each InputChannel adds itself for its
   // lifetime).
   void addSession(input::InputSession* session, int connection) {

@@ -106,6 +106,10 @@ void InputSession::sendNetworkStatus(const std::string& message) {
   send_(message);
 }
 
+void InputSession::announceSetting(std::string_view action) {
+  if (open_ && network_status_) send_(systemMessage(action));
+}
+
 void InputSession::onMessage(std::string_view text) {
   try {
     auto message = parseMessage(text);

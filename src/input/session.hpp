@@ -72,6 +72,10 @@ class InputSession : private Desktop::Listener {
   void sendServerStats(const std::string& message);
   // Sends a `network` status message if this client asked for them and it differs from the last.
   void sendNetworkStatus(const std::string& message);
+  // Sends a `system` message for a setting another peer changed (`action`: "video_bitrate,3000"),
+  // to deskstream's own client only (one that sent `_ds_network,1`): its panel shows the current
+  // values. Selkies' client would send each announced value back as its own change.
+  void announceSetting(std::string_view action);
 
   int heldKeyCount() const { return static_cast<int>(held_keys_.size()); }
   uint32_t buttonMask() const { return button_mask_; }

@@ -220,6 +220,16 @@ test('a viewer sees the settings read-only and the server ignores a viewer\'s fo
   await controller.press('#ds_panel [data-setting=videoBitrate]', 'Enter');
   await controller.selectOption('#ds_panel [data-setting=framerate]', '15');
   await waitFor(async () => (await encoder()).join() === '2500,15', 5000, 'the controller\'s change on the encoder');
+  // The viewer's open panel follows the controller's change (the server announces it to
+  // deskstream's client; the values it announced when the channel opened are stale now).
+  const viewerValues = () => viewer.evaluate(() => [
+    document.querySelector('#ds_panel [data-setting=videoBitrate]').value,
+    document.querySelector('#ds_panel [data-setting=framerate]').value,
+  ]);
+  let seen = null;
+  await waitFor(async () => (seen = await viewerValues()).join() === '2500,15', 5000,
+    'the viewer\'s panel showing the controller\'s change').catch(() => {});
+  assert.deepEqual(seen, ['2500', '15']);
 });
 
 test('settings persist in the browser and are applied on the next visit', async (t) => {

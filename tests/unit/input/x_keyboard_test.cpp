@@ -233,5 +233,22 @@ TEST_F(InputKeyboard, RoleMessageToDeskstreamClients) {
   EXPECT_EQ(roles[1], R"({"data":{"role":"view"},"type":"role"})");
 }
 
+// Another peer's change of a setting reaches deskstream's page (its panel shows it), never
+// Selkies' client, which would send the value back as its own change.
+TEST_F(InputKeyboard, SettingAnnouncementsOnlyToDeskstreamClients) {
+  auto viewer = makeSession(false);
+  viewer->announceSetting("video_bitrate,2500");
+  EXPECT_TRUE(sent_.empty()) << "not before the channel is open";
+  viewer->onOpen(SystemInfo{});
+  sent_.clear();
+  viewer->announceSetting("video_bitrate,2500");
+  EXPECT_TRUE(sentOfType("system").empty()) << "gst-web never asked";
+  viewer->onMessage("_ds_network,1");
+  viewer->announceSetting("framerate,15");
+  const auto system = sentOfType("system");
+  ASSERT_EQ(system.size(), 1u);
+  EXPECT_EQ(system[0], R"({"data":{"action":"framerate,15"},"type":"system"})");
+}
+
 }  // namespace
 }  // namespace ds::input::test
