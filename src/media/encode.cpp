@@ -196,7 +196,9 @@ void Encode::setBitrate(const EncodeParams& params) {
 
 void Encode::applyBitrate() {
   int64_t kbps = base_kbps_;
-  if (nominal_fps_ > 0) kbps = kbps * nominal_fps_ / std::max(1, fps_);
+  if (nominal_fps_ > 0 && !profile_.rate_from_timestamps) {
+    kbps = kbps * nominal_fps_ / std::max(1, fps_);
+  }
   const int64_t value = std::max<int64_t>(1, kbps) * profile_.bitrate_multiplier;
   gst_util_set_object_arg(G_OBJECT(encoder_), profile_.bitrate_property.c_str(),
                           std::to_string(value).c_str());
@@ -225,10 +227,17 @@ GstPadProbeReturn Encode::rateProbe(GstPad* /*pad*/, GstPadProbeInfo* info, gpoi
 
 void Encode::setFramerate(const EncodeParams& params) {
   EncodeParams caps_rate = params;
-  if (nominal_fps_ > 0) caps_rate.framerate = nominal_fps_;
+  if (nominal_fps_ > 0 && !profile_.rate_from_timestamps) caps_rate.framerate = nominal_fps_;
   const auto vbv = std::to_string(softwareVbvMs(caps_rate));
   if (g_object_class_find_property(G_OBJECT_GET_CLASS(encoder_), "vbv-buf-capacity") != nullptr) {
     gst_util_set_object_arg(G_OBJECT(encoder_), "vbv-buf-capacity", vbv.c_str());
+  }
+  if (profile_.rate_from_timestamps) {
+    // vp8enc's and vp9enc's buffer (in ms, as x264's VBV) was built for the frame time the
+    // encode started with; it follows the real one (libvpx applies it to the running encoder).
+    for (const char* name : {"buffer-size", "buffer-initial-size", "buffer-optimal-size"}) {
+      gst_util_set_object_arg(G_OBJECT(encoder_), name, vbv.c_str());
+    }
   }
   if (nominal_fps_ > 0 && params.framerate != fps_) {
     // Before any setBitrate the encoder runs at the bitrate it was built with, the stream's.

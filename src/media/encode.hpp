@@ -76,7 +76,8 @@ class Encode {
   uint64_t keyframeRequestsDropped() const { return keyframes_.dropped(); }
   // Sets the encoder's bitrate property from the stream's parameters. With a fixed caps rate
   // (EncoderProfile::fixed_caps_rate) the property is the bitrate x the caps rate / the frame
-  // rate in `params`, so each frame the encoder really gets has bitrate / frame rate.
+  // rate in `params`, so each frame the encoder really gets has bitrate / frame rate; not for
+  // an encoder that reads the rate from the timestamps (EncoderProfile::rate_from_timestamps).
   void setBitrate(const EncodeParams& params);
   // Keeps the encoder's VBV at ~1.5 frames of the new frame time (software encoders). With a
   // fixed caps rate the encoder is not restarted: the VBV stays at 1.5 of its caps-rate frames
@@ -85,8 +86,9 @@ class Encode {
   uint64_t encodedFrames() const { return encoded_frames_.load(); }
   // With EncodeOptions::own_size_and_rate: encode `scale_percent` of the picture it receives
   // and at most `max_fps` frames a second of it (0: every frame). Frames over the limit are
-  // dropped before the encoder, which still counts on the caps' frame rate: the caller scales
-  // the bitrate it sets to match (VideoPipeline::setLowSetting).
+  // dropped before the encoder, which still counts on the caps' frame rate (unless it reads the
+  // rate from the timestamps, as libvpx does): the caller scales the bitrate it sets to match
+  // (VideoPipeline::setLowSetting).
   void setSizeAndRate(int scale_percent, int max_fps);
 
   // Viewers linked to this encode (the pipeline removes a second codec's encode at 0).

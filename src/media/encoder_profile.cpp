@@ -183,6 +183,10 @@ EncoderProfile vpx(const EncodeParams& p, bool vp9) {
   e.rtp_caps = rtpCaps(e.codec, e.payload_type);
   e.bitrate_property = "target-bitrate";
   e.bitrate_multiplier = 1000;
+  // gst-plugins-good 1.22 vpxenc destroys and creates its encoder (a keyframe) on any new caps,
+  // a frame-rate step included; libvpx derives the frame rate from the timestamps.
+  e.fixed_caps_rate = true;
+  e.rate_from_timestamps = true;
   return e;
 }
 

@@ -51,6 +51,11 @@ struct EncoderProfile {
   // Encode then keeps the caps' rate at the one it was built for and scales the bitrate to the
   // frames it really gets (media/encode.hpp).
   bool fixed_caps_rate = false;
+  // Its rate control takes the frame rate from the frames' timestamps, not from the caps
+  // (libvpx: VP8 and VP9 average 1 / the time between frames): with fixed_caps_rate its caps
+  // keep one rate too (vp8enc and vp9enc start over on any caps change), but its bitrate is
+  // never scaled for the frames it really gets, and its buffer follows the real frame time.
+  bool rate_from_timestamps = false;
 };
 
 // Every SELKIES_ENCODER name Selkies 1.6 knows (the names of encoder_table.hpp's rows), each with

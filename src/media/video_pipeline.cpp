@@ -95,7 +95,8 @@ Status VideoPipeline::build() {
   pipeline_ = sinkPtr(gst_pipeline_new("video"));
   ElementSpec src_spec;
   if (options_.display.empty()) {
-    src_spec = {"videotestsrc", "capture-src", {{"is-live", "true"}, {"pattern", "ball"}}};
+    src_spec = {"videotestsrc", "capture-src", {{"is-live", "true"}}};
+    for (const auto& property : options_.test_pattern) src_spec.properties.push_back(property);
   } else {
     // show-pointer off: the browser draws the cursor locally. use-damage off: XDamage makes
     // H.264 drop out until the next IDR (Selkies sets it off too). remote: we talk to X over a

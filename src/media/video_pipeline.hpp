@@ -30,6 +30,8 @@ namespace ds::media {
 
 struct VideoOptions {
   std::string display;  // X display name; "" = use a test pattern (videotestsrc), for tests only
+  // The test pattern's videotestsrc properties (tests only): a moving ball on black by default.
+  Properties test_pattern = {{"pattern", "ball"}};
   std::string encoder = "x264enc";
   EncodeParams params;
   bool show_pointer = false;
