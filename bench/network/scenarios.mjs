@@ -142,8 +142,8 @@ async function scrape(url) {
     const num = (re) => { const m = text.match(re); return m ? Number(m[1]) : null; };
     // Per connection: a map from the connection id to the value. Not an array in connection
     // order: a family leaves out connections it has no value for (encode_* without congestion
-    // control), and a page may reconnect or connect after the next one, so positions would mix
-    // up pages (a CI run read another connection's low_encode as the slow viewer's).
+    // control), and a page may reconnect or connect after the next one, so positions could
+    // name another page's connection.
     const perConn = (name) => new Map([...text.matchAll(new RegExp(`^${name}\\{connection="(\\d+)"\\} (\\S+)`, 'gm'))]
       .map((m) => [Number(m[1]), Number(m[2])]));
     const targets = perConn('deskstream_network_target_kbps');
