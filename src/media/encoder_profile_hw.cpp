@@ -72,6 +72,12 @@ EncoderProfile nvenc(const EncodeParams& p, HwCodec codec) {
     av1Output(e);
     e.bitrate_property = "bitrate";
   }
+  // GStreamer 1.22's GstNvEncoder opens a new NVENC session (an IDR, its rate control from
+  // scratch) on any new caps (set_format), a frame-rate step included, while a new `bitrate` is
+  // a soft NvEncReconfigureEncoder (on GPUs with dynamic bitrate change). NVENC's rate control
+  // gives each frame bitrate / the configured frame rate (frameRateNum, from the caps): the
+  // same arithmetic as x264's. Not measured here (no GPU).
+  e.fixed_caps_rate = true;
   return e;
 }
 

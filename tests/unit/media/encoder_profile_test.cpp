@@ -83,6 +83,19 @@ TEST(Profiles, PayloadTypesAndUnits) {
   EXPECT_EQ(profile("nvh264enc", p).encoder_element.factory, "nvcudah264device1enc");
 }
 
+// Which encoders keep their caps' frame rate across the ladder's steps (Encode), and whether
+// their bitrate is then scaled (rate control by the caps' rate) or not (by the timestamps).
+TEST(Profiles, FrameRateStepsKeepTheEncoder) {
+  for (const char* name : {"x264enc", "nvh264enc", "nvh265enc"}) {
+    EXPECT_TRUE(profile(name).fixed_caps_rate) << name;
+    EXPECT_FALSE(profile(name).rate_from_timestamps) << name;
+  }
+  for (const char* name : {"vp8enc", "vp9enc"}) {
+    EXPECT_TRUE(profile(name).fixed_caps_rate) << name;
+    EXPECT_TRUE(profile(name).rate_from_timestamps) << name;
+  }
+}
+
 TEST(Profiles, FallbackChain) {
   EXPECT_EQ(fallbackChain("nvh264enc"),
             (std::vector<std::string>{"nvh264enc", "vah264enc", "x264enc"}));
