@@ -93,7 +93,10 @@ gboolean budgetClose(GInputStream* stream, GCancellable* cancellable, GError** e
   return g_input_stream_close(asBudgetInput(stream)->base, cancellable, error);
 }
 
+// Usually on the main loop; on a GTask pool thread when GIO's close_async there drops the last
+// reference to the stream (seen under TSan): the main loop's reads published what they did.
 void budgetFinalize(GObject* object) {
+  core::tsanJoin(object);
   auto* self = asBudgetInput(object);
   g_clear_object(&self->base);
   delete self->budget;
@@ -120,8 +123,10 @@ gboolean budgetCanPoll(GPollableInputStream* stream) {
 
 gboolean budgetIsReadable(GPollableInputStream* stream) {
   auto* self = asBudgetInput(stream);
-  if (blocked(self)) return FALSE;
-  return g_pollable_input_stream_is_readable(G_POLLABLE_INPUT_STREAM(self->base));
+  const bool readable =
+      !blocked(self) && g_pollable_input_stream_is_readable(G_POLLABLE_INPUT_STREAM(self->base));
+  core::tsanPublish(self);
+  return readable ? TRUE : FALSE;
 }
 
 GSource* budgetCreateSource(GPollableInputStream* stream, GCancellable* cancellable) {
@@ -147,6 +152,7 @@ gssize budgetReadNonblocking(GPollableInputStream* stream, void* buffer, gsize c
   const gssize n = g_pollable_input_stream_read_nonblocking(G_POLLABLE_INPUT_STREAM(self->base),
                                                             buffer, count_, nullptr, error);
   count(self, n);
+  core::tsanPublish(self);  // for budgetFinalize, which may run on a GTask thread
   return n;
 }
 
@@ -175,12 +181,20 @@ BudgetIO* asBudgetIO(gpointer p) {
   return G_TYPE_CHECK_INSTANCE_CAST(p, budget_io_get_type(), BudgetIO);
 }
 
-GInputStream* budgetIOInput(GIOStream* stream) { return asBudgetIO(stream)->input; }
+GInputStream* budgetIOInput(GIOStream* stream) {
+  GInputStream* input = asBudgetIO(stream)->input;
+  core::tsanPublish(stream);  // for budgetIOFinalize (below)
+  return input;
+}
 GOutputStream* budgetIOOutput(GIOStream* stream) {
-  return g_io_stream_get_output_stream(asBudgetIO(stream)->base);
+  GOutputStream* output = g_io_stream_get_output_stream(asBudgetIO(stream)->base);
+  core::tsanPublish(stream);
+  return output;
 }
 // GIO's default close_async runs this on a GTask pool thread; the stream was made on the main
-// loop and is finalized there (the TSan calls say what GLib's locks order: core/tsan.hpp).
+// loop and is usually finalized there, but on that thread when the task holds the last
+// reference (seen under TSan in security_peer_isolation). The TSan calls say what GLib's locks
+// order (core/tsan.hpp): the main loop's reads publish, the close and the finalize acquire.
 gboolean budgetIOClose(GIOStream* stream, GCancellable* cancellable, GError** error) {
   const core::TsanCallbackScope scope(stream);
   return g_io_stream_close(asBudgetIO(stream)->base, cancellable, error);
