@@ -22,21 +22,21 @@ class PeerControls final : public input::Controls {
         csv_(std::move(csv)) {}
   void setVideoBitrate(int kbps) override {
     shared_.setVideoBitrate(kbps);
-    shared_.announceSetting(connection_, "video_bitrate," + std::to_string(kbps));
+    shared_.announceSetting(connection_, input::settingAction(input::Setting::kVideoBitrate, kbps));
   }
   void setAudioBitrate(int bps) override {
     shared_.setAudioBitrate(bps);
-    shared_.announceSetting(connection_, "audio_bitrate," + std::to_string(bps));
+    shared_.announceSetting(connection_, input::settingAction(input::Setting::kAudioBitrate, bps));
   }
   void setFramerate(int fps) override {
     shared_.setFramerate(fps);
-    shared_.announceSetting(connection_, "framerate," + std::to_string(fps));
+    shared_.announceSetting(connection_, input::settingAction(input::Setting::kFramerate, fps));
   }
   void setPointerVisible(bool visible) override { shared_.setPointerVisible(visible); }
   void onScreenResized(int width, int height) override { shared_.onScreenResized(width, height); }
   void onResizeEnabled(bool enabled) override {
     shared_.onResizeEnabled(enabled);
-    shared_.announceSetting(connection_, enabled ? "resize,True" : "resize,False");
+    shared_.announceSetting(connection_, input::resizeAction(enabled));
   }
   double pictureScale() const override { return shared_.pictureScale(connection_); }
   void onClientStats(const input::ClientStats& stats) override {

@@ -79,6 +79,7 @@ bool blocked(BudgetInput* self) { return (*self->budget)->exceeded; }
 
 gssize budgetRead(GInputStream* stream, void* buffer, gsize count_, GCancellable* cancellable,
                   GError** error) {
+  const core::TsanCallbackScope scope(stream);  // budgetFinalize may run on a GTask thread
   auto* self = asBudgetInput(stream);
   if (blocked(self)) {
     g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE, "read limit exceeded");
@@ -94,7 +95,8 @@ gboolean budgetClose(GInputStream* stream, GCancellable* cancellable, GError** e
 }
 
 // Usually on the main loop; on a GTask pool thread when GIO's close_async there drops the last
-// reference to the stream (seen under TSan): the main loop's reads published what they did.
+// reference (seen under TSan): the main loop's calls above and below end in a release that this
+// join acquires (core/tsan.hpp).
 void budgetFinalize(GObject* object) {
   core::tsanJoin(object);
   auto* self = asBudgetInput(object);
@@ -116,20 +118,21 @@ void budget_input_init(BudgetInput* self) {
 }
 
 gboolean budgetCanPoll(GPollableInputStream* stream) {
+  const core::TsanCallbackScope scope(stream);  // budgetFinalize may run on a GTask thread
   auto* base = asBudgetInput(stream)->base;
   return G_IS_POLLABLE_INPUT_STREAM(base) &&
          g_pollable_input_stream_can_poll(G_POLLABLE_INPUT_STREAM(base));
 }
 
 gboolean budgetIsReadable(GPollableInputStream* stream) {
+  const core::TsanCallbackScope scope(stream);  // budgetFinalize may run on a GTask thread
   auto* self = asBudgetInput(stream);
-  const bool readable =
-      !blocked(self) && g_pollable_input_stream_is_readable(G_POLLABLE_INPUT_STREAM(self->base));
-  core::tsanPublish(self);
-  return readable ? TRUE : FALSE;
+  if (blocked(self)) return FALSE;
+  return g_pollable_input_stream_is_readable(G_POLLABLE_INPUT_STREAM(self->base));
 }
 
 GSource* budgetCreateSource(GPollableInputStream* stream, GCancellable* cancellable) {
+  const core::TsanCallbackScope scope(stream);  // budgetFinalize may run on a GTask thread
   auto* self = asBudgetInput(stream);
   if (blocked(self)) {
     // Never ready: nothing more is read from this peer.
@@ -144,6 +147,7 @@ GSource* budgetCreateSource(GPollableInputStream* stream, GCancellable* cancella
 
 gssize budgetReadNonblocking(GPollableInputStream* stream, void* buffer, gsize count_,
                              GError** error) {
+  const core::TsanCallbackScope scope(stream);  // budgetFinalize may run on a GTask thread
   auto* self = asBudgetInput(stream);
   if (blocked(self)) {
     g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, "read limit exceeded");
@@ -152,7 +156,6 @@ gssize budgetReadNonblocking(GPollableInputStream* stream, void* buffer, gsize c
   const gssize n = g_pollable_input_stream_read_nonblocking(G_POLLABLE_INPUT_STREAM(self->base),
                                                             buffer, count_, nullptr, error);
   count(self, n);
-  core::tsanPublish(self);  // for budgetFinalize, which may run on a GTask thread
   return n;
 }
 
@@ -181,20 +184,19 @@ BudgetIO* asBudgetIO(gpointer p) {
   return G_TYPE_CHECK_INSTANCE_CAST(p, budget_io_get_type(), BudgetIO);
 }
 
+// The main loop's calls end in a release for budgetIOFinalize (below).
 GInputStream* budgetIOInput(GIOStream* stream) {
-  GInputStream* input = asBudgetIO(stream)->input;
-  core::tsanPublish(stream);  // for budgetIOFinalize (below)
-  return input;
+  const core::TsanCallbackScope scope(stream);
+  return asBudgetIO(stream)->input;
 }
 GOutputStream* budgetIOOutput(GIOStream* stream) {
-  GOutputStream* output = g_io_stream_get_output_stream(asBudgetIO(stream)->base);
-  core::tsanPublish(stream);
-  return output;
+  const core::TsanCallbackScope scope(stream);
+  return g_io_stream_get_output_stream(asBudgetIO(stream)->base);
 }
 // GIO's default close_async runs this on a GTask pool thread; the stream was made on the main
 // loop and is usually finalized there, but on that thread when the task holds the last
 // reference (seen under TSan in security_peer_isolation). The TSan calls say what GLib's locks
-// order (core/tsan.hpp): the main loop's reads publish, the close and the finalize acquire.
+// order (core/tsan.hpp).
 gboolean budgetIOClose(GIOStream* stream, GCancellable* cancellable, GError** error) {
   const core::TsanCallbackScope scope(stream);
   return g_io_stream_close(asBudgetIO(stream)->base, cancellable, error);

@@ -261,6 +261,18 @@ std::string typed(const char* type, nlohmann::json data) {
 }  // namespace
 
 std::string systemMessage(std::string_view action) { return typed("system", {{"action", action}}); }
+std::string settingAction(Setting setting, int value) {
+  switch (setting) {
+    case Setting::kFramerate:
+      return "framerate," + std::to_string(value);
+    case Setting::kVideoBitrate:
+      return "video_bitrate," + std::to_string(value);
+    case Setting::kAudioBitrate:
+      return "audio_bitrate," + std::to_string(value);
+  }
+  return {};
+}
+std::string resizeAction(bool enabled) { return enabled ? "resize,True" : "resize,False"; }
 std::string pipelineMessage(std::string_view status) {
   return typed("pipeline", {{"status", status}});
 }

@@ -123,6 +123,12 @@ Result<int> dpiForScale(double scale);
 
 // Server → client JSON messages.
 std::string systemMessage(std::string_view action);  // {"type":"system","data":{"action":...}}
+// The `system` actions that announce a setting: "framerate,30", "video_bitrate,8000" (kbit/s),
+// "audio_bitrate,128000" (bit/s), "resize,True" (on channel open, and to deskstream's pages
+// when another peer changes one).
+enum class Setting { kFramerate, kVideoBitrate, kAudioBitrate };
+std::string settingAction(Setting setting, int value);
+std::string resizeAction(bool enabled);
 std::string pipelineMessage(std::string_view status);
 std::string clipboardMessage(std::string_view utf8_text);  // base64-encodes the text
 std::string pingMessage(double epoch_seconds);

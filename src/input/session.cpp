@@ -82,10 +82,10 @@ void InputSession::demote() {
 
 void InputSession::onOpen(const SystemInfo& info) {
   open_ = true;
-  send_(systemMessage("framerate," + std::to_string(info.framerate)));
-  send_(systemMessage("video_bitrate," + std::to_string(info.video_bitrate_kbps)));
-  send_(systemMessage("audio_bitrate," + std::to_string(info.audio_bitrate_bps)));
-  send_(systemMessage(desktop_.resizeEnabled() ? "resize,True" : "resize,False"));
+  send_(systemMessage(settingAction(Setting::kFramerate, info.framerate)));
+  send_(systemMessage(settingAction(Setting::kVideoBitrate, info.video_bitrate_kbps)));
+  send_(systemMessage(settingAction(Setting::kAudioBitrate, info.audio_bitrate_bps)));
+  send_(systemMessage(resizeAction(desktop_.resizeEnabled())));
   send_(systemMessage("encoder," + info.encoder));
   if (auto cursor = desktop_.currentCursorMessage()) send_(*cursor);
   if (ping_timer_ == 0) ping_timer_ = g_timeout_add_seconds(1, &onPingTimer, this);

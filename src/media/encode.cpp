@@ -196,9 +196,7 @@ void Encode::setBitrate(const EncodeParams& params) {
 
 void Encode::applyBitrate() {
   int64_t kbps = base_kbps_;
-  if (nominal_fps_ > 0 && !profile_.rate_from_timestamps) {
-    kbps = kbps * nominal_fps_ / std::max(1, fps_);
-  }
+  if (countsCapsRate()) kbps = kbps * nominal_fps_ / std::max(1, fps_);
   const int64_t value = std::max<int64_t>(1, kbps) * profile_.bitrate_multiplier;
   gst_util_set_object_arg(G_OBJECT(encoder_), profile_.bitrate_property.c_str(),
                           std::to_string(value).c_str());
@@ -227,7 +225,7 @@ GstPadProbeReturn Encode::rateProbe(GstPad* /*pad*/, GstPadProbeInfo* info, gpoi
 
 void Encode::setFramerate(const EncodeParams& params) {
   EncodeParams caps_rate = params;
-  if (nominal_fps_ > 0 && !profile_.rate_from_timestamps) caps_rate.framerate = nominal_fps_;
+  if (countsCapsRate()) caps_rate.framerate = nominal_fps_;
   const auto vbv = std::to_string(softwareVbvMs(caps_rate));
   if (g_object_class_find_property(G_OBJECT_GET_CLASS(encoder_), "vbv-buf-capacity") != nullptr) {
     gst_util_set_object_arg(G_OBJECT(encoder_), "vbv-buf-capacity", vbv.c_str());

@@ -79,7 +79,8 @@ class Encode {
   // rate in `params`, so each frame the encoder really gets has bitrate / frame rate; not for
   // an encoder that reads the rate from the timestamps (EncoderProfile::rate_from_timestamps).
   void setBitrate(const EncodeParams& params);
-  // Keeps the encoder's VBV at ~1.5 frames of the new frame time (software encoders). With a
+  // Keeps the encoder's VBV at ~1.5 frames of the new frame time (software encoders; libvpx's
+  // buffer follows the real frame time). With a
   // fixed caps rate the encoder is not restarted: the VBV stays at 1.5 of its caps-rate frames
   // (which, at the scaled bitrate, hold 1.5 real frames) and the bitrate is scaled anew.
   void setFramerate(const EncodeParams& params);
@@ -120,8 +121,11 @@ class Encode {
   static GstPadProbeReturn rateProbe(GstPad* pad, GstPadProbeInfo* info, gpointer data);
   void applyBitrate();
   int nominal_fps_ = 0;  // the caps' fixed frame rate, or 0
-  int base_kbps_ = 0;    // the last bitrate set (FEC share taken off), before scaling
-  int fps_ = 0;          // the frame rate the encoder really gets
+  // The caps' rate is fixed and the encoder's rate control counts frames at it (not libvpx's,
+  // which reads the timestamps): its bitrate and VBV are scaled to the frames it really gets.
+  bool countsCapsRate() const { return nominal_fps_ > 0 && !profile_.rate_from_timestamps; }
+  int base_kbps_ = 0;  // the last bitrate set (FEC share taken off), before scaling
+  int fps_ = 0;        // the frame rate the encoder really gets
   // Rewrites the frame rate of each caps event to the fixed one (the value, not a pointer).
   static GstPadProbeReturn fixCapsRate(GstPad* pad, GstPadProbeInfo* info, gpointer fps);
 };
