@@ -15,6 +15,7 @@ std::vector<metrics::ViewerNetworkFigures> networkFigures(const session::Manager
       f.decreases_delay = v.control->decreases.delay;
       f.decreases_rtt = v.control->decreases.rtt;
       f.decreases_loss = v.control->decreases.loss;
+      f.decreases_stall = v.control->decreases.stall;
       f.low_encode = v.control->low_encode;
       const auto encode = sessions.encoderSettingFor(v.connection);
       f.encode_kbps = encode.kbps;

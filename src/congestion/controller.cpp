@@ -53,6 +53,17 @@ void Controller::onRtt(Clock::time_point at, double rtt_ms) {
   while (!rtts_.empty() && at - rtts_.front().first > kMinRttWindow) rtts_.pop_front();
 }
 
+int Controller::onStall(Clock::time_point at, double path_kbps) {
+  if (!(path_kbps >= 0) || !std::isfinite(path_kbps)) return targetKbps();
+  last_update_ = std::max(last_update_, at);
+  // A bound, not a measurement of the capacity (a stall of TCP's retransmission backoff lasts
+  // longer than the path's rate explains), so at most half the target per stall sample, as GCC
+  // halves its estimate when feedback stops; the capacity and the queue estimate stay.
+  const double to = std::max(kStallDecrease * target_, kDecreaseFactor * path_kbps);
+  if (to < target_) decrease(at, to, "stall");
+  return targetKbps();
+}
+
 bool Controller::standingQueue(Clock::time_point now) const {
   if (!rtt_ms_ || !rtt_at_ || rtt_acted_ || now - *rtt_at_ > std::chrono::seconds(2) ||
       rtts_.size() < 2) {
@@ -75,10 +86,13 @@ bool Controller::decrease(Clock::time_point now, double to, std::string_view why
   target_ = std::min(target_, to);
   clamp();
   last_decrease_ = now;
+  // A stall's bound measured no capacity to be cautious near.
+  if (why != "stall") cautious_from_ = now;
   trend_ = Trend::kDecrease;
   if (why == "delay") ++decreases_.delay;
   if (why == "rtt") ++decreases_.rtt;
   if (why == "loss") ++decreases_.loss;
+  if (why == "stall") ++decreases_.stall;
   return true;
 }
 
@@ -192,7 +206,7 @@ int Controller::onFeedback(const Feedback& fb) {
   // lifted): forget it.
   if (near_capacity_ && recv_now > kCapacityGrown * capacity_) near_capacity_ = false;
   const double sent_now = median(recent_sent_);
-  const bool after_decrease = last_decrease_ && fb.at - *last_decrease_ < kCautious &&
+  const bool after_decrease = cautious_from_ && fb.at - *cautious_from_ < kCautious &&
                               sent_now >= kCautiousShare * capacity_;
   const bool cautious = after_decrease || (near_capacity_ && sent_now >= kNearCapacity * capacity_);
   const double rate = cautious ? kSlowIncreasePerS : kFastIncreasePerS;

@@ -18,6 +18,9 @@
 //   most one decrease per reaction time (max(300 ms, RTT)).
 // - Loss (after NACK repair has had its chance; random loss alone is not congestion): above 10 %
 //   the target drops by half the loss, at most once a second; between 2 and 10 % it holds.
+// - Stall (a WebSocket viewer with nothing acknowledged for over a second, so no feedback at
+//   all): the target drops to 0.85 x the bound on the path's rate the stall gives, but at most
+//   by half per stall sample (one a second), within the same one decrease per reaction time.
 // - Otherwise it rises: 8 %/s for 2 s after a decrease while we send 0.8 x the capacity just
 //   measured or more (an encoder that sends well under it, as x264 does, is not close to it), and
 //   while we send 0.95 x the capacity last measured or more, until the path carries 1.05 x that
@@ -61,6 +64,7 @@ struct DecreaseCounts {
   uint64_t delay = 0;  // a growing queue (sent faster than received)
   uint64_t rtt = 0;    // a standing queue (round trip far over its recent minimum)
   uint64_t loss = 0;   // loss after repair
+  uint64_t stall = 0;  // no feedback: the path has carried nothing for a while
 };
 
 class Controller {
@@ -69,6 +73,9 @@ class Controller {
 
   // Returns the target bitrate (kbit/s) after this feedback.
   int onFeedback(const Feedback& fb);
+  // The path has carried none of what is in flight for a while, so it carries under
+  // `path_kbps` (wsmedia::AckFeedback::checkStall); feedback has stopped. Returns the target.
+  int onStall(Clock::time_point at, double path_kbps);
   // A round-trip time from an RTCP receiver report.
   void onRtt(Clock::time_point at, double rtt_ms);
   // The configured bitrate changed: the new ceiling (the target is clamped to it).
@@ -79,7 +86,8 @@ class Controller {
   // The received rate when the path last showed congestion; 0 until it has.
   int capacityKbps() const { return static_cast<int>(capacity_); }
   Trend trend() const { return trend_; }
-  // Why the last decision was taken: "delay", "rtt", "loss", "app-limited", "probe", "start".
+  // Why the last decision was taken: "delay", "rtt", "loss", "stall", "app-limited", "probe",
+  // "start".
   std::string_view reason() const { return reason_; }
   std::optional<double> rttMs() const { return rtt_ms_; }
   double lossFraction() const { return loss_ema_; }
@@ -97,6 +105,7 @@ class Controller {
   static constexpr double kOveruseGrowth = 0.03;   // growth per second of dt: 3 % slower
   static constexpr double kDecreaseFactor = 0.85;  // of the received rate
   static constexpr double kStandingQueueMs = 100;  // RTT over the minimum: overuse
+  static constexpr double kStallDecrease = 0.5;    // the most a stall sample lowers the target
   static constexpr double kLossDecrease = 0.10;    // smoothed loss above: decrease
   static constexpr double kLossHold = 0.02;        // smoothed loss above: hold
   // For kCautious after a decrease, and while the sent rate is kNearCapacity x the capacity last
@@ -142,6 +151,7 @@ class Controller {
   std::deque<std::pair<Clock::time_point, double>> rtts_;  // for the recent minimum
   Clock::time_point last_update_;
   std::optional<Clock::time_point> last_decrease_;
+  std::optional<Clock::time_point> cautious_from_;  // the last decrease but a stall's
   std::optional<Clock::time_point> last_loss_decrease_;
   Trend trend_ = Trend::kHold;
   std::string_view reason_ = "start";

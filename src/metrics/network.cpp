@@ -101,6 +101,7 @@ void NetworkFamilies::set(const std::vector<ViewerNetworkFigures>& viewers,
     catchUp(decreases_.Add(reasonLabels(v.connection, "delay")), v.decreases_delay);
     catchUp(decreases_.Add(reasonLabels(v.connection, "rtt")), v.decreases_rtt);
     catchUp(decreases_.Add(reasonLabels(v.connection, "loss")), v.decreases_loss);
+    catchUp(decreases_.Add(reasonLabels(v.connection, "stall")), v.decreases_stall);
     now.push_back(v.connection);
   }
   for (int gone : shown_) {
@@ -111,7 +112,7 @@ void NetworkFamilies::set(const std::vector<ViewerNetworkFigures>& viewers,
       drop(*f, labels);
     }
     for (Counters* f : {&nacks_, &plis_, &retransmissions_, &refused_}) drop(*f, labels);
-    for (const char* reason : {"delay", "rtt", "loss"})
+    for (const char* reason : {"delay", "rtt", "loss", "stall"})
       drop(decreases_, reasonLabels(gone, reason));
   }
   shown_ = std::move(now);

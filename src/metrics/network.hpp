@@ -29,10 +29,12 @@ struct ViewerNetworkFigures {
   uint64_t plis = 0;
   uint64_t retransmissions = 0;          // requests passed on to the RTX sender
   uint64_t retransmissions_refused = 0;  // requests over the retransmission budget
-  // Congestion control's decreases by rule (monotonic): "delay", "rtt", "loss".
+  // Congestion control's decreases by rule (monotonic): "delay", "rtt", "loss",
+  // "stall".
   uint64_t decreases_delay = 0;
   uint64_t decreases_rtt = 0;
   uint64_t decreases_loss = 0;
+  uint64_t decreases_stall = 0;
   // What this viewer's encode runs at: the shared one's, or the lower one's while it is on it.
   std::optional<double> encode_kbps;
   std::optional<double> encode_fps;

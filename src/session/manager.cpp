@@ -158,6 +158,12 @@ Result<std::unique_ptr<wsmedia::Client>> Manager::addWsMediaPeer(Connection& con
     onViewerFeedback(id, s.feedback);
     if (s.rtt_ms) adaptation_.onRtt(id, s.feedback.at, *s.rtt_ms);
   };
+  o.on_stall = [this, id](const wsmedia::StallSample& s) {
+    log::info(kLog, "peer " + std::to_string(id) + ": nothing acknowledged for " +
+                        std::to_string(std::lround(s.stalled_ms)) + " ms; the path carries under " +
+                        std::to_string(std::lround(s.path_kbps)) + " kbit/s");
+    adaptation_.onStall(id, s.at, s.path_kbps);
+  };
   adaptation_.addViewer(id, congestion::Clock::now());
   auto client = std::make_unique<wsmedia::Client>(conn.socket(), std::move(o));
   if (auto st = client->attachVideo(video_->pipeline(), video_->tee(), *codec); !st) {

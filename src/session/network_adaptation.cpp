@@ -99,6 +99,13 @@ void NetworkAdaptation::onFeedback(int id, const congestion::Feedback& fb) {
   recompute(fb.at, false);
 }
 
+void NetworkAdaptation::onStall(int id, congestion::Clock::time_point at, double path_kbps) {
+  auto it = viewers_.find(id);
+  if (it == viewers_.end()) return;
+  it->second.onStall(at, path_kbps);
+  recompute(at, false);
+}
+
 void NetworkAdaptation::onRtt(int id, congestion::Clock::time_point at, double rtt_ms) {
   auto it = viewers_.find(id);
   if (it != viewers_.end()) it->second.onRtt(at, rtt_ms);

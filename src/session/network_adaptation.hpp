@@ -60,6 +60,9 @@ class NetworkAdaptation {
   void removeViewer(int id);
   void onFeedback(int id, const congestion::Feedback& fb);
   void onRtt(int id, congestion::Clock::time_point at, double rtt_ms);
+  // Viewer `id`'s path has carried nothing for a while, so under `path_kbps`
+  // (congestion::Controller::onStall).
+  void onStall(int id, congestion::Clock::time_point at, double path_kbps);
   // Whether viewer `id`'s stream can be moved to the lower encode now (its branch is linked to
   // an encode of a codec media::RtpSwitch knows). Unmovable viewers return to the shared one.
   void setMovable(int id, bool movable);

@@ -28,7 +28,7 @@ void AckFeedback::onOffered(Clock::time_point at, size_t bytes, bool skipped) {
 
 void AckFeedback::onSent(uint32_t seq, Clock::time_point at, size_t bytes, bool video) {
   if (video && !first_video_sent_) first_video_sent_ = at;
-  in_flight_.push_back(Sent{seq, at, bytes, video});
+  in_flight_.push_back(Sent{seq, at, bytes, video, acked_bytes_});
   if (in_flight_.size() > kMaxInFlight) in_flight_.pop_front();
 }
 
@@ -59,6 +59,7 @@ std::optional<AckSample> AckFeedback::onAck(uint32_t seq, Clock::time_point at) 
   while (!in_flight_.empty() && static_cast<int32_t>(seq - in_flight_.front().seq) >= 0) {
     const Sent& s = in_flight_.front();
     if (s.video) bytes += static_cast<double>(s.bytes);
+    acked_bytes_ += static_cast<double>(s.bytes);
     if (s.video && !first_video) first_video = s.at;
     newest = s;
     in_flight_.pop_front();
@@ -66,7 +67,13 @@ std::optional<AckSample> AckFeedback::onAck(uint32_t seq, Clock::time_point at) 
   if (!newest) return std::nullopt;  // a repeated ACK: nothing new arrived
   noteDelay(at, std::max(0.0, ms(at - newest->at)), newest->bytes);
 
-  if (first_video) {
+  // The frames a stall held: the path's time on them is mostly the stall (TCP's backoff), not its
+  // rate, which the stall samples have bounded already; the path's rate counts from their ACK.
+  const bool after_stall =
+      last_stall_ && *last_stall_ > last_video_ack_.value_or(Clock::time_point{});
+  if (first_video && after_stall) {
+    last_video_ack_ = std::max(at, last_video_ack_.value_or(at));
+  } else if (first_video) {
     // In ACK time (everything shifted by the return trip): the path started carrying these
     // frames a base round trip after their send, or when it had delivered the frames before,
     // whichever came later.
@@ -114,6 +121,29 @@ std::optional<AckSample> AckFeedback::onAck(uint32_t seq, Clock::time_point at) 
     rtt_since_ = at;
   }
   return sample;
+}
+
+std::optional<StallSample> AckFeedback::checkStall(Clock::time_point now) {
+  if (!last_skip_ || now - *last_skip_ > options_.window) return std::nullopt;
+  if (last_stall_ && now - *last_stall_ < options_.stall_interval) return std::nullopt;
+  // The path carries the socket's bytes in order: everything still unacknowledged up to the
+  // oldest video message, and what was acknowledged since that went out (sent before it, so
+  // ahead of it on the path), was not all carried in the time since its send.
+  double bytes = 0;
+  const Sent* oldest_video = nullptr;
+  for (const Sent& s : in_flight_) {
+    bytes += static_cast<double>(s.bytes);
+    if (s.video) {
+      oldest_video = &s;
+      break;
+    }
+  }
+  if (oldest_video == nullptr) return std::nullopt;
+  const double stalled_ms = ms(now - oldest_video->at) - baseRttMs();
+  if (stalled_ms < ms(options_.stall_after)) return std::nullopt;
+  bytes += acked_bytes_ - oldest_video->acked_before;
+  last_stall_ = now;
+  return StallSample{now, bytes * 8 / stalled_ms, stalled_ms};
 }
 
 double AckFeedback::offeredIn(Clock::time_point end) const {

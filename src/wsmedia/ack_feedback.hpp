@@ -56,6 +56,17 @@ struct AckFeedbackOptions {
   size_t small_bytes = 2000;
   std::chrono::seconds base_rtt_window{10};
   std::chrono::milliseconds path_rate_window{1000};
+  // A video message unacknowledged for this long past the base round trip, while frames are
+  // skipped, is a stall; one StallSample per stall_interval while it lasts.
+  std::chrono::milliseconds stall_after{1000};
+  std::chrono::milliseconds stall_interval{1000};
+};
+
+// The path has not acknowledged video for `stalled_ms`: it carries under `path_kbps`.
+struct StallSample {
+  congestion::Clock::time_point at;
+  double path_kbps = 0;
+  double stalled_ms = 0;
 };
 
 struct AckSample {
@@ -79,6 +90,8 @@ class AckFeedback {
   // `ACK <seq>` (already accepted by the SendPolicy: not ahead of what was sent). Returns a
   // sample when one is due.
   std::optional<AckSample> onAck(uint32_t seq, Clock::time_point at);
+  // After a skipped frame: a stall sample when one is due (see above).
+  std::optional<StallSample> checkStall(Clock::time_point now);
 
   // The path's base round trip (ms; 0 until a small message was acknowledged) and the frames
   // it holds at the offered frame rate (SendPolicy::setRoundTripFrames).
@@ -100,6 +113,7 @@ class AckFeedback {
     Clock::time_point at;
     size_t bytes;
     bool video;
+    double acked_before;  // acked_bytes_ when it was sent
   };
   struct Delivered {
     double bytes = 0;
@@ -117,12 +131,14 @@ class AckFeedback {
   std::deque<Span> offered_;
   std::deque<Span> delivered_;
   std::deque<Sent> in_flight_;
+  double acked_bytes_ = 0;  // every byte acknowledged so far, audio included
   std::optional<Clock::time_point> first_video_sent_;
   std::optional<Clock::time_point> last_offer_;
   std::optional<Clock::time_point> last_skip_;
   double frame_interval_ms_ = 0;  // smoothed gap between offered frames (0: unknown)
   std::optional<Clock::time_point> last_video_ack_;  // the last ACK that covered a video frame
   std::optional<Clock::time_point> last_sample_;
+  std::optional<Clock::time_point> last_stall_;
   std::optional<Clock::time_point> rtt_since_;
   std::optional<double> rtt_min_;  // over the current rtt_interval
   // The smallest small-message delay per rtt_interval, for the base round trip.

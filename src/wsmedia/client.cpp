@@ -87,7 +87,10 @@ void Client::onVideo(TapFrame frame) {
   const size_t bytes = frame.data.size() + kHeaderBytes;
   if (!policy_.admitVideo(frame.keyframe)) {
     // Skipped frames count as offered: the path could not take them (congestion feedback).
-    feedback_.onOffered(AckFeedback::Clock::now(), bytes, /*skipped=*/true);
+    const auto now = AckFeedback::Clock::now();
+    feedback_.onOffered(now, bytes, /*skipped=*/true);
+    if (auto stall = feedback_.checkStall(now); stall && options_.on_stall)
+      options_.on_stall(*stall);
     maybeRequestKeyframe();
     return;
   }

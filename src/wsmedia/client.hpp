@@ -28,6 +28,8 @@ struct ClientOptions {
   // Congestion feedback from this client's ACKs (wsmedia/ack_feedback.hpp), for the shared
   // encode's congestion control, as a WebRTC viewer's TWCC summaries are.
   std::function<void(const AckSample&)> on_feedback;
+  // Nothing acknowledged for a while as frames are skipped (AckFeedback::checkStall).
+  std::function<void(const StallSample&)> on_stall;
   // Called once, from the destructor, after the video tap has left its tee (a tap on the lower
   // encode holds a user of it until then).
   std::function<void()> on_video_detached;

@@ -410,6 +410,40 @@ TEST(Controller, BadSamplesAreIgnored) {
   EXPECT_EQ(c.targetKbps(), 8000);
 }
 
+TEST(Controller, AStallLowersTheTargetToItsBoundAtMostByHalf) {
+  auto t = Clock::time_point{};
+  Controller c({200, 8000, 8000}, t);
+  // A bound over the target says nothing (a large frame on a path that carries the target).
+  t += milliseconds(1000);
+  EXPECT_EQ(c.onStall(t, 20000), 8000);
+  EXPECT_EQ(c.decreases().stall, 0u);
+  // A bound of 6000 kbit/s: 0.85 x 6000.
+  t += milliseconds(1000);
+  EXPECT_EQ(c.onStall(t, 6000), 5100);
+  EXPECT_EQ(c.reason(), "stall");
+  EXPECT_EQ(c.trend(), Trend::kDecrease);
+  // A bound far under the target (a long stall): half the target, not the bound.
+  t += milliseconds(1000);
+  EXPECT_EQ(c.onStall(t, 100), 2550);
+  // Within the reaction time of that decrease, nothing more.
+  t += milliseconds(100);
+  EXPECT_EQ(c.onStall(t, 100), 2550);
+  EXPECT_EQ(c.decreases().stall, 2u);
+  EXPECT_EQ(c.decreases().delay, 0u);
+  EXPECT_EQ(c.capacityKbps(), 0) << "a bound is not a measured capacity";
+  // Down to the floor, never under it.
+  for (int i = 0; i < 10; ++i) {
+    t += milliseconds(1000);
+    c.onStall(t, 0);
+  }
+  EXPECT_EQ(c.targetKbps(), 200);
+  // Nonsense is ignored.
+  Controller d({200, 8000, 8000}, t);
+  EXPECT_EQ(d.onStall(t + milliseconds(1000), std::numeric_limits<double>::quiet_NaN()), 8000);
+  EXPECT_EQ(d.onStall(t + milliseconds(2000), -1), 8000);
+  EXPECT_EQ(d.onStall(t + milliseconds(3000), std::numeric_limits<double>::infinity()), 8000);
+}
+
 TEST(Controller, TheConfiguredRateIsTheCeiling) {
   auto t = Clock::time_point{};
   Controller c({200, 8000, 8000}, t);

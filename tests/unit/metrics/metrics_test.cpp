@@ -181,6 +181,7 @@ TEST(Metrics, NetworkFiguresPerViewer) {
   a.plis = 1;
   a.decreases_delay = 4;
   a.decreases_rtt = 1;
+  a.decreases_stall = 2;
   ViewerNetworkFigures b;
   b.connection = 9;
   b.nacks = 3;
@@ -196,6 +197,7 @@ TEST(Metrics, NetworkFiguresPerViewer) {
         "deskstream_network_decreases_total{connection=\"4\",reason=\"delay\"} 4",
         "deskstream_network_decreases_total{connection=\"4\",reason=\"rtt\"} 1",
         "deskstream_network_decreases_total{connection=\"4\",reason=\"loss\"} 0",
+        "deskstream_network_decreases_total{connection=\"4\",reason=\"stall\"} 2",
         "deskstream_network_nacks_total{connection=\"9\"} 3", "deskstream_video_encoder_kbps 2500",
         "deskstream_video_encoder_fps 24", "deskstream_network_limited 1"}) {
     EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;

@@ -232,6 +232,28 @@ TEST(NetworkAdaptation, AFarSlowerMovableViewerGetsTheLowerEncodeAndTheOthersThe
   EXPECT_FALSE(low_applied.back()) << "the lower encode may stop";
 }
 
+TEST(NetworkAdaptation, AStalledViewerLowersTheEncodeWithoutFeedback) {
+  Applied applied;
+  NetworkAdaptation a(true, 8000, 30, applied.fn());
+  a.setPictureSize(1920, 1080);
+  auto t = Clock::now();
+  a.addViewer(1, t);
+  t = feed(a, 1, t, 100000, 5);
+  ASSERT_EQ(a.setting().kbps, 8000);
+  // Nothing acknowledged for 1 s and then 2 s: bounds of 1200 and 600 kbit/s.
+  t += milliseconds(1000);
+  a.onStall(1, t, 1200);
+  EXPECT_EQ(a.setting().kbps, 4000) << "at most half per stall sample";
+  t += milliseconds(1000);
+  a.onStall(1, t, 600);
+  EXPECT_EQ(a.setting().kbps, 2000);
+  EXPECT_LT(a.setting().fps, 30);
+  EXPECT_EQ(a.figures(1)->decreases.stall, 2u);
+  EXPECT_TRUE(a.limited());
+  a.onStall(7, t, 100);  // an unknown viewer: nothing
+  EXPECT_EQ(a.setting().kbps, 2000);
+}
+
 TEST(NetworkAdaptation, ViewersThatCannotBeMovedShareOneEncodeAsBefore) {
   NetworkAdaptation a(true, 8000, 30, nullptr);
   auto t = Clock::now();

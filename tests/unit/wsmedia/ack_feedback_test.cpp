@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -155,6 +156,79 @@ TEST(AckFeedback, SkippedFramesCountAsOffered) {
   EXPECT_NEAR(p.samples.back().feedback.recv_kbps, 5333, 300);
 }
 
+TEST(AckFeedback, AStallGivesABoundOnThePathsRateOnceASecond) {
+  Paced p;
+  AckFeedback& f = p.f;
+  // Frames of 33 kB at 30 fps acknowledged 20 ms after their send, audio at 4 ms.
+  for (int i = 0; i < 30; ++i) p.frame(t0 + i * 33333us, 33333, 20ms, 4ms);
+  uint32_t seq = p.seq;
+  // Then a 150 kB keyframe that the path does not finish, and the frames after it skipped.
+  const Clock::time_point sent = t0 + 1s;
+  f.onSent(seq++, sent, 150000);
+  f.onOffered(sent, 150000);
+  std::vector<StallSample> stalls;
+  for (int i = 1; i <= 75; ++i) {  // 2.5 s of skipped frames
+    const auto at = sent + i * 33333us;
+    f.onOffered(at, 33333, /*skipped=*/true);
+    if (auto s = f.checkStall(at)) stalls.push_back(*s);
+  }
+  ASSERT_EQ(stalls.size(), 2u) << "at 1 s past the base round trip, then once a second";
+  // 150 kB not carried in 1 s (less the 4 ms round trip): under 1205 kbit/s.
+  EXPECT_NEAR(std::chrono::duration<double>(stalls[0].at - sent).count(), 1.0, 0.04);
+  EXPECT_NEAR(stalls[0].stalled_ms, 1000, 35);
+  EXPECT_NEAR(stalls[0].path_kbps, 150000 * 8 / stalls[0].stalled_ms, 1);
+  EXPECT_LT(stalls[1].path_kbps, 0.55 * stalls[0].path_kbps) << "twice the time, half the bound";
+  // The ACK ends the stall. The path's time on the stalled frame is mostly the stall, which the
+  // bounds above have told: it makes no rate sample.
+  EXPECT_FALSE(f.onAck(seq - 1, sent + 2600ms).has_value());
+  const auto later = sent + 3700ms;
+  f.onOffered(later, 33333, /*skipped=*/true);
+  EXPECT_FALSE(f.checkStall(later).has_value()) << "nothing in flight";
+  // The next frame, carried in 40 ms past the base round trip: the path's rate from it alone.
+  f.onSent(seq, later, 33333);
+  f.onOffered(later, 33333);
+  auto s = f.onAck(seq, later + 44ms);
+  ASSERT_TRUE(s.has_value());
+  EXPECT_NEAR(s->feedback.recv_kbps, 33333.0 * 8 / 40, 100);
+}
+
+TEST(AckFeedback, AStallCountsTheBytesAheadOfTheStalledFrame) {
+  AckFeedback f;
+  // Two 100 kB frames sent together; the first is acknowledged after 1 s, the second not 1.5 s
+  // on: the path had both to carry, 200 kB in 1.5 s.
+  f.onSent(0, t0, 100000);
+  f.onOffered(t0, 100000);
+  f.onSent(1, t0 + 10ms, 100000);
+  f.onOffered(t0 + 10ms, 100000);
+  (void)f.onAck(0, t0 + 1s);
+  const auto at = t0 + 1510ms;
+  f.onOffered(at, 33333, /*skipped=*/true);
+  auto s = f.checkStall(at);
+  ASSERT_TRUE(s.has_value());
+  EXPECT_NEAR(s->stalled_ms, 1500, 1) << "no small message: the base round trip is unknown (0)";
+  EXPECT_NEAR(s->path_kbps, 200000.0 * 8 / 1500, 1);
+}
+
+TEST(AckFeedback, NoStallWithoutSkippedFramesOrInFlightVideo) {
+  AckFeedback f;
+  // A frame in flight for 2 s, but nothing skipped since (a static screen): no stall.
+  f.onSent(0, t0, 100000);
+  f.onOffered(t0, 100000);
+  EXPECT_FALSE(f.checkStall(t0 + 2s).has_value());
+  // Skipping, but the unacknowledged frame is younger than a second.
+  f.onSent(1, t0 + 2s, 100, /*video=*/false);
+  (void)f.onAck(0, t0 + 2100ms);
+  f.onSent(2, t0 + 2200ms, 100000);
+  f.onOffered(t0 + 2200ms, 100000);
+  f.onOffered(t0 + 3s, 100, /*skipped=*/true);
+  EXPECT_FALSE(f.checkStall(t0 + 3s).has_value());
+  // Only audio in flight: no video stalled.
+  (void)f.onAck(2, t0 + 3100ms);
+  f.onSent(3, t0 + 3200ms, 180, /*video=*/false);
+  f.onOffered(t0 + 4500ms, 100, /*skipped=*/true);
+  EXPECT_FALSE(f.checkStall(t0 + 4500ms).has_value());
+}
+
 TEST(AckFeedback, OffersBeforeTheFirstVideoFrameAreNotCounted) {
   AckFeedback f;
   // A new client skips deltas until its first keyframe: that is not congestion.
@@ -276,11 +350,17 @@ struct SimResult {
   int max_target = 0;
   uint64_t skipped = 0;  // video frames, after 3 s
   uint64_t sent = 0;
+  uint64_t stall_decreases = 0;
 };
 
 struct Path {
   double rate_kbps = 3000;  // the bottleneck, a FIFO (TCP keeps the order)
   Clock::duration one_way = 10ms;
+  // From `blackout_at`, the path carries nothing for `blackout_for` (TCP backing off after tail
+  // drops), then runs at `rate_after_kbps`.
+  std::optional<Clock::duration> blackout_at;
+  Clock::duration blackout_for = 0s;
+  double rate_after_kbps = 0;
 };
 
 struct SimOptions {
@@ -290,6 +370,7 @@ struct SimOptions {
   bool static_screen = false;     // the encoder offers one small repeat every 250 ms
   bool audio = true;              // 10 ms Opus packets (silence when there is no PulseAudio)
   bool round_trip_frames = true;  // the send policy's window holds the round trip's frames
+  bool stall_feedback = true;     // AckFeedback::checkStall on skipped frames
   Clock::duration duration = 20s;
 };
 
@@ -339,9 +420,15 @@ SimResult simulate(const Path& path, const SimOptions& o, congestion::Controller
     const auto size = static_cast<size_t>(bytes);
     policy.sent(video, size);
     feedback.onSent(seq, now, size, video);
+    Clock::time_point start = std::max(now, link_free);
+    double rate = path.rate_kbps;
+    if (path.blackout_at && start >= t0 + *path.blackout_at) {
+      start = std::max(start, t0 + *path.blackout_at + path.blackout_for);
+      rate = path.rate_after_kbps;
+    }
     const auto transfer = std::chrono::duration_cast<Clock::duration>(
-        std::chrono::duration<double, std::milli>(bytes * 8 / path.rate_kbps));
-    link_free = std::max(now, link_free) + transfer;
+        std::chrono::duration<double, std::milli>(bytes * 8 / rate));
+    link_free = start + transfer;
     on_path.push_back(Message{seq, video, now, link_free + path.one_way});
   };
   for (Clock::time_point now = t0; now < end; now += 1ms) {
@@ -415,9 +502,14 @@ SimResult simulate(const Path& path, const SimOptions& o, congestion::Controller
       feedback.onOffered(now, static_cast<size_t>(bytes));
     } else {
       feedback.onOffered(now, static_cast<size_t>(bytes), /*skipped=*/true);
+      if (auto stall = feedback.checkStall(now);
+          stall && o.stall_feedback && o.congestion_control) {
+        cc.onStall(stall->at, stall->path_kbps);
+      }
       if (policy.takeKeyframeRequest(now)) ask_keyframe();
     }
   }
+  r.stall_decreases = cc.decreases().stall;
   r.final_target = o.congestion_control ? cc.targetKbps() : o.configured_kbps;
   r.skipped = policy.videoDropped() - (skipped_before > 0 ? skipped_before - 1 : 0);
   r.sent = policy.videoSent();
@@ -436,6 +528,7 @@ TEST(AckFeedbackLoop, AFastPathKeepsTheConfiguredRate) {
   EXPECT_EQ(r.final_target, 8000);
   EXPECT_EQ(r.min_target, 8000) << "frame-size noise is not read as congestion";
   EXPECT_EQ(r.skipped, 0u);
+  EXPECT_EQ(r.stall_decreases, 0u);
 }
 
 TEST(AckFeedbackLoop, UnderA3MbitCapTheEncoderFollowsAndNoQueueStands) {
@@ -446,6 +539,7 @@ TEST(AckFeedbackLoop, UnderA3MbitCapTheEncoderFollowsAndNoQueueStands) {
   EXPECT_LE(on.max_target, 3800) << "stays near the cap";
   EXPECT_LT(on.skipped, on.sent / 5)
       << "frames skipped after 3 s: " << on.skipped << " of " << on.sent;
+  EXPECT_EQ(on.stall_decreases, 0u) << "a slow path that carries frames is no stall";
 
   // Without it, the encoder stays at 8 Mbit/s: the send policy skips most frames and what it
   // shows queues behind keyframes.
@@ -467,6 +561,42 @@ TEST(AckFeedbackLoop, RecoversWhenTheCapIsLifted) {
   o.duration = 5s;
   const SimResult r = simulate(Path{100000, 5ms}, o, &fresh);
   EXPECT_GE(r.final_target, 7200) << "back to 90 % of the configured rate within 5 s";
+}
+
+TEST(AckFeedbackLoop, AStalledPathLowersTheTargetBeforeAnyAckComesBack) {
+  // A fast path that carries nothing for 4 s from 5 s on (a cap fell under a frame in flight,
+  // and TCP backs off), then 1.5 Mbit/s. Without feedback the target would stay at 8 Mbit/s
+  // for the whole stall, and the first frames after it would be 8 Mbit/s frames on a
+  // 1.5 Mbit/s path.
+  Path stalled{100000, 5ms};
+  stalled.blackout_at = 5s;
+  stalled.blackout_for = 4s;
+  stalled.rate_after_kbps = 1500;
+  SimOptions o;
+  o.duration = 9s;  // up to the end of the stall
+  congestion::Controller with({250, 8000, 8000}, t0);
+  const SimResult r = simulate(stalled, o, &with);
+  EXPECT_GE(r.stall_decreases, 3u);
+  EXPECT_LE(with.targetKbps(), 1000) << "halved once a second from 6 s on";
+  EXPECT_GE(with.targetKbps(), 250);
+  EXPECT_EQ(with.decreases().delay, 0u) << "no ACK, no other signal";
+
+  o.stall_feedback = false;
+  congestion::Controller without({250, 8000, 8000}, t0);
+  (void)simulate(stalled, o, &without);
+  EXPECT_EQ(without.targetKbps(), 8000) << "without it, nothing is known until an ACK comes";
+
+  // The whole run: after the stall the stream settles under the new rate.
+  SimOptions whole;
+  const SimResult after = simulate(stalled, whole);
+  EXPECT_LE(after.final_target, 1800);
+  EXPECT_GE(after.final_target, 600);
+  EXPECT_GE(after.min_target, 500) << "halved from 8000 four times, no lower";
+  // Without the stall's samples, the first frames after it are 8 Mbit/s frames on the 1.5 Mbit/s
+  // path (here: p95 64 ms with them, 477 ms without).
+  whole.stall_feedback = false;
+  const SimResult before = simulate(stalled, whole);
+  EXPECT_LT(percentile(after.latency_ms, 0.95), 0.5 * percentile(before.latency_ms, 0.95));
 }
 
 TEST(AckFeedbackLoop, AStaticScreenDoesNotLowerOrProbe) {
