@@ -315,7 +315,7 @@ async function runScenario(browser, name, cc) {
       // Congestion control's decreases in the phase, by rule (the counters are cumulative).
       const before = series[i].filter((r) => r.t < ph.from && r.decreases).at(-1)?.decreases || {};
       const last = rows.filter((r) => r.decreases).at(-1)?.decreases || before;
-      const decreases = Object.fromEntries(['delay', 'rtt', 'loss'].map((k) => [k, (last[k] || 0) - (before[k] || 0)]));
+      const decreases = Object.fromEntries(['delay', 'rtt', 'loss', 'stall'].map((k) => [k, (last[k] || 0) - (before[k] || 0)]));
       const med = (key) => r1(quantile(rows.map((r) => r[key]).filter((v) => v !== undefined && v !== null), 0.5));
       return { ...ph, encoder_kbps: med('encoder_kbps'), encoder_fps: med('encoder_fps'), kbps: med('kbps'), fps: med('fps'), latency_p50: med('latency_p50'), latency_p95: med('latency_p95'), frame_latency_p50_after_3s: r1(quantile(settled, 0.5)), frame_latency_p95_after_3s: r1(quantile(settled, 0.95)), rtt_ms: med('rtt_ms'), longest_frame_gap_ms: longestGap(walls), frame_latency_p95_after_2s: r1(quantile(afterTwo.flatMap((r) => r.lat), 0.95)), longest_frame_gap_after_2s_ms: longestGap(afterTwo.flatMap((r) => r.walls)), frames_shown: walls.length, lost: rows.reduce((a, r) => a + (r.lost || 0), 0), nacks: rows.reduce((a, r) => a + (r.nack || 0), 0), plis: rows.reduce((a, r) => a + (r.pli || 0), 0), keyframes: rows.reduce((a, r) => a + (r.keyframes || 0), 0), cc_decreases: decreases };
     }),
