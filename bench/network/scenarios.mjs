@@ -152,6 +152,7 @@ async function scrape(url) {
     const lowEncode = perConn('deskstream_network_low_encode');
     const queues = perConn('deskstream_network_queue_ms');
     const capacities = perConn('deskstream_network_capacity_kbps');
+    const paths = perConn('deskstream_network_path_kbps');
     const rtx = perConn('deskstream_network_retransmissions_total');
     const rtxRefused = perConn('deskstream_network_retransmissions_refused_total');
     // Congestion control's decreases so far, by rule, per connection.
@@ -163,7 +164,7 @@ async function scrape(url) {
     const decreases = new Map([...byConn.entries()].map(([k, v]) => [Number(k), v]));
     // Every video peer has a low_encode line, with or without congestion control.
     const connections = [...lowEncode.keys()].sort((a, b) => a - b);
-    return { connections, encoder_kbps: num(/^deskstream_video_encoder_kbps (\S+)/m), encoder_fps: num(/^deskstream_video_encoder_fps (\S+)/m), targets, decreases, encodeKbps, encodeFps, lowEncode, queues, capacities, rtx, rtxRefused };
+    return { connections, encoder_kbps: num(/^deskstream_video_encoder_kbps (\S+)/m), encoder_fps: num(/^deskstream_video_encoder_fps (\S+)/m), targets, decreases, encodeKbps, encodeFps, lowEncode, queues, capacities, paths, rtx, rtxRefused };
   } catch { return {}; }
 }
 
@@ -282,7 +283,7 @@ async function runScenario(browser, name, cc) {
       const walls = s.samples.map((x) => x[1]);
       // encoder_*: the encode this viewer receives (the lower one while it is on it); shared_*: the shared one.
       const row = { t: r1(t), connection: id, encoder_kbps: of(server.encodeKbps) ?? server.encoder_kbps, encoder_fps: of(server.encodeFps) ?? server.encoder_fps,
-        shared_encoder_kbps: server.encoder_kbps, shared_encoder_fps: server.encoder_fps, low_encode: of(server.lowEncode), target_kbps: of(server.targets), decreases: of(server.decreases), queue_ms: of(server.queues), capacity_kbps: of(server.capacities), rtx: of(server.rtx), rtx_refused: of(server.rtxRefused), latency_p50: r1(quantile(lat, 0.5)), latency_p95: r1(quantile(lat, 0.95)), rtt_ms: r1(s.rtt), frame: s.w ? `${s.w}x${s.h}` : null, shown: walls.length, walls, lat };
+        shared_encoder_kbps: server.encoder_kbps, shared_encoder_fps: server.encoder_fps, low_encode: of(server.lowEncode), target_kbps: of(server.targets), decreases: of(server.decreases), queue_ms: of(server.queues), capacity_kbps: of(server.capacities), path_kbps: of(server.paths), rtx: of(server.rtx), rtx_refused: of(server.rtxRefused), latency_p50: r1(quantile(lat, 0.5)), latency_p95: r1(quantile(lat, 0.95)), rtt_ms: r1(s.rtt), frame: s.w ? `${s.w}x${s.h}` : null, shown: walls.length, walls, lat };
       if (p && s.bytes !== undefined && p.bytes !== undefined) {
         const dt = (s.t - p.t) / 1000;
         Object.assign(row, {

@@ -1,5 +1,7 @@
 #include "app/network_figures.hpp"
 
+#include <cmath>
+
 namespace ds::app {
 
 std::vector<metrics::ViewerNetworkFigures> networkFigures(const session::Manager& sessions) {
@@ -23,7 +25,11 @@ std::vector<metrics::ViewerNetworkFigures> networkFigures(const session::Manager
     } else if (v.transport.fraction_lost) {
       f.loss = *v.transport.fraction_lost;  // without congestion control: the receiver report
     }
-    if (v.transport.feedback) f.received_kbps = v.transport.feedback->recv_kbps;
+    if (v.transport.feedback) {
+      f.received_kbps = v.transport.feedback->recv_kbps;
+      const auto& path = v.transport.feedback->burst_kbps;
+      if (path && std::isfinite(*path)) f.path_kbps = *path;
+    }
     f.rtt_ms = v.transport.rtt_ms;
     f.nacks = v.transport.nacks;
     f.plis = v.transport.plis;

@@ -89,7 +89,10 @@ bool Controller::decrease(Clock::time_point now, double to, std::string_view why
   // A stall's bound measured no capacity to be cautious near.
   if (why != "stall") cautious_from_ = now;
   trend_ = Trend::kDecrease;
-  if (why == "delay") ++decreases_.delay;
+  if (why == "delay") {
+    ++decreases_.delay;
+    last_delay_decrease_ = now;
+  }
   if (why == "rtt") ++decreases_.rtt;
   if (why == "loss") ++decreases_.loss;
   if (why == "stall") ++decreases_.stall;
@@ -215,9 +218,19 @@ int Controller::onFeedback(const Feedback& fb) {
   // only 60 % of the target would then pin the target near what it sends. The app-limited hold
   // above keeps an idle encoder from probing.
   target_ *= std::pow(rate, dt);
+  // Once the path has shown congestion, no higher than what its frames' spacing says it carries
+  // (or what it did carry): a lifted cap shows in the next frames, and the ceiling goes with it.
+  reason_ = "probe";
+  if (fb.burst_kbps && std::isfinite(*fb.burst_kbps) && last_delay_decrease_ &&
+      fb.at - *last_delay_decrease_ < kCeilingMemory) {
+    const double ceiling = std::max(kCeilingShare * *fb.burst_kbps, recv_now);
+    if (target_ > ceiling) {
+      target_ = std::max(before, ceiling);
+      reason_ = "ceiling";
+    }
+  }
   clamp();
   trend_ = target_ > before ? Trend::kIncrease : Trend::kHold;
-  reason_ = "probe";
   return targetKbps();
 }
 

@@ -25,7 +25,10 @@
 //   measured or more (an encoder that sends well under it, as x264 does, is not close to it), and
 //   while we send 0.95 x the capacity last measured or more, until the path carries 1.05 x that
 //   (GCC's slow increase near its link capacity estimate), else 40 %/s, so a lifted cap is back
-//   to the configured bitrate within a few seconds. It holds
+//   to the configured bitrate within a few seconds. Within 30 s of a delay decrease, it rises
+//   no further than 0.9 x the path's rate the frames' packet trains measure (BurstRate) or what
+//   the path carries, whichever is higher: the target no longer climbs far past a capacity
+//   that an encoder sending a share of its target overflows when its content needs more. It holds
 //   while the encoder sends less than a quarter of the target (a static screen probes nothing;
 //   an encoder whose content needs only half the target still lets it rise).
 #pragma once
@@ -49,6 +52,8 @@ struct Feedback {
   // The queueing delay measured packet by packet (DelayTracker), when the feedback has per-packet
   // times; without it the controller estimates the queue from sent and received rates.
   std::optional<double> queue_delay_ms;
+  // The path's rate as the frames' packet trains measured it (BurstRate), with per-packet sizes.
+  std::optional<double> burst_kbps;
 };
 
 struct Limits {
@@ -87,7 +92,7 @@ class Controller {
   int capacityKbps() const { return static_cast<int>(capacity_); }
   Trend trend() const { return trend_; }
   // Why the last decision was taken: "delay", "rtt", "loss", "stall", "app-limited", "probe",
-  // "start".
+  // "ceiling" (the rise stopped at the path's measured rate), "start".
   std::string_view reason() const { return reason_; }
   std::optional<double> rttMs() const { return rtt_ms_; }
   double lossFraction() const { return loss_ema_; }
@@ -117,6 +122,10 @@ class Controller {
   static constexpr std::chrono::milliseconds kCautious{2000};
   // ... but only while the encoder sends this share of that capacity or more.
   static constexpr double kCautiousShare = 0.8;
+  // The rise's ceiling: this share of the packet trains' rate, for kCeilingMemory after a delay
+  // decrease.
+  static constexpr double kCeilingShare = 0.9;
+  static constexpr std::chrono::seconds kCeilingMemory{30};
   static constexpr std::chrono::milliseconds kMinReaction{300};
   static constexpr std::chrono::milliseconds kLossReaction{1000};
   static constexpr std::chrono::seconds kMinRttWindow{30};
@@ -152,6 +161,7 @@ class Controller {
   Clock::time_point last_update_;
   std::optional<Clock::time_point> last_decrease_;
   std::optional<Clock::time_point> cautious_from_;  // the last decrease but a stall's
+  std::optional<Clock::time_point> last_delay_decrease_;
   std::optional<Clock::time_point> last_loss_decrease_;
   Trend trend_ = Trend::kHold;
   std::string_view reason_ = "start";

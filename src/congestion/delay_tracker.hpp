@@ -24,6 +24,7 @@ namespace ds::congestion {
 struct PacketTiming {
   int64_t sent_ns = 0;
   std::optional<int64_t> arrived_ns;  // none: reported lost
+  uint32_t bytes = 0;                 // the RTP packet's size (BurstRate; 0: unknown)
 };
 
 class DelayTracker {

@@ -38,6 +38,9 @@ NetworkFamilies::NetworkFamilies(prometheus::Registry& registry)
       capacity_(gauges(registry, "deskstream_network_capacity_kbps",
                        "Estimated bandwidth: what this viewer received when its path last "
                        "showed congestion, kbit/s")),
+      path_(gauges(registry, "deskstream_network_path_kbps",
+                   "The path's rate as the video frames' packet trains measured it (the "
+                   "highest sample of the last 2 s; absent when unmeasured or unbounded), kbit/s")),
       queue_(gauges(registry, "deskstream_network_queue_ms",
                     "Estimated queueing delay on this viewer's path, ms")),
       rtt_(gauges(registry, "deskstream_network_rtt_ms",
@@ -88,6 +91,7 @@ void NetworkFamilies::set(const std::vector<ViewerNetworkFigures>& viewers,
     setOrDrop(target_, labels, v.target_kbps);
     setOrDrop(received_, labels, v.received_kbps);
     setOrDrop(capacity_, labels, v.capacity_kbps);
+    setOrDrop(path_, labels, v.path_kbps);
     setOrDrop(queue_, labels, v.queue_ms);
     setOrDrop(rtt_, labels, v.rtt_ms);
     setOrDrop(loss_, labels, v.loss);
@@ -107,8 +111,8 @@ void NetworkFamilies::set(const std::vector<ViewerNetworkFigures>& viewers,
   for (int gone : shown_) {
     if (std::find(now.begin(), now.end(), gone) != now.end()) continue;
     const auto labels = detail::connectionLabels(gone);
-    for (Gauges* f : {&target_, &received_, &capacity_, &queue_, &rtt_, &loss_, &encode_kbps_,
-                      &encode_fps_, &low_encode_}) {
+    for (Gauges* f : {&target_, &received_, &capacity_, &path_, &queue_, &rtt_, &loss_,
+                      &encode_kbps_, &encode_fps_, &low_encode_}) {
       drop(*f, labels);
     }
     for (Counters* f : {&nacks_, &plis_, &retransmissions_, &refused_}) drop(*f, labels);

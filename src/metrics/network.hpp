@@ -22,6 +22,7 @@ struct ViewerNetworkFigures {
   std::optional<double> target_kbps;    // congestion control's target for this viewer
   std::optional<double> received_kbps;  // what arrived, from the newest TWCC feedback
   std::optional<double> capacity_kbps;  // received rate at the last congestion
+  std::optional<double> path_kbps;      // the frames' packet trains' rate (congestion::BurstRate)
   std::optional<double> queue_ms;       // estimated queueing delay on the path
   std::optional<double> rtt_ms;         // RTCP round trip
   std::optional<double> loss;           // share of packets lost, 0..1
@@ -59,6 +60,7 @@ class NetworkFamilies {
   Gauges& target_;
   Gauges& received_;
   Gauges& capacity_;
+  Gauges& path_;
   Gauges& queue_;
   Gauges& rtt_;
   Gauges& loss_;

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "congestion/burst_rate.hpp"
 #include "congestion/delay_tracker.hpp"
 #include "core/log.hpp"
 #include "core/tsan.hpp"
@@ -17,6 +18,7 @@ struct TransportMonitor::Shared {
   // rtpsession's thread only (the feedback's packets, then its summary, in one call).
   std::mutex lock;
   congestion::DelayTracker delays;
+  congestion::BurstRate bursts;
   std::optional<double> queue_ms;  // the newest measured queue; kept until the next one
 };
 
@@ -65,6 +67,7 @@ void onTwccNotify(GObject* session, GParamSpec* /*pspec*/, gpointer data) {
   if (auto shared = weak.lock()) {
     const std::lock_guard<std::mutex> hold(shared->lock);
     fb.queue_delay_ms = shared->queue_ms;
+    fb.burst_kbps = shared->bursts.kbps();
   }
   media::postToMain([weak, fb] {
     if (auto shared = weak.lock()) shared->owner->onTwccStats(fb);
@@ -85,12 +88,15 @@ GstPadProbeReturn onTwccPackets(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer
     guint64 local = GST_CLOCK_TIME_NONE;
     guint64 remote = GST_CLOCK_TIME_NONE;
     gboolean lost = FALSE;
+    guint size = 0;
+    gst_structure_get_uint(p, "size", &size);
     gst_structure_get_uint64(p, "local-ts", &local);
     gst_structure_get_uint64(p, "remote-ts", &remote);
     gst_structure_get_boolean(p, "lost", &lost);
     if (!GST_CLOCK_TIME_IS_VALID(local)) continue;  // not one of ours we know the time of
     congestion::PacketTiming t;
     t.sent_ns = static_cast<int64_t>(local);
+    t.bytes = size;
     if (!lost && GST_CLOCK_TIME_IS_VALID(remote)) t.arrived_ns = static_cast<int64_t>(remote);
     packets.push_back(t);
   }
@@ -98,6 +104,7 @@ GstPadProbeReturn onTwccPackets(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer
   if (auto shared = static_cast<Weak*>(data)->lock()) {
     const std::lock_guard<std::mutex> hold(shared->lock);
     if (auto q = shared->delays.onPackets(packets)) shared->queue_ms = q;
+    shared->bursts.onPackets(packets);
   }
   return GST_PAD_PROBE_OK;
 }

@@ -1,0 +1,68 @@
+#include "congestion/burst_rate.hpp"
+
+#include <algorithm>
+#include <limits>
+
+namespace ds::congestion {
+
+void BurstRate::onPackets(const std::vector<PacketTiming>& packets) {
+  for (const auto& p : packets) {
+    // A packet sent before the last one (a retransmission, reordering) is in no burst.
+    if (last_sent_ns_ && p.sent_ns < *last_sent_ns_) continue;
+    if (last_sent_ns_ && p.sent_ns - *last_sent_ns_ > kGapNs) close();
+    last_sent_ns_ = p.sent_ns;
+    if (!p.arrived_ns || p.bytes == 0) {
+      open_lost_ = true;
+      continue;
+    }
+    if (open_.size() < kMaxBurst) open_.push_back(Packet{p.sent_ns, *p.arrived_ns, p.bytes});
+  }
+}
+
+void BurstRate::close() {
+  const bool measured = !open_lost_ && open_.size() >= kMinPackets;
+  open_lost_ = false;
+  if (!measured) {
+    open_.clear();
+    return;
+  }
+  // The second half: past a token bucket's burst, spaced by the bottleneck. Arrivals may be
+  // reordered: the half's span is from its earliest to its latest arrival, and its bytes are
+  // those that arrived after the earliest (its first packet's bytes were in the queue before).
+  const size_t half = open_.size() / 2;
+  int64_t first = open_[half].arrived_ns;
+  int64_t last = first;
+  uint64_t bytes = 0;
+  for (size_t i = half; i < open_.size(); ++i) {
+    first = std::min(first, open_[i].arrived_ns);
+    last = std::max(last, open_[i].arrived_ns);
+    bytes += open_[i].bytes;
+  }
+  for (size_t i = half; i < open_.size(); ++i) {
+    if (open_[i].arrived_ns == first) {
+      bytes -= open_[i].bytes;
+      break;
+    }
+  }
+  const int64_t sent_span = open_.back().sent_ns - open_[half].sent_ns;
+  const int64_t arrival_span = last - first;
+  const int64_t at = open_.front().sent_ns;
+  open_.clear();
+  double kbps = std::numeric_limits<double>::infinity();
+  if (arrival_span > 0) {
+    // Spaced no wider than we sent them: the sender's pace, not the path's (a lower bound).
+    kbps = static_cast<double>(bytes) * 8e6 / static_cast<double>(arrival_span);
+    if (arrival_span <= 2 * sent_span) kbps = std::numeric_limits<double>::infinity();
+  }
+  samples_.emplace_back(at, kbps);
+  while (!samples_.empty() && samples_.front().first < at - kWindowNs) samples_.pop_front();
+}
+
+std::optional<double> BurstRate::kbps() const {
+  if (samples_.size() < kMinSamples) return std::nullopt;
+  double best = 0;
+  for (const auto& [at, kbps] : samples_) best = std::max(best, kbps);
+  return best;
+}
+
+}  // namespace ds::congestion
