@@ -26,7 +26,7 @@
 //   while we send 0.95 x the capacity last measured or more, until the path carries 1.05 x that
 //   (GCC's slow increase near its link capacity estimate), else 40 %/s, so a lifted cap is back
 //   to the configured bitrate within a few seconds. Within 30 s of a delay decrease, it rises
-//   no further than 0.9 x the path's rate the frames' packet trains measure (BurstRate) or what
+//   no further than 0.85 x the path's rate the frames' packet trains measure (BurstRate) or what
 //   the path carries, whichever is higher: the target no longer climbs far past a capacity
 //   that an encoder sending a share of its target overflows when its content needs more. It holds
 //   while the encoder sends less than a quarter of the target (a static screen probes nothing;
@@ -124,7 +124,7 @@ class Controller {
   static constexpr double kCautiousShare = 0.8;
   // The rise's ceiling: this share of the packet trains' rate, for kCeilingMemory after a delay
   // decrease.
-  static constexpr double kCeilingShare = 0.9;
+  static constexpr double kCeilingShare = 0.85;
   static constexpr std::chrono::seconds kCeilingMemory{30};
   static constexpr std::chrono::milliseconds kMinReaction{300};
   static constexpr std::chrono::milliseconds kLossReaction{1000};

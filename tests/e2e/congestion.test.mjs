@@ -106,6 +106,14 @@ if (process.env.DS_E2E_NETNS !== '1') {
       assert.ok(decreases >= 1, `deskstream_network_decreases_total counts the decreases (${decreases})`);
       if (!ws) {
         assert.match(ds.entry.log, /queueing delay measured per packet/, 'per-packet TWCC times reach the controller');
+        // The frames' packet trains measure the path (congestion::BurstRate): near the cap.
+        let path = null;
+        await waitFor(async () => {
+          const m = /^deskstream_network_path_kbps\{connection="\d+"\} (\S+)/m.exec((await metrics(metricsPort)).text);
+          path = m ? Number(m[1]) : null;
+          return path !== null;
+        }, 10000, 'the path rate measured by the frames in /metrics');
+        assert.ok(path >= 900 && path <= 3000, `the frames measure the 1.5 Mbit/s path at ${path} kbit/s`);
         // The retransmission budget is in place and counted.
         assert.match(capped.text, /^deskstream_network_retransmissions_total\{connection="\d+"\} \d+/m);
         assert.match(capped.text, /^deskstream_network_retransmissions_refused_total\{connection="\d+"\} \d+/m);

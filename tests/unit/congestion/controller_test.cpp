@@ -111,6 +111,126 @@ TEST(Controller, FollowsACapWithAShortQueueAndRecoversWhenItIsLifted) {
   EXPECT_EQ(c.targetKbps(), 8000);
 }
 
+// An encoder that sends 60 % of its target (x264 on desktop content) under a 3 Mbit/s cap, with
+// the queue measured per packet, and its frames' packet trains measuring the path (or not).
+struct ShareRun {
+  double delay_p95 = 0;  // the link's queueing delay from 2 s on
+  int max_target = 0;
+  uint64_t decreases = 0;
+  int lift_ms = -1;  // from the lift to 7200 kbit/s
+};
+ShareRun underACapWithAShare(bool trains) {
+  auto t = Clock::time_point{};
+  Controller c({200, 8000, 8000}, t);
+  Link link;
+  link.capacity = 3000;
+  std::vector<double> delays;
+  ShareRun run;
+  auto step = [&](double share) {
+    t += milliseconds(100);
+    // Busier content every 3 s: the encoder then spends its whole target for a second.
+    Feedback fb = link.step(t, share * c.targetKbps());
+    fb.queue_delay_ms = link.delayMs();
+    if (trains) fb.burst_kbps = link.capacity;
+    c.onFeedback(fb);
+  };
+  for (int i = 0; i < 200; ++i) {
+    step(i % 30 < 20 ? 0.6 : 1.0);
+    if (i >= 20) {
+      delays.push_back(link.delayMs());
+      run.max_target = std::max(run.max_target, c.targetKbps());
+    }
+  }
+  std::sort(delays.begin(), delays.end());
+  run.delay_p95 = delays[delays.size() * 95 / 100];
+  run.decreases = c.decreases().delay;
+  link.capacity = 100000;
+  for (int i = 1; i <= 100 && run.lift_ms < 0; ++i) {
+    step(0.6);
+    if (c.targetKbps() >= 7200) run.lift_ms = i * 100;
+  }
+  return run;
+}
+
+TEST(Controller, AfterCongestionTheRiseStopsAtThePathsMeasuredRate) {
+  const ShareRun with = underACapWithAShare(true);
+  const ShareRun without = underACapWithAShare(false);
+  std::printf("  trains: delay p95 %.0f ms, target up to %d, %llu decreases, lift %d ms\n",
+              with.delay_p95, with.max_target, static_cast<unsigned long long>(with.decreases),
+              with.lift_ms);
+  std::printf("  none:   delay p95 %.0f ms, target up to %d, %llu decreases, lift %d ms\n",
+              without.delay_p95, without.max_target,
+              static_cast<unsigned long long>(without.decreases), without.lift_ms);
+  EXPECT_LE(with.max_target, 3000) << "0.9 x 3000, or what the path carried";
+  EXPECT_GT(without.max_target, 3500) << "without the trains it climbs past the cap";
+  EXPECT_LT(with.decreases, without.decreases);
+  EXPECT_LT(with.delay_p95, without.delay_p95);
+  EXPECT_GT(with.lift_ms, 0);
+  EXPECT_LE(with.lift_ms, 5000) << "a lifted cap shows in the trains: back within 5 s";
+}
+
+TEST(Controller, TheTrainsRateIsNoCeilingWithoutCongestionNorLongAfterIt) {
+  auto t = Clock::time_point{};
+  Controller c({200, 8000, 2000}, t);
+  // A path whose jitter spreads the frames' packets (the trains read 2 Mbit/s) but which carries
+  // 8 Mbit/s without a queue: nothing has shown congestion, so the trains are not a ceiling.
+  for (int i = 0; i < 60; ++i) {
+    t += milliseconds(100);
+    Feedback fb{t, 0.9 * c.targetKbps(), 0.9 * c.targetKbps(), 0};
+    fb.queue_delay_ms = 0;
+    fb.burst_kbps = 2000;
+    c.onFeedback(fb);
+  }
+  EXPECT_EQ(c.targetKbps(), 8000);
+  // A queue grows: a delay decrease; for 30 s the trains' 2 Mbit/s are the ceiling (or what
+  // the path carries, if more).
+  for (int i = 0; i < 10 && c.decreases().delay == 0; ++i) {
+    t += milliseconds(100);
+    Feedback fb{t, 8000, 4000, 0};
+    fb.queue_delay_ms = 40.0 + 20 * i;
+    fb.burst_kbps = 2000;
+    c.onFeedback(fb);
+  }
+  ASSERT_EQ(c.decreases().delay, 1u);
+  const int after = c.targetKbps();
+  for (int i = 0; i < 100; ++i) {
+    t += milliseconds(100);
+    Feedback fb{t, 0.6 * c.targetKbps(), 0.6 * c.targetKbps(), 0};
+    fb.queue_delay_ms = 0;
+    fb.burst_kbps = 2000;
+    c.onFeedback(fb);
+  }
+  // (It may rise while the median of what arrived still holds the 4000 of the decrease.)
+  EXPECT_LE(c.targetKbps(), after * 1.05);
+  EXPECT_EQ(c.reason(), "ceiling");
+  // 30 s after the decrease, no longer.
+  for (int i = 0; i < 250; ++i) {
+    t += milliseconds(100);
+    Feedback fb{t, 0.6 * c.targetKbps(), 0.6 * c.targetKbps(), 0};
+    fb.queue_delay_ms = 0;
+    fb.burst_kbps = 2000;
+    c.onFeedback(fb);
+  }
+  EXPECT_EQ(c.targetKbps(), 8000);
+  // An unbounded train (no bottleneck seen) is no ceiling either.
+  Controller d({200, 8000, 8000}, t);
+  for (int i = 0; i < 10 && d.decreases().delay == 0; ++i) {
+    t += milliseconds(100);
+    Feedback fb{t, 8000, 3000, 0};
+    fb.queue_delay_ms = 40.0 + 20 * i;
+    d.onFeedback(fb);
+  }
+  ASSERT_EQ(d.decreases().delay, 1u);
+  for (int i = 0; i < 100; ++i) {
+    t += milliseconds(100);
+    Feedback f{t, 0.6 * d.targetKbps(), 0.6 * d.targetKbps(), 0};
+    f.queue_delay_ms = 0;
+    f.burst_kbps = std::numeric_limits<double>::infinity();
+    d.onFeedback(f);
+  }
+  EXPECT_EQ(d.targetKbps(), 8000);
+}
+
 TEST(Controller, StepDownTo1500AndBackUp) {
   auto t = Clock::time_point{};
   Controller c({200, 10000, 10000}, t);

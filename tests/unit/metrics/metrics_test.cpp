@@ -182,6 +182,7 @@ TEST(Metrics, NetworkFiguresPerViewer) {
   a.decreases_delay = 4;
   a.decreases_rtt = 1;
   a.decreases_stall = 2;
+  a.path_kbps = 2900;
   ViewerNetworkFigures b;
   b.connection = 9;
   b.nacks = 3;
@@ -191,6 +192,7 @@ TEST(Metrics, NetworkFiguresPerViewer) {
        {"deskstream_network_target_kbps{connection=\"4\"} 2500",
         "deskstream_network_received_kbps{connection=\"4\"} 2400",
         "deskstream_network_rtt_ms{connection=\"4\"} 31.5",
+        "deskstream_network_path_kbps{connection=\"4\"} 2900",
         "deskstream_network_loss_ratio{connection=\"4\"} 0.02",
         "deskstream_network_nacks_total{connection=\"4\"} 7",
         "deskstream_network_plis_total{connection=\"4\"} 1",
