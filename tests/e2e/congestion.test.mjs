@@ -63,22 +63,34 @@ if (process.env.DS_E2E_NETNS !== '1') {
     if (passed === 5) writeFileSync(process.env.DS_E2E_MARKER, 'ok');
   });
 
-  // WebRTC: TWCC feedback; WebSocket (?transport=websocket): the client's ACK timings
-  // (wsmedia/ack_feedback.hpp) feed the same controller.
-  async function followsACap(transport) {
-    const ws = transport === 'websocket';
-    const decoded = (page) => (ws ? page.evaluate(() => window.deskstream.ws?.stats.framesDecoded ?? 0) : framesDecoded(page));
+  // `fn` on a 720p desktop in full motion streamed at 6 Mbit/s, 30 fps, with /metrics on
+  // (SELKIES_CONGESTION_CONTROL is not set: on by default), and a browser; all of it, and any
+  // tbf cap, gone afterwards.
+  async function onMovingDesktop(fn) {
     const x = await startXvfb(1280, 720);
     const painter = motionPainter(x.display);
     let browser = null;
     try {
       const metricsPort = await freePort();
-      // SELKIES_CONGESTION_CONTROL is not set: on by default.
       const ds = await startDeskstream(x.display, {
         SELKIES_VIDEO_BITRATE: '6000', SELKIES_FRAMERATE: '30', SELKIES_ENABLE_RESIZE: 'false',
         SELKIES_ENABLE_METRICS_HTTP: 'true', SELKIES_METRICS_HTTP_PORT: String(metricsPort),
       });
       browser = await launchBrowser();
+      await fn({ ds, metricsPort, browser });
+    } finally {
+      try { tc('qdisc', 'del', 'dev', 'lo', 'root'); } catch { /* no cap left */ }
+      if (browser) await browser.close().catch(() => {});
+      painter.kill('SIGTERM');
+    }
+  }
+
+  // WebRTC: TWCC feedback; WebSocket (?transport=websocket): the client's ACK timings
+  // (wsmedia/ack_feedback.hpp) feed the same controller.
+  async function followsACap(transport) {
+    const ws = transport === 'websocket';
+    const decoded = (page) => (ws ? page.evaluate(() => window.deskstream.ws?.stats.framesDecoded ?? 0) : framesDecoded(page));
+    await onMovingDesktop(async ({ ds, metricsPort, browser }) => {
       const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
       await page.goto(ws ? `${ds.url}?transport=websocket` : ds.url);
       if (ws) await waitFor(async () => (await decoded(page)) >= 30, 30000, 'frames decoded over the WebSocket');
@@ -133,11 +145,7 @@ if (process.env.DS_E2E_NETNS !== '1') {
       }, 30000, 'the encoder bitrate to rise again once the cap is lifted');
       passed += 1;
       console.log(`${transport}: encoder kbit/s: clean ${clean.encoderKbps}, capped ${capped.encoderKbps}, lifted ${lifted.encoderKbps}; ${shown} frames in 3 s under the cap`);
-    } finally {
-      try { tc('qdisc', 'del', 'dev', 'lo', 'root'); } catch { /* lifted already */ }
-      if (browser) await browser.close().catch(() => {});
-      painter.kill('SIGTERM');
-    }
+    });
   }
 
   test('the encoder bitrate follows a tbf cap down and back up, the page says so', () => followsACap('webrtc'));
@@ -215,79 +223,65 @@ if (process.env.DS_E2E_NETNS !== '1') {
   // nothing was acknowledged for over a second while it skips frames, and lowers the encode
   // (wsmedia::AckFeedback::checkStall). Once the ACKs resume, it rises again. The client here
   // is a bare socket in the page, which ACKs what it receives until told to stop.
-  test('a WebSocket client that stops acknowledging lowers the encode without an ACK', async () => {
-    const x = await startXvfb(1280, 720);
-    const painter = motionPainter(x.display);
-    let browser = null;
-    try {
-      const metricsPort = await freePort();
-      const ds = await startDeskstream(x.display, {
-        SELKIES_VIDEO_BITRATE: '6000', SELKIES_FRAMERATE: '30', SELKIES_ENABLE_RESIZE: 'false',
-        SELKIES_ENABLE_METRICS_HTTP: 'true', SELKIES_METRICS_HTTP_PORT: String(metricsPort),
-      });
-      browser = await launchBrowser();
-      const page = await browser.newPage();
-      await page.goto(`${ds.url}health`);  // the server's origin, without the web client
-      await page.evaluate(() => {
-        const st = { acking: true, lastSeq: null, video: 0, texts: [] };
-        window.stall = st;
-        const ws = new WebSocket(`ws://${location.host}/webrtc/signalling/`);
-        ws.binaryType = 'arraybuffer';
-        st.ws = ws;
-        ws.onopen = () => ws.send('MEDIA');
-        ws.onmessage = (e) => {
-          if (typeof e.data === 'string') {
-            if (st.texts.length < 20) st.texts.push(e.data.slice(0, 100));
-            return;
-          }
-          const h = new DataView(e.data);
-          st.lastSeq = h.getUint32(4);
-          if (h.getUint8(0) === 1) st.video += 1;
-          if (st.acking) ws.send(`ACK ${st.lastSeq}`);
-        };
-      });
-      const state = () => page.evaluate(() => ({ video: window.stall.video, texts: window.stall.texts }));
-      await waitFor(async () => (await state()).video >= 30, 20000, 'video frames on the bare socket')
-        .catch(async (e) => { throw new Error(`${e.message}: ${JSON.stringify(await state())}`); });
-      const series = () => metrics(metricsPort).then((m) => ({
-        ...m,
-        stalls: Number((/^deskstream_network_decreases_total\{connection="\d+",reason="stall"\} (\S+)/m.exec(m.text) || [])[1]),
-      }));
-      await waitFor(async () => (await series()).targetKbps !== null, 10000, 'a congestion control target in /metrics');
-      const acking = await series();
-      assert.equal(acking.stalls, 0, 'no stall while the client acknowledges');
+  test('a WebSocket client that stops acknowledging lowers the encode without an ACK', () => onMovingDesktop(async ({ ds, metricsPort, browser }) => {
+    const page = await browser.newPage();
+    await page.goto(`${ds.url}health`);  // the server's origin, without the web client
+    await page.evaluate(() => {
+      const st = { acking: true, lastSeq: null, video: 0, texts: [] };
+      window.stall = st;
+      const ws = new WebSocket(`ws://${location.host}/webrtc/signalling/`);
+      ws.binaryType = 'arraybuffer';
+      st.ws = ws;
+      ws.onopen = () => ws.send('MEDIA');
+      ws.onmessage = (e) => {
+        if (typeof e.data === 'string') {
+          if (st.texts.length < 20) st.texts.push(e.data.slice(0, 100));
+          return;
+        }
+        const h = new DataView(e.data);
+        st.lastSeq = h.getUint32(4);
+        if (h.getUint8(0) === 1) st.video += 1;
+        if (st.acking) ws.send(`ACK ${st.lastSeq}`);
+      };
+    });
+    const state = () => page.evaluate(() => ({ video: window.stall.video, texts: window.stall.texts }));
+    await waitFor(async () => (await state()).video >= 30, 20000, 'video frames on the bare socket')
+      .catch(async (e) => { throw new Error(`${e.message}: ${JSON.stringify(await state())}`); });
+    const series = () => metrics(metricsPort).then((m) => ({
+      ...m,
+      stalls: Number((/^deskstream_network_decreases_total\{connection="\d+",reason="stall"\} (\S+)/m.exec(m.text) || [])[1]),
+    }));
+    await waitFor(async () => (await series()).targetKbps !== null, 10000, 'a congestion control target in /metrics');
+    const acking = await series();
+    assert.equal(acking.stalls, 0, 'no stall while the client acknowledges');
 
-      await page.evaluate(() => { window.stall.acking = false; });
-      const stoppedAt = Date.now();
-      let stalled = null;
-      await waitFor(async () => {
-        stalled = await series();
-        return stalled.stalls >= 1 && stalled.encoderKbps !== null && stalled.encoderKbps < acking.encoderKbps;
-      }, 10000, 'a stall decrease and a lower encoder bitrate without any ACK')
-        .catch((e) => { throw new Error(`${e.message}; last /metrics: ${JSON.stringify({ ...stalled, text: undefined })}`); });
-      const stalledMs = Date.now() - stoppedAt;
-      assert.match(ds.entry.log, /nothing acknowledged for \d+ ms; the path carries under \d+ kbit\/s/);
-      const videoWhileStalled = (await state()).video;
+    await page.evaluate(() => { window.stall.acking = false; });
+    const stoppedAt = Date.now();
+    let stalled = null;
+    await waitFor(async () => {
+      stalled = await series();
+      return stalled.stalls >= 1 && stalled.encoderKbps !== null && stalled.encoderKbps < acking.encoderKbps;
+    }, 10000, 'a stall decrease and a lower encoder bitrate without any ACK')
+      .catch((e) => { throw new Error(`${e.message}; last /metrics: ${JSON.stringify({ ...stalled, text: undefined })}`); });
+    const stalledMs = Date.now() - stoppedAt;
+    assert.match(ds.entry.log, /nothing acknowledged for \d+ ms; the path carries under \d+ kbit\/s/);
+    const videoWhileStalled = (await state()).video;
 
-      // The ACKs resume (one for everything received, then one per message): it rises again.
-      await page.evaluate(() => {
-        window.stall.acking = true;
-        if (window.stall.lastSeq !== null) window.stall.ws.send(`ACK ${window.stall.lastSeq}`);
-      });
-      let resumed = null;
-      await waitFor(async () => {
-        resumed = await series();
-        return resumed.targetKbps > stalled.targetKbps;
-      }, 20000, 'the target to rise once the ACKs resume');
-      assert.ok((await state()).video > videoWhileStalled, 'frames flow again');
-      passed += 1;
-      console.log(`stall: encoder ${acking.encoderKbps} kbit/s while acknowledging, ${stalled.encoderKbps} ` +
-        `${stalledMs} ms after the ACKs stopped (${stalled.stalls} stall decreases), target back up to ${resumed.targetKbps}`);
-    } finally {
-      if (browser) await browser.close().catch(() => {});
-      painter.kill('SIGTERM');
-    }
-  });
+    // The ACKs resume (one for everything received, then one per message): it rises again.
+    await page.evaluate(() => {
+      window.stall.acking = true;
+      if (window.stall.lastSeq !== null) window.stall.ws.send(`ACK ${window.stall.lastSeq}`);
+    });
+    let resumed = null;
+    await waitFor(async () => {
+      resumed = await series();
+      return resumed.targetKbps > stalled.targetKbps;
+    }, 20000, 'the target to rise once the ACKs resume');
+    assert.ok((await state()).video > videoWhileStalled, 'frames flow again');
+    passed += 1;
+    console.log(`stall: encoder ${acking.encoderKbps} kbit/s while acknowledging, ${stalled.encoderKbps} ` +
+      `${stalledMs} ms after the ACKs stopped (${stalled.stalls} stall decreases), target back up to ${resumed.targetKbps}`);
+  }));
 
   // SELKIES_VIDEO_PACKETLOSS_PERCENT > 0: the offer carries RED and ULPFEC, Chromium accepts it,
   // and the picture decodes.

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <optional>
 #include <vector>
 
 #include "congestion/quality_ladder.hpp"
@@ -169,65 +170,53 @@ TEST(Controller, AfterCongestionTheRiseStopsAtThePathsMeasuredRate) {
   EXPECT_LE(with.lift_ms, 5000) << "a lifted cap shows in the trains: back within 5 s";
 }
 
+// `n` feedbacks 100 ms apart from a path with no queue that carries what is sent (`share` of
+// the target), its trains reading `burst` kbit/s.
+void uncongested(Controller& c, Clock::time_point& t, int n, double share, double burst) {
+  for (int i = 0; i < n; ++i) {
+    t += milliseconds(100);
+    Feedback fb{t, share * c.targetKbps(), share * c.targetKbps(), 0};
+    fb.queue_delay_ms = 0;
+    fb.burst_kbps = burst;
+    c.onFeedback(fb);
+  }
+}
+
+// A measured queue that grows until the controller makes one delay decrease.
+void oneDelayDecrease(Controller& c, Clock::time_point& t, std::optional<double> burst) {
+  for (int i = 0; i < 10 && c.decreases().delay == 0; ++i) {
+    t += milliseconds(100);
+    Feedback fb{t, 8000, 4000, 0};
+    fb.queue_delay_ms = 40.0 + 20 * i;
+    fb.burst_kbps = burst;
+    c.onFeedback(fb);
+  }
+}
+
 TEST(Controller, TheTrainsRateIsNoCeilingWithoutCongestionNorLongAfterIt) {
   auto t = Clock::time_point{};
   Controller c({200, 8000, 2000}, t);
   // A path whose jitter spreads the frames' packets (the trains read 2 Mbit/s) but which carries
   // 8 Mbit/s without a queue: nothing has shown congestion, so the trains are not a ceiling.
-  for (int i = 0; i < 60; ++i) {
-    t += milliseconds(100);
-    Feedback fb{t, 0.9 * c.targetKbps(), 0.9 * c.targetKbps(), 0};
-    fb.queue_delay_ms = 0;
-    fb.burst_kbps = 2000;
-    c.onFeedback(fb);
-  }
+  uncongested(c, t, 60, 0.9, 2000);
   EXPECT_EQ(c.targetKbps(), 8000);
   // A queue grows: a delay decrease; for 30 s the trains' 2 Mbit/s are the ceiling (or what
   // the path carries, if more).
-  for (int i = 0; i < 10 && c.decreases().delay == 0; ++i) {
-    t += milliseconds(100);
-    Feedback fb{t, 8000, 4000, 0};
-    fb.queue_delay_ms = 40.0 + 20 * i;
-    fb.burst_kbps = 2000;
-    c.onFeedback(fb);
-  }
+  oneDelayDecrease(c, t, 2000);
   ASSERT_EQ(c.decreases().delay, 1u);
   const int after = c.targetKbps();
-  for (int i = 0; i < 100; ++i) {
-    t += milliseconds(100);
-    Feedback fb{t, 0.6 * c.targetKbps(), 0.6 * c.targetKbps(), 0};
-    fb.queue_delay_ms = 0;
-    fb.burst_kbps = 2000;
-    c.onFeedback(fb);
-  }
+  uncongested(c, t, 100, 0.6, 2000);
   // (It may rise while the median of what arrived still holds the 4000 of the decrease.)
   EXPECT_LE(c.targetKbps(), after * 1.05);
   EXPECT_EQ(c.reason(), "ceiling");
   // 30 s after the decrease, no longer.
-  for (int i = 0; i < 250; ++i) {
-    t += milliseconds(100);
-    Feedback fb{t, 0.6 * c.targetKbps(), 0.6 * c.targetKbps(), 0};
-    fb.queue_delay_ms = 0;
-    fb.burst_kbps = 2000;
-    c.onFeedback(fb);
-  }
+  uncongested(c, t, 250, 0.6, 2000);
   EXPECT_EQ(c.targetKbps(), 8000);
   // An unbounded train (no bottleneck seen) is no ceiling either.
   Controller d({200, 8000, 8000}, t);
-  for (int i = 0; i < 10 && d.decreases().delay == 0; ++i) {
-    t += milliseconds(100);
-    Feedback fb{t, 8000, 3000, 0};
-    fb.queue_delay_ms = 40.0 + 20 * i;
-    d.onFeedback(fb);
-  }
+  oneDelayDecrease(d, t, std::nullopt);
   ASSERT_EQ(d.decreases().delay, 1u);
-  for (int i = 0; i < 100; ++i) {
-    t += milliseconds(100);
-    Feedback f{t, 0.6 * d.targetKbps(), 0.6 * d.targetKbps(), 0};
-    f.queue_delay_ms = 0;
-    f.burst_kbps = std::numeric_limits<double>::infinity();
-    d.onFeedback(f);
-  }
+  uncongested(d, t, 100, 0.6, std::numeric_limits<double>::infinity());
   EXPECT_EQ(d.targetKbps(), 8000);
 }
 

@@ -48,6 +48,12 @@ struct Paced {
   }
 };
 
+// Video frame `seq` of `bytes` offered and sent at `at`.
+void sendFrame(AckFeedback& f, uint32_t seq, Clock::time_point at, size_t bytes) {
+  f.onSent(seq, at, bytes);
+  f.onOffered(at, bytes);
+}
+
 TEST(AckFeedback, OfferedRateAndThePathsRateWhileItCarriedTheFrames) {
   Paced p;
   // 30 frames/s of 12500 bytes (3 Mbit/s offered), each acknowledged 20 ms after its send on a
@@ -164,8 +170,7 @@ TEST(AckFeedback, AStallGivesABoundOnThePathsRateOnceASecond) {
   uint32_t seq = p.seq;
   // Then a 150 kB keyframe that the path does not finish, and the frames after it skipped.
   const Clock::time_point sent = t0 + 1s;
-  f.onSent(seq++, sent, 150000);
-  f.onOffered(sent, 150000);
+  sendFrame(f, seq++, sent, 150000);
   std::vector<StallSample> stalls;
   for (int i = 1; i <= 75; ++i) {  // 2.5 s of skipped frames
     const auto at = sent + i * 33333us;
@@ -185,8 +190,7 @@ TEST(AckFeedback, AStallGivesABoundOnThePathsRateOnceASecond) {
   f.onOffered(later, 33333, /*skipped=*/true);
   EXPECT_FALSE(f.checkStall(later).has_value()) << "nothing in flight";
   // The next frame, carried in 40 ms past the base round trip: the path's rate from it alone.
-  f.onSent(seq, later, 33333);
-  f.onOffered(later, 33333);
+  sendFrame(f, seq, later, 33333);
   auto s = f.onAck(seq, later + 44ms);
   ASSERT_TRUE(s.has_value());
   EXPECT_NEAR(s->feedback.recv_kbps, 33333.0 * 8 / 40, 100);
@@ -196,10 +200,8 @@ TEST(AckFeedback, AStallCountsTheBytesAheadOfTheStalledFrame) {
   AckFeedback f;
   // Two 100 kB frames sent together; the first is acknowledged after 1 s, the second not 1.5 s
   // on: the path had both to carry, 200 kB in 1.5 s.
-  f.onSent(0, t0, 100000);
-  f.onOffered(t0, 100000);
-  f.onSent(1, t0 + 10ms, 100000);
-  f.onOffered(t0 + 10ms, 100000);
+  sendFrame(f, 0, t0, 100000);
+  sendFrame(f, 1, t0 + 10ms, 100000);
   (void)f.onAck(0, t0 + 1s);
   const auto at = t0 + 1510ms;
   f.onOffered(at, 33333, /*skipped=*/true);
@@ -212,14 +214,12 @@ TEST(AckFeedback, AStallCountsTheBytesAheadOfTheStalledFrame) {
 TEST(AckFeedback, NoStallWithoutSkippedFramesOrInFlightVideo) {
   AckFeedback f;
   // A frame in flight for 2 s, but nothing skipped since (a static screen): no stall.
-  f.onSent(0, t0, 100000);
-  f.onOffered(t0, 100000);
+  sendFrame(f, 0, t0, 100000);
   EXPECT_FALSE(f.checkStall(t0 + 2s).has_value());
   // Skipping, but the unacknowledged frame is younger than a second.
   f.onSent(1, t0 + 2s, 100, /*video=*/false);
   (void)f.onAck(0, t0 + 2100ms);
-  f.onSent(2, t0 + 2200ms, 100000);
-  f.onOffered(t0 + 2200ms, 100000);
+  sendFrame(f, 2, t0 + 2200ms, 100000);
   f.onOffered(t0 + 3s, 100, /*skipped=*/true);
   EXPECT_FALSE(f.checkStall(t0 + 3s).has_value());
   // Only audio in flight: no video stalled.
