@@ -50,8 +50,9 @@ void BurstRate::close() {
   open_.clear();
   double kbps = std::numeric_limits<double>::infinity();
   if (arrival_span > 0) {
-    // Spaced no wider than we sent them: the sender's pace, not the path's (a lower bound).
     kbps = static_cast<double>(bytes) * 8e6 / static_cast<double>(arrival_span);
+    // Spaced not much wider than we sent them (a busy sender thread): our own pace may explain
+    // it, so it bounds nothing.
     if (arrival_span <= 2 * sent_span) kbps = std::numeric_limits<double>::infinity();
   }
   samples_.emplace_back(at, kbps);
