@@ -30,20 +30,16 @@ void BurstRate::close() {
   // reordered: the half's span is from its earliest to its latest arrival, and its bytes are
   // those that arrived after the earliest (its first packet's bytes were in the queue before).
   const size_t half = open_.size() / 2;
-  int64_t first = open_[half].arrived_ns;
-  int64_t last = first;
+  size_t earliest = half;
+  int64_t last = open_[half].arrived_ns;
   uint64_t bytes = 0;
   for (size_t i = half; i < open_.size(); ++i) {
-    first = std::min(first, open_[i].arrived_ns);
+    if (open_[i].arrived_ns < open_[earliest].arrived_ns) earliest = i;
     last = std::max(last, open_[i].arrived_ns);
     bytes += open_[i].bytes;
   }
-  for (size_t i = half; i < open_.size(); ++i) {
-    if (open_[i].arrived_ns == first) {
-      bytes -= open_[i].bytes;
-      break;
-    }
-  }
+  const int64_t first = open_[earliest].arrived_ns;
+  bytes -= open_[earliest].bytes;
   const int64_t sent_span = open_.back().sent_ns - open_[half].sent_ns;
   const int64_t arrival_span = last - first;
   const int64_t at = open_.front().sent_ns;

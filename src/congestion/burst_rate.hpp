@@ -31,11 +31,11 @@ class BurstRate {
   // Infinite when a recent burst arrived with no spacing at all (no bottleneck to see).
   std::optional<double> kbps() const;
 
-  static constexpr int64_t kGapNs = 1'000'000;          // one burst: sent within 1 ms of the last
-  static constexpr size_t kMinPackets = 6;               // a burst measured: at least this many
-  static constexpr int64_t kWindowNs = 2'000'000'000;    // samples kept: by send time
+  static constexpr int64_t kGapNs = 1'000'000;         // one burst: sent within 1 ms of the last
+  static constexpr size_t kMinPackets = 6;             // a burst measured: at least this many
+  static constexpr int64_t kWindowNs = 2'000'000'000;  // samples kept: by send time
   static constexpr size_t kMinSamples = 3;
-  static constexpr size_t kMaxBurst = 512;               // packets remembered of one burst
+  static constexpr size_t kMaxBurst = 512;  // packets remembered of one burst
 
  private:
   struct Packet {

@@ -80,9 +80,9 @@ class Encode {
   // an encoder that reads the rate from the timestamps (EncoderProfile::rate_from_timestamps).
   void setBitrate(const EncodeParams& params);
   // Keeps the encoder's VBV at ~1.5 frames of the new frame time (software encoders; libvpx's
-  // buffer follows the real frame time). With a
-  // fixed caps rate the encoder is not restarted: the VBV stays at 1.5 of its caps-rate frames
-  // (which, at the scaled bitrate, hold 1.5 real frames) and the bitrate is scaled anew.
+  // buffer follows the real frame time). With a fixed caps rate the encoder is not restarted:
+  // the VBV stays at 1.5 of its caps-rate frames (which, at the scaled bitrate, hold 1.5 real
+  // frames) and the bitrate is scaled anew.
   void setFramerate(const EncodeParams& params);
   uint64_t encodedFrames() const { return encoded_frames_.load(); }
   // With EncodeOptions::own_size_and_rate: encode `scale_percent` of the picture it receives

@@ -67,21 +67,22 @@ std::optional<AckSample> AckFeedback::onAck(uint32_t seq, Clock::time_point at) 
   if (!newest) return std::nullopt;  // a repeated ACK: nothing new arrived
   noteDelay(at, std::max(0.0, ms(at - newest->at)), newest->bytes);
 
-  // The frames a stall held: the path's time on them is mostly the stall (TCP's backoff), not its
-  // rate, which the stall samples have bounded already; the path's rate counts from their ACK.
-  const bool after_stall =
-      last_stall_ && *last_stall_ > last_video_ack_.value_or(Clock::time_point{});
-  if (first_video && after_stall) {
-    last_video_ack_ = std::max(at, last_video_ack_.value_or(at));
-  } else if (first_video) {
-    // In ACK time (everything shifted by the return trip): the path started carrying these
-    // frames a base round trip after their send, or when it had delivered the frames before,
-    // whichever came later.
-    const Clock::time_point from =
-        std::max(*first_video + std::chrono::duration_cast<Clock::duration>(
-                                    std::chrono::duration<double, std::milli>(baseRttMs())),
-                 last_video_ack_.value_or(*first_video));
-    delivered_.push_back(Span{std::min(from, at), at, bytes});
+  if (first_video) {
+    // The frames a stall held: the path's time on them is mostly the stall (TCP's backoff), not
+    // its rate, which the stall samples have bounded already; the path's rate counts from their
+    // ACK.
+    const bool after_stall =
+        last_stall_ && *last_stall_ > last_video_ack_.value_or(Clock::time_point{});
+    if (!after_stall) {
+      // In ACK time (everything shifted by the return trip): the path started carrying these
+      // frames a base round trip after their send, or when it had delivered the frames before,
+      // whichever came later.
+      const Clock::time_point from =
+          std::max(*first_video + std::chrono::duration_cast<Clock::duration>(
+                                      std::chrono::duration<double, std::milli>(baseRttMs())),
+                   last_video_ack_.value_or(*first_video));
+      delivered_.push_back(Span{std::min(from, at), at, bytes});
+    }
     last_video_ack_ = std::max(at, last_video_ack_.value_or(at));
   }
   prune(delivered_, at, std::max(options_.window, options_.path_rate_window));

@@ -89,8 +89,9 @@ void Client::onVideo(TapFrame frame) {
     // Skipped frames count as offered: the path could not take them (congestion feedback).
     const auto now = AckFeedback::Clock::now();
     feedback_.onOffered(now, bytes, /*skipped=*/true);
-    if (auto stall = feedback_.checkStall(now); stall && options_.on_stall)
+    if (auto stall = feedback_.checkStall(now); stall && options_.on_stall) {
       options_.on_stall(*stall);
+    }
     maybeRequestKeyframe();
     return;
   }
