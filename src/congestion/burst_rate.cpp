@@ -56,9 +56,16 @@ void BurstRate::close() {
 }
 
 std::optional<double> BurstRate::kbps() const {
-  if (samples_.size() < kMinSamples) return std::nullopt;
+  // The window ends at the newest packet, measured or not: frames too small to measure (or with
+  // a loss) still move it on, so a cap's samples do not outlive it once its frames shrink.
+  size_t count = 0;
   double best = 0;
-  for (const auto& [at, kbps] : samples_) best = std::max(best, kbps);
+  for (const auto& [at, kbps] : samples_) {
+    if (last_sent_ns_ && at < *last_sent_ns_ - kWindowNs) continue;
+    ++count;
+    best = std::max(best, kbps);
+  }
+  if (count < kMinSamples) return std::nullopt;
   return best;
 }
 

@@ -27,7 +27,8 @@ class BurstRate {
  public:
   // The packets of one feedback, in sending order (PacketTiming::bytes set).
   void onPackets(const std::vector<PacketTiming>& packets);
-  // The estimate (kbit/s) as of the newest burst; none without kMinSamples in the window.
+  // The estimate (kbit/s) from the bursts sent in the kWindowNs up to the newest packet; none
+  // without kMinSamples of them.
   // Infinite when a recent burst arrived with no spacing at all (no bottleneck to see).
   std::optional<double> kbps() const;
 

@@ -30,6 +30,10 @@ async function metrics(port) {
   };
 }
 
+// The controller's figures in /metrics, one line, for a failure message.
+const networkFigures = (text) => [...text.matchAll(/^deskstream_network_(\w+)\{connection="\d+"(?:,reason="(\w+)")?\} (\S+)/gm)]
+  .map((m) => `${m[1]}${m[2] ? `[${m[2]}]` : ''}=${m[3]}`).join(' ');
+
 const tc = (...args) => execFileSync('tc', args, { stdio: ['ignore', 'pipe', 'pipe'] });
 
 // A desktop in full motion (ds_painter's moving barcode at 60 Hz), so the encoder has to send.
@@ -142,7 +146,9 @@ if (process.env.DS_E2E_NETNS !== '1') {
       await waitFor(async () => {
         lifted = await metrics(metricsPort);
         return lifted.encoderKbps >= 3000;
-      }, 30000, 'the encoder bitrate to rise again once the cap is lifted');
+      }, 30000, 'the encoder bitrate to rise again once the cap is lifted').catch((e) => {
+        throw new Error(`${e.message}; the encoder at ${lifted?.encoderKbps} kbit/s, ${networkFigures(lifted?.text ?? '')}`);
+      });
       passed += 1;
       console.log(`${transport}: encoder kbit/s: clean ${clean.encoderKbps}, capped ${capped.encoderKbps}, lifted ${lifted.encoderKbps}; ${shown} frames in 3 s under the cap`);
     });

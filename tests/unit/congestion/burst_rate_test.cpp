@@ -149,6 +149,20 @@ TEST(BurstRate, TheHighestOfTwoSecondsSoALiftShowsAtOnceAndACapAfterTwoSeconds) 
   EXPECT_NEAR(*r.kbps(), 1500, 20);
 }
 
+TEST(BurstRate, ACapsSamplesLeaveTheWindowWhenTheFramesAreTooSmallToMeasure) {
+  BurstRate r;
+  Link capped{1500};
+  int64_t t = frames(r, capped, 0, 30, 10);
+  ASSERT_NEAR(*r.kbps(), 1500, 20);
+  // The cap is lifted, and the frames are small (or each has a loss): no burst is measured, but
+  // time goes on. Two seconds later the cap's samples say nothing of the path.
+  Link fast{1e7};
+  t = frames(r, fast, t, 30, 4);
+  EXPECT_NEAR(*r.kbps(), 1500, 20) << "one second on";
+  frames(r, fast, t, 40, 4);
+  EXPECT_FALSE(r.kbps().has_value());
+}
+
 TEST(BurstRate, OtherTrafficInBetweenReadsLowButTheHighestSampleDoesNot) {
   BurstRate r;
   Link link;
