@@ -110,9 +110,19 @@ if (process.env.DS_E2E_NETNS !== '1') {
         10000, ws ? 'a round trip from the ACKs in /metrics' : 'a round trip from RTCP receiver reports in /metrics');
 
       tc('qdisc', 'add', 'dev', 'lo', 'root', 'tbf', 'rate', '1500kbit', 'burst', '4500', 'latency', '200ms');
+      // The frames' packet trains measure the path (congestion::BurstRate) while they are large
+      // enough: most surely in the first seconds of the cap, before the encoder follows it down
+      // (under ASan, frames of 2-3 packets at 600 kbit/s were seen under the cap, which measure
+      // nothing and let the figure go after 2 s).
       let capped = null;
+      let path = null;
+      const pathIn = (text) => {
+        const m = /^deskstream_network_path_kbps\{connection="\d+"\} (\S+)/m.exec(text);
+        return m ? Number(m[1]) : null;
+      };
       await waitFor(async () => {
         capped = await metrics(metricsPort);
+        path = pathIn(capped.text) ?? path;
         return capped.encoderKbps !== null && capped.encoderKbps <= 1500;
       }, 20000, 'the encoder bitrate to go under the 1.5 Mbit/s cap');
       assert.equal(capped.limited, 1, 'deskstream_network_limited');
@@ -122,13 +132,9 @@ if (process.env.DS_E2E_NETNS !== '1') {
       assert.ok(decreases >= 1, `deskstream_network_decreases_total counts the decreases (${decreases})`);
       if (!ws) {
         assert.match(ds.entry.log, /queueing delay measured per packet/, 'per-packet TWCC times reach the controller');
-        // The frames' packet trains measure the path (congestion::BurstRate): near the cap.
-        let path = null;
-        await waitFor(async () => {
-          const m = /^deskstream_network_path_kbps\{connection="\d+"\} (\S+)/m.exec((await metrics(metricsPort)).text);
-          path = m ? Number(m[1]) : null;
-          return path !== null;
-        }, 10000, 'the path rate measured by the frames in /metrics');
+        // The path rate the frames measured: near the cap.
+        await waitFor(async () => (path = pathIn((await metrics(metricsPort)).text) ?? path) !== null,
+          10000, 'the path rate measured by the frames in /metrics');
         assert.ok(path >= 900 && path <= 3000, `the frames measure the 1.5 Mbit/s path at ${path} kbit/s`);
         // The retransmission budget is in place and counted.
         assert.match(capped.text, /^deskstream_network_retransmissions_total\{connection="\d+"\} \d+/m);
@@ -150,7 +156,7 @@ if (process.env.DS_E2E_NETNS !== '1') {
         throw new Error(`${e.message}; the encoder at ${lifted?.encoderKbps} kbit/s, ${networkFigures(lifted?.text ?? '')}`);
       });
       passed += 1;
-      console.log(`${transport}: encoder kbit/s: clean ${clean.encoderKbps}, capped ${capped.encoderKbps}, lifted ${lifted.encoderKbps}; ${shown} frames in 3 s under the cap`);
+      console.log(`${transport}: encoder kbit/s: clean ${clean.encoderKbps}, capped ${capped.encoderKbps}, lifted ${lifted.encoderKbps}; ${shown} frames in 3 s under the cap${ws ? '' : `; the frames measured the path at ${path} kbit/s`}`);
     });
   }
 
