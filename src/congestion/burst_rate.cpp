@@ -17,6 +17,12 @@ void BurstRate::onPackets(const std::vector<PacketTiming>& packets) {
     }
     if (open_.size() < kMaxBurst) open_.push_back(Packet{p.sent_ns, *p.arrived_ns, p.bytes});
   }
+  // The window ends at the newest packet, measured or not: frames too small to measure (or with
+  // a loss) still move it on, so a cap's samples do not outlive it once its frames shrink.
+  while (!samples_.empty() && last_sent_ns_ &&
+         samples_.front().first < *last_sent_ns_ - kWindowNs) {
+    samples_.pop_front();
+  }
 }
 
 void BurstRate::close() {
@@ -52,20 +58,12 @@ void BurstRate::close() {
     if (arrival_span <= 2 * sent_span) kbps = std::numeric_limits<double>::infinity();
   }
   samples_.emplace_back(at, kbps);
-  while (!samples_.empty() && samples_.front().first < at - kWindowNs) samples_.pop_front();
 }
 
 std::optional<double> BurstRate::kbps() const {
-  // The window ends at the newest packet, measured or not: frames too small to measure (or with
-  // a loss) still move it on, so a cap's samples do not outlive it once its frames shrink.
-  size_t count = 0;
+  if (samples_.size() < kMinSamples) return std::nullopt;
   double best = 0;
-  for (const auto& [at, kbps] : samples_) {
-    if (last_sent_ns_ && at < *last_sent_ns_ - kWindowNs) continue;
-    ++count;
-    best = std::max(best, kbps);
-  }
-  if (count < kMinSamples) return std::nullopt;
+  for (const auto& [at, kbps] : samples_) best = std::max(best, kbps);
   return best;
 }
 
