@@ -10,7 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import {
   deskstreamBin, repoRoot, freePort, startXvfb, xsetroot, launchBrowser, waitFramesDecoded, expectLive, waitFor, sleep,
-  stopAll,
+  stopAll, StopWaiting,
 } from './lib/harness.mjs';
 import { stopProc } from './lib/pulse.mjs';
 
@@ -42,7 +42,7 @@ async function startInNamespace(display, mounts) {
   proc.stdout.on('data', (d) => { ds.log += d; });
   proc.stderr.on('data', (d) => { ds.log += d; });
   await waitFor(() => {
-    if (proc.exitCode !== null) throw new Error(`deskstream exited ${proc.exitCode}: ${ds.log}`);
+    if (proc.exitCode !== null) throw new StopWaiting(`deskstream exited ${proc.exitCode}: ${ds.log}`);
     // The listening line ("streaming :N at http://..."), not the warning's "streaming is not affected".
     return / streaming \S+ at https?:\/\//.test(ds.log);
   }, 30000, 'deskstream to listen');

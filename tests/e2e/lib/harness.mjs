@@ -41,7 +41,11 @@ export function exitWithin(proc, ms) {
   });
 }
 
-export async function freePort() {
+// Ports this process has handed out. The kernel may give a port back to the next bind(0) once it
+// is closed, so two calls in a row (SELKIES_PORT and the metrics port) could name the same one.
+const handedOutPorts = new Set();
+
+function unusedPort() {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.listen(0, '127.0.0.1', () => {
@@ -52,12 +56,27 @@ export async function freePort() {
   });
 }
 
+// A port free now and not handed out before by this process.
+export async function freePort() {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = await unusedPort();
+    if (!handedOutPorts.has(port)) {
+      handedOutPorts.add(port);
+      return port;
+    }
+  }
+  throw new Error('no port that this process has not handed out already, after 100 tries');
+}
+
 function freeDisplay() {
   for (let n = 60 + Math.floor(Math.random() * 200); n < 1000; n++) {
     if (!existsSync(`/tmp/.X11-unix/X${n}`) && !existsSync(`/tmp/.X${n}-lock`)) return n;
   }
   throw new Error('no free X display number');
 }
+
+// Thrown by a waitFor predicate when waiting longer cannot help (the process has exited).
+export class StopWaiting extends Error {}
 
 export async function waitFor(predicate, timeoutMs, what) {
   const end = Date.now() + timeoutMs;
@@ -67,6 +86,7 @@ export async function waitFor(predicate, timeoutMs, what) {
       last = await predicate();
       if (last) return last;
     } catch (e) {
+      if (e instanceof StopWaiting) throw e;
       last = e;
     }
     await sleep(50);
@@ -146,7 +166,7 @@ export async function startDeskstream(display, env = {}, args = []) {
   const entry = track(proc, 'deskstream');
   const startedAt = Date.now();
   await waitFor(() => {
-    if (proc.exitCode !== null) throw new Error(`deskstream exited ${proc.exitCode}: ${entry.log}`);
+    if (proc.exitCode !== null) throw new StopWaiting(`deskstream exited ${proc.exitCode}: ${entry.log}`);
     return / streaming \S+ at https?:\/\//.test(entry.log);  // the listening line
   }, 30000, 'deskstream to listen');
   return { port, proc, entry, url: `http://127.0.0.1:${port}/`, startupMs: Date.now() - startedAt };

@@ -5,7 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { tempDir, waitFor, exitWithin } from './harness.mjs';
+import { tempDir, waitFor, exitWithin, StopWaiting } from './harness.mjs';
 
 const own = [];
 
@@ -30,7 +30,7 @@ export async function startPulse({ dir, server }) {
   proc.stderr.on('data', (d) => { log += d; });
   own.push(proc);
   await waitFor(() => {
-    if (proc.exitCode !== null) throw new Error(`pulseaudio exited: ${log}`);
+    if (proc.exitCode !== null) throw new StopWaiting(`pulseaudio exited: ${log}`);
     return spawnSync('pactl', [`--server=${server}`, 'info']).status === 0;
   }, 10000, 'pulseaudio');
   return proc;
