@@ -77,15 +77,19 @@ def podman(*args, check=True, timeout=120):
     return subprocess.run(["podman", *args], env=ENV, capture_output=True, text=True, check=check, timeout=timeout)
 
 
-def free_port(handed_out=set()):
-    """A port free now and not returned before by this process (a closed port can come back from
-    the next bind to port 0, so two calls in a row could name the same one)."""
+# Ports free_port() has returned: a closed port can come back from the next bind to port 0, so two
+# calls in a row could otherwise name the same one.
+_HANDED_OUT_PORTS = set()
+
+
+def free_port():
+    """A port free now and not returned before by this process."""
     for _ in range(100):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-        if port not in handed_out:
-            handed_out.add(port)
+        if port not in _HANDED_OUT_PORTS:
+            _HANDED_OUT_PORTS.add(port)
             return port
     raise RuntimeError("no port this process has not handed out already, after 100 tries")
 
