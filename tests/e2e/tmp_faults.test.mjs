@@ -10,7 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import {
   deskstreamBin, repoRoot, freePort, startXvfb, xsetroot, launchBrowser, waitFramesDecoded, expectLive, waitFor, sleep,
-  stopAll, StopWaiting,
+  stopAll, waitListening,
 } from './lib/harness.mjs';
 import { stopProc } from './lib/pulse.mjs';
 
@@ -41,11 +41,7 @@ async function startInNamespace(display, mounts) {
   const ds = { proc, log: '', url: `http://127.0.0.1:${port}/` };
   proc.stdout.on('data', (d) => { ds.log += d; });
   proc.stderr.on('data', (d) => { ds.log += d; });
-  await waitFor(() => {
-    if (proc.exitCode !== null) throw new StopWaiting(`deskstream exited ${proc.exitCode}: ${ds.log}`);
-    // The listening line ("streaming :N at http://..."), not the warning's "streaming is not affected".
-    return / streaming \S+ at https?:\/\//.test(ds.log);
-  }, 30000, 'deskstream to listen');
+  await waitListening(proc, () => ds.log);
   return ds;
 }
 

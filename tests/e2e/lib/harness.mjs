@@ -142,6 +142,15 @@ export function xsetroot(display, color) {
   execFileSync('xsetroot', ['-solid', color], { env: { ...process.env, DISPLAY: display } });
 }
 
+// Until deskstream's log (read through `log()`) has its listening line ("streaming :N at
+// http://...", not the warning's "streaming is not affected"); fails at once if it exits first.
+export async function waitListening(proc, log) {
+  await waitFor(() => {
+    if (proc.exitCode !== null) throw new StopWaiting(`deskstream exited ${proc.exitCode}: ${log()}`);
+    return / streaming \S+ at https?:\/\//.test(log());
+  }, 30000, 'deskstream to listen');
+}
+
 export async function startDeskstream(display, env = {}, args = []) {
   const port = await freePort();
   const proc = spawn(deskstreamBin, args, {
@@ -165,10 +174,7 @@ export async function startDeskstream(display, env = {}, args = []) {
   });
   const entry = track(proc, 'deskstream');
   const startedAt = Date.now();
-  await waitFor(() => {
-    if (proc.exitCode !== null) throw new StopWaiting(`deskstream exited ${proc.exitCode}: ${entry.log}`);
-    return / streaming \S+ at https?:\/\//.test(entry.log);  // the listening line
-  }, 30000, 'deskstream to listen');
+  await waitListening(proc, () => entry.log);
   return { port, proc, entry, url: `http://127.0.0.1:${port}/`, startupMs: Date.now() - startedAt };
 }
 

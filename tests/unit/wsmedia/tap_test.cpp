@@ -147,24 +147,22 @@ TEST(Tap, MovesToTheLowerEncodeAndBackStartingOnAKeyframe) {
   auto low = p.acquireLow();
   ASSERT_TRUE(low) << low.error().message;
   iterate(300);  // whatever the move finds in flight on the old tee has arrived
-  size_t before = frames.size();
-  const size_t to_low = before;
+  const size_t to_low = frames.size();
   ASSERT_TRUE((*tap)->switchTee(*low));
   p.requestLowKeyframe();
   iterate(2000);
-  checkAfter(before, 320, "to the lower encode");
-  const size_t on_low = frames.size() - before;
+  checkAfter(to_low, 320, "to the lower encode");
+  const size_t on_low = frames.size() - to_low;
   EXPECT_LT(on_low, 35u) << "about 10 fps for 2 s, not 30";
 
   iterate(300);
-  before = frames.size();
-  const size_t back = before;
+  const size_t back = frames.size();
   ASSERT_TRUE((*tap)->switchTee(p.tee()));
   p.releaseLow();
   EXPECT_EQ(p.encodeCount(), 1u);
   p.requestKeyframe();
   iterate(1500);
-  checkAfter(before, 640, "back to the shared encode");
+  checkAfter(back, 640, "back to the shared encode");
   // One timeline across both moves: the timestamps go forward, at the clock's pace. A timeline
   // error is a step back, or the new encode's start offset (1 s or more here) added twice, which
   // moves every frame's timestamp after the move away from the time it arrived. Long steps are no
